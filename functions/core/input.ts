@@ -1,0 +1,224 @@
+/**
+ * The rollout input: what a caller passes to start a rollout, in our format or in the format of
+ * awslabs/aws-lambda-deploy. Parsing either refuses the input with every broken rule, each naming
+ * its field, or returns the input with its plan.
+ */
+import { z } from 'zod';
+import { FieldIssue, InvalidInputError } from './errors.js';
+import { FUNCTION_ARN_PATTERN, FUNCTION_NAME_PATTERN } from './function-ref.js';
+import { HealthPolicySchema } from './health.js';
+import { NotificationOptionsSchema } from './notification.js';
+import {
+  MAX_EXECUTION_SECONDS,
+  MIN_BAKE_SECONDS,
+  PRESETS,
+  type Plan,
+  type PresetName,
+  type Strategy,
+  planProblems,
+  presetName,
+  toPlan,
+} from './strategy.js';
+
+const PRESET_LIST = Object.keys(PRESETS).join(', ');
+const percent = (what: string) =>
+  z
+    .number({ error: `${what} must be a number more than 0 and less than 100` })
+    .gt(0, { error: `${what} must be more than 0 and less than 100` })
+    .lt(100, { error: `${what} must be more than 0 and less than 100` });
+const seconds = () =>
+  z
+    .number({ error: `must be a whole number of seconds, at least ${MIN_BAKE_SECONDS}` })
+    .int({ error: `must be a whole number of seconds, at least ${MIN_BAKE_SECONDS}` })
+    .min(MIN_BAKE_SECONDS, { error: `must be a whole number of seconds, at least ${MIN_BAKE_SECONDS}` })
+    .max(MAX_EXECUTION_SECONDS, { error: `must be at most ${MAX_EXECUTION_SECONDS} (one year)` });
+
+const StepSchema = z.strictObject({ weightPercent: percent('the weight'), bakeSeconds: seconds() });
+
+const StrategyObjectSchema = z.discriminatedUnion(
+  'type',
+  [
+    z.strictObject({ type: z.literal('canary'), percent: percent('the canary weight'), bakeSeconds: seconds() }),
+    z.strictObject({ type: z.literal('linear'), percent: percent('each increment'), intervalSeconds: seconds() }),
+    z.strictObject({
+      type: z.literal('exponential'),
+      startPercent: percent('the first weight'),
+      factor: z
+        .number({ error: 'must be a number more than 1' })
+        .gt(1, { error: 'must be more than 1, so that weights grow' })
+        .max(100, { error: 'must be at most 100' }),
+      intervalSeconds: seconds(),
+    }),
+    z.strictObject({
+      type: z.literal('steps'),
+      steps: z
+        .array(StepSchema, { error: 'must be a list of { weightPercent, bakeSeconds }' })
+        .min(1, { error: 'at least one step is required (use AllAtOnce to shift everything at once)' }),
+    }),
+    z.strictObject({ type: z.literal('allAtOnce') }),
+  ],
+  { error: 'must be one of canary, linear, exponential, steps, allAtOnce' },
+);
+
+const StrategySchema = z.union([
+  z.string().transform((name, ctx): PresetName => {
+    const preset = presetName(name);
+    if (!preset) {
+      ctx.addIssue({ code: 'custom', message: `"${name}" is not a preset; use one of ${PRESET_LIST} (optionally prefixed "CodeDeployDefault.Lambda"), or a strategy object` });
+      return z.NEVER;
+    }
+    return preset;
+  }),
+  StrategyObjectSchema,
+]);
+
+const FunctionNameSchema = z
+  .string({ error: 'must be a function name or function ARN' })
+  .refine((s) => FUNCTION_NAME_PATTERN.test(s) || FUNCTION_ARN_PATTERN.test(s), {
+    error: 'must be a function name (1-64 letters, digits, "-" or "_") or an unqualified function ARN; pass the alias in "alias"',
+  });
+
+const AliasSchema = z
+  .string({ error: 'must be an alias name' })
+  .regex(/^(?!\d+$)[a-zA-Z0-9_-]{1,128}$/, { error: 'must be 1-128 letters, digits, "-" or "_", not all digits' });
+
+const VersionSchema = z
+  .union([z.string(), z.number()], { error: 'must be a published version number, e.g. "7"' })
+  .transform((v) => String(v))
+  .refine((v) => v !== '$LATEST', { error: 'must be a published version; $LATEST cannot be routed by weight, publish a version first' })
+  .refine((v) => v === '$LATEST' || /^[1-9]\d*$/.test(v), { error: 'must be a published version number, e.g. "7"' });
+
+export const RolloutInputSchema = z.strictObject(
+  {
+  /** The function to roll out: a name or an unqualified ARN. */
+  functionName: FunctionNameSchema,
+  /** The alias whose traffic moves. */
+  alias: AliasSchema,
+  /** The published version to move the alias to. */
+  targetVersion: VersionSchema,
+  /** A CodeDeploy preset name or a strategy object. Default: Canary10Percent5Minutes. */
+  strategy: StrategySchema.default('Canary10Percent5Minutes'),
+  /** The health policy. */
+  health: HealthPolicySchema,
+  /** Which notifications to send and extra attributes for them. */
+  notifications: NotificationOptionsSchema,
+  /** An id for this rollout; the execution name when absent. */
+  rolloutId: z
+    .string({ error: 'must be a string' })
+    .regex(/^[a-zA-Z0-9_-]{1,80}$/, { error: 'must be 1-80 letters, digits, "-" or "_"' })
+    .optional(),
+  },
+  { error: 'must be a JSON object' },
+);
+
+export type RolloutInput = z.output<typeof RolloutInputSchema>;
+
+/** The input format of awslabs/aws-lambda-deploy, accepted as it is. */
+export const LegacyInputSchema = z.strictObject({
+  'function-name': FunctionNameSchema,
+  'alias-name': AliasSchema,
+  'new-version': VersionSchema,
+  steps: z
+    .number({ error: 'must be a whole number of steps from 1 to 100' })
+    .int({ error: 'must be a whole number of steps from 1 to 100' })
+    .min(1, { error: 'must be a whole number of steps from 1 to 100' })
+    .max(100, { error: 'must be a whole number of steps from 1 to 100' }),
+  interval: seconds(),
+  type: z.literal('linear', { error: 'must be "linear", the only type aws-lambda-deploy defines' }),
+  /** Accepted for compatibility; lambda-rollout always checks health. */
+  'health-check': z.boolean({ error: 'must be true or false' }).optional(),
+}, { error: 'must be a JSON object' });
+
+/**
+ * Maps an aws-lambda-deploy input onto ours: `steps` N moves the alias to 1/N, 2/N, ... of the
+ * traffic, one step each `interval` seconds, then promotes (so N steps make N-1 partial weights).
+ */
+export function fromLegacy(legacy: z.output<typeof LegacyInputSchema>): z.input<typeof RolloutInputSchema> {
+  const n = legacy.steps;
+  const strategy: Strategy =
+    n === 1
+      ? { type: 'allAtOnce' }
+      : {
+          type: 'steps',
+          steps: Array.from({ length: n - 1 }, (_, i) => ({
+            weightPercent: Math.round(((i + 1) * 10000) / n) / 100,
+            bakeSeconds: legacy.interval,
+          })),
+        };
+  return {
+    functionName: legacy['function-name'],
+    alias: legacy['alias-name'],
+    targetVersion: legacy['new-version'],
+    strategy,
+  };
+}
+
+function fieldPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>(
+    (acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)),
+    '',
+  );
+}
+
+/**
+ * Flattens zod's issues into one per broken rule. A union's issues come from the branch that
+ * matches the value's type, so a bad preset name is reported as such, not as "not an object".
+ */
+export function toFieldIssues(issues: readonly z.core.$ZodIssue[], base: readonly PropertyKey[] = []): FieldIssue[] {
+  return issues.flatMap((issue): FieldIssue[] => {
+    const path = [...base, ...issue.path];
+    if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+      const branch =
+        issue.errors.find((b) => !b.some((i) => i.code === 'invalid_type' && i.path.length === 0)) ?? issue.errors[0];
+      if (branch && branch.length > 0) return toFieldIssues(branch, path);
+    }
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((k) => ({ field: fieldPath([...path, k]), rule: 'is not a known field' }));
+    }
+    if (issue.code === 'invalid_type' && issue.input === undefined) {
+      return [{ field: fieldPath(path) || '(input)', rule: `is required; ${issue.message}` }];
+    }
+    return [{ field: fieldPath(path) || '(input)', rule: issue.message }];
+  });
+}
+
+/** A parsed rollout input with its plan. */
+export interface ParsedInput {
+  readonly input: RolloutInput;
+  readonly plan: Plan;
+  /** Whether the caller used the aws-lambda-deploy format. */
+  readonly legacy: boolean;
+}
+
+/**
+ * Parses and checks a rollout input in either format. Throws InvalidInputError listing every
+ * broken rule; nothing else is looked at, so nothing has changed.
+ *
+ * @example
+ * parseRolloutInput({ functionName: 'orders', alias: 'live', targetVersion: 8, strategy: 'Linear10PercentEvery1Minute' })
+ *   .plan.steps.length // 9
+ */
+export function parseRolloutInput(raw: unknown): ParsedInput {
+  const legacy = typeof raw === 'object' && raw !== null && 'function-name' in raw;
+  let candidate = raw;
+  if (legacy) {
+    const old = LegacyInputSchema.safeParse(raw, { reportInput: true });
+    if (!old.success) throw new InvalidInputError(toFieldIssues(old.error.issues));
+    candidate = fromLegacy(old.data);
+  }
+  const parsed = RolloutInputSchema.safeParse(candidate, { reportInput: true });
+  if (!parsed.success) throw new InvalidInputError(toFieldIssues(parsed.error.issues));
+  const input = parsed.data;
+  const plan = toPlan(input.strategy as Strategy | PresetName);
+  const reserve = plan.steps.length * input.health.insufficientData.maxHoldSeconds;
+  const problems = planProblems(plan, reserve);
+  if (problems.length > 0) {
+    throw new InvalidInputError(
+      problems.map((p) => {
+        const [field, ...rule] = p.split(': ');
+        return { field: legacy ? 'steps' : `strategy.${field}`, rule: rule.join(': ') };
+      }),
+    );
+  }
+  return { input, plan, legacy };
+}

@@ -1,0 +1,53 @@
+/**
+ * The task functions of the workflow, keyed by the `${...}` placeholder that stands for each
+ * function's ARN in `statemachine/rollout.asl.json`. CDK builds one Lambda function per entry and
+ * passes these keys as definition substitutions; the local runner binds the same keys to the same
+ * handlers in process. Plain data: safe to import from infra code.
+ */
+export const TASK_FUNCTIONS = {
+  PrepareFunctionArn: {
+    id: 'Prepare',
+    entry: 'functions/handlers/prepare.ts',
+    description: 'lambda-rollout: check a rollout input and the function, resolve the baseline, plan the steps',
+  },
+  ShiftWeightFunctionArn: {
+    id: 'ShiftWeight',
+    entry: 'functions/handlers/shift-weight.ts',
+    description: "lambda-rollout: route a step's weight to the target version (UpdateAlias with RevisionId)",
+  },
+  CheckHealthFunctionArn: {
+    id: 'CheckHealth',
+    entry: 'functions/handlers/check-health.ts',
+    description: 'lambda-rollout: judge the target against the baseline from CloudWatch metrics',
+  },
+  FinalizeFunctionArn: {
+    id: 'Finalize',
+    entry: 'functions/handlers/finalize.ts',
+    description: 'lambda-rollout: promote the target to 100% of the alias',
+  },
+  RollbackFunctionArn: {
+    id: 'Rollback',
+    entry: 'functions/handlers/rollback.ts',
+    description: 'lambda-rollout: put the alias wholly back on the baseline, or report drift',
+  },
+  NotifyFunctionArn: {
+    id: 'Notify',
+    entry: 'functions/handlers/notify.ts',
+    description: 'lambda-rollout: publish rollout notifications to SNS',
+  },
+} as const;
+
+export type TaskFunctionKey = keyof typeof TASK_FUNCTIONS;
+
+/** What each task function may touch; infra grants exactly this. */
+export const TASK_PERMISSIONS = {
+  PrepareFunctionArn: { lambdaRead: true, lambdaWrite: false, metrics: false, publish: false },
+  ShiftWeightFunctionArn: { lambdaRead: true, lambdaWrite: true, metrics: false, publish: false },
+  CheckHealthFunctionArn: { lambdaRead: false, lambdaWrite: false, metrics: true, publish: false },
+  FinalizeFunctionArn: { lambdaRead: true, lambdaWrite: true, metrics: false, publish: false },
+  RollbackFunctionArn: { lambdaRead: true, lambdaWrite: true, metrics: false, publish: false },
+  NotifyFunctionArn: { lambdaRead: false, lambdaWrite: false, metrics: false, publish: true },
+} as const satisfies Record<TaskFunctionKey, Record<string, boolean>>;
+
+/** Environment variable holding the SNS topic ARN for the Notify function. */
+export const TOPIC_ARN_ENV = 'ROLLOUT_TOPIC_ARN';
