@@ -4,7 +4,7 @@
  * its field, or returns the input with its plan.
  */
 import { z } from 'zod';
-import { FieldIssue, InvalidInputError } from './errors.js';
+import { type FieldIssue, InvalidInputError } from './errors.js';
 import { FUNCTION_ARN_PATTERN, FUNCTION_NAME_PATTERN } from './function-ref.js';
 import { HealthPolicySchema } from './health.js';
 import { NotificationOptionsSchema } from './notification.js';

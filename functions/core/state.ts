@@ -52,7 +52,8 @@ export interface Rollout {
   readonly startedAt: string;
 }
 
-export type OutcomeStatus = 'promoted' | 'rolled_back';
+/** promoted: wholly on the target; rolled_back: wholly on the baseline; drift: someone else changed the alias and it was left as they set it. */
+export type OutcomeStatus = 'promoted' | 'rolled_back' | 'drift';
 
 export interface Outcome {
   readonly status: OutcomeStatus;
