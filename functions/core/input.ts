@@ -172,6 +172,9 @@ export function toFieldIssues(issues: readonly z.core.$ZodIssue[], base: readonl
         issue.errors.find((b) => !b.some((i) => i.code === 'invalid_type' && i.path.length === 0)) ?? issue.errors[0];
       if (branch && branch.length > 0) return toFieldIssues(branch, path);
     }
+    if (issue.code === 'invalid_key' || issue.code === 'invalid_element') {
+      return toFieldIssues(issue.issues as z.core.$ZodIssue[], [...path, issue.key as PropertyKey].filter((k) => k !== undefined));
+    }
     if (issue.code === 'unrecognized_keys') {
       return issue.keys.map((k) => ({ field: fieldPath([...path, k]), rule: 'is not a known field' }));
     }

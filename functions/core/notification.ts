@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { functionNameOf } from './function-ref.js';
 import { describeRouting } from './lambda-model.js';
+import { causeMessage } from './errors.js';
 import type { CaughtError, RolloutState } from './state.js';
 
 export const EVENT_TYPES = ['started', 'shifted', 'promoted', 'rolled_back', 'refused', 'drift', 'failed'] as const;
@@ -33,7 +34,7 @@ export const NotificationOptionsSchema = z
         z.string({ error: 'values must be strings' }).min(1, { error: 'values must not be empty' }).max(256, {
           error: 'values must be at most 256 characters',
         }),
-        { error: 'must be an object of string attributes' },
+        { error: (issue) => (issue.code === 'invalid_type' ? 'must be an object of string attributes' : undefined) },
       )
       .refine((a) => Object.keys(a).length <= MAX_CUSTOM_ATTRIBUTES, {
         error: `at most ${MAX_CUSTOM_ATTRIBUTES} attributes`,
@@ -77,9 +78,9 @@ function headline(type: RolloutEventType, state: RolloutState): string {
     case 'drift':
       return 'stopped: the alias was changed by someone else';
     case 'refused':
-      return `refused: ${state.error?.Cause ?? ''}`;
+      return `refused: ${causeMessage(state.error?.Cause)}`;
     case 'failed':
-      return `failed: ${state.error?.Error ?? 'unknown error'}`;
+      return `failed: ${state.error?.Error ?? 'unknown error'} ${causeMessage(state.error?.Cause)}`;
   }
 }
 
@@ -125,28 +126,34 @@ export function notificationFor(type: RolloutEventType, state: RolloutState, now
  * The notification for a rollout refused before it started. The input may be invalid, so the
  * function and alias are read from it only when they are strings.
  */
-export function refusalNotification(input: unknown, error: CaughtError, now: number): Notification {
+export function refusalNotification(
+  input: unknown,
+  error: CaughtError,
+  now: number,
+  type: 'refused' | 'failed' = 'refused',
+): Notification {
   const raw = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>;
   const str = (...keys: string[]) => keys.map((k) => raw[k]).find((v): v is string => typeof v === 'string');
   const fn = str('functionName', 'function-name');
   const alias = str('alias', 'alias-name');
   const target = raw.targetVersion ?? raw['new-version'];
+  const why = causeMessage(error.Cause) || error.Error;
   return {
-    type: 'refused',
+    type,
     subject: toSubject(
-      `lambda-rollout ${fn ? functionNameOf(fn) : 'unknown function'}${alias ? `:${alias}` : ''} refused: ${error.Cause ?? error.Error}`,
+      `lambda-rollout ${fn ? functionNameOf(fn) : 'unknown function'}${alias ? `:${alias}` : ''} ${type === 'refused' ? 'refused' : 'could not start'}: ${why}`,
     ),
     body: {
-      type: 'refused',
+      type,
       at: new Date(now).toISOString(),
       functionName: fn ?? null,
       alias: alias ?? null,
       targetVersion: typeof target === 'string' || typeof target === 'number' ? String(target) : null,
       error: error.Error,
-      reason: error.Cause ?? null,
+      reason: why,
     },
     attributes: {
-      eventType: 'refused',
+      eventType: type,
       ...(fn ? { functionName: functionNameOf(fn) } : {}),
       ...(alias ? { alias } : {}),
     },

@@ -79,3 +79,23 @@ export interface RolloutState {
   readonly outcome?: Outcome | undefined;
   readonly error?: CaughtError | undefined;
 }
+
+/**
+ * A light check that a task received a rollout state, so a mis-wired state machine fails with a
+ * clear message instead of deep inside a task.
+ */
+export function asRolloutState(value: unknown): RolloutState {
+  const v = value as Partial<RolloutState> | null;
+  const missing = [
+    typeof v?.rollout?.functionName === 'string' ? null : 'rollout.functionName',
+    typeof v?.rollout?.alias === 'string' ? null : 'rollout.alias',
+    typeof v?.rollout?.baselineVersion === 'string' ? null : 'rollout.baselineVersion',
+    typeof v?.rollout?.targetVersion === 'string' ? null : 'rollout.targetVersion',
+    Array.isArray(v?.rollout?.plan?.steps) ? null : 'rollout.plan.steps',
+    typeof v?.alias?.revisionId === 'string' ? null : 'alias.revisionId',
+    typeof v?.cursor?.next === 'string' ? null : 'cursor.next',
+    Array.isArray(v?.history) ? null : 'history',
+  ].filter((x): x is string => x !== null);
+  if (missing.length > 0) throw new TypeError(`Not a rollout state: missing ${missing.join(', ')}`);
+  return v as RolloutState;
+}

@@ -1,0 +1,148 @@
+/**
+ * Runs the real workflow definition, `statemachine/rollout.asl.json`, in process with
+ * aws-local-stepfunctions: every Task state runs its handler over the given ports, and Wait
+ * states wait in virtual time (fake timers drive `Date` and `setTimeout`), so hours of baking
+ * take milliseconds.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import FakeTimers from '@sinonjs/fake-timers';
+import { StateMachine } from 'aws-local-stepfunctions';
+import type { RolloutState } from '../functions/core/state.js';
+import { TASK_FUNCTIONS, type TaskFunctionKey } from '../functions/task-functions.js';
+import { bindTasks, type TaskHandler, type TaskPorts } from './tasks.js';
+
+/** One event of an execution's log (StateEntered, StateExited, ExecutionFailed...). */
+export type EventLog = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
+
+export const ASL_PATH = fileURLToPath(new URL('../statemachine/rollout.asl.json', import.meta.url));
+
+interface AslState {
+  Type: string;
+  Resource?: string;
+  [key: string]: unknown;
+}
+
+/** The workflow definition as deployed: the file CDK puts inline in the template. */
+export function loadDefinition(): { StartAt: string; States: Record<string, AslState> } {
+  return JSON.parse(readFileSync(ASL_PATH, 'utf8'));
+}
+
+const PLACEHOLDER = /^\$\{(\w+)\}$/;
+
+/** The task function key a Task state calls, from its `${...}` Resource placeholder. */
+export function taskKeyOf(state: AslState): TaskFunctionKey | undefined {
+  const key = PLACEHOLDER.exec(state.Resource ?? '')?.[1];
+  return key && Object.hasOwn(TASK_FUNCTIONS, key) ? (key as TaskFunctionKey) : undefined;
+}
+
+/** State name to local handler, for every Task state of the definition. Throws on an unbound task. */
+export function localHandlers(definition: ReturnType<typeof loadDefinition>, tasks: Record<TaskFunctionKey, TaskHandler>) {
+  const handlers: Record<string, TaskHandler> = {};
+  for (const [name, state] of Object.entries(definition.States)) {
+    if (state.Type !== 'Task') continue;
+    const key = taskKeyOf(state);
+    if (!key) throw new Error(`Task state ${name} calls ${state.Resource}, which has no local handler`);
+    handlers[name] = tasks[key];
+  }
+  return handlers;
+}
+
+/**
+ * The definition with each `${...}` placeholder replaced by a stand-in function ARN, as CDK's
+ * definitionSubstitutions do with the real ones at deploy time.
+ */
+export function substituteLocally(definition: ReturnType<typeof loadDefinition>): unknown {
+  const text = JSON.stringify(definition).replace(/\$\{(\w+)\}/g, (_, key: string) => {
+    if (!Object.hasOwn(TASK_FUNCTIONS, key)) throw new Error(`Unknown placeholder \${${key}} in the workflow definition`);
+    return `arn:aws:lambda:us-east-1:123456789012:function:lambda-rollout-${TASK_FUNCTIONS[key as TaskFunctionKey].id}`;
+  });
+  return JSON.parse(text);
+}
+
+export interface WorkflowRun {
+  readonly status: 'SUCCEEDED' | 'FAILED';
+  /** The execution's output when it succeeded. */
+  readonly output?: RolloutState;
+  /** The Fail state's (or the runtime's) error and cause when it failed. */
+  readonly error?: { readonly Error: string; readonly Cause: string };
+  /** Every event of the execution, in order, with virtual timestamps. */
+  readonly events: readonly EventLog[];
+  readonly startedAt: number;
+  readonly endedAt: number;
+  readonly executionName: string;
+}
+
+export interface RunWorkflowOptions {
+  readonly input: unknown;
+  readonly ports: TaskPorts;
+  readonly executionName?: string;
+  /** Virtual start time, epoch ms. Default 2026-01-05T10:00:00Z. */
+  readonly startTime?: number;
+  /** Called for each event as it happens (for live progress). */
+  readonly onEvent?: (event: EventLog) => void;
+  /** Replaces task handlers by state name (fault injection in tests). */
+  readonly wrapTask?: (stateName: string, handler: TaskHandler) => TaskHandler;
+}
+
+export const DEFAULT_START_TIME = Date.UTC(2026, 0, 5, 10, 0, 0);
+
+/**
+ * Runs one rollout execution to its end in virtual time. Must not be called while another run
+ * is in progress in the same process (it owns the global clock while it runs).
+ */
+export async function runWorkflow(options: RunWorkflowOptions): Promise<WorkflowRun> {
+  const definition = loadDefinition();
+  const executionName = options.executionName ?? 'rehearsal';
+  const startedAt = options.startTime ?? DEFAULT_START_TIME;
+  const clock = FakeTimers.withGlobal(globalThis).install({
+    now: startedAt,
+    toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'],
+  });
+  try {
+    const tasks = bindTasks(options.ports);
+    const handlers = localHandlers(definition, tasks);
+    const wrapped = Object.fromEntries(
+      Object.entries(handlers).map(([name, h]) => [name, options.wrapTask ? options.wrapTask(name, h) : h]),
+    );
+    const machine = new StateMachine(substituteLocally(definition) as never);
+    const execution = machine.run(options.input as never, {
+      overrides: { taskResourceLocalHandlers: wrapped as never },
+      context: {
+        Execution: {
+          Id: `arn:aws:states:us-east-1:123456789012:execution:lambda-rollout:${executionName}`,
+          Name: executionName,
+          StartTime: new Date(startedAt).toISOString(),
+        },
+      } as never,
+    });
+    const events: EventLog[] = [];
+    const logging = (async () => {
+      for await (const event of execution.eventLogs) {
+        events.push(event);
+        options.onEvent?.(event);
+      }
+    })();
+    let settled = false;
+    const outcome = execution.result.then(
+      (output) => ({ status: 'SUCCEEDED' as const, output: output as unknown as RolloutState }),
+      (error: unknown) => ({ status: 'FAILED' as const, error: failureOf(error) }),
+    );
+    void outcome.finally(() => {
+      settled = true;
+    });
+    while (!settled) await clock.runAllAsync();
+    const result = await outcome;
+    await clock.runAllAsync();
+    await logging;
+    return { ...result, events, startedAt, endedAt: Date.now(), executionName };
+  } finally {
+    clock.uninstall();
+  }
+}
+
+function failureOf(error: unknown): { Error: string; Cause: string } {
+  // ExecutionError wraps the Fail state's (or runtime's) error in `cause`.
+  const inner = (error as { cause?: { name?: string; message?: string } }).cause;
+  return { Error: inner?.name ?? (error as Error).name ?? 'Error', Cause: inner?.message ?? String(error) };
+}

@@ -1,0 +1,35 @@
+/**
+ * Binds the workflow's task functions to their handlers in process, over any ports: the
+ * in-memory world in the rehearsal and tests, or fakes. Keyed like `TASK_FUNCTIONS`, so a task
+ * added to the workflow without a local binding fails to compile.
+ */
+import type { TaskFunctionKey } from '../functions/task-functions.js';
+import type { Clock, LambdaControl, MetricsReader, Notifier } from '../functions/ports.js';
+import { makePrepare } from '../functions/handlers/prepare.js';
+import { makeShiftWeight } from '../functions/handlers/shift-weight.js';
+import { makeCheckHealth } from '../functions/handlers/check-health.js';
+import { makeFinalize } from '../functions/handlers/finalize.js';
+import { makeRollback } from '../functions/handlers/rollback.js';
+import { makeNotify } from '../functions/handlers/notify.js';
+
+export interface TaskPorts {
+  readonly lambda: LambdaControl;
+  readonly metrics: MetricsReader;
+  readonly notifier: Notifier;
+  readonly clock: Clock;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type TaskHandler = (input: any) => Promise<unknown>;
+
+/** One in-process handler per task function. */
+export function bindTasks(ports: TaskPorts): Record<TaskFunctionKey, TaskHandler> {
+  return {
+    PrepareFunctionArn: makePrepare(ports),
+    ShiftWeightFunctionArn: makeShiftWeight(ports),
+    CheckHealthFunctionArn: makeCheckHealth(ports),
+    FinalizeFunctionArn: makeFinalize(ports),
+    RollbackFunctionArn: makeRollback(ports),
+    NotifyFunctionArn: makeNotify(ports),
+  };
+}

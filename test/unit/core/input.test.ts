@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidInputError } from '../../../functions/core/errors.js';
+import { parseRolloutInput } from '../../../functions/core/input.js';
+
+const base = { functionName: 'orders', alias: 'live', targetVersion: '8' };
+
+function issues(raw: unknown): string[] {
+  try {
+    parseRolloutInput(raw);
+  } catch (error) {
+    expect(error).toBeInstanceOf(InvalidInputError);
+    return (error as InvalidInputError).issues.map((i) => `${i.field}: ${i.rule}`);
+  }
+  throw new Error('input was accepted');
+}
+
+describe('parseRolloutInput', () => {
+  it('fills defaults: Canary10Percent5Minutes and the default health policy', () => {
+    const { input, plan, legacy } = parseRolloutInput(base);
+    expect(legacy).toBe(false);
+    expect(plan.strategy).toBe('Canary10Percent5Minutes');
+    expect(input.health).toEqual({
+      minRequests: 100,
+      maxErrorRateIncrease: 0.01,
+      insufficientData: { holdSeconds: 60, maxHoldSeconds: 600, then: 'rollback' },
+    });
+    expect(input.notifications).toEqual({});
+  });
+
+  it('accepts a function ARN and a numeric version', () => {
+    const { input } = parseRolloutInput({ ...base, functionName: 'arn:aws:lambda:eu-west-1:123456789012:function:orders', targetVersion: 12 });
+    expect(input.targetVersion).toBe('12');
+  });
+
+  it.each([
+    ['CodeDeployDefault.LambdaLinear10PercentEvery2Minutes', 9],
+    ['Canary10Percent30Minutes', 1],
+    ['AllAtOnce', 0],
+  ])('takes the preset %s', (strategy, steps) => {
+    expect(parseRolloutInput({ ...base, strategy }).plan.steps).toHaveLength(steps);
+  });
+
+  it.each([
+    [{ ...base, functionName: 'orders:live' }, 'functionName: must be a function name'],
+    [{ ...base, functionName: 'arn:aws:lambda:eu-west-1:123456789012:function:orders:live' }, 'functionName: must be a function name'],
+    [{ ...base, alias: '42' }, 'alias: must be 1-128 letters, digits, "-" or "_", not all digits'],
+    [{ ...base, targetVersion: '$LATEST' }, 'targetVersion: must be a published version; $LATEST cannot be routed by weight'],
+    [{ ...base, targetVersion: '0' }, 'targetVersion: must be a published version number'],
+    [{ ...base, targetVersion: 'v2' }, 'targetVersion: must be a published version number'],
+    [{ ...base, strategy: 'Canary50Percent1Minute' }, 'strategy: "Canary50Percent1Minute" is not a preset'],
+    [{ ...base, strategy: { type: 'canary', percent: 100, bakeSeconds: 300 } }, 'strategy.percent: the canary weight must be more than 0 and less than 100'],
+    [{ ...base, strategy: { type: 'canary', percent: 10 } }, 'strategy.bakeSeconds: is required'],
+    [{ ...base, strategy: { type: 'linear', percent: 10, intervalSeconds: 59 } }, 'strategy.intervalSeconds: must be a whole number of seconds, at least 60'],
+    [{ ...base, strategy: { type: 'exponential', startPercent: 1, factor: 1, intervalSeconds: 60 } }, 'strategy.factor: must be more than 1'],
+    [{ ...base, strategy: { type: 'steps', steps: [] } }, 'strategy.steps: at least one step is required'],
+    [{ ...base, strategy: { type: 'steps', steps: [{ weightPercent: 50, bakeSeconds: 60 }, { weightPercent: 5, bakeSeconds: 60 }] } }, 'strategy.steps[1].weightPercent: weights must strictly increase (got 5 after 50)'],
+    [{ ...base, strategy: { type: 'steps', steps: [{ weightPercent: 150, bakeSeconds: 60 }] } }, 'strategy.steps[0].weightPercent: the weight must be more than 0 and less than 100'],
+    [{ ...base, strategy: { type: 'blue-green' } }, 'strategy.type: must be one of canary, linear, exponential, steps, allAtOnce'],
+    [{ ...base, strategy: { type: 'linear', percent: 0.5, intervalSeconds: 60 } }, 'strategy.steps: at most 100 steps'],
+    [{ ...base, strategy: { type: 'canary', percent: 10, bakeSeconds: 31_536_000 } }, 'longer than a Standard execution may run'],
+    [{ ...base, health: { minRequests: 0 } }, 'health.minRequests: must be a whole number of at least 1'],
+    [{ ...base, health: { maxErrorRateIncrease: 5 } }, 'health.maxErrorRateIncrease: must be a fraction from 0 to 1'],
+    [{ ...base, health: { insufficientData: { then: 'promote' } } }, 'health.insufficientData.then: must be "rollback" or "proceed"'],
+    [{ ...base, notifications: { events: ['shifted', 'exploded'] } }, 'notifications.events[1]: must be one of started'],
+    [{ ...base, notifications: { attributes: { eventType: 'x' } } }, 'notifications.attributes.eventType: names must not be one of ours'],
+    [{ ...base, colour: 'blue' }, 'colour: is not a known field'],
+    [{ alias: 'live', targetVersion: '8' }, 'functionName: is required'],
+    ['orders', '(input): must be a JSON object'],
+  ])('refuses %j naming the field and the rule', (raw, message) => {
+    expect(issues(raw).join('\n')).toContain(message);
+  });
+
+  it('reports every broken rule at once', () => {
+    expect(issues({ functionName: '', alias: '', targetVersion: '$LATEST' })).toHaveLength(3);
+  });
+});
+
+describe('the aws-lambda-deploy input format', () => {
+  const legacy = { 'function-name': 'Redirect', 'alias-name': 'LIVE', 'new-version': '38', steps: 5, interval: 120, type: 'linear' };
+
+  it('maps steps and interval onto a linear plan ending in promotion', () => {
+    const { input, plan, legacy: isLegacy } = parseRolloutInput(legacy);
+    expect(isLegacy).toBe(true);
+    expect(input).toMatchObject({ functionName: 'Redirect', alias: 'LIVE', targetVersion: '38' });
+    expect(plan.steps).toEqual([20, 40, 60, 80].map((weightPercent) => ({ weightPercent, bakeSeconds: 120 })));
+  });
+
+  it('one step is all at once; health-check is accepted', () => {
+    expect(parseRolloutInput({ ...legacy, steps: 1, 'health-check': true }).plan.steps).toEqual([]);
+  });
+
+  it('three steps round to the precision Lambda keeps', () => {
+    expect(parseRolloutInput({ ...legacy, steps: 3 }).plan.steps.map((s) => s.weightPercent)).toEqual([33.33, 66.67]);
+  });
+
+  it.each([
+    [{ ...legacy, type: 'canary' }, 'type: must be "linear"'],
+    [{ ...legacy, steps: 0 }, 'steps: must be a whole number of steps from 1 to 100'],
+    [{ ...legacy, interval: 10 }, 'interval: must be a whole number of seconds, at least 60'],
+    [{ ...legacy, 'new-version': '$LATEST' }, 'new-version: must be a published version'],
+    [{ ...legacy, functionName: 'x' }, 'functionName: is not a known field'],
+  ])('refuses %j in its own field names', (raw, message) => {
+    expect(issues(raw).join('\n')).toContain(message);
+  });
+});

@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { notificationFor, refusalNotification, toSubject, wants } from '../../../functions/core/notification.js';
+import { HealthPolicySchema } from '../../../functions/core/health.js';
+import { toPlan } from '../../../functions/core/strategy.js';
+import type { RolloutState } from '../../../functions/core/state.js';
+
+const NOW = Date.UTC(2026, 0, 5, 10, 15, 0);
+const state: RolloutState = {
+  rollout: {
+    id: 'orders-live-v8-1a2b',
+    functionName: 'arn:aws:lambda:eu-west-1:123456789012:function:orders',
+    alias: 'live',
+    baselineVersion: '7',
+    targetVersion: '8',
+    plan: toPlan('Linear10PercentEvery1Minute'),
+    health: HealthPolicySchema.parse({}),
+    notifications: { attributes: { team: 'payments' } },
+    startedAt: '2026-01-05T10:00:00.000Z',
+  },
+  alias: { functionVersion: '7', routing: { '8': 30 }, revisionId: 'r3' },
+  cursor: { step: 2, weightPercent: 30, bakeSeconds: 60, next: 'shift', heldSeconds: 0, shiftedAt: NOW },
+  history: [
+    { step: 0, weightPercent: 10, shiftedAt: NOW - 120_000, revisionId: 'r1', checks: 1, verdict: 'healthy', reason: 'error rate within the limit of 1.10%: target 0.00% (0/300) vs baseline 0.10% (3/2700)', target: { invocations: 300, errors: 0 }, baseline: { invocations: 2700, errors: 3 } },
+  ],
+};
+
+describe('notificationFor', () => {
+  it('a shift: readable subject, the facts in JSON, filterable attributes', () => {
+    const n = notificationFor('shifted', state, NOW);
+    expect(n.subject).toBe('lambda-rollout orders:live v8 shifted to 30%');
+    expect(n.body).toMatchObject({
+      type: 'shifted',
+      at: '2026-01-05T10:15:00.000Z',
+      rolloutId: 'orders-live-v8-1a2b',
+      functionName: 'arn:aws:lambda:eu-west-1:123456789012:function:orders',
+      alias: 'live',
+      baselineVersion: '7',
+      targetVersion: '8',
+      strategy: 'Linear10PercentEvery1Minute',
+      step: 3,
+      steps: 9,
+      weightPercent: 30,
+      routing: 'v7 70% + v8 30%',
+      lastCheck: { verdict: 'healthy', target: { invocations: 300, errors: 0 } },
+    });
+    expect(n.attributes).toEqual({ eventType: 'shifted', functionName: 'orders', alias: 'live', rolloutId: 'orders-live-v8-1a2b', team: 'payments' });
+  });
+
+  it('a rollback says why in the subject and the body', () => {
+    const rolledBack: RolloutState = {
+      ...state,
+      alias: { functionVersion: '7', routing: {}, revisionId: 'r4' },
+      outcome: { status: 'rolled_back', reason: 'error rate over the limit of 1.10%: target 5.00% (15/300) vs baseline 0.10% (3/2700)', at: '2026-01-05T10:16:00.000Z', finalVersion: '7' },
+    };
+    const n = notificationFor('rolled_back', rolledBack, NOW);
+    expect(n.subject).toMatch(/^lambda-rollout orders:live v8 rolled back: error rate over the limit of 1\.10%/);
+    expect(n.subject.length).toBeLessThanOrEqual(100);
+    expect(n.body).toMatchObject({ outcome: 'rolled_back', reason: expect.stringContaining('target 5.00% (15/300)'), routing: 'v7 100%' });
+  });
+
+  it('subjects are printable ASCII on one line, at most 100 characters', () => {
+    expect(toSubject('a\nb — c')).toBe('a b c');
+    expect(toSubject('x'.repeat(150))).toHaveLength(100);
+  });
+
+  it('wants every event unless a list is given', () => {
+    expect(wants({}, 'shifted')).toBe(true);
+    expect(wants({ events: ['rolled_back'] }, 'shifted')).toBe(false);
+    expect(wants({ events: [] }, 'rolled_back')).toBe(false);
+  });
+});
+
+describe('refusalNotification', () => {
+  it('reads what it can from an input that may be invalid', () => {
+    const n = refusalNotification({ functionName: 'orders', alias: 'live', targetVersion: 9 }, { Error: 'RolloutRefused', Cause: 'version 9 of function orders is not published' }, NOW);
+    expect(n.subject).toBe('lambda-rollout orders:live refused: version 9 of function orders is not published');
+    expect(n.body).toMatchObject({ type: 'refused', functionName: 'orders', alias: 'live', targetVersion: '9', error: 'RolloutRefused' });
+    expect(n.attributes).toEqual({ eventType: 'refused', functionName: 'orders', alias: 'live' });
+  });
+
+  it('unwraps a Lambda error cause and copes with garbage input', () => {
+    const n = refusalNotification(42, { Error: 'Throttled', Cause: '{"errorType":"Throttled","errorMessage":"Rate exceeded","trace":[]}' }, NOW, 'failed');
+    expect(n.subject).toBe('lambda-rollout unknown function could not start: Rate exceeded');
+    expect(n.attributes).toEqual({ eventType: 'failed' });
+  });
+});
