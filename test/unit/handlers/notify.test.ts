@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { makeNotify } from '../../../functions/handlers/notify.js';
+import { makePrepare } from '../../../functions/handlers/prepare.js';
+import type { RolloutState } from '../../../functions/core/state.js';
+import { RecordingNotifier, fixedClock, ordersWorld } from '../../support/fakes.js';
+
+async function state(notifications?: object): Promise<RolloutState> {
+  return (await makePrepare({ lambda: ordersWorld(), clock: fixedClock() })({
+    input: { functionName: 'orders', alias: 'live', targetVersion: '2', ...(notifications ? { notifications } : {}) },
+    execution: { id: 'x', name: 'r1', startTime: '2026-01-05T10:00:00.000Z' },
+  })) as RolloutState;
+}
+
+describe('Notify', () => {
+  it('publishes the event for a running rollout', async () => {
+    const notifier = new RecordingNotifier();
+    const result = await makeNotify({ notifier, clock: fixedClock() })({ event: 'started', state: await state() });
+    expect(result).toEqual({ published: true, type: 'started', subject: 'lambda-rollout orders:live v2 started (Canary10Percent5Minutes)' });
+    expect(notifier.published[0]?.attributes).toMatchObject({ eventType: 'started', functionName: 'orders', alias: 'live' });
+  });
+
+  it('skips the events the rollout did not ask for', async () => {
+    const notifier = new RecordingNotifier();
+    const result = await makeNotify({ notifier, clock: fixedClock() })({ event: 'shifted', state: await state({ events: ['rolled_back'] }) });
+    expect(result.published).toBe(false);
+    expect(notifier.published).toEqual([]);
+  });
+
+  it('publishes a refusal from the raw input and the error', async () => {
+    const notifier = new RecordingNotifier();
+    await makeNotify({ notifier, clock: fixedClock() })({
+      event: 'refused',
+      input: { functionName: 'orders', alias: 'live', targetVersion: '9' },
+      error: { Error: 'RolloutRefused', Cause: 'version 9 of function orders is not published' },
+    });
+    expect(notifier.subjects).toEqual(['lambda-rollout orders:live refused: version 9 of function orders is not published']);
+  });
+
+  it('calls an unexpected error before the start a failure, not a refusal', async () => {
+    const notifier = new RecordingNotifier();
+    const result = await makeNotify({ notifier, clock: fixedClock() })({ event: 'refused', input: {}, error: { Error: 'Throttled', Cause: 'Rate exceeded' } });
+    expect(result.type).toBe('failed');
+  });
+
+  it('fails loudly on something that is not a rollout state', async () => {
+    await expect(makeNotify({ notifier: new RecordingNotifier(), clock: fixedClock() })({ event: 'started', state: {} })).rejects.toThrow('Not a rollout state: missing rollout.functionName');
+  });
+});
