@@ -1,0 +1,67 @@
+/** The AWS adapters wired to default SDK clients: what the task functions run with on Lambda. */
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { type Clock, type LambdaControl, type MetricsReader, type Notifier, systemClock } from '../ports.js';
+import { TOPIC_ARN_ENV } from '../task-functions.js';
+import { AwsMetricsReader } from './cloudwatch-metrics.js';
+import { AwsLambdaControl } from './lambda-control.js';
+import { SnsNotifier } from './sns-notifier.js';
+
+export { toRolloutError } from './errors.js';
+export { AwsLambdaControl } from './lambda-control.js';
+export { AwsMetricsReader } from './cloudwatch-metrics.js';
+export { SnsNotifier } from './sns-notifier.js';
+
+/**
+ * Client settings for every adapter: the SDK's standard retry mode, 3 attempts in all. The
+ * state machine retries the task on top of that, so the SDK only smooths over brief blips.
+ */
+export const CLIENT_CONFIG = { retryMode: 'standard', maxAttempts: 3 } as const;
+
+/** The SDK clients behind `awsPorts()`. Constructing them reads no credentials and opens no connection. */
+export interface AwsClients {
+  readonly lambda: LambdaClient;
+  readonly cloudwatch: CloudWatchClient;
+  readonly sns: SNSClient;
+}
+
+/** Default clients (region and credentials from the Lambda environment) with `CLIENT_CONFIG`. */
+export function defaultClients(): AwsClients {
+  return {
+    lambda: new LambdaClient({ ...CLIENT_CONFIG }),
+    cloudwatch: new CloudWatchClient({ ...CLIENT_CONFIG }),
+    sns: new SNSClient({ ...CLIENT_CONFIG }),
+  };
+}
+
+/**
+ * A notifier that reads the topic ARN from `process.env[TOPIC_ARN_ENV]` when it publishes, so
+ * the tasks that never publish load without it, and Notify fails with a plain explanation.
+ */
+export function envTopicNotifier(sns: SNSClient, env: NodeJS.ProcessEnv = process.env): Notifier {
+  return {
+    publish: async (notification) => {
+      const topicArn = env[TOPIC_ARN_ENV];
+      if (!topicArn) {
+        throw new Error(`${TOPIC_ARN_ENV} is not set: the Notify function needs the ARN of the SNS topic to publish to`);
+      }
+      await new SnsNotifier(sns, topicArn).publish(notification);
+    },
+  };
+}
+
+/** The ports the task handlers use on AWS. Cheap: no network until a port is called. */
+export function awsPorts(clients: AwsClients = defaultClients()): {
+  lambda: LambdaControl;
+  metrics: MetricsReader;
+  notifier: Notifier;
+  clock: Clock;
+} {
+  return {
+    lambda: new AwsLambdaControl(clients.lambda),
+    metrics: new AwsMetricsReader(clients.cloudwatch),
+    notifier: envTopicNotifier(clients.sns),
+    clock: systemClock,
+  };
+}
