@@ -173,7 +173,8 @@ export function toFieldIssues(issues: readonly z.core.$ZodIssue[], base: readonl
       if (branch && branch.length > 0) return toFieldIssues(branch, path);
     }
     if (issue.code === 'invalid_key' || issue.code === 'invalid_element') {
-      return toFieldIssues(issue.issues as z.core.$ZodIssue[], [...path, issue.key as PropertyKey].filter((k) => k !== undefined));
+      const key = 'key' in issue ? [issue.key as PropertyKey] : [];
+      return toFieldIssues(issue.issues as z.core.$ZodIssue[], [...path, ...key]);
     }
     if (issue.code === 'unrecognized_keys') {
       return issue.keys.map((k) => ({ field: fieldPath([...path, k]), rule: 'is not a known field' }));

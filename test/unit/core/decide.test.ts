@@ -5,7 +5,7 @@ import { toPlan } from '../../../functions/core/strategy.js';
 
 const plan = toPlan({ type: 'steps', steps: [{ weightPercent: 10, bakeSeconds: 300 }, { weightPercent: 50, bakeSeconds: 600 }] });
 const policy = HealthPolicySchema.parse({ insufficientData: { holdSeconds: 120, maxHoldSeconds: 240 } });
-const v = (verdict: Verdict['verdict'], reason = verdict): Verdict => ({ verdict, reason, target: { invocations: 0, errors: 0 }, baseline: { invocations: 0, errors: 0 } });
+const v = (verdict: Verdict['verdict'], reason: string = verdict): Verdict => ({ verdict, reason, target: { invocations: 0, errors: 0 }, baseline: { invocations: 0, errors: 0 } });
 const at = (step: number, heldSeconds = 0) => ({ ...firstCursor(plan), step, weightPercent: plan.steps[step]!.weightPercent, heldSeconds, shiftedAt: 1 });
 
 describe('firstCursor', () => {
