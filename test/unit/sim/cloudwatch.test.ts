@@ -1,0 +1,421 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { RejectedError } from '../../../functions/core/errors.js';
+import type { MetricQuery } from '../../../functions/ports.js';
+import {
+  evaluateAlarmDatapoints,
+  SimCloudWatch,
+  type MetricAlarmInput,
+  type TreatMissingData,
+} from '../../../sim/cloudwatch.js';
+import { Random } from '../../../sim/random.js';
+import { TrafficModel } from '../../../sim/traffic.js';
+
+const START = Date.UTC(2025, 0, 1, 12, 0, 0);
+const MIN = 60_000;
+const DIMS = { Api: 'orders' };
+
+function clocked(delaySeconds?: number) {
+  let now = START;
+  const cloudwatch = new SimCloudWatch({ clock: () => now, ...(delaySeconds === undefined ? {} : { delaySeconds }) });
+  return { cloudwatch, setNow: (t: number) => (now = t) };
+}
+
+const query = (stat: string, periodSeconds = 60, extra: Partial<MetricQuery> = {}): MetricQuery => ({
+  id: 'q',
+  namespace: 'Custom',
+  metricName: 'Latency',
+  dimensions: DIMS,
+  stat,
+  periodSeconds,
+  ...extra,
+});
+
+async function series(cloudwatch: SimCloudWatch, q: MetricQuery, startTime: number, endTime: number) {
+  const [s] = await cloudwatch.getMetricData({ startTime, endTime, queries: [q] });
+  return s!;
+}
+
+describe('SimCloudWatch: ingestion delay', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('keeps a minute invisible until 60 s + delay after it starts, then shows it', async () => {
+    const { cloudwatch, setNow } = clocked();
+    cloudwatch.putMetricData('Custom', [{ metricName: 'Latency', dimensions: DIMS, timestamp: START + 30_000, value: 5 }]);
+    setNow(START + 60_000 + 120_000 - 1);
+    expect((await series(cloudwatch, query('Sum'), START, START + MIN)).values).toEqual([]);
+    setNow(START + 60_000 + 120_000);
+    expect(await series(cloudwatch, query('Sum'), START, START + MIN)).toEqual({ id: 'q', timestamps: [START], values: [5] });
+    expect(cloudwatch.visibleFrom(START + 59_999)).toBe(START + 180_000);
+  });
+
+  it('honours a configured delay, and reads Date.now by default (fake timers)', async () => {
+    vi.useFakeTimers({ now: START });
+    const cloudwatch = new SimCloudWatch({ delaySeconds: 60 });
+    cloudwatch.putMetricData('Custom', [{ metricName: 'Latency', dimensions: DIMS, value: 7 }]);
+    vi.setSystemTime(START + 2 * MIN - 1);
+    expect((await series(cloudwatch, query('Sum'), START, START + 5 * MIN)).values).toEqual([]);
+    vi.setSystemTime(START + 2 * MIN);
+    expect((await series(cloudwatch, query('Sum'), START, START + 5 * MIN)).values).toEqual([7]);
+  });
+
+  it('never shows data AWS would not have yet, even when it was generated ahead of the clock', async () => {
+    const { cloudwatch, setNow } = clocked(120);
+    for (let m = 0; m < 10; m++) {
+      cloudwatch.putMetricData('Custom', [{ metricName: 'Latency', dimensions: DIMS, timestamp: START + m * MIN, value: 1 }]);
+    }
+    setNow(START + 5 * MIN);
+    const s = await series(cloudwatch, query('Sum'), START, START + 10 * MIN);
+    // Minutes 0, 1 and 2 have ended at least two minutes ago; minute 3 ends at +4 min, readable at +6.
+    expect(s.timestamps).toEqual([START, START + MIN, START + 2 * MIN]);
+  });
+
+  it('calls beforeRead with now before answering, so the world can generate up to now', async () => {
+    const { cloudwatch, setNow } = clocked(0);
+    const seen: number[] = [];
+    cloudwatch.beforeRead = (now) => {
+      seen.push(now);
+      cloudwatch.putMetricData('Custom', [{ metricName: 'Latency', dimensions: DIMS, timestamp: now - 90_000, value: 3 }]);
+    };
+    setNow(START + 3 * MIN);
+    const s = await series(cloudwatch, query('Sum'), START, START + 3 * MIN);
+    expect(seen).toEqual([START + 3 * MIN]);
+    expect(s.values).toEqual([3]);
+    cloudwatch.describeAlarms([], START + 4 * MIN);
+    expect(seen).toEqual([START + 3 * MIN, START + 4 * MIN]);
+  });
+});
+
+describe('SimCloudWatch: statistics and periods', () => {
+  it('computes Sum, SampleCount, Average, Minimum, Maximum and percentiles', async () => {
+    const { cloudwatch, setNow } = clocked(0);
+    const values = Array.from({ length: 1000 }, (_, i) => i + 1);
+    cloudwatch.putMetricData('Custom', [{ metricName: 'Latency', dimensions: DIMS, timestamp: START, values }]);
+    setNow(START + 10 * MIN);
+    const at = async (stat: string) => (await series(cloudwatch, query(stat), START, START + MIN)).values[0];
+    expect(await at('Sum')).toBe(500_500);
+    expect(await at('SampleCount')).toBe(1000);
+    expect(await at('Average')).toBe(500.5);
+    expect(await at('Minimum')).toBe(1);
+    expect(await at('Maximum')).toBe(1000);
+    expect(await at('p0')).toBe(1);
+    expect(await at('p100')).toBe(1000);
+    // Histogram buckets are 1/64 wide in log space: within 0.8% plus one rank.
+    expect(Math.abs((await at('p50'))! / 500 - 1)).toBeLessThan(0.01);
+    expect(Math.abs((await at('p99'))! / 990 - 1)).toBeLessThan(0.01);
+    expect(Math.abs((await at('p99.9'))! / 999 - 1)).toBeLessThan(0.01);
+  });
+
+  it('weights values by counts, as PutMetricData does', async () => {
+    const { cloudwatch, setNow } = clocked(0);
+    cloudwatch.putMetricData('Custom', [{ metricName: 'Latency', dimensions: DIMS, timestamp: START, values: [10, 1000], counts: [98, 2] }]);
+    setNow(START + 10 * MIN);
+    const at = async (stat: string) => (await series(cloudwatch, query(stat), START, START + MIN)).values[0];
+    expect(await at('SampleCount')).toBe(100);
+    expect(await at('Sum')).toBe(2980);
+    expect(await at('p98')).toBeCloseTo(10, 0);
+    expect(await at('p99')).toBeCloseTo(1000, -1);
+  });
+
+  it('has no percentiles for statistic sets or negative values, as CloudWatch', async () => {
+    const { cloudwatch, setNow } = clocked(0);
+    cloudwatch.putMetricData('Custom', [
+      { metricName: 'Latency', dimensions: DIMS, timestamp: START, statisticValues: { sampleCount: 4, sum: 40, minimum: 5, maximum: 20 } },
+      { metricName: 'Latency', dimensions: DIMS, timestamp: START, value: 10 },
+      { metricName: 'Delta', dimensions: DIMS, timestamp: START, values: [-1, 3] },
+    ]);
+    setNow(START + 10 * MIN);
+    expect((await series(cloudwatch, query('Sum'), START, START + MIN)).values).toEqual([50]);
+    expect((await series(cloudwatch, query('Average'), START, START + MIN)).values).toEqual([10]);
+    expect((await series(cloudwatch, query('p50'), START, START + MIN)).values).toEqual([]);
+    expect((await series(cloudwatch, query('p50', 60, { metricName: 'Delta' }), START, START + MIN)).values).toEqual([]);
+    expect((await series(cloudwatch, query('Minimum', 60, { metricName: 'Delta' }), START, START + MIN)).values).toEqual([-1]);
+  });
+
+  it('aggregates minutes into longer periods and leaves periods without data out', async () => {
+    const { cloudwatch, setNow } = clocked(0);
+    for (const m of [0, 1, 2, 3, 4, 10, 12]) {
+      cloudwatch.putMetricData('Custom', [{ metricName: 'Latency', dimensions: DIMS, timestamp: START + m * MIN + 5000, value: m }]);
+    }
+    setNow(START + 60 * MIN);
+    const s = await series(cloudwatch, query('Sum', 300), START, START + 20 * MIN);
+    expect(s.timestamps).toEqual([START, START + 10 * MIN]);
+    expect(s.values).toEqual([0 + 1 + 2 + 3 + 4, 10 + 12]);
+    const max = await series(cloudwatch, query('Maximum', 300), START, START + 20 * MIN);
+    expect(max.values).toEqual([4, 12]);
+  });
+
+  it('rounds StartTime down as GetMetricData documents, and anchors periods there', async () => {
+    const { cloudwatch, setNow } = clocked(0);
+    const t0 = Date.UTC(2025, 0, 1, 12, 32, 34);
+    cloudwatch.putMetricData('Custom', [{ metricName: 'Latency', dimensions: DIMS, timestamp: t0, value: 1 }]);
+    setNow(t0 + 10 * MIN);
+    // Under 15 days old: to the minute, 12:32:00.
+    expect((await series(cloudwatch, query('Sum', 120), t0, t0 + 5 * MIN)).timestamps).toEqual([Date.UTC(2025, 0, 1, 12, 32)]);
+    // 15 to 63 days old: to 5 minutes, 12:30:00; older: to the hour.
+    setNow(t0 + 20 * 24 * 60 * MIN);
+    expect((await series(cloudwatch, query('Sum', 300), t0, t0 + 5 * MIN)).timestamps).toEqual([Date.UTC(2025, 0, 1, 12, 30)]);
+    setNow(t0 + 70 * 24 * 60 * MIN);
+    expect((await series(cloudwatch, query('Sum', 3600), t0, t0 + 5 * MIN)).timestamps).toEqual([Date.UTC(2025, 0, 1, 12, 0)]);
+  });
+
+  it('matches dimensions exactly, as CloudWatch does', async () => {
+    const { cloudwatch, setNow } = clocked(0);
+    cloudwatch.putMetricData('Custom', [{ metricName: 'Latency', dimensions: { Api: 'orders', Stage: 'prod' }, timestamp: START, value: 1 }]);
+    setNow(START + 10 * MIN);
+    expect((await series(cloudwatch, query('Sum'), START, START + MIN)).values).toEqual([]);
+    const both = query('Sum', 60, { dimensions: { Stage: 'prod', Api: 'orders' } });
+    expect((await series(cloudwatch, both, START, START + MIN)).values).toEqual([1]);
+  });
+
+  it('refuses what CloudWatch refuses', async () => {
+    const { cloudwatch } = clocked(0);
+    const get = (q: Partial<MetricQuery>, startTime = START, endTime = START + MIN) =>
+      cloudwatch.getMetricData({ startTime, endTime, queries: [query('Sum', 60, q)] });
+    await expect(get({ stat: 'p101' })).rejects.toThrow(RejectedError);
+    await expect(get({ stat: 'Median' })).rejects.toThrow(RejectedError);
+    await expect(get({ periodSeconds: 90 })).rejects.toThrow(RejectedError);
+    await expect(get({ periodSeconds: 10 })).rejects.toThrow(RejectedError);
+    await expect(get({ id: 'Upper' })).rejects.toThrow(RejectedError);
+    await expect(get({}, START + MIN, START + MIN)).rejects.toThrow(RejectedError);
+    await expect(cloudwatch.getMetricData({ startTime: START, endTime: START + MIN, queries: [query('Sum'), query('Sum')] })).rejects.toThrow(
+      /duplicate/,
+    );
+    expect(() => cloudwatch.putMetricData('Custom', [{ metricName: 'Latency', value: 1, values: [1] }])).toThrow(RejectedError);
+    expect(() => cloudwatch.putMetricData('Custom', [{ metricName: 'Latency', values: [1, 2], counts: [1] }])).toThrow(RejectedError);
+  });
+});
+
+describe('SimCloudWatch: Lambda’s dimension sets agree', () => {
+  it('function total = sum over aliases; alias total = sum over ExecutedVersion', async () => {
+    const { cloudwatch, setNow } = clocked(120);
+    const random = new Random(99);
+    const versions = {
+      '3': { errorRate: 0.01, p50Ms: 20, p99Ms: 200, throttleRate: 0.02 },
+      '4': { errorRate: 0.2, p50Ms: 50, p99Ms: 900 },
+      '5': { errorRate: 0, p50Ms: 10, p99Ms: 30 },
+    };
+    const live = new TrafficModel({ functionName: 'orders', alias: 'live', rate: 150, versions, random: random.fork(), cloudwatch, startTime: START });
+    const beta = new TrafficModel({ functionName: 'orders', alias: 'beta', rate: 20, versions, random: random.fork(), cloudwatch, startTime: START });
+    live.advanceTo(START + 4 * MIN + 1234, { functionVersion: '3', routing: { '4': 30, '5': 5 } });
+    live.advanceTo(START + 10 * MIN, { functionVersion: '3', routing: { '4': 60 } });
+    beta.advanceTo(START + 10 * MIN, { functionVersion: '5', routing: {} });
+    setNow(START + 15 * MIN);
+
+    const read = async (metricName: string, dimensions: Record<string, string>, stat: string) => {
+      const s = await series(cloudwatch, { id: 'q', namespace: 'AWS/Lambda', metricName, dimensions, stat, periodSeconds: 60 }, START, START + 10 * MIN);
+      expect(s.timestamps.length).toBeGreaterThan(0);
+      return new Map(s.timestamps.map((t, i) => [t, s.values[i]!]));
+    };
+    const add = (maps: Map<number, number>[]) => {
+      const out = new Map<number, number>();
+      for (const m of maps) for (const [t, v] of m) out.set(t, (out.get(t) ?? 0) + v);
+      return out;
+    };
+    const close = (a: Map<number, number>, b: Map<number, number>) => {
+      expect([...a.keys()].sort()).toEqual([...b.keys()].sort());
+      for (const [t, v] of a) expect(b.get(t)).toBeCloseTo(v, 6);
+    };
+    for (const [metricName, stat] of [
+      ['Invocations', 'Sum'],
+      ['Errors', 'Sum'],
+      ['Errors', 'SampleCount'],
+      ['Throttles', 'Sum'],
+      ['Duration', 'SampleCount'],
+      ['Duration', 'Sum'],
+    ] as const) {
+      const fn = await read(metricName, { FunctionName: 'orders' }, stat);
+      const aliases = await Promise.all(['live', 'beta'].map((a) => read(metricName, { FunctionName: 'orders', Resource: `orders:${a}` }, stat)));
+      close(fn, add(aliases));
+      const liveVersions = await Promise.all(
+        ['3', '4', '5'].map((v) => read(metricName, { FunctionName: 'orders', Resource: 'orders:live', ExecutedVersion: v }, stat)),
+      );
+      close(aliases[0]!, add(liveVersions));
+    }
+    // And CloudWatch agrees with the model's own totals.
+    const totals = live.totals();
+    const invocations = [...(await read('Invocations', { FunctionName: 'orders', Resource: 'orders:live', ExecutedVersion: '4' }, 'Sum')).values()];
+    expect(invocations.reduce((t, v) => t + v, 0)).toBe(totals['4']!.invocations);
+    // Errors is a 0/1 indicator per invocation: its Average over the window is the error rate.
+    const whole = await series(
+      cloudwatch,
+      { id: 'q', namespace: 'AWS/Lambda', metricName: 'Errors', dimensions: { FunctionName: 'orders', Resource: 'orders:live', ExecutedVersion: '4' }, stat: 'Average', periodSeconds: 600 },
+      START,
+      START + 10 * MIN,
+    );
+    const n = totals['4']!.invocations;
+    expect(whole.values[0]).toBeCloseTo(totals['4']!.errors / n, 12);
+    expect(Math.abs(whole.values[0]! - 0.2)).toBeLessThan(4 * Math.sqrt((0.2 * 0.8) / n));
+  });
+});
+
+describe('evaluateAlarmDatapoints: the CloudWatch user guide’s tables', () => {
+  // "How alarm state is evaluated when data is missing": 0 not breaching, X breaching, - missing,
+  // oldest first, 5 datapoints retrieved. `undefined` = keep the current state.
+  const parse = (row: string) => row.split(' ').map((c) => (c === '-' ? undefined : c === 'X'));
+  const treatments: TreatMissingData[] = ['missing', 'ignore', 'breaching', 'notBreaching'];
+  const I = 'INSUFFICIENT_DATA';
+  const R = undefined;
+
+  it.each([
+    ['0 - X - X', ['OK', 'OK', 'OK', 'OK']],
+    ['0 - - - -', ['OK', 'OK', 'OK', 'OK']],
+    ['- - - - -', [I, R, 'ALARM', 'OK']],
+    ['0 X X - X', ['ALARM', 'ALARM', 'ALARM', 'ALARM']],
+    ['- - - - X', [I, R, 'ALARM', 'OK']],
+    ['X - - - -', ['ALARM', R, 'ALARM', 'OK']],
+  ])('3 out of 3: %s', (row, expected) => {
+    treatments.forEach((treat, i) => expect(evaluateAlarmDatapoints(parse(row), 3, 3, treat).state, treat).toBe(expected[i]));
+  });
+
+  it.each([
+    ['0 - X - X', ['ALARM', 'ALARM', 'ALARM', 'ALARM']],
+    ['0 0 X 0 X', ['ALARM', 'ALARM', 'ALARM', 'ALARM']],
+    ['0 - X - -', ['OK', 'OK', 'ALARM', 'OK']],
+    ['- - - - 0', ['OK', 'OK', 'ALARM', 'OK']],
+    ['- - - - X', [I, R, 'ALARM', 'OK']],
+  ])('2 out of 3: %s', (row, expected) => {
+    treatments.forEach((treat, i) => expect(evaluateAlarmDatapoints(parse(row), 2, 3, treat).state, treat).toBe(expected[i]));
+  });
+
+  it('evaluates the newest N real datapoints when there are enough, whatever the treatment', () => {
+    for (const treat of treatments) {
+      expect(evaluateAlarmDatapoints(parse('X X 0 0 0'), 2, 3, treat).state).toBe('OK');
+      expect(evaluateAlarmDatapoints(parse('0 0 X - X'), 2, 3, treat)).toEqual({ state: 'ALARM', evaluated: 3, breaching: 2, filled: 0 });
+    }
+  });
+});
+
+describe('SimCloudWatch: alarms', () => {
+  const alarm = (overrides: Partial<MetricAlarmInput> = {}): MetricAlarmInput => ({
+    alarmName: 'orders-errors',
+    namespace: 'Custom',
+    metricName: 'Errors',
+    dimensions: DIMS,
+    stat: 'Sum',
+    periodSeconds: 60,
+    evaluationPeriods: 3,
+    datapointsToAlarm: 3,
+    threshold: 5,
+    comparisonOperator: 'GreaterThanOrEqualToThreshold',
+    treatMissingData: 'missing',
+    ...overrides,
+  });
+  const put = (cw: SimCloudWatch, minute: number, value: number) =>
+    cw.putMetricData('Custom', [{ metricName: 'Errors', dimensions: DIMS, timestamp: START + minute * MIN, value }]);
+  const state = (cw: SimCloudWatch, at: number, name = 'orders-errors') => cw.describeAlarms([name], at)[0]!;
+
+  it('starts in INSUFFICIENT_DATA, goes OK on healthy data and ALARM after M of N breaching datapoints', () => {
+    const { cloudwatch, setNow } = clocked(120);
+    setNow(START + 10_000);
+    cloudwatch.putMetricAlarm(alarm());
+    expect(cloudwatch.describeAlarms(['orders-errors'], START + 10_000)).toEqual([
+      { alarmName: 'orders-errors', stateValue: 'INSUFFICIENT_DATA', stateReason: 'Unchecked: Initial alarm creation', stateUpdatedTimestamp: START + 10_000 },
+    ]);
+    for (let m = 0; m < 20; m++) put(cloudwatch, m, m >= 10 ? 9 : 1);
+    // Minute 0 is readable at 12:03; the alarm evaluates on whole minutes.
+    expect(state(cloudwatch, START + 3 * MIN - 1).stateValue).toBe('INSUFFICIENT_DATA');
+    const ok = state(cloudwatch, START + 3 * MIN);
+    expect(ok.stateValue).toBe('OK');
+    expect(ok.stateUpdatedTimestamp).toBe(START + 3 * MIN);
+    // Minutes 10, 11, 12 breach; minute 12 is readable at 12:15.
+    expect(state(cloudwatch, START + 15 * MIN - 1).stateValue).toBe('OK');
+    const alarmed = state(cloudwatch, START + 15 * MIN);
+    expect(alarmed.stateValue).toBe('ALARM');
+    expect(alarmed.stateUpdatedTimestamp).toBe(START + 15 * MIN);
+    expect(alarmed.stateReason).toMatch(/^Threshold Crossed: 3 out of the last 3 datapoints \[9 .*greater than or equal to the threshold \(5\)/);
+    expect(cloudwatch.alarmHistory('orders-errors', START + 15 * MIN).map((h) => h.newState)).toEqual(['OK', 'ALARM']);
+  });
+
+  it('2 out of 3 alarms on non-consecutive breaches', () => {
+    const { cloudwatch } = clocked(0);
+    cloudwatch.putMetricAlarm(alarm({ datapointsToAlarm: 2 }));
+    [1, 9, 1, 9].forEach((v, m) => put(cloudwatch, m, v));
+    expect(state(cloudwatch, START + 3 * MIN).stateValue).toBe('OK'); // 1 9 1: one breach
+    expect(state(cloudwatch, START + 4 * MIN).stateValue).toBe('ALARM'); // 9 1 9: two
+  });
+
+  it('with no data at all: missing stays INSUFFICIENT_DATA, breaching alarms, notBreaching is OK, ignore keeps its state', () => {
+    const { cloudwatch } = clocked(120);
+    const modes: TreatMissingData[] = ['missing', 'breaching', 'notBreaching', 'ignore'];
+    for (const mode of modes) cloudwatch.putMetricAlarm(alarm({ alarmName: mode, treatMissingData: mode }));
+    const states = cloudwatch.describeAlarms(modes, START + 10 * MIN).map((a) => a.stateValue);
+    expect(states).toEqual(['INSUFFICIENT_DATA', 'ALARM', 'OK', 'INSUFFICIENT_DATA']);
+  });
+
+  it('when the metric stops: ignore keeps ALARM, notBreaching returns to OK, missing ends in INSUFFICIENT_DATA', () => {
+    const { cloudwatch } = clocked(0);
+    const modes: TreatMissingData[] = ['missing', 'breaching', 'notBreaching', 'ignore'];
+    for (const mode of modes) cloudwatch.putMetricAlarm(alarm({ alarmName: mode, treatMissingData: mode }));
+    for (let m = 0; m < 5; m++) put(cloudwatch, m, 9);
+    expect(cloudwatch.describeAlarms(modes, START + 5 * MIN).map((a) => a.stateValue)).toEqual(['ALARM', 'ALARM', 'ALARM', 'ALARM']);
+    // Data stops after minute 4. At 12:08 the range (minutes 3..7) holds two breaches.
+    expect(cloudwatch.describeAlarms(modes, START + 8 * MIN).map((a) => a.stateValue)).toEqual(['ALARM', 'ALARM', 'OK', 'ALARM']);
+    expect(cloudwatch.describeAlarms(modes, START + 30 * MIN).map((a) => a.stateValue)).toEqual(['INSUFFICIENT_DATA', 'ALARM', 'OK', 'ALARM']);
+  });
+
+  it('reads the delay-shifted range, so in-flight minutes do not count as missing', () => {
+    const { cloudwatch } = clocked(120);
+    cloudwatch.putMetricAlarm(alarm({ treatMissingData: 'breaching' }));
+    for (let m = 0; m < 60; m++) put(cloudwatch, m, 1);
+    const history = cloudwatch.alarmHistory('orders-errors', START + 60 * MIN);
+    // Breaching while nothing is readable; OK from 12:03, when minute 0 is: one real
+    // non-breaching datapoint beats two filled-in breaching ones for 3 out of 3. Then the two
+    // newest minutes are always in flight, and never flip it back.
+    expect(history.map((h) => [h.newState, h.timestamp])).toEqual([
+      ['ALARM', START + MIN],
+      ['OK', START + 3 * MIN],
+    ]);
+  });
+
+  it('works on the Lambda metrics the traffic model writes', () => {
+    const { cloudwatch, setNow } = clocked(120);
+    const versions = { '1': { errorRate: 0, p50Ms: 20, p99Ms: 80 }, '2': { errorRate: 1, p50Ms: 5, p99Ms: 10 } };
+    const traffic = new TrafficModel({ functionName: 'orders', alias: 'live', rate: 50, versions, random: new Random(3), cloudwatch, startTime: START });
+    let routing = { functionVersion: '1', routing: {} as Record<string, number> };
+    cloudwatch.beforeRead = (now) => traffic.advanceTo(now, routing);
+    cloudwatch.putMetricAlarm({
+      alarmName: 'canary-errors',
+      namespace: 'AWS/Lambda',
+      metricName: 'Errors',
+      dimensions: { FunctionName: 'orders', Resource: 'orders:live', ExecutedVersion: '2' },
+      stat: 'Sum',
+      periodSeconds: 60,
+      evaluationPeriods: 1,
+      threshold: 1,
+      comparisonOperator: 'GreaterThanOrEqualToThreshold',
+      treatMissingData: 'notBreaching',
+    });
+    setNow(START + 5 * MIN);
+    expect(state(cloudwatch, START + 5 * MIN, 'canary-errors').stateValue).toBe('OK');
+    routing = { functionVersion: '1', routing: { '2': 10 } };
+    // The canary starts failing in minute 5, which is readable from 12:08.
+    expect(state(cloudwatch, START + 8 * MIN - 1, 'canary-errors').stateValue).toBe('OK');
+    const fired = state(cloudwatch, START + 8 * MIN, 'canary-errors');
+    expect(fired.stateValue).toBe('ALARM');
+    expect(fired.stateUpdatedTimestamp).toBe(START + 8 * MIN);
+  });
+
+  it('ignores unknown names, answers each name once, and keeps state when an alarm is updated', () => {
+    const { cloudwatch } = clocked(0);
+    cloudwatch.putMetricAlarm(alarm());
+    put(cloudwatch, 0, 9);
+    put(cloudwatch, 1, 9);
+    put(cloudwatch, 2, 9);
+    expect(cloudwatch.describeAlarms(['nope', 'orders-errors', 'orders-errors'], START + 3 * MIN).map((a) => [a.alarmName, a.stateValue])).toEqual([
+      ['orders-errors', 'ALARM'],
+    ]);
+    cloudwatch.putMetricAlarm(alarm({ threshold: 100 }));
+    expect(state(cloudwatch, START + 3 * MIN).stateValue).toBe('ALARM');
+    expect(state(cloudwatch, START + 4 * MIN).stateValue).toBe('OK');
+    cloudwatch.deleteAlarms(['orders-errors']);
+    expect(cloudwatch.describeAlarms(['orders-errors'])).toEqual([]);
+  });
+
+  it('refuses an impossible alarm', () => {
+    const { cloudwatch } = clocked(0);
+    expect(() => cloudwatch.putMetricAlarm(alarm({ datapointsToAlarm: 4 }))).toThrow(RejectedError);
+    expect(() => cloudwatch.putMetricAlarm(alarm({ evaluationPeriods: 0 }))).toThrow(RejectedError);
+    expect(() => cloudwatch.putMetricAlarm(alarm({ periodSeconds: 30 }))).toThrow(RejectedError);
+    expect(() => cloudwatch.putMetricAlarm(alarm({ stat: 'Median' }))).toThrow(RejectedError);
+  });
+});
