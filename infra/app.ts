@@ -1,0 +1,18 @@
+/**
+ * The CDK app: `npx cdk synth -c allowedFunctions='orders-*,payments' [-c notificationEmail=ops@example.com]`.
+ *
+ * cdk.json deliberately has no default for `allowedFunctions`. The list decides which functions' aliases
+ * the rollout may rewrite (lambda:UpdateAlias); any default, even an example like `orders-*`, would make
+ * a plain `cdk deploy` grant that in whatever account it lands in. Synth fails instead, saying how to pass it.
+ */
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { readAllowedFunctions, readNotificationEmail } from './context.js';
+import { RolloutStack } from './rollout-stack.js';
+
+const app = new App();
+new RolloutStack(app, 'LambdaRollout', {
+  allowedFunctions: readAllowedFunctions(app.node),
+  notificationEmail: readNotificationEmail(app.node),
+});
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

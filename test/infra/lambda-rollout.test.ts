@@ -1,0 +1,211 @@
+/** The synthesized template of the rollout stack: workflow, functions, topic and least-privilege IAM. */
+import { readFileSync } from 'node:fs';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { TASK_FUNCTIONS, TASK_PERMISSIONS, TOPIC_ARN_ENV, type TaskFunctionKey } from '../../functions/task-functions.js';
+import { ASL_PATH } from '../../infra/lambda-rollout.js';
+import type { RolloutStack } from '../../infra/rollout-stack.js';
+import { buildStack, type FlatStatement, flat, iamStatements, logicalId } from './support.js';
+
+const KEYS = Object.keys(TASK_FUNCTIONS) as TaskFunctionKey[];
+const ASL = readFileSync(ASL_PATH, 'utf8');
+const PAYMENTS = 'arn:aws:lambda:eu-west-1:123456789012:function:payments';
+/** What `allowedFunctions: ['orders-*', PAYMENTS]` must grant: each function and its qualifiers, nothing else. */
+const ALLOWED_RESOURCES = [
+  'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:orders-*',
+  'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:orders-*:*',
+  PAYMENTS,
+  `${PAYMENTS}:*`,
+].sort();
+
+let stack: RolloutStack;
+let template: Template;
+let statements: FlatStatement[];
+let roleOf: Record<TaskFunctionKey, string>;
+let functionId: Record<TaskFunctionKey, string>;
+
+beforeAll(() => {
+  ({ stack } = buildStack({ allowedFunctions: ['orders-*', PAYMENTS], notificationEmail: 'ops@example.com' }));
+  template = Template.fromStack(stack);
+  statements = iamStatements(template);
+  const fns = stack.rollout.functions;
+  roleOf = Object.fromEntries(KEYS.map((k) => [k, logicalId(fns[k].role!)])) as Record<TaskFunctionKey, string>;
+  functionId = Object.fromEntries(KEYS.map((k) => [k, logicalId(fns[k])])) as Record<TaskFunctionKey, string>;
+});
+
+const rolesWith = (action: string) =>
+  new Set(statements.filter((s) => s.effect === 'Allow' && s.actions.includes(action)).flatMap((s) => s.roles));
+const resourcesOf = (action: string, role: string) =>
+  [...new Set(statements.filter((s) => s.actions.includes(action) && s.roles.includes(role)).flatMap((s) => s.resources))].sort();
+const keysWhere = (capability: keyof (typeof TASK_PERMISSIONS)[TaskFunctionKey]) =>
+  new Set(KEYS.filter((k) => TASK_PERMISSIONS[k][capability]).map((k) => roleOf[k]));
+
+describe('state machine', () => {
+  const props = () => Object.values(template.findResources('AWS::StepFunctions::StateMachine'))[0]?.Properties;
+
+  it('is one Standard workflow with tracing and ALL-level logging, execution data included', () => {
+    template.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      StateMachineType: 'STANDARD',
+      TracingConfiguration: { Enabled: true },
+      LoggingConfiguration: {
+        Level: 'ALL',
+        IncludeExecutionData: true,
+        Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [Match.anyValue(), 'Arn'] } } }],
+      },
+    });
+  });
+
+  it('holds the ASL file inline, and substitutes exactly its placeholders with the task function ARNs', () => {
+    expect(props().DefinitionString).toBe(ASL);
+    const placeholders = new Set([...ASL.matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]));
+    const substitutions = props().DefinitionSubstitutions as Record<string, unknown>;
+    expect(new Set(Object.keys(substitutions))).toEqual(placeholders);
+    expect(placeholders).toEqual(new Set(KEYS));
+    for (const key of KEYS) expect(substitutions[key]).toEqual({ 'Fn::GetAtt': [functionId[key], 'Arn'] });
+
+    // What CloudFormation deploys: each placeholder replaced by its function's ARN.
+    const arnOf = (id: string) => `arn:aws:lambda:eu-west-1:123456789012:function:${id}`;
+    const deployed = ASL.replace(/\$\{(\w+)\}/g, (_, key: string) =>
+      arnOf((substitutions[key] as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0]));
+    expect(deployed).not.toMatch(/\$\{/);
+    const resources = Object.values(JSON.parse(deployed).States as Record<string, { Resource?: string }>)
+      .flatMap((state) => (state.Resource ? [state.Resource] : []));
+    expect(new Set(resources)).toEqual(new Set(KEYS.map((k) => arnOf(functionId[k]))));
+  });
+
+  it('may invoke only the task functions (and their qualifiers)', () => {
+    const smRole = logicalId(stack.rollout.stateMachine.role);
+    expect(rolesWith('lambda:InvokeFunction')).toEqual(new Set([smRole]));
+    const fnArns = KEYS.map((k) => `\${${functionId[k]}.Arn}`);
+    expect(resourcesOf('lambda:InvokeFunction', smRole)).toEqual([...fnArns, ...fnArns.map((a) => `${a}:*`)].sort());
+  });
+
+  it('logs to a /aws/vendedlogs/ group kept one year', () => {
+    template.hasResourceProperties('AWS::Logs::LogGroup', {
+      LogGroupName: Match.stringLikeRegexp('^/aws/vendedlogs/states/'),
+      RetentionInDays: 365,
+    });
+  });
+});
+
+describe('task functions', () => {
+  it('are one per TASK_FUNCTIONS entry, nodejs22.x on arm64, traced, 256 MB, 30 s, ESM handler', () => {
+    template.resourceCountIs('AWS::Lambda::Function', KEYS.length);
+    for (const key of KEYS) {
+      template.hasResource('AWS::Lambda::Function', {
+        Properties: {
+          Runtime: 'nodejs22.x',
+          Architectures: ['arm64'],
+          Handler: 'index.handler',
+          MemorySize: 256,
+          Timeout: 30,
+          TracingConfig: { Mode: 'Active' },
+          Description: TASK_FUNCTIONS[key].description,
+          Environment: { Variables: Match.objectLike({ NODE_OPTIONS: '--enable-source-maps', POWERTOOLS_SERVICE_NAME: 'lambda-rollout' }) },
+          LoggingConfig: { LogGroup: { Ref: Match.anyValue() } },
+        },
+      });
+      expect(template.toJSON().Resources[functionId[key]].Properties.Runtime).toBe('nodejs22.x');
+    }
+  });
+
+  it('give the topic ARN to Notify only', () => {
+    const topic = logicalId(stack.rollout.topic);
+    for (const key of KEYS) {
+      const vars = template.toJSON().Resources[functionId[key]].Properties.Environment.Variables;
+      expect(vars[TOPIC_ARN_ENV]).toEqual(TASK_PERMISSIONS[key].publish ? { Ref: topic } : undefined);
+    }
+  });
+
+  it('log to their own group, kept one year, retained', () => {
+    template.resourceCountIs('AWS::Logs::LogGroup', KEYS.length + 1);
+    for (const group of Object.values(template.findResources('AWS::Logs::LogGroup'))) {
+      expect(group.Properties.RetentionInDays).toBe(365);
+      expect(group.DeletionPolicy).toBe('Retain');
+    }
+  });
+});
+
+describe('topic', () => {
+  it('is encrypted with a rotated customer-managed key', () => {
+    const key = logicalId(stack.rollout.topicKey);
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [key, 'Arn'] } });
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+  });
+
+  it('refuses publishing without TLS', () => {
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Action: 'sns:Publish', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+
+  it('has the e-mail subscription when notificationEmail is set', () => {
+    template.resourceCountIs('AWS::SNS::Subscription', 1);
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
+  });
+});
+
+describe('least-privilege IAM', () => {
+  it('never grants a lambda: action on Resource * nor uses a wildcard action', () => {
+    for (const s of statements) {
+      if (s.actions.some((a) => a.startsWith('lambda:') || a === '*')) expect(s.resources, s.actions.join()).not.toContain('*');
+      expect(s.actions.filter((a) => a.includes('*'))).toEqual([]);
+    }
+  });
+
+  it('grants UpdateAlias to ShiftWeight, Finalize and Rollback only, on the allowed functions and their qualifiers only', () => {
+    expect(rolesWith('lambda:UpdateAlias')).toEqual(new Set(['ShiftWeightFunctionArn', 'FinalizeFunctionArn', 'RollbackFunctionArn'].map((k) => roleOf[k as TaskFunctionKey])));
+    expect(rolesWith('lambda:UpdateAlias')).toEqual(keysWhere('lambdaWrite'));
+    for (const role of rolesWith('lambda:UpdateAlias')) expect(resourcesOf('lambda:UpdateAlias', role)).toEqual(ALLOWED_RESOURCES);
+  });
+
+  it('grants alias reads as TASK_PERMISSIONS says, on the allowed functions only', () => {
+    for (const action of ['lambda:GetAlias', 'lambda:GetFunctionConfiguration']) {
+      expect(rolesWith(action)).toEqual(keysWhere('lambdaRead'));
+      for (const role of rolesWith(action)) expect(resourcesOf(action, role)).toEqual(ALLOWED_RESOURCES);
+    }
+  });
+
+  it('grants GetMetricData to CheckHealth only', () => {
+    expect(rolesWith('cloudwatch:GetMetricData')).toEqual(new Set([roleOf.CheckHealthFunctionArn]));
+    expect(rolesWith('cloudwatch:GetMetricData')).toEqual(keysWhere('metrics'));
+  });
+
+  it('grants sns:Publish (and the key use it needs) to Notify only, on the topic and its key', () => {
+    const notify = roleOf.NotifyFunctionArn;
+    expect(rolesWith('sns:Publish')).toEqual(new Set([notify]));
+    expect(rolesWith('sns:Publish')).toEqual(keysWhere('publish'));
+    expect(resourcesOf('sns:Publish', notify)).toEqual([`\${${logicalId(stack.rollout.topic)}}`]);
+    for (const action of ['kms:GenerateDataKey', 'kms:Decrypt']) {
+      expect(rolesWith(action)).toEqual(new Set([notify]));
+      expect(resourcesOf(action, notify)).toEqual([`\${${logicalId(stack.rollout.topicKey)}.Arn}`]);
+    }
+  });
+
+  it('lets each function write only to its own log group, with no AWS managed policy', () => {
+    for (const key of KEYS) {
+      const group = logicalId(stack.rollout.functions[key].logGroup);
+      expect(resourcesOf('logs:PutLogEvents', roleOf[key])).toEqual([`\${${group}.Arn}`]);
+    }
+    for (const role of Object.values(template.findResources('AWS::IAM::Role'))) {
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    }
+  });
+});
+
+describe('outputs', () => {
+  it('give the state machine ARN, the topic ARN and the console URL', () => {
+    const outputs = Object.values(template.toJSON().Outputs as Record<string, { Value: unknown }>).map((o) => flat(o.Value));
+    const sm = logicalId(stack.rollout.stateMachine);
+    expect(outputs).toEqual(expect.arrayContaining([
+      `\${${sm}}`,
+      `\${${logicalId(stack.rollout.topic)}}`,
+      `https://\${AWS::Region}.console.aws.amazon.com/states/home?region=\${AWS::Region}#/statemachines/view/\${${sm}}`,
+    ]));
+  });
+});
