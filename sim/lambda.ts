@@ -105,8 +105,8 @@ export class SimLambda implements LambdaControl {
   }
 
   /** Creates an alias on a version, optionally already split. */
-  createAlias(name: string, alias: string, functionVersion: string, routing: Record<string, number> = {}): AliasState {
-    return this.store(this.fn(name), { name: alias, functionVersion, routing, revisionId: '' }, 'setup');
+  createAlias(name: string, alias: string, functionVersion: string, routing: Record<string, number> = {}, at = this.now()): AliasState {
+    return this.store(this.fn(name), { name: alias, functionVersion, routing, revisionId: '' }, 'setup', at);
   }
 
   /** Someone else changes the alias (a person, another tool): the RevisionId moves on. */
@@ -197,12 +197,12 @@ export class SimLambda implements LambdaControl {
     return alias;
   }
 
-  private store(fn: SimFunction, alias: AliasState, by: string): AliasState {
+  private store(fn: SimFunction, alias: AliasState, by: string, at = this.now()): AliasState {
     this.revisions += 1;
     const revisionId = `rev-${String(this.revisions).padStart(6, '0')}`;
     const stored: AliasState = { ...alias, routing: { ...alias.routing }, revisionId };
     fn.aliases.set(alias.name, stored);
-    this.aliasChanges.push({ at: this.now(), functionName: fn.name, alias: alias.name, functionVersion: stored.functionVersion, routing: stored.routing, revisionId, by });
+    this.aliasChanges.push({ at, functionName: fn.name, alias: alias.name, functionVersion: stored.functionVersion, routing: stored.routing, revisionId, by });
     return stored;
   }
 

@@ -1,7 +1,8 @@
 /** Small fakes for handler tests: a Lambda world, scripted metrics, a recording notifier, a fixed clock. */
 import { SimLambda } from '../../sim/lambda.js';
-import type { MetricDataRequest, MetricSeries, MetricsReader, Notifier } from '../../functions/ports.js';
-import type { Notification } from '../../functions/core/notification.js';
+import type { MetricDataRequest, MetricSeries, MetricsReader } from '../../functions/ports.js';
+
+export { RecordingNotifier } from '../../sim/notifier.js';
 
 export const T0 = Date.UTC(2026, 0, 5, 10, 0, 0);
 
@@ -25,16 +26,6 @@ export class ScriptedMetrics implements MetricsReader {
       const [invocations, errors] = q.id.startsWith('target') ? this.counts.target : this.counts.baseline;
       return { id: q.id, timestamps: [request.startTime], values: [q.metricName === 'Invocations' ? invocations : errors] };
     });
-  }
-}
-
-export class RecordingNotifier implements Notifier {
-  readonly published: Notification[] = [];
-  async publish(notification: Notification): Promise<void> {
-    this.published.push(notification);
-  }
-  get subjects(): string[] {
-    return this.published.map((n) => n.subject);
   }
 }
 

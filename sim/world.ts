@@ -1,0 +1,105 @@
+/**
+ * The simulated AWS world a rehearsal runs in: one function with a baseline and a target
+ * version behind an alias, traffic to that alias, CloudWatch with its ingestion delay, and a
+ * notifier that records. Everything reads `Date.now()`, which the runner drives in virtual time.
+ */
+import type { AliasState } from '../functions/core/lambda-model.js';
+import { systemClock } from '../functions/ports.js';
+import { SimCloudWatch } from './cloudwatch.js';
+import { SimLambda } from './lambda.js';
+import { RecordingNotifier } from './notifier.js';
+import { Random } from './random.js';
+import { DEFAULT_START_TIME, runWorkflow, type RunWorkflowOptions, type WorkflowRun } from './runner.js';
+import type { TaskPorts } from './tasks.js';
+import { type BehaviourProfile, type RequestRate, TrafficModel } from './traffic.js';
+
+export interface WorldOptions {
+  /** Default "orders". */
+  readonly functionName?: string;
+  /** Default "live". */
+  readonly alias?: string;
+  /** Requests per second to the alias: constant or a function of elapsed seconds. */
+  readonly rate: RequestRate;
+  readonly baseline: BehaviourProfile;
+  readonly target: BehaviourProfile;
+  /** CloudWatch ingestion delay. Default 120 s. */
+  readonly metricDelaySeconds?: number;
+  /** Default 1. */
+  readonly seed?: number;
+  /** Virtual epoch ms where the world starts. Default the runner's default start time. */
+  readonly startTime?: number;
+}
+
+export class SimWorld {
+  readonly functionName: string;
+  readonly alias: string;
+  readonly startTime: number;
+  readonly lambda: SimLambda;
+  readonly cloudwatch: SimCloudWatch;
+  readonly traffic: TrafficModel;
+  readonly notifier: RecordingNotifier;
+  /** "1": the version the alias is on before the rollout. */
+  readonly baselineVersion: string;
+  /** "2": the published version to roll out. */
+  readonly targetVersion: string;
+
+  constructor(options: WorldOptions) {
+    this.functionName = options.functionName ?? 'orders';
+    this.alias = options.alias ?? 'live';
+    this.startTime = options.startTime ?? DEFAULT_START_TIME;
+    const random = new Random(options.seed ?? 1);
+    this.cloudwatch = new SimCloudWatch({
+      ...(options.metricDelaySeconds !== undefined ? { delaySeconds: options.metricDelaySeconds } : {}),
+      beforeRead: (now) => this.settle(now),
+    });
+    this.lambda = new SimLambda({ beforeAliasChange: (_, alias) => this.advance(Date.now(), alias) });
+    this.lambda.createFunction(this.functionName);
+    this.baselineVersion = this.lambda.publishVersion(this.functionName);
+    this.targetVersion = this.lambda.publishVersion(this.functionName);
+    this.lambda.createAlias(this.functionName, this.alias, this.baselineVersion, {}, this.startTime);
+    this.traffic = new TrafficModel({
+      functionName: this.functionName,
+      alias: this.alias,
+      rate: options.rate,
+      versions: { [this.baselineVersion]: options.baseline, [this.targetVersion]: options.target },
+      random: random.fork(),
+      cloudwatch: this.cloudwatch,
+      startTime: this.startTime,
+    });
+    this.notifier = new RecordingNotifier();
+  }
+
+  /** The alias as it routes now. */
+  get aliasState(): AliasState {
+    return this.lambda.peekAlias(this.functionName, this.alias);
+  }
+
+  /** Generates traffic up to `now` with the alias's current routing. */
+  settle(now = Date.now()): void {
+    this.advance(now, this.aliasState);
+  }
+
+  /**
+   * Runs the real workflow in this world, in virtual time from `startTime`. Traffic flows only
+   * while a run is in progress: set-up before it (at the real time of day) generates none.
+   */
+  async rehearse(input: unknown, options: Partial<Omit<RunWorkflowOptions, 'input'>> = {}): Promise<WorkflowRun> {
+    this.running = true;
+    try {
+      return await runWorkflow({ ports: this.ports(), startTime: this.startTime, ...options, input });
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private running = false;
+
+  private advance(now: number, alias: Pick<AliasState, 'functionVersion' | 'routing'>): void {
+    if (this.running) this.traffic.advanceTo(now, alias);
+  }
+
+  /** The ports the workflow's tasks run over in this world. */
+  ports(): TaskPorts {
+    return { lambda: this.lambda, metrics: this.cloudwatch, notifier: this.notifier, clock: systemClock };
+  }
+}

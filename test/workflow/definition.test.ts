@@ -1,0 +1,68 @@
+/** The workflow definition itself: valid ASL, wired to exactly the task functions we build. */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import aslValidator from 'asl-validator';
+import { TRANSIENT_ERRORS } from '../../functions/core/errors.js';
+import { TASK_FUNCTIONS } from '../../functions/task-functions.js';
+import { ASL_PATH, loadDefinition, localHandlers, substituteLocally, taskKeyOf } from '../../sim/runner.js';
+import { bindTasks } from '../../sim/tasks.js';
+import { SimWorld } from '../../sim/world.js';
+
+const definition = loadDefinition();
+const states = Object.entries(definition.States);
+const tasks = states.filter(([, s]) => s.Type === 'Task');
+
+describe('statemachine/rollout.asl.json', () => {
+  it('is valid ASL once its placeholders are substituted', () => {
+    const { isValid, errors } = aslValidator(substituteLocally(definition));
+    expect(errors).toEqual([]);
+    expect(isValid).toBe(true);
+  });
+
+  it('is written in JSONPath: no JSONata, no variables (the local interpreter ignores them)', () => {
+    const text = readFileSync(ASL_PATH, 'utf8');
+    expect(text).not.toMatch(/"QueryLanguage"|"Arguments"|"Output"|"Assign"|\{%/);
+  });
+
+  it('its placeholders are exactly the task function keys CDK substitutes', () => {
+    const placeholders = new Set([...readFileSync(ASL_PATH, 'utf8').matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]));
+    expect([...placeholders].sort()).toEqual(Object.keys(TASK_FUNCTIONS).sort());
+  });
+
+  it('binds every Task state to a local handler', () => {
+    const world = new SimWorld({ rate: 1, baseline: { errorRate: 0, p50Ms: 10, p99Ms: 50 }, target: { errorRate: 0, p50Ms: 10, p99Ms: 50 } });
+    const handlers = localHandlers(definition, bindTasks(world.ports()));
+    expect(Object.keys(handlers).sort()).toEqual(tasks.map(([name]) => name).sort());
+    for (const [name, state] of tasks) expect(taskKeyOf(state), name).toBeDefined();
+  });
+
+  it.each(tasks)('%s retries transient errors with backoff and jitter', (_, state) => {
+    const retry = state.Retry as { ErrorEquals: string[]; BackoffRate: number; JitterStrategy: string; MaxAttempts: number }[];
+    const transient = retry.find((r) => r.ErrorEquals.includes('Throttled'));
+    expect(transient?.ErrorEquals.sort()).toEqual([...TRANSIENT_ERRORS].sort());
+    expect(transient?.BackoffRate).toBeGreaterThan(1);
+    expect(transient?.JitterStrategy).toBe('FULL');
+    expect(transient?.MaxAttempts).toBeGreaterThanOrEqual(4);
+  });
+
+  it('every task after traffic can have moved catches everything into Rollback', () => {
+    for (const name of ['ShiftWeight', 'CheckHealth', 'Finalize']) {
+      expect(definition.States[name]?.Catch, name).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Rollback' }]);
+    }
+  });
+
+  it('bakes with a native Wait state, seconds from the plan', () => {
+    expect(definition.States.Bake).toMatchObject({ Type: 'Wait', SecondsPath: '$.cursor.bakeSeconds' });
+  });
+
+  it('ends only in Promoted (success) or a named failure', () => {
+    const ends = states.filter(([, s]) => s.Type === 'Succeed' || s.Type === 'Fail').map(([n, s]) => `${n}:${s.Type}:${(s.Error as string) ?? s.ErrorPath}`);
+    expect(ends.sort()).toEqual([
+      'Drifted:Fail:AliasDrift',
+      'Promoted:Succeed:undefined',
+      'Refused:Fail:$.refusal.Error',
+      'RollbackFailed:Fail:RollbackFailed',
+      'RolledBack:Fail:RolloutRolledBack',
+    ]);
+  });
+});
