@@ -60,6 +60,15 @@ export function substituteLocally(definition: ReturnType<typeof loadDefinition>)
   return JSON.parse(text);
 }
 
+let compiled: { text: string; machine: StateMachine } | undefined;
+
+/** Validating the definition costs more than a short rehearsal: do it once per process. */
+function compiledMachine(definition: ReturnType<typeof loadDefinition>): StateMachine {
+  const text = JSON.stringify(definition);
+  if (compiled?.text !== text) compiled = { text, machine: new StateMachine(substituteLocally(definition) as never) };
+  return compiled.machine;
+}
+
 export interface WorkflowRun {
   readonly status: 'SUCCEEDED' | 'FAILED';
   /** The execution's output when it succeeded. */
@@ -105,7 +114,7 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<Workflow
     const wrapped = Object.fromEntries(
       Object.entries(handlers).map(([name, h]) => [name, options.wrapTask ? options.wrapTask(name, h) : h]),
     );
-    const machine = new StateMachine(substituteLocally(definition) as never);
+    const machine = compiledMachine(definition);
     const execution = machine.run(options.input as never, {
       overrides: { taskResourceLocalHandlers: wrapped as never },
       context: {

@@ -1,0 +1,285 @@
+/**
+ * A rehearsal: one scenario, one seeded world, the real workflow run to its end in virtual time,
+ * and what a person wants to know afterwards: how it ended and why, each step's verdict and
+ * numbers, what the new version served, how long a bad version hurt before the rollback.
+ */
+import { parseRolloutInput } from '../functions/core/input.js';
+import type { RolloutState, StepRecord } from '../functions/core/state.js';
+import type { EventLog, WorkflowRun } from './runner.js';
+import { rateOf, type Scenario } from './scenarios.js';
+import type { BehaviourProfile } from './traffic.js';
+import { SimWorld } from './world.js';
+
+export type RehearsalOutcome = 'promoted' | 'rolled_back' | 'failed';
+
+export interface Served {
+  readonly requests: number;
+  readonly errors: number;
+}
+
+export interface RehearsalStep {
+  /** 1-based. */
+  readonly step: number;
+  readonly weightPercent: number;
+  readonly startedAtSeconds: number;
+  readonly checks: number;
+  readonly verdict: 'healthy' | 'unhealthy' | 'inconclusive' | null;
+  readonly reason: string | null;
+  /** What the last check of the step saw in CloudWatch, per version. */
+  readonly target: Served;
+  readonly baseline: Served;
+}
+
+export interface RehearsalCheck {
+  readonly atSeconds: number;
+  readonly step: number;
+  readonly weightPercent: number;
+  readonly verdict: string;
+  readonly reason: string;
+  /** What the workflow did next: shift, hold, promote or rollback. */
+  readonly next: string;
+}
+
+export interface TimelinePoint {
+  /** Start of the minute, seconds since the rollout started. */
+  readonly atSeconds: number;
+  /** Share of traffic the target had over the minute, percent. */
+  readonly targetWeightPercent: number;
+  readonly target: Served & { readonly p99Ms: number | null };
+  readonly baseline: Served & { readonly p99Ms: number | null };
+}
+
+export interface RehearsalResult {
+  readonly scenario: string;
+  readonly description: string;
+  readonly seed: number;
+  readonly strategy: string;
+  readonly outcome: RehearsalOutcome;
+  /** One line: why it ended this way. */
+  readonly reason: string;
+  /** The execution's error name when it did not promote. */
+  readonly error: string | null;
+  readonly durationSeconds: number;
+  readonly steps: readonly RehearsalStep[];
+  readonly checks: readonly RehearsalCheck[];
+  /** What each version really served through the alias (the simulation's ground truth). */
+  readonly target: Served & { readonly version: string; readonly throttles: number };
+  readonly baseline: Served & { readonly version: string; readonly throttles: number };
+  /** From the target's first bad request to the rollback; null when nothing was bad or it was not rolled back. */
+  readonly detectionSeconds: number | null;
+  /** Whether the target was worse than the baseline at any point of the rollout. */
+  readonly targetWasBad: boolean;
+  readonly finalAlias: { readonly version: string; readonly routing: Readonly<Record<string, number>> };
+  readonly notifications: readonly { readonly atSeconds: number; readonly type: string; readonly subject: string }[];
+  readonly timeline: readonly TimelinePoint[];
+}
+
+/** What a live display is told as the rehearsal goes. */
+export interface RehearsalProgress {
+  readonly kind: 'shifted' | 'checked' | 'promoted' | 'rolled_back' | 'ended';
+  readonly atSeconds: number;
+  readonly step: number;
+  readonly steps: number;
+  readonly weightPercent: number;
+  readonly verdict?: string | undefined;
+  readonly reason?: string | undefined;
+  readonly next?: string | undefined;
+  readonly target: Served;
+  readonly baseline: Served;
+}
+
+export interface RehearseOptions {
+  readonly onProgress?: (progress: RehearsalProgress) => void;
+}
+
+/** The rollout input a scenario stands for. Throws InvalidInputError for a bad strategy or policy. */
+export function rolloutInputOf(scenario: Scenario, world: Pick<SimWorld, 'functionName' | 'alias' | 'targetVersion'>) {
+  const input = {
+    functionName: world.functionName,
+    alias: world.alias,
+    targetVersion: world.targetVersion,
+    ...(scenario.strategy !== undefined ? { strategy: scenario.strategy } : {}),
+    ...(scenario.health !== undefined ? { health: scenario.health } : {}),
+  };
+  parseRolloutInput(input);
+  return input;
+}
+
+const seconds = (from: number, to: number) => Math.round((to - from) / 10) / 100;
+
+function stateIn(event: EventLog): RolloutState | undefined {
+  const s = (event as { state?: { output?: unknown; input?: unknown } }).state;
+  for (const candidate of [s?.output, s?.input]) {
+    const c = candidate as Partial<RolloutState> | undefined;
+    if (c && Array.isArray(c.history) && c.rollout) return c as RolloutState;
+  }
+  return undefined;
+}
+
+function worseAt(scenario: Scenario, at: number): boolean {
+  const settingsAt = (p: BehaviourProfile) =>
+    (p.changes ?? []).filter((c) => c.atSeconds <= at).reduce((s, c) => ({ ...s, ...Object.fromEntries(Object.entries(c).filter(([, v]) => v !== undefined)) }), { ...p });
+  const t = settingsAt(scenario.target);
+  const b = settingsAt(scenario.baseline);
+  return t.errorRate > b.errorRate || t.p99Ms > b.p99Ms * 1.2 || (t.throttleRate ?? 0) > (b.throttleRate ?? 0);
+}
+
+/** The first moment, seconds from the start, at which the target behaves worse than the baseline. */
+export function firstBadSecond(scenario: Scenario): number | null {
+  const moments = [0, ...scenario.target.changes?.map((c) => c.atSeconds) ?? [], ...scenario.baseline.changes?.map((c) => c.atSeconds) ?? []].sort((a, b) => a - b);
+  return moments.find((m) => worseAt(scenario, m)) ?? null;
+}
+
+/** Runs one rehearsal of a scenario. */
+export async function rehearse(scenario: Scenario, options: RehearseOptions = {}): Promise<RehearsalResult> {
+  const world = new SimWorld({
+    rate: rateOf(scenario),
+    baseline: scenario.baseline,
+    target: scenario.target,
+    metricDelaySeconds: scenario.metricDelaySeconds,
+    seed: scenario.seed,
+  });
+  const input = rolloutInputOf(scenario, world);
+  const t0 = world.startTime;
+  const totalsNow = () => {
+    const totals = world.traffic.totals();
+    const of = (v: string): Served => ({ requests: totals[v]?.requests ?? 0, errors: totals[v]?.errors ?? 0 });
+    return { target: of(world.targetVersion), baseline: of(world.baselineVersion) };
+  };
+  const checks: RehearsalCheck[] = [];
+  const onEvent = (event: EventLog) => {
+    if (event.type !== 'StateExited') return;
+    const name = (event as { state: { name: string } }).state.name;
+    const state = stateIn(event);
+    if (!state) return;
+    const last = state.history.at(-1);
+    const base = {
+      atSeconds: seconds(t0, event.timestamp),
+      step: state.cursor.step + 1,
+      steps: state.rollout.plan.steps.length,
+      weightPercent: state.cursor.weightPercent,
+    };
+    if (name === 'CheckHealth' && last?.verdict) {
+      checks.push({ atSeconds: base.atSeconds, step: last.step + 1, weightPercent: last.weightPercent, verdict: last.verdict, reason: last.reason ?? '', next: state.cursor.next });
+    }
+    world.settle(event.timestamp);
+    const progress = (kind: RehearsalProgress['kind'], extra: Partial<RehearsalProgress> = {}) =>
+      options.onProgress?.({ kind, ...base, ...totalsNow(), ...extra });
+    if (name === 'ShiftWeight') progress('shifted');
+    if (name === 'CheckHealth') progress('checked', { step: (last?.step ?? 0) + 1, weightPercent: last?.weightPercent ?? 0, verdict: last?.verdict, reason: last?.reason, next: state.cursor.next });
+    if (name === 'Finalize') progress('promoted', { weightPercent: 100, reason: state.outcome?.reason });
+    if (name === 'Rollback') progress('rolled_back', { weightPercent: 0, reason: state.outcome?.reason });
+  };
+
+  const run = await world.rehearse(input, { onEvent });
+  world.settle(run.endedAt);
+  const result = summarise(scenario, world, run, checks);
+  options.onProgress?.({ kind: 'ended', atSeconds: result.durationSeconds, step: result.steps.length, steps: result.steps.length, weightPercent: result.outcome === 'promoted' ? 100 : 0, reason: result.reason, ...totalsNow() });
+  return result;
+}
+
+function summarise(scenario: Scenario, world: SimWorld, run: WorkflowRun, checks: RehearsalCheck[]): RehearsalResult {
+  const t0 = world.startTime;
+  const final = run.output ?? [...run.events].reverse().map(stateIn).find((s) => s !== undefined);
+  const plan = final?.rollout.plan;
+  const outcome: RehearsalOutcome =
+    run.status === 'SUCCEEDED' ? 'promoted' : run.error?.Error === 'RolloutRolledBack' ? 'rolled_back' : 'failed';
+  const reason = outcome === 'promoted' ? (final?.outcome?.reason ?? 'promoted') : (run.error?.Cause ?? 'failed');
+  const totals = world.traffic.totals();
+  const version = (v: string) => ({ version: v, requests: totals[v]?.requests ?? 0, errors: totals[v]?.errors ?? 0, throttles: totals[v]?.throttles ?? 0 });
+  const step = (r: StepRecord): RehearsalStep => ({
+    step: r.step + 1,
+    weightPercent: r.weightPercent,
+    startedAtSeconds: seconds(t0, r.shiftedAt),
+    checks: r.checks,
+    verdict: r.verdict ?? null,
+    reason: r.reason ?? null,
+    target: { requests: r.target?.invocations ?? 0, errors: r.target?.errors ?? 0 },
+    baseline: { requests: r.baseline?.invocations ?? 0, errors: r.baseline?.errors ?? 0 },
+  });
+  const changes = world.lambda.aliasChanges.filter((c) => c.by === 'rollout');
+  const firstShift = changes[0]?.at;
+  const bad = firstBadSecond(scenario);
+  const lastChange = changes.at(-1);
+  let detectionSeconds: number | null = null;
+  if (outcome === 'rolled_back' && bad !== null && firstShift !== undefined && lastChange) {
+    detectionSeconds = seconds(Math.max(t0 + bad * 1000, firstShift), lastChange.at);
+  }
+  const alias = world.aliasState;
+  return {
+    scenario: scenario.name,
+    description: scenario.description,
+    seed: scenario.seed,
+    strategy: plan?.strategy ?? String(scenario.strategy ?? 'Canary10Percent5Minutes'),
+    outcome,
+    reason,
+    error: run.error?.Error ?? null,
+    durationSeconds: seconds(run.startedAt, run.endedAt),
+    steps: (final?.history ?? []).map(step),
+    checks,
+    target: version(world.targetVersion),
+    baseline: version(world.baselineVersion),
+    detectionSeconds,
+    targetWasBad: bad !== null && firstShift !== undefined && bad * 1000 <= run.endedAt - t0,
+    finalAlias: { version: alias.functionVersion, routing: { ...alias.routing } },
+    notifications: world.notifier.published.map((n) => ({ atSeconds: seconds(t0, n.at), type: n.type, subject: n.subject })),
+    timeline: world.traffic
+      .timeline()
+      .filter((b) => b.startTime < run.endedAt)
+      .map((b) => {
+        const of = (v: string) => {
+          const x = b.versions[v];
+          return { requests: x?.requests ?? 0, errors: x?.errors ?? 0, p99Ms: x?.p99Ms === undefined ? null : Math.round(x.p99Ms) };
+        };
+        return { atSeconds: seconds(t0, b.startTime), targetWeightPercent: Math.round((b.weights[world.targetVersion] ?? 0) * 100) / 100, target: of(world.targetVersion), baseline: of(world.baselineVersion) };
+      }),
+  };
+}
+
+export interface Distribution {
+  readonly median: number | null;
+  readonly p95: number | null;
+  readonly n: number;
+}
+
+export interface RehearsalSummary {
+  readonly scenario: string;
+  readonly strategy: string;
+  readonly runs: number;
+  readonly firstSeed: number;
+  /** Share of runs, 0..1, by outcome. */
+  readonly outcomes: Readonly<Record<RehearsalOutcome, number>>;
+  readonly durationSeconds: Distribution;
+  readonly detectionSeconds: Distribution;
+  /** Failed requests the new version served. */
+  readonly targetErrors: Distribution;
+  readonly targetRequests: Distribution;
+}
+
+/** Median and 95th percentile (nearest rank) of the values that exist. */
+export function distribution(values: readonly (number | null)[]): Distribution {
+  const xs = values.filter((v): v is number => v !== null).sort((a, b) => a - b);
+  const rank = (q: number) => xs[Math.min(xs.length - 1, Math.max(0, Math.ceil(q * xs.length) - 1))] ?? null;
+  return { median: xs.length ? rank(0.5) : null, p95: xs.length ? rank(0.95) : null, n: xs.length };
+}
+
+/** Runs a scenario with `runs` consecutive seeds and summarises the distribution. */
+export async function rehearseMany(scenario: Scenario, runs: number): Promise<{ summary: RehearsalSummary; results: RehearsalResult[] }> {
+  const results: RehearsalResult[] = [];
+  for (let i = 0; i < runs; i++) results.push(await rehearse({ ...scenario, seed: scenario.seed + i }));
+  const share = (o: RehearsalOutcome) => results.filter((r) => r.outcome === o).length / runs;
+  return {
+    results,
+    summary: {
+      scenario: scenario.name,
+      strategy: results[0]?.strategy ?? '',
+      runs,
+      firstSeed: scenario.seed,
+      outcomes: { promoted: share('promoted'), rolled_back: share('rolled_back'), failed: share('failed') },
+      durationSeconds: distribution(results.map((r) => r.durationSeconds)),
+      detectionSeconds: distribution(results.map((r) => r.detectionSeconds)),
+      targetErrors: distribution(results.map((r) => r.target.errors)),
+      targetRequests: distribution(results.map((r) => r.target.requests)),
+    },
+  };
+}

@@ -1,0 +1,121 @@
+/**
+ * Rehearsal scenarios: the traffic and the two versions' behaviour a rollout is tried against.
+ * Built-in ones cover the questions people ask before shipping; a scenario file (JSON or YAML)
+ * describes anyone's own traffic. Parsing refuses a bad file naming the field and the rule.
+ */
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { toFieldIssues } from '../functions/core/input.js';
+
+const fraction = (what: string) =>
+  z.number({ error: `${what} must be a fraction from 0 to 1 (0.01 = 1%)` }).min(0, { error: `${what} must be a fraction from 0 to 1 (0.01 = 1%)` }).max(1, { error: `${what} must be a fraction from 0 to 1 (0.01 = 1%)` });
+const millis = z.number({ error: 'must be a duration in milliseconds, more than 0' }).gt(0, { error: 'must be a duration in milliseconds, more than 0' });
+const seconds = z.number({ error: 'must be a number of seconds, 0 or more' }).min(0, { error: 'must be a number of seconds, 0 or more' });
+const rps = z.number({ error: 'must be requests per second, 0 or more' }).min(0, { error: 'must be requests per second, 0 or more' }).max(100_000, { error: 'must be at most 100000 requests per second' });
+
+const Settings = {
+  errorRate: fraction('the error rate'),
+  p50Ms: millis,
+  p99Ms: millis,
+  throttleRate: fraction('the throttle rate').optional(),
+};
+
+const ChangeSchema = z.strictObject({
+  atSeconds: seconds,
+  errorRate: Settings.errorRate.optional(),
+  p50Ms: millis.optional(),
+  p99Ms: millis.optional(),
+  throttleRate: Settings.throttleRate,
+});
+
+const BehaviourSchema = z
+  .strictObject({ ...Settings, changes: z.array(ChangeSchema).optional() })
+  .refine((b) => b.p99Ms >= b.p50Ms, { error: 'p99Ms must be at least p50Ms', path: ['p99Ms'] });
+
+export const ScenarioSchema = z.strictObject(
+  {
+    name: z.string({ error: 'must be a name' }).min(1, { error: 'must not be empty' }),
+    description: z.string({ error: 'must be a sentence' }).default(''),
+    /** Any strategy the rollout input accepts. Default: Canary10Percent5Minutes. */
+    strategy: z.unknown().optional(),
+    /** A health policy, as in the rollout input. */
+    health: z.unknown().optional(),
+    traffic: z.union([
+      z.strictObject({ rps }),
+      z.strictObject({
+        shape: z
+          .array(z.strictObject({ atSeconds: seconds, rps }), { error: 'must be a list of { atSeconds, rps }' })
+          .min(1, { error: 'needs at least one point' }),
+      }),
+    ]),
+    baseline: BehaviourSchema,
+    target: BehaviourSchema,
+    /** CloudWatch's ingestion delay. Default 120 s. */
+    metricDelaySeconds: seconds.default(120),
+    seed: z.number({ error: 'must be a whole number' }).int({ error: 'must be a whole number' }).default(1),
+  },
+  { error: 'must be an object' },
+);
+
+export type Scenario = z.output<typeof ScenarioSchema>;
+export type ScenarioInput = z.input<typeof ScenarioSchema>;
+
+const steady = { errorRate: 0.001, p50Ms: 40, p99Ms: 200 };
+
+/** The built-in scenarios, by name. */
+export const BUILTIN_SCENARIOS = {
+  healthy: { name: 'healthy', description: 'The new version behaves like the old one: 50 requests/s, 0.1% errors, p99 200 ms.', traffic: { rps: 50 }, baseline: steady, target: steady },
+  crash: { name: 'crash', description: 'Every request to the new version fails.', traffic: { rps: 50 }, baseline: steady, target: { ...steady, errorRate: 1 } },
+  'error-regression': { name: 'error-regression', description: 'The new version fails 3% of requests instead of 0.1%.', traffic: { rps: 50 }, baseline: steady, target: { ...steady, errorRate: 0.03 } },
+  'latency-regression': { name: 'latency-regression', description: "The new version's p99 latency doubles, 200 ms to 400 ms.", traffic: { rps: 50 }, baseline: steady, target: { ...steady, p50Ms: 60, p99Ms: 400 } },
+  'low-traffic': { name: 'low-traffic', description: 'A quiet function: 0.2 requests/s, too few to judge a 10% canary in five minutes.', traffic: { rps: 0.2 }, baseline: steady, target: steady },
+  degrading: {
+    name: 'degrading',
+    description: 'The new version starts healthy and begins failing 20% of requests after four minutes (a leak, a full disk).',
+    strategy: 'Linear10PercentEvery1Minute',
+    traffic: { rps: 50 },
+    baseline: steady,
+    target: { ...steady, changes: [{ atSeconds: 240, errorRate: 0.2 }] },
+  },
+} as const satisfies Record<string, ScenarioInput>;
+
+export type BuiltinScenario = keyof typeof BUILTIN_SCENARIOS;
+
+export class ScenarioError extends Error {
+  override readonly name = 'ScenarioError';
+}
+
+/** Parses a scenario object; throws ScenarioError naming each bad field. */
+export function parseScenario(raw: unknown, source = 'scenario'): Scenario {
+  const parsed = ScenarioSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ScenarioError(`${source} is invalid: ${toFieldIssues(parsed.error.issues).map((i) => `${i.field}: ${i.rule}`).join('; ')}`);
+  }
+  return parsed.data;
+}
+
+/** A built-in scenario by name, or a JSON/YAML scenario file by path. */
+export function loadScenario(nameOrFile: string): Scenario {
+  if (Object.hasOwn(BUILTIN_SCENARIOS, nameOrFile)) return parseScenario(BUILTIN_SCENARIOS[nameOrFile as BuiltinScenario]);
+  let text: string;
+  try {
+    text = readFileSync(nameOrFile, 'utf8');
+  } catch {
+    throw new ScenarioError(`--scenario: "${nameOrFile}" is neither a built-in scenario (${Object.keys(BUILTIN_SCENARIOS).join(', ')}) nor a readable file`);
+  }
+  let raw: unknown;
+  try {
+    raw = /\.ya?ml$/i.test(nameOrFile) ? parseYaml(text) : JSON.parse(text);
+  } catch (error) {
+    throw new ScenarioError(`${nameOrFile} is not valid ${/\.ya?ml$/i.test(nameOrFile) ? 'YAML' : 'JSON'}: ${(error as Error).message}`);
+  }
+  return parseScenario(raw, nameOrFile);
+}
+
+/** Requests per second at a moment, for a constant rate or a piecewise-constant shape. */
+export function rateOf(scenario: Scenario): number | ((elapsedSeconds: number) => number) {
+  if ('rps' in scenario.traffic) return scenario.traffic.rps;
+  const points = [...scenario.traffic.shape].sort((a, b) => a.atSeconds - b.atSeconds);
+  return (t) => points.filter((p) => p.atSeconds <= t).at(-1)?.rps ?? points[0]!.rps;
+}
