@@ -39,14 +39,24 @@ export const TASK_FUNCTIONS = {
 
 export type TaskFunctionKey = keyof typeof TASK_FUNCTIONS;
 
-/** What each task function may touch; infra grants exactly this. */
+/**
+ * What each task function may touch; infra grants exactly this.
+ * - lambdaRead: GetAlias, GetFunctionConfiguration on the allowed functions
+ * - lambdaWrite: UpdateAlias on the allowed functions
+ * - metrics: CloudWatch GetMetricData (and DescribeAlarms)
+ * - publish: sns:Publish on the rollout topic
+ * - registry: read/write the rollout registry table
+ * - events: events:PutEvents on the default bus
+ * - release: UpdateFunctionCode, PublishVersion, GetFunctionConfiguration on the allowed functions and
+ *   s3:GetObject/GetObjectVersion on the artifacts bucket
+ */
 export const TASK_PERMISSIONS = {
-  PrepareFunctionArn: { lambdaRead: true, lambdaWrite: false, metrics: false, publish: false },
-  ShiftWeightFunctionArn: { lambdaRead: true, lambdaWrite: true, metrics: false, publish: false },
-  CheckHealthFunctionArn: { lambdaRead: false, lambdaWrite: false, metrics: true, publish: false },
-  FinalizeFunctionArn: { lambdaRead: true, lambdaWrite: true, metrics: false, publish: false },
-  RollbackFunctionArn: { lambdaRead: true, lambdaWrite: true, metrics: false, publish: false },
-  NotifyFunctionArn: { lambdaRead: false, lambdaWrite: false, metrics: false, publish: true },
+  PrepareFunctionArn: { lambdaRead: true, lambdaWrite: false, metrics: false, publish: false, registry: false, events: false, release: false },
+  ShiftWeightFunctionArn: { lambdaRead: true, lambdaWrite: true, metrics: false, publish: false, registry: false, events: false, release: false },
+  CheckHealthFunctionArn: { lambdaRead: false, lambdaWrite: false, metrics: true, publish: false, registry: false, events: false, release: false },
+  FinalizeFunctionArn: { lambdaRead: true, lambdaWrite: true, metrics: false, publish: false, registry: false, events: false, release: false },
+  RollbackFunctionArn: { lambdaRead: true, lambdaWrite: true, metrics: false, publish: false, registry: false, events: false, release: false },
+  NotifyFunctionArn: { lambdaRead: false, lambdaWrite: false, metrics: false, publish: true, registry: true, events: true, release: false },
 } as const satisfies Record<TaskFunctionKey, Record<string, boolean>>;
 
 /** Environment variable holding the SNS topic ARN for the Notify function. */

@@ -40,6 +40,8 @@ export interface StepRecord {
 export interface Rollout {
   /** The execution's name, or a caller-given id. */
   readonly id: string;
+  /** The Step Functions execution running this rollout. */
+  readonly executionArn: string;
   /** The function as the caller named it: a name or an ARN. */
   readonly functionName: string;
   readonly alias: string;

@@ -80,6 +80,7 @@ export function makePrepare({ lambda, clock }: { lambda: LambdaControl; clock: C
       return {
         rollout: {
           id: input.rolloutId ?? event.execution.name,
+          executionArn: event.execution.id,
           functionName: fn,
           alias: input.alias,
           baselineVersion: alias.functionVersion,

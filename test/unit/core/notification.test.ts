@@ -8,6 +8,7 @@ const NOW = Date.UTC(2026, 0, 5, 10, 15, 0);
 const state: RolloutState = {
   rollout: {
     id: 'orders-live-v8-1a2b',
+    executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:lambda-rollout:orders-live-v8-1a2b',
     functionName: 'arn:aws:lambda:eu-west-1:123456789012:function:orders',
     alias: 'live',
     baselineVersion: '7',
