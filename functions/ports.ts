@@ -51,6 +51,26 @@ export interface MetricsReader {
   getMetricData(request: MetricDataRequest): Promise<MetricSeries[]>;
 }
 
+/** CloudWatch alarm states (DescribeAlarms). */
+export interface AlarmReader {
+  /** The named metric and composite alarms that exist; missing names are absent from the answer. */
+  describeAlarms(names: readonly string[]): Promise<{ name: string; state: string; reason?: string | undefined }[]>;
+}
+
+/** The answer to one direct invocation of a function version. */
+export interface InvocationResult {
+  readonly statusCode: number;
+  /** Set when the function threw (Lambda's X-Amz-Function-Error: Handled or Unhandled). */
+  readonly functionError?: string | undefined;
+  /** The response payload as text. */
+  readonly payload: string;
+}
+
+/** Invokes a function version directly (synthetic probes). */
+export interface Invoker {
+  invoke(functionName: string, qualifier: string, payload: unknown): Promise<InvocationResult>;
+}
+
 /** Publishes rollout notifications (SNS on AWS). */
 export interface Notifier {
   publish(notification: Notification): Promise<void>;
@@ -62,3 +82,117 @@ export interface Clock {
 }
 
 export const systemClock: Clock = { now: () => Date.now() };
+
+/**
+ * Lambda's code control plane for releases: update `$LATEST` from one exact S3 object version, read the
+ * update's status, publish a version of exactly that code. Errors are the classes in `core/errors.ts`.
+ */
+export interface CodeRelease {
+  /** UpdateFunctionCode from the object version, without publishing. Throws UpdateInProgressError (409) while another update runs. */
+  updateCode(functionName: string, location: import('./core/release.js').CodeLocation): Promise<import('./core/release.js').CodeUpdate>;
+  /** GetFunctionConfiguration of `$LATEST`: state, LastUpdateStatus (and reason), CodeSha256, RevisionId. */
+  getCodeStatus(functionName: string): Promise<import('./core/release.js').CodeStatus>;
+  /**
+   * PublishVersion conditioned on the CodeSha256 (and the RevisionId, when given). Throws DriftError when
+   * `$LATEST` no longer has that code or revision: someone else changed it, and nothing is published.
+   */
+  publishVersion(
+    functionName: string,
+    request: { readonly codeSha256: string; readonly revisionId?: string | undefined; readonly description: string },
+  ): Promise<{ version: string }>;
+}
+
+/** An artifact's object tags and user-defined metadata, read at one exact object version. */
+export interface ArtifactReader {
+  readArtifact(bucket: string, key: string, versionId: string): Promise<{ tags: Record<string, string>; metadata: Record<string, string> }>;
+}
+
+/** Starts rollout executions under idempotent names; a name already used is reported, not thrown. */
+export interface ReleaseStarter {
+  start(name: string, input: unknown): Promise<{ executionArn: string; alreadyStarted: boolean }>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The service around the workflow: rollout registry and lock, idempotency, events, the workflow.
+
+/**
+ * The rollout registry: one lock per function alias and one record per rollout (DynamoDB on AWS,
+ * `sim/registry.ts` in memory, with the same semantics). Errors are the classes in `core/errors.ts`.
+ */
+export interface RolloutRegistry {
+  /**
+   * Takes the alias's lock for the rollout and opens (or moves on) its record, atomically. A lock
+   * held by the same rollout is confirmed (see `mayTakeLock`). Throws LockHeldError naming the
+   * holder when another rollout holds it, RolloutIdTakenError when the id is used by another execution.
+   */
+  acquire(request: import('./core/registry.js').LockRequest): Promise<import('./core/registry.js').RolloutLock>;
+  /**
+   * Releases the lock if this rollout and execution hold it; true when it did. Someone else's
+   * lock is left alone (a no-op, never a delete).
+   */
+  release(lock: { readonly functionName: string; readonly alias: string; readonly rolloutId: string; readonly executionArn: string }): Promise<boolean>;
+  /** The alias's current lock, if any. */
+  getLock(functionName: string, alias: string): Promise<import('./core/registry.js').RolloutLock | undefined>;
+  /** Records where a rollout is; false (nothing written) once it has ended or belongs to another execution. */
+  recordProgress(update: import('./core/registry.js').ProgressUpdate): Promise<boolean>;
+  /** Writes a rollout's ending; false (nothing written) when it already ended or belongs to another execution. */
+  finish(ending: import('./core/registry.js').RolloutEnding): Promise<boolean>;
+  get(rolloutId: string): Promise<import('./core/registry.js').RolloutRecord | undefined>;
+  findByExecution(executionArn: string): Promise<import('./core/registry.js').RolloutRecord | undefined>;
+  /** Newest first. Throws InvalidInputError for a token it did not issue. */
+  list(query: import('./core/registry.js').RolloutQuery): Promise<import('./core/registry.js').RolloutPage>;
+}
+
+/** Idempotency keys for the API, kept 24 hours (`core/registry.ts`). */
+export interface IdempotencyStore {
+  /** Claims `key` for a request; when a live record holds it, returns that record and claims nothing. */
+  claim(key: string, fingerprint: string, now: number): Promise<import('./core/registry.js').IdempotencyRecord | undefined>;
+  /** Stores the answer under the key this request claimed. */
+  complete(key: string, fingerprint: string, response: import('./core/registry.js').StoredResponse, now: number): Promise<void>;
+  /** Drops this request's in-progress claim, so a retry is handled afresh. */
+  forget(key: string, fingerprint: string): Promise<void>;
+}
+
+/** Publishes rollout events for machines (EventBridge on AWS). */
+export interface EventPublisher {
+  publish(notification: Notification): Promise<void>;
+}
+
+export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED' | 'PENDING_REDRIVE';
+
+/** An execution as DescribeExecution reports it. */
+export interface ExecutionInfo {
+  readonly executionArn: string;
+  readonly name: string;
+  readonly status: ExecutionStatus;
+  /** ISO timestamps. */
+  readonly startedAt: string;
+  readonly stoppedAt?: string | undefined;
+  readonly error?: string | undefined;
+  readonly cause?: string | undefined;
+}
+
+/** The rollout state machine (Step Functions on AWS). Errors are the classes in `core/errors.ts`. */
+export interface Workflow {
+  /** The ARN the execution named `name` has (or will have) on this state machine. */
+  executionArnFor(name: string): string;
+  /** StartExecution. Same name and input as a running execution: its ARN again (Step Functions is idempotent there). */
+  start(name: string, input: unknown): Promise<{ executionArn: string; startedAt: string }>;
+  /** StopExecution with an error name and a cause. */
+  stop(executionArn: string, reason: { readonly error: string; readonly cause: string }): Promise<void>;
+  /** DescribeExecution. Throws NotFoundError for an unknown execution. */
+  describe(executionArn: string): Promise<ExecutionInfo>;
+  /**
+   * Reads the execution's history newest first and returns the first state input or output
+   * `pick` accepts, or undefined when none does.
+   */
+  findInHistory<T>(executionArn: string, pick: (data: unknown) => T | undefined): Promise<T | undefined>;
+}
+
+/** New ids: short, random, safe in execution names. */
+export interface IdGenerator {
+  newId(): string;
+}
+
+/** 12 lower-case hex characters (48 random bits): unique enough for rollouts of one alias. */
+export const randomIds: IdGenerator = { newId: () => globalThis.crypto.randomUUID().replace(/-/g, '').slice(0, 12) };

@@ -4,7 +4,7 @@
  * added to the workflow without a local binding fails to compile.
  */
 import type { TaskFunctionKey } from '../functions/task-functions.js';
-import type { Clock, LambdaControl, MetricsReader, Notifier } from '../functions/ports.js';
+import type { AlarmReader, Clock, Invoker, LambdaControl, MetricsReader, Notifier } from '../functions/ports.js';
 import { makePrepare } from '../functions/handlers/prepare.js';
 import { makeShiftWeight } from '../functions/handlers/shift-weight.js';
 import { makeCheckHealth } from '../functions/handlers/check-health.js';
@@ -15,6 +15,8 @@ import { makeNotify } from '../functions/handlers/notify.js';
 export interface TaskPorts {
   readonly lambda: LambdaControl;
   readonly metrics: MetricsReader;
+  readonly alarms: AlarmReader;
+  readonly invoker: Invoker;
   readonly notifier: Notifier;
   readonly clock: Clock;
 }

@@ -8,6 +8,7 @@ import { systemClock } from '../functions/ports.js';
 import { SimCloudWatch } from './cloudwatch.js';
 import { SimLambda } from './lambda.js';
 import { RecordingNotifier } from './notifier.js';
+import { SimInvoker } from './invoker.js';
 import { Random } from './random.js';
 import { DEFAULT_START_TIME, runWorkflow, type RunWorkflowOptions, type WorkflowRun } from './runner.js';
 import type { TaskPorts } from './tasks.js';
@@ -38,6 +39,7 @@ export class SimWorld {
   readonly cloudwatch: SimCloudWatch;
   readonly traffic: TrafficModel;
   readonly notifier: RecordingNotifier;
+  readonly invoker: SimInvoker;
   /** "1": the version the alias is on before the rollout. */
   readonly baselineVersion: string;
   /** "2": the published version to roll out. */
@@ -67,6 +69,7 @@ export class SimWorld {
       startTime: this.startTime,
     });
     this.notifier = new RecordingNotifier();
+    this.invoker = new SimInvoker(this.traffic, random.fork());
   }
 
   /** The alias as it routes now. */
@@ -100,6 +103,16 @@ export class SimWorld {
 
   /** The ports the workflow's tasks run over in this world. */
   ports(): TaskPorts {
-    return { lambda: this.lambda, metrics: this.cloudwatch, notifier: this.notifier, clock: systemClock };
+    return {
+      lambda: this.lambda,
+      metrics: this.cloudwatch,
+      alarms: {
+        describeAlarms: async (names) =>
+          this.cloudwatch.describeAlarms(names).map((a) => ({ name: a.alarmName, state: a.stateValue, reason: a.stateReason })),
+      },
+      invoker: this.invoker,
+      notifier: this.notifier,
+      clock: systemClock,
+    };
   }
 }

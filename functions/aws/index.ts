@@ -2,9 +2,11 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { type Clock, type LambdaControl, type MetricsReader, type Notifier, systemClock } from '../ports.js';
+import { type AlarmReader, type Clock, type Invoker, type LambdaControl, type MetricsReader, type Notifier, systemClock } from '../ports.js';
 import { TOPIC_ARN_ENV } from '../task-functions.js';
 import { AwsMetricsReader } from './cloudwatch-metrics.js';
+import { AwsAlarmReader } from './alarms.js';
+import { AwsInvoker } from './invoker.js';
 import { AwsLambdaControl } from './lambda-control.js';
 import { SnsNotifier } from './sns-notifier.js';
 
@@ -55,12 +57,16 @@ export function envTopicNotifier(sns: SNSClient, env: NodeJS.ProcessEnv = proces
 export function awsPorts(clients: AwsClients = defaultClients()): {
   lambda: LambdaControl;
   metrics: MetricsReader;
+  alarms: AlarmReader;
+  invoker: Invoker;
   notifier: Notifier;
   clock: Clock;
 } {
   return {
     lambda: new AwsLambdaControl(clients.lambda),
     metrics: new AwsMetricsReader(clients.cloudwatch),
+    alarms: new AwsAlarmReader(clients.cloudwatch),
+    invoker: new AwsInvoker(clients.lambda),
     notifier: envTopicNotifier(clients.sns),
     clock: systemClock,
   };

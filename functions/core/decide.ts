@@ -1,6 +1,6 @@
 /**
- * `decide`: given the plan, where the rollout is and the latest verdict, what happens next.
- * A pure function of its arguments, so every path is a table-driven test.
+ * `decide`: given the plan, where the rollout is, the latest verdict and the time, what happens
+ * next. A pure function of its arguments, so every path is a table-driven test.
  */
 import type { HealthPolicy, Verdict } from './health.js';
 import type { Cursor } from './state.js';
@@ -18,48 +18,65 @@ export function firstCursor(plan: Plan): Cursor {
 }
 
 /**
- * The next move after a check.
- *
- * - unhealthy: roll back, with the verdict's reason;
- * - healthy: the next step, or promotion after the last one;
- * - inconclusive: hold (bake again) while the step's holds stay within `maxHoldSeconds`, then
- *   roll back, or proceed as if healthy when the policy says so.
- *
- * @example
- * decide(plan, { ...cursor, step: 0 }, { verdict: 'healthy', ... }, policy).next // 'shift' (step 1)
+ * The cursor right after a shift took effect at `now`: bake, checking every `checkEverySeconds`.
  */
-export function decide(plan: Plan, cursor: Cursor, verdict: Verdict, policy: HealthPolicy): Cursor {
+export function startBake(cursor: Cursor, now: number, policy: HealthPolicy): Cursor {
+  return {
+    ...cursor,
+    next: 'bake',
+    shiftedAt: now,
+    heldSeconds: 0,
+    probed: false,
+    bakeEndsAt: now + cursor.bakeSeconds * 1000,
+    waitSeconds: Math.min(policy.checkEverySeconds, cursor.bakeSeconds),
+  };
+}
+
+/**
+ * The next move after a check at `now`.
+ *
+ * - unhealthy: roll back at once, with the verdict's reason, even mid-bake;
+ * - mid-bake: bake on and check again, unless the adaptive strategy may advance early (the
+ *   minimum bake is over and the evidence says the target is no worse);
+ * - bake over and healthy: the next step, or promotion after the last one;
+ * - bake over and inconclusive: hold (bake longer) while the step's holds stay within
+ *   `maxHoldSeconds`, then roll back, or proceed as if healthy when the policy says so.
+ *
+ * @example decide(plan, cursor, healthyVerdict, policy, cursor.bakeEndsAt).next // 'shift'
+ */
+export function decide(plan: Plan, cursor: Cursor, verdict: Verdict, policy: HealthPolicy, now: number): Cursor {
   const advance = (why: string): Cursor => {
     const next = plan.steps[cursor.step + 1];
-    if (!next) return { ...cursor, next: 'promote', bakeSeconds: 0, reason: why };
-    return {
-      step: cursor.step + 1,
-      weightPercent: next.weightPercent,
-      bakeSeconds: next.bakeSeconds,
-      next: 'shift',
-      heldSeconds: 0,
-      reason: why,
-    };
+    if (!next) return { ...cursor, next: 'promote', waitSeconds: 0, reason: why };
+    return { step: cursor.step + 1, weightPercent: next.weightPercent, bakeSeconds: next.bakeSeconds, next: 'shift', heldSeconds: 0, reason: why };
   };
+  const bakeEndsAt = cursor.bakeEndsAt ?? now;
+  const wait = (next: 'bake' | 'hold', until: number, why: string, held = cursor.heldSeconds): Cursor => ({
+    ...cursor,
+    next,
+    bakeEndsAt: until,
+    heldSeconds: held,
+    waitSeconds: Math.max(1, Math.min(policy.checkEverySeconds, Math.ceil((until - now) / 1000))),
+    reason: why,
+  });
 
-  switch (verdict.verdict) {
-    case 'unhealthy':
-      return { ...cursor, next: 'rollback', bakeSeconds: 0, reason: verdict.reason };
-    case 'healthy':
-      return advance(verdict.reason);
-    case 'inconclusive': {
-      const { holdSeconds, maxHoldSeconds, then } = policy.insufficientData;
-      if (cursor.heldSeconds + holdSeconds <= maxHoldSeconds) {
-        return {
-          ...cursor,
-          next: 'hold',
-          bakeSeconds: holdSeconds,
-          heldSeconds: cursor.heldSeconds + holdSeconds,
-          reason: `${verdict.reason}; holding ${holdSeconds}s for more evidence`,
-        };
-      }
-      if (then === 'proceed') return advance(`${verdict.reason}; proceeding as the policy allows`);
-      return { ...cursor, next: 'rollback', bakeSeconds: 0, reason: verdict.reason };
+  if (verdict.verdict === 'unhealthy') return { ...cursor, next: 'rollback', waitSeconds: 0, reason: verdict.reason };
+
+  if (now < bakeEndsAt) {
+    const minBake = plan.minBakeSeconds;
+    const sinceShift = now - (cursor.shiftedAt ?? now);
+    if (minBake !== undefined && sinceShift >= minBake * 1000 && verdict.noWorse) {
+      return advance(`${verdict.reason}; no worse than the baseline after ${Math.round(sinceShift / 1000)}s, advancing early`);
     }
+    return wait(cursor.next === 'hold' ? 'hold' : 'bake', bakeEndsAt, verdict.reason);
   }
+
+  if (verdict.verdict === 'healthy') return advance(verdict.reason);
+
+  const { holdSeconds, maxHoldSeconds, then } = policy.insufficientData;
+  if (cursor.heldSeconds + holdSeconds <= maxHoldSeconds) {
+    return wait('hold', now + holdSeconds * 1000, `${verdict.reason}; holding ${holdSeconds}s for more evidence`, cursor.heldSeconds + holdSeconds);
+  }
+  if (then === 'proceed') return advance(`${verdict.reason}; proceeding as the policy allows`);
+  return { ...cursor, next: 'rollback', waitSeconds: 0, reason: verdict.reason };
 }

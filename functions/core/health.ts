@@ -1,52 +1,132 @@
 /**
- * The health judge: is the target version's error rate acceptable next to the baseline's, over
- * the same alias and the same minutes? Returns healthy, unhealthy or inconclusive with the
- * numbers; too little evidence is inconclusive, never healthy.
+ * The health policy and the signal judges. Every judge is pure: counts and percentiles in, a
+ * signal out (healthy, unhealthy, inconclusive or skipped, its numbers and a one-line reason).
+ * Too little evidence is inconclusive, never healthy.
  */
 import { z } from 'zod';
+import { errorEvidence, type MinuteEvidence, normalUpper, totals, twoProportionZ, wilsonLower, wilsonUpper } from './judge.js';
+
+const int = (rule: string) => z.number({ error: rule }).int({ error: rule });
+const fraction = (rule: string) => z.number({ error: rule }).min(0, { error: rule }).max(1, { error: rule });
+
+const PercentileLimit = z.strictObject({
+  /** Unhealthy when the target's percentile exceeds the baseline's times this... */
+  maxRatio: z.number({ error: 'must be a ratio of at least 1' }).min(1, { error: 'must be a ratio of at least 1' }).default(1.5),
+  /** ...and by more than this many milliseconds. */
+  maxIncreaseMs: z.number({ error: 'must be milliseconds, 0 or more' }).min(0, { error: 'must be milliseconds, 0 or more' }).default(25),
+});
+
+const DIMENSION_VALUE = /^[^\n]{1,1024}$/;
+
+export const CustomMetricSchema = z
+  .strictObject({
+    /** A short name shown in verdicts. */
+    name: z.string({ error: 'must be a name' }).regex(/^[\w .:-]{1,64}$/, { error: 'must be 1-64 letters, digits, spaces or ._:-' }),
+    namespace: z.string({ error: 'must be a CloudWatch namespace' }).min(1, { error: 'must be a CloudWatch namespace' }).max(255, { error: 'must be at most 255 characters' }),
+    metricName: z.string({ error: 'must be a metric name' }).min(1, { error: 'must be a metric name' }).max(255, { error: 'must be at most 255 characters' }),
+    /** Values may use ${version} (the version judged), ${functionName} and ${alias}. */
+    dimensions: z.record(z.string(), z.string().regex(DIMENSION_VALUE, { error: 'values must be 1-1024 characters on one line' })).default({}),
+    /** Sum, Average, SampleCount, Minimum, Maximum or a percentile such as p99. */
+    stat: z.string({ error: 'must be a statistic' }).regex(/^(Sum|Average|SampleCount|Minimum|Maximum|p\d{1,2}(\.\d{1,2})?)$/, { error: 'must be Sum, Average, SampleCount, Minimum, Maximum or a percentile like p99' }),
+    /** `threshold`: the target's value against a fixed number; `baseline`: the target's against the baseline's. */
+    compare: z.enum(['threshold', 'baseline'], { error: 'must be "threshold" or "baseline"' }),
+    threshold: z.number({ error: 'must be a number' }).optional(),
+    /** Which direction is bad. Default above. */
+    worseWhen: z.enum(['above', 'below'], { error: 'must be "above" or "below"' }).default('above'),
+    /** For `baseline`: how much worse, relatively, the target may be. Default 0.2 (20%). */
+    tolerance: z.number({ error: 'must be a fraction, 0 or more' }).min(0, { error: 'must be a fraction, 0 or more' }).default(0.2),
+    /** No datapoint is inconclusive (default) or unhealthy; never healthy. */
+    missingData: z.enum(['inconclusive', 'unhealthy'], { error: 'must be "inconclusive" or "unhealthy"' }).default('inconclusive'),
+  })
+  .refine((m) => m.compare !== 'threshold' || m.threshold !== undefined, { error: 'is required when compare is "threshold"', path: ['threshold'] })
+  .refine((m) => m.compare !== 'baseline' || Object.values(m.dimensions).some((v) => v.includes('${version}')), {
+    error: 'must use ${version} in a dimension value when compare is "baseline", so the two versions differ',
+    path: ['dimensions'],
+  });
+
+export type CustomMetric = z.output<typeof CustomMetricSchema>;
+
+export const ProbeSchema = z.strictObject({
+  /** The event each probe invocation sends, as JSON. */
+  payload: z.unknown().default({}),
+  /** Probes per step. Default 3. */
+  count: int('must be a whole number from 1 to 20').min(1, { error: 'must be a whole number from 1 to 20' }).max(20, { error: 'must be a whole number from 1 to 20' }).default(3),
+  /** What a good answer looks like, besides no FunctionError. */
+  expect: z
+    .strictObject({
+      /** A dotted path into the JSON response, e.g. "statusCode" or "body.ok". */
+      field: z.string({ error: 'must be a dotted path' }).regex(/^[\w-]+(\.[\w-]+)*$/, { error: 'must be a dotted path like "statusCode" or "body.ok"' }).optional(),
+      equals: z.union([z.string(), z.number(), z.boolean(), z.null()], { error: 'must be a string, number, boolean or null' }).optional(),
+    })
+    .refine((e) => (e.field === undefined) === (e.equals === undefined), { error: 'field and equals go together' })
+    .prefault({}),
+});
+
+export type ProbePolicy = z.output<typeof ProbeSchema>;
 
 export const HealthPolicySchema = z
   .strictObject({
-    /** Target invocations needed before a check may call the target healthy. */
-    minRequests: z
-      .number({ error: 'must be a whole number of at least 1' })
-      .int({ error: 'must be a whole number of at least 1' })
-      .min(1, { error: 'must be a whole number of at least 1' })
-      .default(100),
-    /** How far the target's error rate may exceed the baseline's, in absolute terms (0.01 = 1 point). */
-    maxErrorRateIncrease: z
-      .number({ error: 'must be a fraction from 0 to 1 (0.01 = 1 point)' })
-      .min(0, { error: 'must be a fraction from 0 to 1 (0.01 = 1 point)' })
-      .max(1, { error: 'must be a fraction from 0 to 1 (0.01 = 1 point)' })
-      .default(0.01),
-    /** An absolute ceiling on the target's error rate, whatever the baseline does. Default: none. */
-    maxErrorRate: z
-      .number({ error: 'must be a fraction from 0 to 1' })
-      .min(0, { error: 'must be a fraction from 0 to 1' })
-      .max(1, { error: 'must be a fraction from 0 to 1' })
-      .optional(),
-    /** What to do while evidence is short of `minRequests`. */
+    /** Target invocations (plus passing probes) needed before a check may call the target healthy. */
+    minRequests: int('must be a whole number of at least 1').min(1, { error: 'must be a whole number of at least 1' }).default(100),
+    /**
+     * How long CloudWatch takes to complete a minute of AWS/Lambda metrics. Minutes newer than
+     * this are not judged, so a check never reads a half-ingested minute. Default 120 s.
+     */
+    metricDelaySeconds: int('must be whole seconds from 0 to 900').min(0, { error: 'must be whole seconds from 0 to 900' }).max(900, { error: 'must be whole seconds from 0 to 900' }).default(120),
+    /** How often to check during a bake. Default 60 s. */
+    checkEverySeconds: int('must be whole seconds, at least 60').min(60, { error: 'must be whole seconds, at least 60' }).default(60),
+    errors: z
+      .strictObject({
+        /**
+         * `sequential` (default): valid however often it looks. `fixed-sample`: a two-proportion
+         * z-test at each check, whose false rollbacks grow with the number of checks (for
+         * comparison only). `none`: errors are not judged (rely on alarms).
+         */
+        test: z.enum(['sequential', 'fixed-sample', 'none'], { error: 'must be "sequential", "fixed-sample" or "none"' }).default('sequential'),
+        /** The most often a target as good as the baseline may be rolled back. Default 0.01. */
+        falseRollbackRate: z.number({ error: 'must be a fraction above 0 and at most 0.2' }).gt(0, { error: 'must be a fraction above 0 and at most 0.2' }).max(0.2, { error: 'must be a fraction above 0 and at most 0.2' }).default(0.01),
+        /** An increase in error rate smaller than this never rolls back (0.001 = 0.1 points). */
+        tolerance: fraction('must be a fraction from 0 to 1 (0.001 = 0.1 points)').default(0.001),
+        /** An absolute ceiling on the target's error rate, whatever the baseline does. Default: none. */
+        maxRate: fraction('must be a fraction from 0 to 1').optional(),
+      })
+      .prefault({}),
+    latency: z
+      .strictObject({
+        p99: PercentileLimit.prefault({}),
+        p90: PercentileLimit.prefault({}),
+        /** Fewer target invocations than this and latency is not judged (a percentile of few samples is noise). Default 500. */
+        minSamples: int('must be a whole number, 0 or more').min(0, { error: 'must be a whole number, 0 or more' }).default(500),
+        enabled: z.boolean({ error: 'must be true or false' }).default(true),
+      })
+      .prefault({}),
+    throttles: z
+      .strictObject({
+        /** Unhealthy when the target's throttle rate exceeds the baseline's by more than this. Default 0.01. */
+        maxIncrease: fraction('must be a fraction from 0 to 1').default(0.01),
+      })
+      .prefault({}),
+    alarms: z
+      .strictObject({
+        /** CloudWatch alarms watched during the rollout: any in ALARM is unhealthy. They must exist. */
+        names: z.array(z.string({ error: 'must be alarm names' }).min(1, { error: 'must not be empty' }).max(255, { error: 'must be at most 255 characters' }), { error: 'must be a list of alarm names' }).max(100, { error: 'at most 100 alarms' }).default([]),
+        /** INSUFFICIENT_DATA: hold for more evidence (default), roll back, or count as OK (CodeDeploy's way). */
+        insufficientData: z.enum(['hold', 'rollback', 'ok'], { error: 'must be "hold", "rollback" or "ok"' }).default('hold'),
+      })
+      .prefault({}),
+    /** Custom metric checks: any GetMetricData query, against a threshold or the baseline. */
+    metrics: z.array(CustomMetricSchema, { error: 'must be a list of metric checks' }).max(20, { error: 'at most 20 metric checks' }).default([]),
+    /** Synthetic probes: invoke the target version directly, for quiet functions. */
+    probes: ProbeSchema.optional(),
+    /** What to do while evidence is short. */
     insufficientData: z
       .strictObject({
         /** Each hold extends the bake by this much. Default 60 s. */
-        holdSeconds: z
-          .number({ error: 'must be a whole number of seconds, at least 60' })
-          .int({ error: 'must be a whole number of seconds, at least 60' })
-          .min(60, { error: 'must be a whole number of seconds, at least 60' })
-          .default(60),
+        holdSeconds: int('must be a whole number of seconds, at least 60').min(60, { error: 'must be a whole number of seconds, at least 60' }).default(60),
         /** The most a step may be held in total. Default 600 s; 0 never holds. */
-        maxHoldSeconds: z
-          .number({ error: 'must be a whole number of seconds, 0 or more' })
-          .int({ error: 'must be a whole number of seconds, 0 or more' })
-          .min(0, { error: 'must be a whole number of seconds, 0 or more' })
-          .default(600),
-        /**
-         * When holding is over: `rollback` (default), or `proceed` as if healthy, which only an
-         * operator who accepts promoting untested code should choose.
-         */
-        then: z
-          .enum(['rollback', 'proceed'], { error: 'must be "rollback" or "proceed"' })
-          .default('rollback'),
+        maxHoldSeconds: int('must be a whole number of seconds, 0 or more').min(0, { error: 'must be a whole number of seconds, 0 or more' }).default(600),
+        /** When holding is over: `rollback` (default), or `proceed` as if healthy, only for operators who accept promoting untested code. */
+        then: z.enum(['rollback', 'proceed'], { error: 'must be "rollback" or "proceed"' }).default('rollback'),
       })
       .prefault({}),
   })
@@ -58,48 +138,203 @@ export type HealthPolicy = z.output<typeof HealthPolicySchema>;
 export interface Counts {
   readonly invocations: number;
   readonly errors: number;
+  readonly throttles?: number | undefined;
 }
 
 export type VerdictKind = 'healthy' | 'unhealthy' | 'inconclusive';
 
+export interface Signal {
+  readonly name: string;
+  readonly verdict: VerdictKind | 'skipped';
+  /** One line, with the numbers. */
+  readonly reason: string;
+}
+
 export interface Verdict {
   readonly verdict: VerdictKind;
-  /** One line, with the numbers. */
+  /** One line: the deciding signal's reason. */
   readonly reason: string;
   readonly target: Counts;
   readonly baseline: Counts;
+  readonly signals: readonly Signal[];
+  /** The evidence says the target is no worse than the baseline (the adaptive strategy may advance). */
+  readonly noWorse: boolean;
 }
 
 const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
-const rate = (c: Counts) => (c.invocations > 0 ? c.errors / c.invocations : 0);
-const show = (c: Counts) => `${pct(rate(c))} (${c.errors}/${c.invocations})`;
+const rate = (e: number, n: number) => (n > 0 ? e / n : 0);
+const showRate = (c: { errors: number; invocations: number }) => `${pct(rate(c.errors, c.invocations))} (${c.errors}/${c.invocations})`;
+
+/** A target whose error rate is above this with 99% confidence is failing, whatever else is known. */
+export const CRASH = { z: normalUpper(0.01), rate: 0.5 } as const;
+
+/** How sure "no worse" must be (one-sided), and the margin it allows, for early advances. */
+export const NO_WORSE = { z: normalUpper(0.1), margin: 0.005 } as const;
 
 /**
- * Judges the target against the baseline.
+ * Errors, judged over every complete minute since the target first got traffic.
  *
- * - Fewer than `minRequests` target invocations: inconclusive, unless the errors seen already
- *   break the limit even if every missing request succeeded (a crash is caught early).
- * - Unhealthy when the target's error rate exceeds the baseline's by more than
- *   `maxErrorRateIncrease`, or exceeds `maxErrorRate`.
- * - A baseline with no traffic counts as error-free, which makes the limit stricter, not looser.
- *
- * @example
- * judgeErrorRate(policy, { invocations: 1000, errors: 50 }, { invocations: 9000, errors: 9 }).verdict
- * // 'unhealthy'
+ * @example judgeErrors(policy, minutes).verdict // 'unhealthy' for a crash, once its first minute is in
  */
-export function judgeErrorRate(policy: HealthPolicy, target: Counts, baseline: Counts): Verdict {
-  const limit = Math.min(rate(baseline) + policy.maxErrorRateIncrease, policy.maxErrorRate ?? 1);
-  const vs = `target ${show(target)} vs baseline ${show(baseline)}`;
-  const verdict = (v: VerdictKind, why: string): Verdict => ({ verdict: v, reason: `${why}: ${vs}`, target, baseline });
+export function judgeErrors(policy: HealthPolicy, minutes: readonly MinuteEvidence[]): Signal & { noWorse: boolean } {
+  const t = totals(minutes, 'target');
+  const b = totals(minutes, 'baseline');
+  const vs = `target ${showRate(t)} vs baseline ${showRate(b)}`;
+  const p = policy.errors;
+  const increase = rate(t.errors, t.invocations) - rate(b.errors, b.invocations);
+  const noWorse = t.invocations >= policy.minRequests && wilsonUpper(t.errors, t.invocations, NO_WORSE.z) <= rate(b.errors, b.invocations) + Math.max(p.tolerance, NO_WORSE.margin);
+  const signal = (verdict: Signal['verdict'], why: string) => ({ name: 'errors', verdict, reason: `${why}: ${vs}`, noWorse: verdict === 'healthy' && noWorse });
 
-  if (target.invocations < policy.minRequests) {
-    if (target.errors > 0 && target.errors / policy.minRequests > limit) {
-      return verdict('unhealthy', `error rate over ${pct(limit)} however the remaining requests go`);
+  if (p.test === 'none') return { ...signal('skipped', 'errors not judged (errors.test is "none")'), noWorse: t.invocations >= policy.minRequests };
+  if (wilsonLower(t.errors, t.invocations, CRASH.z) > CRASH.rate) {
+    return signal('unhealthy', `most requests fail (over ${pct(CRASH.rate)} with 99% confidence)`);
+  }
+  if (p.maxRate !== undefined && t.invocations >= policy.minRequests && rate(t.errors, t.invocations) > p.maxRate) {
+    return signal('unhealthy', `error rate above the ceiling of ${pct(p.maxRate)}`);
+  }
+  if (p.test === 'sequential') {
+    const { likelihoodRatio, bestRatio } = errorEvidence(minutes);
+    const threshold = 1 / p.falseRollbackRate;
+    if (likelihoodRatio >= threshold && increase > p.tolerance) {
+      return signal('unhealthy', `errors ${bestRatio}x the baseline's rate (likelihood ratio ${fmt(likelihoodRatio)} >= ${fmt(threshold)}; false-rollback bound ${pct(p.falseRollbackRate)})`);
     }
-    return verdict('inconclusive', `not enough traffic: ${target.invocations} of ${policy.minRequests} requests`);
+  } else {
+    const z = twoProportionZ({ n: t.invocations, x: t.errors }, { n: b.invocations, x: b.errors });
+    const critical = normalUpper(p.falseRollbackRate);
+    if (z >= critical && increase > p.tolerance && t.invocations >= policy.minRequests) {
+      return signal('unhealthy', `error rate higher than the baseline's (z ${z.toFixed(2)} >= ${critical.toFixed(2)})`);
+    }
   }
-  if (rate(target) > limit) {
-    return verdict('unhealthy', `error rate over the limit of ${pct(limit)}`);
+  if (t.invocations < policy.minRequests) return signal('inconclusive', `not enough traffic: ${t.invocations} of ${policy.minRequests} requests`);
+  if (b.invocations < policy.minRequests) return signal('inconclusive', `the baseline had too little traffic to compare with: ${b.invocations} of ${policy.minRequests} requests`);
+  return signal('healthy', 'error rate no worse than the baseline\'s');
+}
+
+function fmt(x: number): string {
+  return x >= 1e6 ? x.toExponential(1) : x >= 10 ? x.toFixed(0) : x.toFixed(2);
+}
+
+export interface LatencyEvidence {
+  readonly target: { readonly p99?: number | undefined; readonly p90?: number | undefined; readonly samples: number };
+  readonly baseline: { readonly p99?: number | undefined; readonly p90?: number | undefined; readonly samples: number };
+}
+
+/** p99 and p90 of the target against the baseline's, over the same minutes. */
+export function judgeLatency(policy: HealthPolicy, evidence: LatencyEvidence): Signal[] {
+  const l = policy.latency;
+  if (!l.enabled) return [];
+  return (['p99', 'p90'] as const).map((which): Signal => {
+    const name = `latency ${which}`;
+    const t = evidence.target[which];
+    const b = evidence.baseline[which];
+    if (evidence.target.samples < l.minSamples || t === undefined || b === undefined) {
+      return { name, verdict: 'skipped', reason: `${which} not judged: ${evidence.target.samples} of ${l.minSamples} samples` };
+    }
+    const limit = l[which];
+    const vs = `target ${Math.round(t)} ms vs baseline ${Math.round(b)} ms`;
+    if (t > b * limit.maxRatio && t - b > limit.maxIncreaseMs) {
+      return { name, verdict: 'unhealthy', reason: `${which} latency over ${limit.maxRatio}x the baseline's and +${limit.maxIncreaseMs} ms: ${vs}` };
+    }
+    return { name, verdict: 'healthy', reason: `${which} latency within limits: ${vs}` };
+  });
+}
+
+/** The target's throttle rate against the baseline's. */
+export function judgeThrottles(policy: HealthPolicy, minutes: readonly MinuteEvidence[]): Signal {
+  const t = totals(minutes, 'target');
+  const b = totals(minutes, 'baseline');
+  const tr = rate(t.throttles, t.invocations + t.throttles);
+  const br = rate(b.throttles, b.invocations + b.throttles);
+  const vs = `target ${pct(tr)} (${t.throttles}) vs baseline ${pct(br)} (${b.throttles})`;
+  if (t.invocations + t.throttles < policy.minRequests) return { name: 'throttles', verdict: 'skipped', reason: `throttles not judged yet: ${vs}` };
+  if (tr - br > policy.throttles.maxIncrease) return { name: 'throttles', verdict: 'unhealthy', reason: `throttled more than the baseline by over ${pct(policy.throttles.maxIncrease)}: ${vs}` };
+  return { name: 'throttles', verdict: 'healthy', reason: `throttles within limits: ${vs}` };
+}
+
+export interface AlarmEvidence {
+  readonly name: string;
+  /** OK, ALARM or INSUFFICIENT_DATA. */
+  readonly state: string;
+  readonly reason?: string | undefined;
+}
+
+/** CloudWatch alarms, the CodeDeploy way plus an explicit rule for INSUFFICIENT_DATA. */
+export function judgeAlarms(policy: HealthPolicy, alarms: readonly AlarmEvidence[]): Signal[] {
+  const found = new Map(alarms.map((a) => [a.name, a]));
+  return policy.alarms.names.map((name): Signal => {
+    const a = found.get(name);
+    const signal = `alarm ${name}`;
+    if (!a) return { name: signal, verdict: 'unhealthy', reason: `alarm ${name} does not exist (deleted during the rollout?)` };
+    if (a.state === 'ALARM') return { name: signal, verdict: 'unhealthy', reason: `alarm ${name} is in ALARM${a.reason ? `: ${a.reason}` : ''}` };
+    if (a.state === 'INSUFFICIENT_DATA') {
+      const v = policy.alarms.insufficientData;
+      if (v === 'ok') return { name: signal, verdict: 'healthy', reason: `alarm ${name} has insufficient data, counted as OK as the policy says` };
+      return { name: signal, verdict: v === 'rollback' ? 'unhealthy' : 'inconclusive', reason: `alarm ${name} has insufficient data` };
+    }
+    return { name: signal, verdict: 'healthy', reason: `alarm ${name} is OK` };
+  });
+}
+
+/** A custom metric's value for the target and, when compared with it, the baseline. */
+export interface CustomMetricEvidence {
+  readonly target?: number | undefined;
+  readonly baseline?: number | undefined;
+}
+
+export function judgeCustomMetric(metric: CustomMetric, evidence: CustomMetricEvidence): Signal {
+  const name = `metric ${metric.name}`;
+  const worse = (a: number, b: number) => (metric.worseWhen === 'above' ? a > b : a < b);
+  const t = evidence.target;
+  if (t === undefined || (metric.compare === 'baseline' && evidence.baseline === undefined)) {
+    return { name, verdict: metric.missingData, reason: `${metric.name}: no data` };
   }
-  return verdict('healthy', `error rate within the limit of ${pct(limit)}`);
+  if (metric.compare === 'threshold') {
+    const limit = metric.threshold as number;
+    return worse(t, limit)
+      ? { name, verdict: 'unhealthy', reason: `${metric.name} ${t} is ${metric.worseWhen} the threshold ${limit}` }
+      : { name, verdict: 'healthy', reason: `${metric.name} ${t} within the threshold ${limit}` };
+  }
+  const b = evidence.baseline as number;
+  const limit = metric.worseWhen === 'above' ? b * (1 + metric.tolerance) : b * (1 - metric.tolerance);
+  return worse(t, limit)
+    ? { name, verdict: 'unhealthy', reason: `${metric.name} target ${t} vs baseline ${b}: worse by more than ${metric.tolerance * 100}%` }
+    : { name, verdict: 'healthy', reason: `${metric.name} target ${t} vs baseline ${b}: within ${metric.tolerance * 100}%` };
+}
+
+export interface ProbeEvidence {
+  readonly sent: number;
+  readonly passed: number;
+  /** The first failure, in words. */
+  readonly failure?: string | undefined;
+}
+
+export function judgeProbes(probes: ProbeEvidence): Signal {
+  if (probes.sent === 0) return { name: 'probes', verdict: 'skipped', reason: 'no probes sent' };
+  if (probes.passed < probes.sent) return { name: 'probes', verdict: 'unhealthy', reason: `probes: ${probes.sent - probes.passed} of ${probes.sent} failed: ${probes.failure ?? 'unexpected response'}` };
+  return { name: 'probes', verdict: 'healthy', reason: `probes: ${probes.passed} of ${probes.sent} passed` };
+}
+
+/**
+ * The verdict from the signals: unhealthy if any is, else inconclusive if any is, else healthy.
+ * Passing probes count towards the minimum evidence of the error signal.
+ */
+export function combine(policy: HealthPolicy, minutes: readonly MinuteEvidence[], signals: readonly Signal[], errorsNoWorse: boolean, probesPassed = 0): Verdict {
+  const t = totals(minutes, 'target');
+  const b = totals(minutes, 'baseline');
+  let list = [...signals];
+  const errors = list.find((s) => s.name === 'errors');
+  if (errors?.verdict === 'inconclusive' && probesPassed > 0 && t.invocations + probesPassed >= policy.minRequests) {
+    list = list.map((s) => (s === errors ? { ...s, verdict: 'healthy', reason: `${s.reason}; with ${probesPassed} passing probes, enough evidence` } : s));
+  }
+  const first = (v: VerdictKind) => list.find((s) => s.verdict === v);
+  const deciding = first('unhealthy') ?? first('inconclusive');
+  const verdict: VerdictKind = deciding ? (deciding.verdict as VerdictKind) : 'healthy';
+  return {
+    verdict,
+    reason: deciding?.reason ?? errors?.reason ?? list[0]?.reason ?? 'healthy',
+    target: { invocations: t.invocations, errors: t.errors, throttles: t.throttles },
+    baseline: { invocations: b.invocations, errors: b.errors, throttles: b.throttles },
+    signals: list,
+    noWorse: verdict === 'healthy' && errorsNoWorse,
+  };
 }

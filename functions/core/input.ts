@@ -55,9 +55,20 @@ const StrategyObjectSchema = z.discriminatedUnion(
         .array(StepSchema, { error: 'must be a list of { weightPercent, bakeSeconds }' })
         .min(1, { error: 'at least one step is required (use AllAtOnce to shift everything at once)' }),
     }),
+    z
+      .strictObject({
+        type: z.literal('adaptive'),
+        weights: z
+          .array(percent('each weight'), { error: 'must be a list of weights in percent' })
+          .min(1, { error: 'at least one weight is required' })
+          .default([10, 50]),
+        minBakeSeconds: seconds().default(60),
+        maxBakeSeconds: seconds().default(600),
+      })
+      .refine((a) => a.maxBakeSeconds >= a.minBakeSeconds, { error: 'must be at least minBakeSeconds', path: ['maxBakeSeconds'] }),
     z.strictObject({ type: z.literal('allAtOnce') }),
   ],
-  { error: 'must be one of canary, linear, exponential, steps, allAtOnce' },
+  { error: 'must be one of canary, linear, exponential, steps, adaptive, allAtOnce' },
 );
 
 const StrategySchema = z.union([

@@ -2,19 +2,28 @@
  * The data that flows between the workflow's states. Each task takes the state and returns the
  * next one; Step Functions carries it (256 KiB at most, so the history keeps one record per step).
  */
-import type { Counts, HealthPolicy, VerdictKind } from './health.js';
+import type { Counts, HealthPolicy, Signal, VerdictKind } from './health.js';
 import type { Plan } from './strategy.js';
 import type { NotificationOptions } from './notification.js';
 
-/** What the next state of the workflow should do. */
-export type NextAction = 'shift' | 'hold' | 'promote' | 'rollback';
+/**
+ * What the next state of the workflow should do: shift to the cursor's weight; bake (wait and
+ * check again); hold (bake longer for more evidence); promote; roll back.
+ */
+export type NextAction = 'shift' | 'bake' | 'hold' | 'promote' | 'rollback';
 
 export interface Cursor {
   /** Index of the current step in the plan (-1 before the first shift). */
   readonly step: number;
   readonly weightPercent: number;
-  /** The coming Wait, in seconds: the step's bake or a hold. */
+  /** The step's planned bake, in seconds. */
   readonly bakeSeconds: number;
+  /** The coming Wait before the next check, in seconds. */
+  readonly waitSeconds?: number | undefined;
+  /** When the step's bake (plus holds) ends, epoch ms. */
+  readonly bakeEndsAt?: number | undefined;
+  /** Whether this step's probes were sent. */
+  readonly probed?: boolean | undefined;
   readonly next: NextAction;
   /** Seconds this step has been held for more evidence so far. */
   readonly heldSeconds: number;
@@ -33,8 +42,13 @@ export interface StepRecord {
   readonly checkedAt?: number | undefined;
   readonly verdict?: VerdictKind | undefined;
   readonly reason?: string | undefined;
+  /** Counts since the target first got traffic, as the last check saw them. */
   readonly target?: Counts | undefined;
   readonly baseline?: Counts | undefined;
+  /** Every signal of the last check. */
+  readonly signals?: readonly Signal[] | undefined;
+  /** Probe results of this step, reported apart from real traffic. */
+  readonly probes?: { readonly sent: number; readonly passed: number } | undefined;
 }
 
 export interface Rollout {

@@ -27,8 +27,10 @@ export interface Plan {
   /** A readable name for the strategy the plan came from. */
   readonly strategy: string;
   readonly steps: readonly PlanStep[];
-  /** Sum of the bakes: how long a healthy rollout takes, holds aside. */
+  /** Sum of the bakes: how long a healthy rollout takes at most, holds aside. */
   readonly totalBakeSeconds: number;
+  /** For the adaptive strategy: the least time at a weight before an early advance. */
+  readonly minBakeSeconds?: number;
 }
 
 export type CanaryStrategy = { type: 'canary'; percent: number; bakeSeconds: number };
@@ -40,12 +42,18 @@ export type ExponentialStrategy = {
   intervalSeconds: number;
 };
 export type StepsStrategy = { type: 'steps'; steps: PlanStep[] };
+/**
+ * Advances as soon as the evidence says the target is no worse than the baseline, after at
+ * least `minBakeSeconds` at a weight and at most `maxBakeSeconds`.
+ */
+export type AdaptiveStrategy = { type: 'adaptive'; weights: number[]; minBakeSeconds: number; maxBakeSeconds: number };
 export type AllAtOnceStrategy = { type: 'allAtOnce' };
 export type Strategy =
   | CanaryStrategy
   | LinearStrategy
   | ExponentialStrategy
   | StepsStrategy
+  | AdaptiveStrategy
   | AllAtOnceStrategy;
 
 /** The CodeDeploy Lambda presets, by their short name, as CodeDeploy documents them. */
@@ -92,6 +100,8 @@ function describe(strategy: Strategy): string {
       return `exponential from ${strategy.startPercent}% x${strategy.factor} every ${strategy.intervalSeconds}s`;
     case 'steps':
       return `steps ${strategy.steps.map((s) => `${s.weightPercent}%`).join(', ')}`;
+    case 'adaptive':
+      return `adaptive ${strategy.weights.map((w) => `${w}%`).join(', ')} (${strategy.minBakeSeconds}-${strategy.maxBakeSeconds}s each)`;
     case 'allAtOnce':
       return 'all at once';
   }
@@ -128,6 +138,9 @@ export function toPlan(strategy: Strategy | PresetName, name?: string): Plan {
     case 'steps':
       steps = s.steps.map((x) => ({ weightPercent: roundWeight(x.weightPercent), bakeSeconds: x.bakeSeconds }));
       break;
+    case 'adaptive':
+      steps = s.weights.map((w) => ({ weightPercent: roundWeight(w), bakeSeconds: s.maxBakeSeconds }));
+      break;
     case 'allAtOnce':
       steps = [];
       break;
@@ -136,6 +149,7 @@ export function toPlan(strategy: Strategy | PresetName, name?: string): Plan {
     strategy: name ?? (typeof strategy === 'string' ? strategy : describe(s)),
     steps,
     totalBakeSeconds: steps.reduce((t, x) => t + x.bakeSeconds, 0),
+    ...(s.type === 'adaptive' ? { minBakeSeconds: s.minBakeSeconds } : {}),
   };
 }
 

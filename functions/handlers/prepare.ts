@@ -9,7 +9,7 @@ import { describeRouting, isSplit, type VersionConfig } from '../core/lambda-mod
 import { firstCursor } from '../core/decide.js';
 import type { CaughtError, RolloutState } from '../core/state.js';
 import { functionNameOf } from '../core/function-ref.js';
-import type { Clock, LambdaControl } from '../ports.js';
+import type { AlarmReader, Clock, LambdaControl } from '../ports.js';
 import { awsPorts } from '../aws/index.js';
 import { lambdaHandler } from './middleware.js';
 
@@ -49,7 +49,7 @@ function checkRoutable(target: VersionConfig, baseline: VersionConfig): void {
 }
 
 /** Prepare over its ports. */
-export function makePrepare({ lambda, clock }: { lambda: LambdaControl; clock: Clock }) {
+export function makePrepare({ lambda, alarms, clock }: { lambda: LambdaControl; alarms: AlarmReader; clock: Clock }) {
   return async function prepare(event: PrepareEvent): Promise<PrepareResult> {
     try {
       const { input, plan } = parseRolloutInput(event.input);
@@ -77,6 +77,14 @@ export function makePrepare({ lambda, clock }: { lambda: LambdaControl; clock: C
         `baseline version ${alias.functionVersion} of function ${name} does not exist`,
       );
       checkRoutable(target, baseline);
+      const watched = input.health.alarms.names;
+      if (watched.length > 0) {
+        const found = new Set((await alarms.describeAlarms(watched)).map((a) => a.name));
+        const missing = watched.filter((n) => !found.has(n));
+        if (missing.length > 0) {
+          throw new RefusedError(`health.alarms.names: ${missing.map((n) => `"${n}"`).join(', ')} ${missing.length === 1 ? 'does' : 'do'} not exist; a missing alarm would never fire`);
+        }
+      }
       return {
         rollout: {
           id: input.rolloutId ?? event.execution.name,

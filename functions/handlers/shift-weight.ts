@@ -1,4 +1,5 @@
 /** ShiftWeight: routes the current step's weight to the target, with the RevisionId last seen. */
+import { startBake } from '../core/decide.js';
 import { asRolloutState, type RolloutState } from '../core/state.js';
 import type { Clock, LambdaControl } from '../ports.js';
 import { awsPorts } from '../aws/index.js';
@@ -23,7 +24,7 @@ export function makeShiftWeight({ lambda, clock }: { lambda: LambdaControl; cloc
     const now = clock.now();
     return {
       ...withAlias(state, written),
-      cursor: { ...cursor, shiftedAt: now, heldSeconds: 0 },
+      cursor: startBake(cursor, now, rollout.health),
       history: [
         ...state.history,
         { step: cursor.step, weightPercent: cursor.weightPercent, shiftedAt: now, revisionId: written.revisionId, checks: 0 },

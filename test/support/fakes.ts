@@ -24,9 +24,27 @@ export class ScriptedMetrics implements MetricsReader {
     this.requests.push(request);
     return request.queries.map((q) => {
       const [invocations, errors] = q.id.startsWith('target') ? this.counts.target : this.counts.baseline;
-      return { id: q.id, timestamps: [request.startTime], values: [q.metricName === 'Invocations' ? invocations : errors] };
+      const value = q.metricName === 'Invocations' ? invocations : q.metricName === 'Errors' ? errors : q.metricName === 'Throttles' ? 0 : undefined;
+      return value === undefined ? { id: q.id, timestamps: [], values: [] } : { id: q.id, timestamps: [request.startTime], values: [value] };
     });
   }
 }
 
 export const fixedClock = (now = T0) => ({ now: () => now });
+
+/** Alarms that exist, with their states. */
+export const alarmsOf = (alarms: Record<string, string> = {}) => ({
+  describeAlarms: async (names: readonly string[]) => names.filter((n) => n in alarms).map((name) => ({ name, state: alarms[name] as string })),
+});
+
+/** An invoker that answers every probe the same way, and counts them. */
+export const probeAnswers = (answer: { statusCode?: number; functionError?: string; payload?: string } = {}) => {
+  const calls: { functionName: string; qualifier: string; payload: unknown }[] = [];
+  return {
+    calls,
+    invoke: async (functionName: string, qualifier: string, payload: unknown) => {
+      calls.push({ functionName, qualifier, payload });
+      return { statusCode: answer.statusCode ?? 200, functionError: answer.functionError, payload: answer.payload ?? '{}' };
+    },
+  };
+};

@@ -51,8 +51,10 @@ describe('statemachine/rollout.asl.json', () => {
     }
   });
 
-  it('bakes with a native Wait state, seconds from the plan', () => {
-    expect(definition.States.Bake).toMatchObject({ Type: 'Wait', SecondsPath: '$.cursor.bakeSeconds' });
+  it('bakes with a native Wait state until the next check', () => {
+    expect(definition.States.Bake).toMatchObject({ Type: 'Wait', SecondsPath: '$.cursor.waitSeconds', Next: 'CheckHealth' });
+    expect((definition.States.Decide?.Choices as { StringEquals: string; Next: string }[]).map((c) => `${c.StringEquals}->${c.Next}`)).toEqual(['shift->ShiftWeight', 'bake->Bake', 'hold->Bake', 'promote->Finalize']);
+    expect(definition.States.Decide?.Default).toBe('Rollback');
   });
 
   it('ends only in Promoted (success) or a named failure', () => {

@@ -15,11 +15,13 @@ describe('built-in scenarios', () => {
     expect(r.target.requests).toBeLessThan(1700);
   });
 
-  it('crash: rolled back at the first check; every request the new version served failed', async () => {
+  it('crash: rolled back at the first check after the first complete metric minute', async () => {
     const r = await rehearse(loadScenario('crash'));
-    expect(r).toMatchObject({ outcome: 'rolled_back', error: 'RolloutRolledBack', detectionSeconds: 300, finalAlias: { version: '1', routing: {} } });
+    // Shifted at 0 s; the minute [0 s, 60 s) is complete in CloudWatch at 60 s + 120 s.
+    expect(r).toMatchObject({ outcome: 'rolled_back', error: 'RolloutRolledBack', detectionSeconds: 180, finalAlias: { version: '1', routing: {} } });
+    expect(r.checks.map((c) => c.next)).toEqual(['bake', 'bake', 'rollback']);
     expect(r.target.errors).toBe(r.target.requests);
-    expect(r.reason).toMatch(/^error rate over the limit/);
+    expect(r.reason).toMatch(/^most requests fail/);
     expect(r.notifications.map((n) => n.type)).toEqual(['started', 'shifted', 'rolled_back']);
   });
 
@@ -28,7 +30,7 @@ describe('built-in scenarios', () => {
     expect(r.outcome).toBe('rolled_back');
     expect(r.reason).toMatch(/^not enough traffic: \d+ of 100 requests/);
     expect(r.durationSeconds).toBe(300 + 600);
-    expect(r.checks.map((c) => c.next)).toEqual([...Array(10).fill('hold'), 'rollback']);
+    expect(r.checks.map((c) => c.next)).toEqual([...Array(4).fill('bake'), ...Array(10).fill('hold'), 'rollback']);
   });
 
   it('degrading: caught after it starts failing, not before', async () => {
@@ -65,7 +67,7 @@ describe('virtual time and repeatability', () => {
     const { summary, results } = await rehearseMany(loadScenario('crash'), 5);
     expect(results.map((r) => r.seed)).toEqual([1, 2, 3, 4, 5]);
     expect(summary.outcomes).toEqual({ promoted: 0, rolled_back: 1, failed: 0 });
-    expect(summary.detectionSeconds).toEqual({ median: 300, p95: 300, n: 5 });
+    expect(summary.detectionSeconds).toEqual({ median: 180, p95: 180, n: 5 });
   });
 
   it('distribution uses nearest-rank percentiles and ignores missing values', () => {

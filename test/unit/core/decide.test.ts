@@ -1,37 +1,76 @@
 import { describe, expect, it } from 'vitest';
-import { decide, firstCursor } from '../../../functions/core/decide.js';
+import { decide, firstCursor, startBake } from '../../../functions/core/decide.js';
 import { HealthPolicySchema, type Verdict } from '../../../functions/core/health.js';
 import { toPlan } from '../../../functions/core/strategy.js';
+import type { Cursor } from '../../../functions/core/state.js';
 
 const plan = toPlan({ type: 'steps', steps: [{ weightPercent: 10, bakeSeconds: 300 }, { weightPercent: 50, bakeSeconds: 600 }] });
 const policy = HealthPolicySchema.parse({ insufficientData: { holdSeconds: 120, maxHoldSeconds: 240 } });
-const v = (verdict: Verdict['verdict'], reason: string = verdict): Verdict => ({ verdict, reason, target: { invocations: 0, errors: 0 }, baseline: { invocations: 0, errors: 0 } });
-const at = (step: number, heldSeconds = 0) => ({ ...firstCursor(plan), step, weightPercent: plan.steps[step]!.weightPercent, heldSeconds, shiftedAt: 1 });
+const v = (verdict: Verdict['verdict'], reason: string = verdict, noWorse = false): Verdict => ({
+  verdict,
+  reason,
+  target: { invocations: 0, errors: 0 },
+  baseline: { invocations: 0, errors: 0 },
+  signals: [],
+  noWorse,
+});
+const T = 1_000_000;
+/** Step `step` shifted at T: its bake ends at T + bake. */
+const at = (step: number, heldSeconds = 0): Cursor => ({ ...startBake({ ...firstCursor(plan), step, weightPercent: plan.steps[step]!.weightPercent, bakeSeconds: plan.steps[step]!.bakeSeconds }, T, policy), heldSeconds });
 
-describe('firstCursor', () => {
+describe('firstCursor and startBake', () => {
   it('starts at the first step', () => {
     expect(firstCursor(plan)).toMatchObject({ step: 0, weightPercent: 10, bakeSeconds: 300, next: 'shift' });
   });
   it('promotes at once for AllAtOnce', () => {
     expect(firstCursor(toPlan('AllAtOnce')).next).toBe('promote');
   });
+  it('a shift starts a bake checked every minute', () => {
+    expect(at(0)).toMatchObject({ next: 'bake', shiftedAt: T, bakeEndsAt: T + 300_000, waitSeconds: 60 });
+  });
 });
 
 describe('decide', () => {
   it.each([
-    ['healthy at step 1 shifts to step 2', at(0), v('healthy'), { next: 'shift', step: 1, weightPercent: 50, bakeSeconds: 600, heldSeconds: 0 }],
-    ['healthy at the last step promotes', at(1), v('healthy'), { next: 'promote', step: 1 }],
-    ['unhealthy rolls back with the reason', at(0), v('unhealthy', 'error rate over the limit'), { next: 'rollback', reason: 'error rate over the limit' }],
-    ['inconclusive holds for more evidence', at(0), v('inconclusive', 'not enough traffic'), { next: 'hold', bakeSeconds: 120, heldSeconds: 120, shiftedAt: 1 }],
-    ['inconclusive holds up to the limit', at(0, 120), v('inconclusive'), { next: 'hold', heldSeconds: 240 }],
-    ['inconclusive past the limit rolls back', at(0, 240), v('inconclusive', 'not enough traffic: 3 of 100 requests'), { next: 'rollback', reason: 'not enough traffic: 3 of 100 requests' }],
-  ] as const)('%s', (_, cursor, verdict, expected) => {
-    expect(decide(plan, cursor, verdict, policy)).toMatchObject(expected);
+    ['mid-bake and healthy: bake on, next check in a minute', at(0), v('healthy'), T + 60_000, { next: 'bake', waitSeconds: 60, step: 0 }],
+    ['mid-bake and inconclusive: bake on', at(0), v('inconclusive'), T + 60_000, { next: 'bake' }],
+    ['mid-bake, the last wait is shorter', at(0), v('healthy'), T + 270_000, { next: 'bake', waitSeconds: 30 }],
+    ['mid-bake and unhealthy: roll back at once', at(0), v('unhealthy', 'error rate over the limit'), T + 60_000, { next: 'rollback', reason: 'error rate over the limit' }],
+    ['bake over and healthy: next step', at(0), v('healthy'), T + 300_000, { next: 'shift', step: 1, weightPercent: 50, bakeSeconds: 600, heldSeconds: 0 }],
+    ['bake over at the last step: promote', at(1), v('healthy'), T + 600_000, { next: 'promote', step: 1 }],
+    ['bake over and inconclusive: hold', at(0), v('inconclusive', 'not enough traffic'), T + 300_000, { next: 'hold', heldSeconds: 120, bakeEndsAt: T + 420_000, waitSeconds: 60, reason: 'not enough traffic; holding 120s for more evidence' }],
+    ['holds up to the limit', at(0, 120), v('inconclusive'), T + 420_000, { next: 'hold', heldSeconds: 240 }],
+    ['past the limit: roll back with the reason', at(0, 240), v('inconclusive', 'not enough traffic: 3 of 100 requests'), T + 540_000, { next: 'rollback', reason: 'not enough traffic: 3 of 100 requests' }],
+  ] as const)('%s', (_, cursor, verdict, now, expected) => {
+    expect(decide(plan, cursor, verdict, policy, now)).toMatchObject(expected);
+  });
+
+  it('a hold keeps checking every minute until it ends', () => {
+    const held = decide(plan, at(0), v('inconclusive'), policy, T + 300_000);
+    expect(decide(plan, held, v('inconclusive'), policy, T + 360_000)).toMatchObject({ next: 'hold', heldSeconds: 120, waitSeconds: 60 });
+    expect(decide(plan, held, v('healthy'), policy, T + 420_000)).toMatchObject({ next: 'shift', step: 1 });
   });
 
   it('proceeds past the hold limit only when the policy says so', () => {
     const proceed = HealthPolicySchema.parse({ insufficientData: { maxHoldSeconds: 0, then: 'proceed' } });
-    expect(decide(plan, at(0), v('inconclusive', 'not enough traffic'), proceed)).toMatchObject({ next: 'shift', step: 1, reason: 'not enough traffic; proceeding as the policy allows' });
-    expect(decide(plan, at(1), v('inconclusive'), proceed).next).toBe('promote');
+    expect(decide(plan, at(0), v('inconclusive', 'not enough traffic'), proceed, T + 300_000)).toMatchObject({ next: 'shift', step: 1, reason: 'not enough traffic; proceeding as the policy allows' });
+    expect(decide(plan, at(1), v('inconclusive'), proceed, T + 600_000).next).toBe('promote');
+  });
+
+  describe('adaptive', () => {
+    const adaptive = toPlan({ type: 'adaptive', weights: [10, 50], minBakeSeconds: 60, maxBakeSeconds: 600 });
+    const step0 = startBake(firstCursor(adaptive), T, policy);
+    it('advances early once the minimum bake is over and the target is no worse', () => {
+      expect(decide(adaptive, step0, v('healthy', 'fine', true), policy, T + 60_000)).toMatchObject({ next: 'shift', step: 1, reason: 'fine; no worse than the baseline after 60s, advancing early' });
+    });
+    it('not before the minimum bake', () => {
+      expect(decide(adaptive, step0, v('healthy', 'fine', true), policy, T + 59_000).next).toBe('bake');
+    });
+    it('not without evidence that it is no worse', () => {
+      expect(decide(adaptive, step0, v('healthy', 'fine', false), policy, T + 120_000).next).toBe('bake');
+    });
+    it('falls back to the maximum bake', () => {
+      expect(decide(adaptive, step0, v('healthy'), policy, T + 600_000)).toMatchObject({ next: 'shift', step: 1 });
+    });
   });
 });

@@ -1,47 +1,148 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { HealthPolicySchema, judgeErrorRate } from '../../../functions/core/health.js';
+import { CustomMetricSchema, HealthPolicySchema, combine, judgeAlarms, judgeCustomMetric, judgeErrors, judgeLatency, judgeProbes, judgeThrottles } from '../../../functions/core/health.js';
+import type { MinuteEvidence } from '../../../functions/core/judge.js';
 
 const policy = HealthPolicySchema.parse({});
-const c = (invocations: number, errors: number) => ({ invocations, errors });
+/** Minutes of a 10% canary: target and baseline invocations and errors per minute. */
+const minutes = (count: number, t: [number, number], b: [number, number], throttles: [number, number] = [0, 0]): MinuteEvidence[] =>
+  Array.from({ length: count }, (_, i) => ({
+    at: i * 60_000,
+    target: { invocations: t[0], errors: t[1], throttles: throttles[0] },
+    baseline: { invocations: b[0], errors: b[1], throttles: throttles[1] },
+  }));
 
-describe('judgeErrorRate (default policy: 100 requests, +1 point)', () => {
+describe('judgeErrors (sequential, 1% false-rollback bound)', () => {
   it.each([
-    ['no traffic at all', c(0, 0), c(0, 0), 'inconclusive', 'not enough traffic: 0 of 100 requests'],
-    ['too little traffic, no errors', c(99, 0), c(900, 1), 'inconclusive', 'not enough traffic: 99 of 100 requests'],
-    ['a crash before enough traffic', c(20, 20), c(200, 0), 'unhealthy', 'however the remaining requests go'],
-    ['one error in the first few requests is not yet damning', c(20, 1), c(200, 0), 'inconclusive', 'not enough traffic'],
-    ['same error rate as the baseline', c(1000, 1), c(9000, 9), 'healthy', 'within the limit of 1.10%'],
-    ['slightly worse, within tolerance', c(1000, 10), c(9000, 9), 'healthy', 'target 1.00% (10/1000) vs baseline 0.10% (9/9000)'],
-    ['5% against 0.1%', c(1000, 50), c(9000, 9), 'unhealthy', 'error rate over the limit of 1.10%'],
-    ['baseline without traffic counts as error-free', c(1000, 11), c(0, 0), 'unhealthy', 'over the limit of 1.00%'],
-    ['a noisy baseline raises the limit', c(1000, 40), c(9000, 300), 'healthy', 'within the limit of 4.33%'],
-  ] as const)('%s', (_, target, baseline, verdict, reason) => {
-    const v = judgeErrorRate(policy, target, baseline);
-    expect(v.verdict).toBe(verdict);
-    expect(v.reason).toContain(reason);
-    expect(v.target).toEqual(target);
-    expect(v.baseline).toEqual(baseline);
+    ['no traffic at all', minutes(0, [0, 0], [0, 0]), 'inconclusive', 'not enough traffic: 0 of 100 requests'],
+    ['too little traffic, no errors', minutes(1, [60, 0], [540, 1]), 'inconclusive', 'not enough traffic: 60 of 100 requests'],
+    ['a crash, caught before minimum evidence', minutes(1, [30, 30], [270, 0]), 'unhealthy', 'most requests fail'],
+    ['a partial crash, by the sequential test', minutes(1, [60, 20], [540, 1]), 'unhealthy', "the baseline's rate (likelihood ratio"],
+    ['same error rate as the baseline', minutes(5, [600, 1], [5400, 5]), 'healthy', "error rate no worse than the baseline's: target 0.17% (5/3000) vs baseline 0.09% (25/27000)"],
+    ['0.1% to 1%, enough evidence', minutes(2, [600, 6], [5400, 5]), 'unhealthy', 'likelihood ratio'],
+    ['an incident that raises both versions is not blamed on the target', minutes(3, [600, 30], [5400, 270]), 'healthy', 'no worse'],
+    ['worse with confidence, but by less than the tolerance', minutes(5, [6000, 8], [54000, 36]), 'healthy', 'no worse'],
+    ['a crash with no baseline to compare with', minutes(1, [100, 100], [0, 0]), 'unhealthy', 'most requests fail'],
+    ['a baseline too quiet to compare with', minutes(1, [200, 0], [20, 0]), 'inconclusive', 'the baseline had too little traffic to compare with: 20 of 100'],
+  ] as const)('%s', (_, m, verdict, reason) => {
+    const s = judgeErrors(policy, m);
+    expect(s.verdict).toBe(verdict);
+    expect(s.reason).toContain(reason);
   });
 
   it('an absolute ceiling applies whatever the baseline does', () => {
-    const strict = HealthPolicySchema.parse({ maxErrorRate: 0.02 });
-    expect(judgeErrorRate(strict, c(1000, 30), c(9000, 900)).verdict).toBe('unhealthy');
+    const strict = HealthPolicySchema.parse({ errors: { maxRate: 0.02 } });
+    expect(judgeErrors(strict, minutes(2, [600, 18], [5400, 160])).reason).toContain('error rate above the ceiling of 2.00%');
+  });
+
+  it('the fixed-sample test rejects on a single z-test', () => {
+    const fixed = HealthPolicySchema.parse({ errors: { test: 'fixed-sample' } });
+    expect(judgeErrors(fixed, minutes(1, [600, 4], [5400, 5])).verdict).toBe('unhealthy');
+    expect(judgeErrors(policy, minutes(1, [600, 4], [5400, 5])).verdict).toBe('healthy');
+  });
+
+  it('"none" skips errors but still needs traffic for the adaptive advance', () => {
+    const none = HealthPolicySchema.parse({ errors: { test: 'none' } });
+    expect(judgeErrors(none, minutes(1, [600, 600], [5400, 0])).verdict).toBe('skipped');
+  });
+
+  it('says "no worse" only with enough clean evidence', () => {
+    expect(judgeErrors(policy, minutes(1, [600, 0], [5400, 5])).noWorse).toBe(true);
+    expect(judgeErrors(policy, minutes(1, [90, 0], [810, 1])).noWorse).toBe(false);
+    expect(judgeErrors(policy, minutes(1, [600, 6], [5400, 54])).noWorse).toBe(false);
   });
 
   it('property: no data is never healthy', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 10_000 }), fc.integer({ min: 0, max: 100 }), (n, e) => {
-        expect(judgeErrorRate(policy, c(0, 0), c(n, Math.min(e, n))).verdict).not.toBe('healthy');
+        expect(judgeErrors(policy, minutes(1, [0, 0], [n, Math.min(e, n)])).verdict).not.toBe('healthy');
       }),
     );
   });
 
-  it('property: a version where every request fails is never healthy', () => {
+  it('property: a target failing every request is never healthy', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 100_000 }), fc.integer({ min: 0, max: 100_000 }), (n, b) => {
-        expect(judgeErrorRate(policy, c(n, n), c(b, 0)).verdict).not.toBe('healthy');
+      fc.property(fc.integer({ min: 1, max: 5000 }), fc.integer({ min: 0, max: 50_000 }), (n, b) => {
+        expect(judgeErrors(policy, minutes(1, [n, n], [b, Math.floor(b / 1000)])).verdict).not.toBe('healthy');
       }),
     );
+  });
+});
+
+describe('judgeLatency', () => {
+  const l = (t: number, b: number, samples = 1000) => judgeLatency(policy, { target: { p99: t, p90: t / 2, samples }, baseline: { p99: b, p90: b / 2, samples: samples * 9 } });
+  it('flags a p99 that doubles', () => {
+    expect(l(400, 200)[0]).toMatchObject({ name: 'latency p99', verdict: 'unhealthy', reason: "p99 latency over 1.5x the baseline's and +25 ms: target 400 ms vs baseline 200 ms" });
+  });
+  it('needs both the ratio and the absolute increase', () => {
+    expect(l(30, 10)[0]?.verdict).toBe('healthy');
+    expect(l(260, 200)[0]?.verdict).toBe('healthy');
+  });
+  it('does not judge percentiles of a few samples', () => {
+    expect(l(400, 200, 100)[0]).toMatchObject({ verdict: 'skipped', reason: 'p99 not judged: 100 of 500 samples' });
+  });
+});
+
+describe('judgeThrottles', () => {
+  it('flags a target throttled more than the baseline', () => {
+    expect(judgeThrottles(policy, minutes(1, [500, 0], [5400, 0], [100, 0])).verdict).toBe('unhealthy');
+    expect(judgeThrottles(policy, minutes(1, [500, 0], [5400, 0], [1, 10])).verdict).toBe('healthy');
+  });
+});
+
+describe('judgeAlarms', () => {
+  const watch = (insufficientData: 'hold' | 'rollback' | 'ok') => HealthPolicySchema.parse({ alarms: { names: ['orders-5xx'], insufficientData } });
+  it.each([
+    ['hold', 'ALARM', 'unhealthy', 'alarm orders-5xx is in ALARM: Threshold Crossed'],
+    ['hold', 'OK', 'healthy', 'alarm orders-5xx is OK'],
+    ['hold', 'INSUFFICIENT_DATA', 'inconclusive', 'alarm orders-5xx has insufficient data'],
+    ['rollback', 'INSUFFICIENT_DATA', 'unhealthy', 'alarm orders-5xx has insufficient data'],
+    ['ok', 'INSUFFICIENT_DATA', 'healthy', 'counted as OK as the policy says'],
+  ] as const)('with insufficientData %s, %s is %s', (mode, state, verdict, reason) => {
+    const [s] = judgeAlarms(watch(mode), [{ name: 'orders-5xx', state, reason: 'Threshold Crossed' }]);
+    expect(s?.verdict).toBe(verdict);
+    expect(s?.reason).toContain(reason);
+  });
+  it('an alarm that disappeared is unhealthy, never silently OK', () => {
+    expect(judgeAlarms(watch('hold'), [])[0]?.verdict).toBe('unhealthy');
+  });
+});
+
+describe('custom metrics', () => {
+  const threshold = CustomMetricSchema.parse({ name: 'checkout', namespace: 'Shop', metricName: 'CheckoutFailures', stat: 'Sum', compare: 'threshold', threshold: 5 });
+  const versus = CustomMetricSchema.parse({ name: 'orders placed', namespace: 'Shop', metricName: 'OrdersPlaced', dimensions: { Version: '${version}' }, stat: 'Average', compare: 'baseline', worseWhen: 'below' });
+  it.each([
+    [threshold, { target: 9 }, 'unhealthy', 'checkout 9 is above the threshold 5'],
+    [threshold, { target: 2 }, 'healthy', 'within the threshold'],
+    [threshold, {}, 'inconclusive', 'checkout: no data'],
+    [versus, { target: 70, baseline: 100 }, 'unhealthy', 'worse by more than 20%'],
+    [versus, { target: 90, baseline: 100 }, 'healthy', 'within 20%'],
+  ] as const)('%#', (metric, evidence, verdict, reason) => {
+    const s = judgeCustomMetric(metric, evidence);
+    expect(s.verdict).toBe(verdict);
+    expect(s.reason).toContain(reason);
+  });
+  it('refuses a baseline comparison whose dimensions cannot tell the versions apart', () => {
+    const r = CustomMetricSchema.safeParse({ name: 'x', namespace: 'N', metricName: 'M', stat: 'Sum', compare: 'baseline' });
+    expect(r.success).toBe(false);
+  });
+});
+
+describe('combine', () => {
+  it('unhealthy wins, then inconclusive, else healthy', () => {
+    const m = minutes(2, [600, 0], [5400, 5]);
+    const ok = { name: 'a', verdict: 'healthy' as const, reason: 'fine' };
+    expect(combine(policy, m, [ok, { name: 'b', verdict: 'inconclusive', reason: 'wait' }], true)).toMatchObject({ verdict: 'inconclusive', reason: 'wait', noWorse: false });
+    expect(combine(policy, m, [ok, { name: 'c', verdict: 'unhealthy', reason: 'bad' }, { name: 'b', verdict: 'inconclusive', reason: 'wait' }], true)).toMatchObject({ verdict: 'unhealthy', reason: 'bad' });
+    expect(combine(policy, m, [ok, { name: 'd', verdict: 'skipped', reason: 'n/a' }], true)).toMatchObject({ verdict: 'healthy', noWorse: true, target: { invocations: 1200, errors: 0 } });
+  });
+  it('passing probes make up for a quiet function', () => {
+    const m = minutes(1, [20, 0], [180, 0]);
+    const errors = judgeErrors(policy, m);
+    expect(combine(policy, m, [errors], false, 80).verdict).toBe('healthy');
+    expect(combine(policy, m, [errors], false, 79).verdict).toBe('inconclusive');
+  });
+  it('probes that fail are unhealthy', () => {
+    expect(judgeProbes({ sent: 3, passed: 2, failure: 'function error (Unhandled)' })).toMatchObject({ verdict: 'unhealthy', reason: 'probes: 1 of 3 failed: function error (Unhandled)' });
   });
 });

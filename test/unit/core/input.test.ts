@@ -19,17 +19,29 @@ describe('parseRolloutInput', () => {
     const { input, plan, legacy } = parseRolloutInput(base);
     expect(legacy).toBe(false);
     expect(plan.strategy).toBe('Canary10Percent5Minutes');
-    expect(input.health).toEqual({
+    expect(input.health).toMatchObject({
       minRequests: 100,
-      maxErrorRateIncrease: 0.01,
+      metricDelaySeconds: 120,
+      checkEverySeconds: 60,
+      errors: { test: 'sequential', falseRollbackRate: 0.01, tolerance: 0.001 },
+      latency: { p99: { maxRatio: 1.5, maxIncreaseMs: 25 }, minSamples: 500, enabled: true },
+      alarms: { names: [], insufficientData: 'hold' },
+      metrics: [],
       insufficientData: { holdSeconds: 60, maxHoldSeconds: 600, then: 'rollback' },
     });
+    expect(input.health.probes).toBeUndefined();
     expect(input.notifications).toEqual({});
   });
 
   it('accepts a function ARN and a numeric version', () => {
     const { input } = parseRolloutInput({ ...base, functionName: 'arn:aws:lambda:eu-west-1:123456789012:function:orders', targetVersion: 12 });
     expect(input.targetVersion).toBe('12');
+  });
+
+  it('takes the adaptive strategy with its defaults', () => {
+    const { plan } = parseRolloutInput({ ...base, strategy: { type: 'adaptive' } });
+    expect(plan.steps).toEqual([{ weightPercent: 10, bakeSeconds: 600 }, { weightPercent: 50, bakeSeconds: 600 }]);
+    expect(plan.minBakeSeconds).toBe(60);
   });
 
   it.each([
@@ -55,11 +67,17 @@ describe('parseRolloutInput', () => {
     [{ ...base, strategy: { type: 'steps', steps: [] } }, 'strategy.steps: at least one step is required'],
     [{ ...base, strategy: { type: 'steps', steps: [{ weightPercent: 50, bakeSeconds: 60 }, { weightPercent: 5, bakeSeconds: 60 }] } }, 'strategy.steps[1].weightPercent: weights must strictly increase (got 5 after 50)'],
     [{ ...base, strategy: { type: 'steps', steps: [{ weightPercent: 150, bakeSeconds: 60 }] } }, 'strategy.steps[0].weightPercent: the weight must be more than 0 and less than 100'],
-    [{ ...base, strategy: { type: 'blue-green' } }, 'strategy.type: must be one of canary, linear, exponential, steps, allAtOnce'],
+    [{ ...base, strategy: { type: 'blue-green' } }, 'strategy.type: must be one of canary, linear, exponential, steps, adaptive, allAtOnce'],
     [{ ...base, strategy: { type: 'linear', percent: 0.5, intervalSeconds: 60 } }, 'strategy.steps: at most 100 steps'],
     [{ ...base, strategy: { type: 'canary', percent: 10, bakeSeconds: 31_536_000 } }, 'longer than a Standard execution may run'],
     [{ ...base, health: { minRequests: 0 } }, 'health.minRequests: must be a whole number of at least 1'],
-    [{ ...base, health: { maxErrorRateIncrease: 5 } }, 'health.maxErrorRateIncrease: must be a fraction from 0 to 1'],
+    [{ ...base, health: { errors: { falseRollbackRate: 0.5 } } }, 'health.errors.falseRollbackRate: must be a fraction above 0 and at most 0.2'],
+    [{ ...base, health: { metricDelaySeconds: 1000 } }, 'health.metricDelaySeconds: must be whole seconds from 0 to 900'],
+    [{ ...base, health: { alarms: { names: [''] } } }, 'health.alarms.names[0]: must not be empty'],
+    [{ ...base, health: { metrics: [{ name: 'x', namespace: 'N', metricName: 'M', stat: 'p99', compare: 'threshold' }] } }, 'health.metrics[0].threshold: is required when compare is "threshold"'],
+    [{ ...base, health: { probes: { count: 50 } } }, 'health.probes.count: must be a whole number from 1 to 20'],
+    [{ ...base, strategy: { type: 'adaptive', minBakeSeconds: 600, maxBakeSeconds: 120 } }, 'strategy.maxBakeSeconds: must be at least minBakeSeconds'],
+    [{ ...base, health: { maxErrorRateIncrease: 0.01 } }, 'health.maxErrorRateIncrease: is not a known field'],
     [{ ...base, health: { insufficientData: { then: 'promote' } } }, 'health.insufficientData.then: must be "rollback" or "proceed"'],
     [{ ...base, notifications: { events: ['shifted', 'exploded'] } }, 'notifications.events[1]: must be one of started'],
     [{ ...base, notifications: { attributes: { eventType: 'x' } } }, 'notifications.attributes.eventType: names must not be one of ours'],

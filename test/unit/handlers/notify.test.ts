@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { makeNotify } from '../../../functions/handlers/notify.js';
 import { makePrepare } from '../../../functions/handlers/prepare.js';
 import type { RolloutState } from '../../../functions/core/state.js';
-import { RecordingNotifier, fixedClock, ordersWorld } from '../../support/fakes.js';
+import { RecordingNotifier, alarmsOf, fixedClock, ordersWorld } from '../../support/fakes.js';
 
 async function state(notifications?: object): Promise<RolloutState> {
-  return (await makePrepare({ lambda: ordersWorld(), clock: fixedClock() })({
+  return (await makePrepare({ lambda: ordersWorld(), alarms: alarmsOf(), clock: fixedClock() })({
     input: { functionName: 'orders', alias: 'live', targetVersion: '2', ...(notifications ? { notifications } : {}) },
     execution: { id: 'x', name: 'r1', startTime: '2026-01-05T10:00:00.000Z' },
   })) as RolloutState;

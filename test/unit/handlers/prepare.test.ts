@@ -2,14 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { makePrepare, type PrepareResult } from '../../../functions/handlers/prepare.js';
 import { ThrottledError } from '../../../functions/core/errors.js';
 import type { RolloutState } from '../../../functions/core/state.js';
-import { fixedClock, ordersWorld } from '../../support/fakes.js';
+import { alarmsOf, fixedClock, ordersWorld } from '../../support/fakes.js';
 
 const execution = { id: 'arn:aws:states:us-east-1:123456789012:execution:lambda-rollout:r1', name: 'r1', startTime: '2026-01-05T10:00:00.000Z' };
 const input = { functionName: 'orders', alias: 'live', targetVersion: '2', strategy: 'Canary10Percent5Minutes' };
 
 function setup() {
   const lambda = ordersWorld();
-  const prepare = makePrepare({ lambda, clock: fixedClock() });
+  const prepare = makePrepare({ lambda, alarms: alarmsOf({ 'orders-errors': 'OK' }), clock: fixedClock() });
   const changesBefore = lambda.aliasChanges.length;
   const nothingChanged = () => {
     expect(lambda.aliasChanges).toHaveLength(changesBefore);
@@ -51,6 +51,7 @@ describe('Prepare', () => {
     ['the target is not Active', (l) => l.setVersion('orders', '2', { state: 'Pending' }), {}, 'RolloutRefused', 'version 2 is Pending, not Active'],
     ['the target update did not succeed', (l) => l.setVersion('orders', '2', { lastUpdateStatus: 'InProgress' }), {}, 'RolloutRefused', "version 2's last update is InProgress, not Successful"],
     ['a field is invalid', () => {}, { strategy: { type: 'linear', percent: 10 } }, 'InvalidRolloutInput', 'strategy.intervalSeconds: is required'],
+    ['a watched alarm does not exist', () => {}, { health: { alarms: { names: ['orders-errors', 'orders-latnecy'] } } }, 'RolloutRefused', 'health.alarms.names: "orders-latnecy" does not exist; a missing alarm would never fire'],
   ])('refuses when %s, changing nothing', async (_, arrange, change, error, message) => {
     const { lambda, prepare } = setup();
     arrange(lambda);

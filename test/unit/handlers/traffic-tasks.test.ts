@@ -6,14 +6,14 @@ import { makeFinalize } from '../../../functions/handlers/finalize.js';
 import { makeRollback } from '../../../functions/handlers/rollback.js';
 import { DriftError } from '../../../functions/core/errors.js';
 import type { RolloutState } from '../../../functions/core/state.js';
-import { ScriptedMetrics, T0, fixedClock, ordersWorld } from '../../support/fakes.js';
+import { ScriptedMetrics, T0, alarmsOf, fixedClock, ordersWorld, probeAnswers } from '../../support/fakes.js';
 
 const execution = { id: 'x', name: 'r1', startTime: '2026-01-05T10:00:00.000Z' };
 
 async function started(strategy: unknown = 'Linear10PercentEvery1Minute') {
   const lambda = ordersWorld();
   const clock = fixedClock(T0);
-  const state = (await makePrepare({ lambda, clock })({ input: { functionName: 'orders', alias: 'live', targetVersion: '2', strategy }, execution })) as RolloutState;
+  const state = (await makePrepare({ lambda, alarms: alarmsOf(), clock })({ input: { functionName: 'orders', alias: 'live', targetVersion: '2', strategy }, execution })) as RolloutState;
   return { lambda, clock, state };
 }
 
@@ -27,7 +27,7 @@ describe('ShiftWeight', () => {
     expect(lambda.peekAlias('orders', 'live')).toMatchObject({ functionVersion: '1', routing: { '2': 10 } });
     expect(next.alias.revisionId).toBe(lambda.peekAlias('orders', 'live').revisionId);
     expect(next.alias.revisionId).not.toBe(seen);
-    expect(next.cursor.shiftedAt).toBe(T0);
+    expect(next.cursor).toMatchObject({ next: 'bake', shiftedAt: T0, bakeEndsAt: T0 + 60_000, waitSeconds: 60 });
     expect(next.history).toEqual([{ step: 0, weightPercent: 10, shiftedAt: T0, revisionId: next.alias.revisionId, checks: 0 }]);
   });
 
@@ -50,12 +50,15 @@ describe('ShiftWeight', () => {
 });
 
 describe('CheckHealth', () => {
-  it('reads invocations and errors per version behind the alias since the shift', async () => {
+  const ports = (metrics: ScriptedMetrics, now: number, alarms = alarmsOf(), invoker = probeAnswers()) => ({ metrics, alarms, invoker, clock: fixedClock(now) });
+
+  it('reads every complete minute since the target first got traffic, per version behind the alias', async () => {
     const { lambda, state } = await started();
     const shifted = await makeShiftWeight({ lambda, clock: fixedClock(T0 + 30_000) })(state);
-    const metrics = new ScriptedMetrics({ target: [200, 0], baseline: [1800, 2] });
-    const checked = await makeCheckHealth({ metrics, clock: fixedClock(T0 + 150_000) })(shifted);
+    const metrics = new ScriptedMetrics({ target: [2000, 1], baseline: [18000, 20] });
+    const checked = await makeCheckHealth(ports(metrics, T0 + 330_000))(shifted);
     const request = metrics.requests[0]!;
+    // Minutes from the shift's minute up to the last one CloudWatch has completed (120 s delay).
     expect(request.startTime).toBe(T0);
     expect(request.endTime).toBe(T0 + 180_000);
     expect(request.queries).toContainEqual({
@@ -66,25 +69,57 @@ describe('CheckHealth', () => {
       stat: 'Sum',
       periodSeconds: 60,
     });
-    expect(request.queries.map((q) => `${q.metricName}@${q.dimensions.ExecutedVersion}`).sort()).toEqual(['Errors@1', 'Errors@2', 'Invocations@1', 'Invocations@2']);
+    expect(request.queries).toContainEqual(expect.objectContaining({ id: 'baselineDurationp99', metricName: 'Duration', stat: 'p99', periodSeconds: 180 }));
+    expect(request.queries.filter((q) => q.periodSeconds === 60).map((q) => `${q.metricName}@${q.dimensions.ExecutedVersion}`).sort()).toEqual(['Errors@1', 'Errors@2', 'Invocations@1', 'Invocations@2', 'Throttles@1', 'Throttles@2']);
     expect(checked.cursor).toMatchObject({ next: 'shift', step: 1, weightPercent: 20 });
-    expect(checked.history.at(-1)).toMatchObject({ checks: 1, verdict: 'healthy', target: { invocations: 200, errors: 0 }, baseline: { invocations: 1800, errors: 2 } });
+    expect(checked.history.at(-1)).toMatchObject({ checks: 1, verdict: 'healthy', target: { invocations: 2000, errors: 1 }, baseline: { invocations: 18000, errors: 20 } });
+    expect(checked.history.at(-1)?.signals?.map((s) => s.name)).toEqual(['errors', 'latency p99', 'latency p90', 'throttles']);
   });
 
-  it('an unhealthy target means rollback, with the numbers in the reason', async () => {
+  it('an unhealthy target means rollback at once, with the numbers in the reason', async () => {
     const { lambda, clock, state } = await started();
     const shifted = await makeShiftWeight({ lambda, clock })(state);
-    const checked = await makeCheckHealth({ metrics: new ScriptedMetrics({ target: [200, 40], baseline: [1800, 2] }), clock })(shifted);
+    const checked = await makeCheckHealth(ports(new ScriptedMetrics({ target: [200, 40], baseline: [1800, 2] }), T0 + 180_000))(shifted);
     expect(checked.cursor.next).toBe('rollback');
-    expect(checked.cursor.reason).toBe('error rate over the limit of 1.11%: target 20.00% (40/200) vs baseline 0.11% (2/1800)');
+    expect(checked.cursor.reason).toMatch(/^errors \d+x the baseline's rate \(likelihood ratio .* >= 100; false-rollback bound 1.00%\): target 20.00% \(40\/200\) vs baseline 0.11% \(2\/1800\)$/);
   });
 
-  it('no data holds, and is never healthy', async () => {
+  it('before CloudWatch has a complete minute, nothing is read and the step holds', async () => {
     const { lambda, clock, state } = await started();
     const shifted = await makeShiftWeight({ lambda, clock })(state);
-    const checked = await makeCheckHealth({ metrics: new ScriptedMetrics({ target: [0, 0], baseline: [0, 0] }), clock })(shifted);
-    expect(checked.cursor).toMatchObject({ next: 'hold', bakeSeconds: 60, heldSeconds: 60 });
-    expect(checked.history.at(-1)?.verdict).toBe('inconclusive');
+    const metrics = new ScriptedMetrics({ target: [0, 0], baseline: [0, 0] });
+    const checked = await makeCheckHealth(ports(metrics, T0 + 60_000))(shifted);
+    expect(metrics.requests).toEqual([]);
+    expect(checked.cursor).toMatchObject({ next: 'hold', waitSeconds: 60, heldSeconds: 60 });
+    expect(checked.history.at(-1)?.reason).toContain('no complete metric minute yet');
+  });
+
+  it('a watched alarm in ALARM rolls back', async () => {
+    const { lambda, clock, state } = await started();
+    const watched = { ...state, rollout: { ...state.rollout, health: { ...state.rollout.health, alarms: { names: ['orders-5xx'], insufficientData: 'hold' as const } } } };
+    const shifted = await makeShiftWeight({ lambda, clock })(watched);
+    const checked = await makeCheckHealth(ports(new ScriptedMetrics({ target: [600, 0], baseline: [5400, 5] }), T0 + 180_000, alarmsOf({ 'orders-5xx': 'ALARM' })))(shifted);
+    expect(checked.cursor).toMatchObject({ next: 'rollback', reason: 'alarm orders-5xx is in ALARM' });
+  });
+
+  it('probes the target version once per step and reports them apart', async () => {
+    const { lambda, clock, state } = await started();
+    const probing = { ...state, rollout: { ...state.rollout, health: { ...state.rollout.health, probes: { payload: { ping: true }, count: 3, expect: { field: 'statusCode', equals: 200 } } } } };
+    const shifted = await makeShiftWeight({ lambda, clock })(probing);
+    const invoker = probeAnswers({ payload: '{"statusCode":200}' });
+    const check = makeCheckHealth(ports(new ScriptedMetrics({ target: [600, 0], baseline: [5400, 5] }), T0 + 30_000, alarmsOf(), invoker));
+    const once = await check(shifted);
+    const twice = await check(once);
+    expect(invoker.calls).toEqual(Array(3).fill({ functionName: 'orders', qualifier: '2', payload: { ping: true } }));
+    expect(twice.history.at(-1)?.probes).toEqual({ sent: 3, passed: 3 });
+  });
+
+  it('a failing probe rolls back', async () => {
+    const { lambda, clock, state } = await started();
+    const probing = { ...state, rollout: { ...state.rollout, health: { ...state.rollout.health, probes: { payload: {}, count: 2, expect: {} } } } };
+    const shifted = await makeShiftWeight({ lambda, clock })(probing);
+    const checked = await makeCheckHealth(ports(new ScriptedMetrics({ target: [0, 0], baseline: [0, 0] }), T0 + 30_000, alarmsOf(), probeAnswers({ functionError: 'Unhandled', payload: '{"errorMessage":"boom"}' })))(shifted);
+    expect(checked.cursor).toMatchObject({ next: 'rollback', reason: 'probes: 2 of 2 failed: function error (Unhandled): {"errorMessage":"boom"}' });
   });
 });
 
