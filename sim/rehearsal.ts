@@ -90,6 +90,8 @@ export interface RehearsalProgress {
 
 export interface RehearseOptions {
   readonly onProgress?: (progress: RehearsalProgress) => void;
+  /** Prepares the world before the run (alarms, faults). */
+  readonly setup?: (world: SimWorld) => void;
 }
 
 /** The rollout input a scenario stands for. Throws InvalidInputError for a bad strategy or policy. */
@@ -139,6 +141,7 @@ export async function rehearse(scenario: Scenario, options: RehearseOptions = {}
     metricDelaySeconds: scenario.metricDelaySeconds,
     seed: scenario.seed,
   });
+  options.setup?.(world);
   const input = rolloutInputOf(scenario, world);
   const t0 = world.startTime;
   const totalsNow = () => {

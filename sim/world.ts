@@ -52,13 +52,14 @@ export class SimWorld {
     const random = new Random(options.seed ?? 1);
     this.cloudwatch = new SimCloudWatch({
       ...(options.metricDelaySeconds !== undefined ? { delaySeconds: options.metricDelaySeconds } : {}),
+      clock: () => this.now(),
       beforeRead: (now) => this.settle(now),
     });
-    this.lambda = new SimLambda({ beforeAliasChange: (_, alias) => this.advance(Date.now(), alias) });
+    this.lambda = new SimLambda({ now: () => this.now(), beforeAliasChange: (_, alias) => this.advance(this.now(), alias) });
     this.lambda.createFunction(this.functionName);
     this.baselineVersion = this.lambda.publishVersion(this.functionName);
     this.targetVersion = this.lambda.publishVersion(this.functionName);
-    this.lambda.createAlias(this.functionName, this.alias, this.baselineVersion, {}, this.startTime);
+    this.lambda.createAlias(this.functionName, this.alias, this.baselineVersion);
     this.traffic = new TrafficModel({
       functionName: this.functionName,
       alias: this.alias,
@@ -77,8 +78,16 @@ export class SimWorld {
     return this.lambda.peekAlias(this.functionName, this.alias);
   }
 
+  /**
+   * The world's time: virtual while a run is in progress; before it, the start time, so that
+   * set-up (alarms, external alias changes) happens at the start of the world, not today.
+   */
+  now(): number {
+    return this.running ? Date.now() : this.startTime;
+  }
+
   /** Generates traffic up to `now` with the alias's current routing. */
-  settle(now = Date.now()): void {
+  settle(now = this.now()): void {
     this.advance(now, this.aliasState);
   }
 

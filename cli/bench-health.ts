@@ -1,0 +1,167 @@
+/**
+ * How well the health analysis decides, measured in the rehearsal world over many seeds: our
+ * default policy against a CodeDeploy-style alarm and a fixed-sample test, on the same scenarios.
+ * Every row is the real workflow, run to its end, with the real handlers.
+ *
+ * Run: npm run bench:health   (or: npx tsx cli/bench-health.ts [runs per cell, default 200])
+ */
+import { cpus } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { errorEvidence } from '../functions/core/judge.js';
+import { Random } from '../sim/random.js';
+import { rehearse, type RehearsalResult } from '../sim/rehearsal.js';
+import { parseScenario, type ScenarioInput } from '../sim/scenarios.js';
+import type { SimWorld } from '../sim/world.js';
+import { table } from './format.js';
+
+const RUNS = Math.max(10, Number(process.argv[2] ?? 200) || 200);
+const ALARM = 'orders-live-errors';
+
+/** The policies compared, as rollout health policies. */
+const POLICIES = {
+  ours: {},
+  'codedeploy-alarm': {
+    // CodeDeploy stops only on an alarm in ALARM; INSUFFICIENT_DATA counts as fine, and nothing else is judged.
+    errors: { test: 'none' },
+    latency: { enabled: false },
+    throttles: { maxIncrease: 1 },
+    alarms: { names: [ALARM], insufficientData: 'ok' },
+    insufficientData: { maxHoldSeconds: 0, then: 'proceed' },
+  },
+  'fixed-sample': { errors: { test: 'fixed-sample' }, latency: { enabled: false } },
+} as const;
+type PolicyName = keyof typeof POLICIES;
+
+/** The alarm a CodeDeploy user typically sets: any error on the alias in a minute. */
+function withAliasErrorAlarm(world: SimWorld): void {
+  world.cloudwatch.putMetricAlarm({
+    alarmName: ALARM,
+    namespace: 'AWS/Lambda',
+    metricName: 'Errors',
+    dimensions: { FunctionName: world.functionName, Resource: `${world.functionName}:${world.alias}` },
+    stat: 'Sum',
+    periodSeconds: 60,
+    evaluationPeriods: 1,
+    threshold: 1,
+    comparisonOperator: 'GreaterThanOrEqualToThreshold',
+    treatMissingData: 'notBreaching',
+  });
+}
+
+const version = (errorRate: number, p99Ms = 200) => ({ errorRate, p50Ms: 40, p99Ms });
+
+async function runs(name: string, base: Omit<ScenarioInput, 'name' | 'health'>, policy: PolicyName, n = RUNS): Promise<RehearsalResult[]> {
+  const results: RehearsalResult[] = [];
+  for (let seed = 1; seed <= n; seed++) {
+    const scenario = parseScenario({ ...base, name, health: POLICIES[policy], seed } as ScenarioInput);
+    results.push(await rehearse(scenario, { setup: withAliasErrorAlarm }));
+  }
+  return results;
+}
+
+/** Wilson 95% interval of a proportion, as "x% [lo-hi%]". */
+function rateCI(hits: number, n: number): string {
+  const z = 1.96;
+  const p = hits / n;
+  const d = 1 + (z * z) / n;
+  const c = (p + (z * z) / (2 * n)) / d;
+  const h = (z * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n))) / d;
+  const f = (x: number) => (x * 100).toFixed(1);
+  return `${f(p)}% [${f(Math.max(0, c - h))}-${f(Math.min(1, c + h))}]`;
+}
+
+/** Mean with a normal 95% interval. */
+function meanCI(xs: readonly number[], unit = ''): string {
+  if (xs.length === 0) return 'n/a';
+  const m = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const sd = Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / Math.max(1, xs.length - 1));
+  const h = (1.96 * sd) / Math.sqrt(xs.length);
+  return `${m.toFixed(0)}${unit} [${(m - h).toFixed(0)}-${(m + h).toFixed(0)}]`;
+}
+
+const rows: string[][] = [];
+const add = (scenario: string, policy: string, metric: string, value: string, goal = '') => rows.push([scenario, policy, metric, value, goal]);
+const started = performance.now();
+
+// Healthy releases: how often is a version as good as the baseline rolled back?
+for (const rps of [10, 100]) {
+  for (const errorRate of [0.001, 0.01]) {
+    for (const policy of Object.keys(POLICIES) as PolicyName[]) {
+      const rs = await runs('healthy', { strategy: 'Linear10PercentEvery1Minute', traffic: { rps }, baseline: version(errorRate), target: version(errorRate) }, policy);
+      const falseRollbacks = rs.filter((r) => r.outcome !== 'promoted').length;
+      add(`healthy, ${errorRate * 100}% errors, ${rps} rps`, policy, 'false rollbacks', rateCI(falseRollbacks, rs.length), policy === 'ours' ? '<= 1%' : '');
+    }
+  }
+}
+
+// A crash: how fast, and how many failed requests did users see?
+for (const rps of [10, 100]) {
+  for (const policy of Object.keys(POLICIES) as PolicyName[]) {
+    const rs = await runs('crash', { strategy: 'Canary10Percent5Minutes', traffic: { rps }, baseline: version(0.001), target: version(1) }, policy);
+    const caught = rs.filter((r) => r.outcome === 'rolled_back');
+    add(`crash, ${rps} rps`, policy, 'rolled back', rateCI(caught.length, rs.length));
+    add(`crash, ${rps} rps`, policy, 'first request to rollback (s)', meanCI(caught.map((r) => r.detectionSeconds ?? 0)), policy === 'ours' ? '180 (first complete minute)' : '');
+    add(`crash, ${rps} rps`, policy, 'failed requests served', meanCI(rs.map((r) => r.target.errors)));
+  }
+}
+
+// Regressions: caught before the new version takes half the traffic? On how much evidence?
+for (const [from, to] of [[0.001, 0.01], [0.01, 0.05]] as const) {
+  for (const policy of Object.keys(POLICIES) as PolicyName[]) {
+    const rs = await runs('regression', { strategy: 'Linear10PercentEvery1Minute', traffic: { rps: 100 }, baseline: version(from), target: version(to) }, policy);
+    const early = rs.filter((r) => r.outcome === 'rolled_back' && (r.steps.at(-1)?.weightPercent ?? 100) <= 50);
+    const label = `regression ${from * 100}% -> ${to * 100}%, 100 rps`;
+    add(label, policy, 'detected before weight passes 50%', rateCI(early.length, rs.length), policy === 'ours' ? '>= 95%' : '');
+    add(label, policy, 'canary requests judged at detection', meanCI(rs.filter((r) => r.outcome === 'rolled_back').map((r) => r.steps.at(-1)?.target.requests ?? 0)));
+  }
+}
+
+// Latency: the p99 doubles.
+for (const policy of ['ours', 'codedeploy-alarm'] as const) {
+  const rs = await runs('latency', { strategy: 'Linear10PercentEvery1Minute', traffic: { rps: 100 }, baseline: version(0.001, 200), target: { errorRate: 0.001, p50Ms: 60, p99Ms: 400 } }, policy);
+  add('latency regression, p99 x2, 100 rps', policy, 'detected', rateCI(rs.filter((r) => r.outcome === 'rolled_back').length, rs.length), policy === 'ours' ? 'detected' : '');
+}
+
+// Low traffic: never promoted untested.
+for (const policy of ['ours', 'codedeploy-alarm'] as const) {
+  const rs = await runs('low-traffic', { strategy: 'Canary10Percent5Minutes', traffic: { rps: 0.2 }, baseline: version(0.001), target: version(0.001) }, policy, Math.min(RUNS, 100));
+  const promoted = rs.filter((r) => r.outcome === 'promoted').length;
+  add('low traffic, 0.2 rps', policy, 'promoted untested', rateCI(promoted, rs.length), policy === 'ours' ? '0%' : '');
+  if (policy === 'ours') add('low traffic, 0.2 rps', policy, 'outcome', `${rs[0]?.outcome}: ${rs[0]?.reason.split(':')[0]}`);
+}
+
+// Speed: a healthy release at 100 rps, adaptive against a fixed canary.
+for (const [label, strategy] of [['Canary10Percent5Minutes', 'Canary10Percent5Minutes'], ['Linear10PercentEvery1Minute', 'Linear10PercentEvery1Minute'], ['adaptive 10%, 50%', { type: 'adaptive' }]] as const) {
+  const rs = await runs('speed', { strategy, traffic: { rps: 100 }, baseline: version(0.001), target: version(0.001) }, 'ours');
+  const promoted = rs.filter((r) => r.outcome === 'promoted');
+  add('healthy, 100 rps: time to 100%', label, 'seconds (promoted runs)', `${meanCI(promoted.map((r) => r.durationSeconds))} (${promoted.length}/${rs.length} promoted)`);
+}
+
+// The sequential test's own efficiency, request by request (no minute granularity): canary
+// requests needed to detect 0.1% -> 1% at a 10% split, against Wald's SPRT with a known baseline.
+const wald = (p0: number, p1: number, alpha: number, beta: number) =>
+  ((1 - beta) * Math.log((1 - beta) / alpha) + beta * Math.log(beta / (1 - alpha))) / (p1 * Math.log(p1 / p0) + (1 - p1) * Math.log((1 - p1) / (1 - p0)));
+{
+  const rnd = new Random(7);
+  const q = 0.1;
+  const needed: number[] = [];
+  for (let run = 0; run < 2000; run++) {
+    const c = { target: { invocations: 0, errors: 0, throttles: 0 }, baseline: { invocations: 0, errors: 0, throttles: 0 } };
+    for (let i = 0; i < 100_000; i++) {
+      const toTarget = rnd.uniform() < q;
+      const side = toTarget ? c.target : c.baseline;
+      side.invocations += 1;
+      if (rnd.uniform() < (toTarget ? 0.01 : 0.001)) {
+        side.errors += 1;
+        const rate = (v: typeof side) => v.errors / Math.max(1, v.invocations);
+        if (errorEvidence([{ at: 0, ...c }]).likelihoodRatio >= 100 && rate(c.target) - rate(c.baseline) > 0.001) break;
+      }
+    }
+    needed.push(c.target.invocations);
+  }
+  add('judge alone, 0.1% -> 1%, per request', 'ours', 'mean canary requests to detect', meanCI(needed), `<= 1.5 x Wald ${wald(0.001, 0.01, 0.01, 0.1).toFixed(0)} = ${(1.5 * wald(0.001, 0.01, 0.01, 0.1)).toFixed(0)}`);
+}
+
+console.log(`npm run bench:health -- ${RUNS}   (node ${process.version}, ${cpus().length} CPUs, ${RUNS} seeded runs per cell, ${((performance.now() - started) / 1000).toFixed(0)} s)`);
+console.log(`policies: ours = default health policy; codedeploy-alarm = alarm on the alias's Errors >= 1 in 60 s, 1 period, missing data not breaching, INSUFFICIENT_DATA ok; fixed-sample = two-proportion z-test at 1% at every check`);
+console.log(table(['scenario', 'policy', 'measure', 'value [95% interval]', 'goal'], rows));
