@@ -1,0 +1,165 @@
+/**
+ * Adapters for code releases over the AWS SDK v3: Lambda's code control plane (CodeRelease), the
+ * artifact's tags and metadata in S3 (ArtifactReader), and starting rollout executions under idempotent
+ * names in Step Functions (ReleaseStarter). Every failure is a `core/errors.ts` class.
+ */
+import {
+  GetFunctionConfigurationCommand,
+  type LambdaClient,
+  PublishVersionCommand,
+  UpdateFunctionCodeCommand,
+} from '@aws-sdk/client-lambda';
+import { GetObjectTaggingCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { DriftError, RejectedError } from '../core/errors.js';
+import type { CodeLocation, CodeStatus, CodeUpdate } from '../core/release.js';
+import type { ArtifactReader, CodeRelease, ReleaseStarter } from '../ports.js';
+import { mapAwsErrors, toRolloutError } from './errors.js';
+
+/**
+ * Lambda answers a PublishVersion whose CodeSha256 differs from `$LATEST` with 400
+ * InvalidParameterValueException, "CodeSHA256 (...) is different from current CodeSHA256 in $LATEST".
+ */
+const CODE_SHA_MISMATCH = /CodeSHA256 .*is different from current CodeSHA256/i;
+
+/** Lambda's code control plane through a `LambdaClient`. */
+export class AwsCodeRelease implements CodeRelease {
+  constructor(private readonly client: LambdaClient) {}
+
+  /**
+   * UpdateFunctionCode from one exact object version, `Publish: false`: the version is published later,
+   * by `publishVersion`, once the update succeeded and only with the CodeSha256 this call returns.
+   */
+  async updateCode(functionName: string, location: CodeLocation): Promise<CodeUpdate> {
+    const context = `UpdateFunctionCode ${functionName} from s3://${location.s3Bucket}/${location.s3Key}?versionId=${location.s3ObjectVersion}`;
+    if (!location.s3ObjectVersion) {
+      // Without a version, Lambda would take whatever object holds the key when it reads it.
+      throw new RejectedError(`${context}: refusing to update the code without the S3 object version`);
+    }
+    const out = await mapAwsErrors(context, () =>
+      this.client.send(
+        new UpdateFunctionCodeCommand({
+          FunctionName: functionName,
+          S3Bucket: location.s3Bucket,
+          S3Key: location.s3Key,
+          S3ObjectVersion: location.s3ObjectVersion,
+          Publish: false,
+        }),
+      ),
+    );
+    if (!out.CodeSha256) throw new RejectedError(`${context}: Lambda answered without a CodeSha256; nothing could be published safely`);
+    return { codeSha256: out.CodeSha256, revisionId: out.RevisionId ?? '' };
+  }
+
+  /** GetFunctionConfiguration of `$LATEST`. */
+  async getCodeStatus(functionName: string): Promise<CodeStatus> {
+    const out = await mapAwsErrors(`GetFunctionConfiguration ${functionName}`, () =>
+      this.client.send(new GetFunctionConfigurationCommand({ FunctionName: functionName })),
+    );
+    const reason = [out.LastUpdateStatusReasonCode, out.LastUpdateStatusReason].filter(Boolean).join(': ');
+    return {
+      state: out.State ?? 'Unknown',
+      lastUpdateStatus: out.LastUpdateStatus ?? 'Unknown',
+      ...(reason ? { reason } : {}),
+      codeSha256: out.CodeSha256 ?? '',
+      revisionId: out.RevisionId ?? '',
+    };
+  }
+
+  /**
+   * PublishVersion with the CodeSha256 (and RevisionId) the release saw, so that code someone else put
+   * in `$LATEST` meanwhile is never published by mistake: Lambda refuses, and so does this method, with
+   * DriftError (412 on the RevisionId, 400 on the CodeSha256).
+   */
+  async publishVersion(
+    functionName: string,
+    request: { readonly codeSha256: string; readonly revisionId?: string | undefined; readonly description: string },
+  ): Promise<{ version: string }> {
+    const context = `PublishVersion ${functionName} with CodeSha256 ${request.codeSha256}`;
+    if (!request.codeSha256) {
+      throw new RejectedError(`${context}: refusing to publish without the CodeSha256 of the code to publish`);
+    }
+    let out;
+    try {
+      out = await this.client.send(
+        new PublishVersionCommand({
+          FunctionName: functionName,
+          CodeSha256: request.codeSha256,
+          ...(request.revisionId ? { RevisionId: request.revisionId } : {}),
+          Description: request.description,
+        }),
+      );
+    } catch (error) {
+      const message = (error as { message?: unknown }).message;
+      if (typeof message === 'string' && CODE_SHA_MISMATCH.test(message)) {
+        throw new DriftError(`${context}: $LATEST has other code now (${message}); someone else changed it, nothing was published`, { cause: error });
+      }
+      throw toRolloutError(error, context);
+    }
+    if (out.CodeSha256 && out.CodeSha256 !== request.codeSha256) {
+      throw new DriftError(`${context}: Lambda published version ${out.Version ?? '?'} with CodeSha256 ${out.CodeSha256}, not ours; it must not be rolled out`);
+    }
+    if (!out.Version) throw new RejectedError(`${context}: Lambda answered without a version number`);
+    return { version: out.Version };
+  }
+}
+
+/** An artifact's tags and user-defined metadata through an `S3Client`, at one exact object version. */
+export class S3ArtifactReader implements ArtifactReader {
+  constructor(private readonly client: S3Client) {}
+
+  /** GetObjectTagging and HeadObject with the VersionId; metadata keys in lower case, without `x-amz-meta-`. */
+  async readArtifact(bucket: string, key: string, versionId: string) {
+    const where = `s3://${bucket}/${key}?versionId=${versionId}`;
+    const [tagging, head] = await Promise.all([
+      mapAwsErrors(`GetObjectTagging ${where}`, () =>
+        this.client.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: key, VersionId: versionId })),
+      ),
+      mapAwsErrors(`HeadObject ${where}`, () =>
+        this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId })),
+      ),
+    ]);
+    const tags: Record<string, string> = {};
+    for (const tag of tagging.TagSet ?? []) if (tag.Key !== undefined) tags[tag.Key] = tag.Value ?? '';
+    const metadata: Record<string, string> = {};
+    for (const [name, value] of Object.entries(head.Metadata ?? {})) metadata[name.toLowerCase()] = value;
+    return { tags, metadata };
+  }
+}
+
+/**
+ * The ARN of an execution of a state machine.
+ *
+ * @example executionArnOf('arn:aws:states:eu-west-1:123456789012:stateMachine:Rollout', 'x') // 'arn:aws:states:eu-west-1:123456789012:execution:Rollout:x'
+ */
+export function executionArnOf(stateMachineArn: string, name: string): string {
+  return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+}
+
+/** Starts rollout executions through an `SFNClient`. */
+export class SfnReleaseStarter implements ReleaseStarter {
+  constructor(
+    private readonly client: SFNClient,
+    private readonly stateMachineArn: string,
+  ) {}
+
+  /**
+   * StartExecution under `name`. A Standard workflow answers the same name and input with the running
+   * execution, and ExecutionAlreadyExists when the input differs or the execution has ended: either way
+   * this object version already started its rollout, so both are success (`alreadyStarted`).
+   */
+  async start(name: string, input: unknown) {
+    const context = `StartExecution ${name} on ${this.stateMachineArn}`;
+    try {
+      const out = await this.client.send(
+        new StartExecutionCommand({ stateMachineArn: this.stateMachineArn, name, input: JSON.stringify(input) }),
+      );
+      return { executionArn: out.executionArn ?? executionArnOf(this.stateMachineArn, name), alreadyStarted: false };
+    } catch (error) {
+      if ((error as { name?: unknown }).name === 'ExecutionAlreadyExists') {
+        return { executionArn: executionArnOf(this.stateMachineArn, name), alreadyStarted: true };
+      }
+      throw toRolloutError(error, context);
+    }
+  }
+}
