@@ -8,7 +8,11 @@ import { describeRouting } from './lambda-model.js';
 import { causeMessage } from './errors.js';
 import type { CaughtError, RolloutState } from './state.js';
 
-export const EVENT_TYPES = ['started', 'shifted', 'promoted', 'rolled_back', 'refused', 'drift', 'failed'] as const;
+/**
+ * Lifecycle events. `verdict`: a health check's result; `held`: a step held for more evidence;
+ * `aborted`: the execution was stopped and the guard put the alias back (or found it whole).
+ */
+export const EVENT_TYPES = ['started', 'shifted', 'promoted', 'rolled_back', 'refused', 'drift', 'failed', 'verdict', 'held', 'aborted'] as const;
 export type RolloutEventType = (typeof EVENT_TYPES)[number];
 
 /** SNS allows 10 message attributes; three are ours, a few are kept for later. */
@@ -81,6 +85,14 @@ function headline(type: RolloutEventType, state: RolloutState): string {
       return `refused: ${causeMessage(state.error?.Cause)}`;
     case 'failed':
       return `failed: ${state.error?.Error ?? 'unknown error'} ${causeMessage(state.error?.Cause)}`;
+    case 'verdict': {
+      const last = state.history.at(-1);
+      return `at ${cursor.weightPercent}%: ${last?.verdict ?? 'not checked'}${last?.reason ? ` (${last.reason})` : ''}`;
+    }
+    case 'held':
+      return `held at ${cursor.weightPercent}% for more evidence${cursor.reason ? `: ${cursor.reason}` : ''}`;
+    case 'aborted':
+      return `aborted: ${outcome?.reason ?? 'the execution was stopped'}`;
   }
 }
 
@@ -99,6 +111,7 @@ export function notificationFor(type: RolloutEventType, state: RolloutState, now
       type,
       at: new Date(now).toISOString(),
       rolloutId: r.id,
+      executionArn: r.executionArn,
       functionName: r.functionName,
       alias: r.alias,
       baselineVersion: r.baselineVersion,
@@ -118,6 +131,8 @@ export function notificationFor(type: RolloutEventType, state: RolloutState, now
       functionName: functionNameOf(r.functionName),
       alias: r.alias,
       rolloutId: r.id,
+      // Lets subscribers filter on how a rollout ended (e.g. only rolled_back) without parsing the body.
+      ...(state.outcome ? { outcome: state.outcome.status } : {}),
     },
   };
 }

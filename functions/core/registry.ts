@@ -1,0 +1,405 @@
+/**
+ * The rollout registry's data: the lock that keeps one rollout per function alias, the record
+ * each rollout leaves behind, and the pure rules that build them from the workflow's state and
+ * decide how a rollout ended. No I/O: the DynamoDB adapter (`functions/aws/registry.ts`) and the
+ * in-memory twin (`sim/registry.ts`) store what these functions build, with the same semantics.
+ */
+import { causeMessage, ErrorName, RefusedError } from './errors.js';
+import { functionNameOf } from './function-ref.js';
+import { type AliasState, isSplit, routesAs } from './lambda-model.js';
+import { type Notification, type RolloutEventType, toSubject } from './notification.js';
+import { asRolloutState, type CaughtError, type Outcome, type RolloutState, type StepRecord } from './state.js';
+
+/** A rollout that holds its alias: `pending` (the API took the lock, the execution is starting) or `running`. */
+export const ACTIVE_STATUSES = ['pending', 'running'] as const;
+/** How a rollout ended. */
+export const ENDED_STATUSES = ['promoted', 'rolled_back', 'drift', 'refused', 'aborted', 'timed_out', 'failed'] as const;
+export const ROLLOUT_STATUSES = [...ACTIVE_STATUSES, ...ENDED_STATUSES] as const;
+
+export type ActiveStatus = (typeof ACTIVE_STATUSES)[number];
+export type EndedStatus = (typeof ENDED_STATUSES)[number];
+export type RolloutStatus = (typeof ROLLOUT_STATUSES)[number];
+
+/** True for a status a rollout ends with. */
+export function isEnded(status: RolloutStatus): status is EndedStatus {
+  return (ENDED_STATUSES as readonly string[]).includes(status);
+}
+
+/** The facts of a rollout that never change once it started. */
+export interface RolloutFacts {
+  readonly rolloutId: string;
+  /** The Step Functions execution running it (known before StartExecution: it follows from the name). */
+  readonly executionArn: string;
+  /** The function as the caller named it: a name or an ARN. The lock is keyed on the bare name. */
+  readonly functionName: string;
+  readonly alias: string;
+  /** Unknown while the API holds a pending lock: Prepare resolves it. */
+  readonly baselineVersion?: string | undefined;
+  readonly targetVersion: string;
+  /** The strategy's readable name. */
+  readonly strategy?: string | undefined;
+  /** ISO timestamp. */
+  readonly startedAt: string;
+}
+
+/** The lock item: which rollout holds a function alias. */
+export interface RolloutLock {
+  readonly functionName: string;
+  readonly alias: string;
+  readonly rolloutId: string;
+  readonly executionArn: string;
+  readonly status: ActiveStatus;
+  readonly baselineVersion?: string | undefined;
+  readonly targetVersion: string;
+  /** Who started the rollout: the IAM caller's ARN for API starts. */
+  readonly startedBy: string;
+  /** ISO timestamp. */
+  readonly startedAt: string;
+}
+
+/** A request to take (or, for the rollout that holds it, to confirm) an alias's lock. */
+export interface LockRequest extends RolloutFacts {
+  /** `pending` from the API before StartExecution; `running` from the workflow's AcquireLock. */
+  readonly status: ActiveStatus;
+  /** Kept from the first acquire: the workflow does not know the API's caller. */
+  readonly startedBy: string;
+  /** ISO timestamp of this write. */
+  readonly at: string;
+}
+
+/** Where a running rollout is, as the last notification saw it. */
+export interface RolloutProgress {
+  /** 1-based; 0 before the first shift. */
+  readonly currentStep: number;
+  readonly totalSteps: number;
+  readonly weightPercent: number;
+  /** Every step so far: weight, RevisionId written, checks, the last verdict with its numbers. */
+  readonly steps: readonly StepRecord[];
+  readonly lastEvent: { readonly type: RolloutEventType; readonly at: string };
+}
+
+export interface ProgressUpdate extends RolloutFacts {
+  readonly progress: RolloutProgress;
+  /** ISO timestamp of this write. */
+  readonly at: string;
+}
+
+/** The final word on a rollout. */
+export interface RolloutEnding extends RolloutFacts {
+  readonly status: EndedStatus;
+  /** One line: why it ended this way. */
+  readonly reason: string;
+  /** The version the alias wholly routes to afterwards, when known. */
+  readonly finalVersion?: string | undefined;
+  /** ISO timestamp. */
+  readonly endedAt: string;
+  readonly progress?: RolloutProgress | undefined;
+}
+
+/** A rollout's history item, as stored and listed. */
+export interface RolloutRecord extends RolloutFacts {
+  readonly status: RolloutStatus;
+  readonly startedBy: string;
+  /** ISO timestamp of the last write. */
+  readonly updatedAt: string;
+  readonly progress?: RolloutProgress | undefined;
+  readonly reason?: string | undefined;
+  readonly finalVersion?: string | undefined;
+  readonly endedAt?: string | undefined;
+}
+
+/** Filters and paging for `RolloutRegistry.list`. Newest first. */
+export interface RolloutQuery {
+  /** A function name or ARN; matched on the bare name. */
+  readonly functionName?: string | undefined;
+  /** Only with `functionName`. */
+  readonly alias?: string | undefined;
+  readonly status?: RolloutStatus | undefined;
+  /** 1 to `MAX_PAGE_SIZE`. */
+  readonly limit: number;
+  /** The `nextToken` of the previous page: opaque. */
+  readonly nextToken?: string | undefined;
+}
+
+export interface RolloutPage {
+  readonly items: readonly RolloutRecord[];
+  /** Present when there are more items: pass it back for the next page. */
+  readonly nextToken?: string | undefined;
+}
+
+export const DEFAULT_PAGE_SIZE = 20;
+export const MAX_PAGE_SIZE = 100;
+
+/** The key a lock is held under: the bare function name and the alias, e.g. "orders:live". */
+export function aliasKey(functionName: string, alias: string): string {
+  return `${functionNameOf(functionName)}:${alias}`;
+}
+
+/**
+ * A lock held by another rollout: a refusal (the workflow's `RolloutRefused`) that names the
+ * running rollout, its execution and since when.
+ */
+export class LockHeldError extends RefusedError {
+  constructor(readonly holder: RolloutLock) {
+    super(
+      `rollout ${holder.rolloutId} is already running on ${aliasKey(holder.functionName, holder.alias)} (execution ${holder.executionArn}, since ${holder.startedAt})`,
+    );
+  }
+}
+
+/** A rollout id already used by another execution, or by a rollout that has ended. */
+export class RolloutIdTakenError extends RefusedError {
+  constructor(readonly existing: Pick<RolloutRecord, 'rolloutId' | 'executionArn' | 'status'>) {
+    super(`rollout id ${existing.rolloutId} is already used by execution ${existing.executionArn} (${existing.status}); choose another rolloutId`);
+  }
+}
+
+/**
+ * Whether a lock request may take the lock given its current holder. Free locks are taken; a
+ * lock held by the same rollout is confirmed when it is pending (the API took it for this
+ * rollout) or when the same execution asks again (a retried task). Everything else is refused.
+ * Both registry implementations hold to this rule; the DynamoDB one as a condition expression.
+ */
+export function mayTakeLock(holder: RolloutLock | undefined, request: Pick<LockRequest, 'rolloutId' | 'executionArn' | 'status'>): boolean {
+  if (!holder) return true;
+  if (holder.rolloutId !== request.rolloutId) return false;
+  if (request.status === 'pending') return holder.status === 'pending';
+  return holder.status === 'pending' || holder.executionArn === request.executionArn;
+}
+
+/**
+ * Whether a lock request may open (or move on) the rollout's record: a new id, or the record
+ * of this very rollout while it has not ended. A reused id is refused.
+ */
+export function mayOpenRecord(record: RolloutRecord | undefined, request: Pick<LockRequest, 'functionName' | 'alias' | 'executionArn' | 'status'>): boolean {
+  if (!record) return true;
+  if (aliasKey(record.functionName, record.alias) !== aliasKey(request.functionName, request.alias)) return false;
+  if (request.status === 'pending') return record.status === 'pending';
+  return record.status === 'pending' || (record.status === 'running' && record.executionArn === request.executionArn);
+}
+
+/** Whether a progress or ending write may touch a record: a new one, or this execution's open one. */
+export function mayWriteRecord(record: RolloutRecord | undefined, executionArn: string): boolean {
+  return !record || (record.executionArn === executionArn && record.endedAt === undefined);
+}
+
+/** The lock request the workflow's AcquireLock makes for a prepared rollout. */
+export function lockRequestFor(state: RolloutState, now: number, startedBy = STARTED_OUTSIDE_API): LockRequest {
+  return { ...factsOf(state), status: 'running', startedBy, at: new Date(now).toISOString() };
+}
+
+/** `startedBy` for rollouts whose first lock request came from the workflow, not the API. */
+export const STARTED_OUTSIDE_API = '(started outside the API)';
+
+/** The facts of a rollout state. */
+export function factsOf(state: RolloutState): RolloutFacts {
+  const r = state.rollout;
+  return {
+    rolloutId: r.id,
+    executionArn: r.executionArn,
+    functionName: r.functionName,
+    alias: r.alias,
+    baselineVersion: r.baselineVersion,
+    targetVersion: r.targetVersion,
+    strategy: r.plan.strategy,
+    startedAt: r.startedAt,
+  };
+}
+
+/** Where the state says the rollout is. */
+export function progressOf(type: RolloutEventType, state: RolloutState, now: number): RolloutProgress {
+  return {
+    currentStep: state.cursor.step + 1,
+    totalSteps: state.rollout.plan.steps.length,
+    weightPercent: state.cursor.weightPercent,
+    steps: state.history,
+    lastEvent: { type, at: new Date(now).toISOString() },
+  };
+}
+
+/** The progress write for a notification of a running rollout. */
+export function progressUpdateFor(type: RolloutEventType, state: RolloutState, now: number): ProgressUpdate {
+  return { ...factsOf(state), progress: progressOf(type, state, now), at: new Date(now).toISOString() };
+}
+
+/** What ReleaseLock receives: a rollout state that ended with an outcome, a refusal or an error. */
+export type EndedState = RolloutState & { readonly refusal?: CaughtError | undefined };
+
+const oneLine = (s: string) => s.replace(/\s+/g, ' ').trim();
+
+/**
+ * The ending of a rollout from the workflow's last state: its outcome when it has one; a
+ * refusal; otherwise the error that stopped it.
+ *
+ * @example endingOf({ ...state, outcome: { status: 'promoted', reason: 'v8 serves 100%', ... } }, now).status // 'promoted'
+ */
+export function endingOf(state: EndedState, now: number): RolloutEnding {
+  const base = { ...factsOf(state), endedAt: new Date(now).toISOString(), progress: progressOf(lastEventType(state), state, now) };
+  if (state.outcome) return { ...base, status: state.outcome.status, reason: state.outcome.reason, finalVersion: state.outcome.finalVersion };
+  if (state.refusal) {
+    return { ...base, status: 'refused', reason: oneLine(causeMessage(state.refusal.Cause) || state.refusal.Error), finalVersion: state.alias.functionVersion };
+  }
+  if (state.error) {
+    return { ...base, status: 'failed', reason: oneLine(`${state.error.Error}: ${causeMessage(state.error.Cause)}`) };
+  }
+  return { ...base, status: 'failed', reason: 'the workflow ended without an outcome' };
+}
+
+function lastEventType(state: EndedState): RolloutEventType {
+  if (state.outcome) return state.outcome.status;
+  if (state.refusal) return 'refused';
+  return 'failed';
+}
+
+/** Step Functions execution statuses the guard acts on. */
+export const GUARDED_STATUSES = ['ABORTED', 'TIMED_OUT', 'FAILED'] as const;
+export type GuardedStatus = (typeof GUARDED_STATUSES)[number];
+
+/**
+ * Errors of the workflow's own Fail states: the workflow already put the alias back (or left it
+ * as someone else set it) and notified, so the guard only makes sure the lock is released.
+ */
+export const WORKFLOW_ENDINGS: readonly string[] = [ErrorName.RolledBack, ErrorName.Drift, ErrorName.Refused, ErrorName.InvalidInput];
+
+/** What the guard should do with an alias after an execution stopped. */
+export type AliasVerdict =
+  | { readonly kind: 'whole'; readonly version: string }
+  | { readonly kind: 'restore'; readonly revisionId: string }
+  | { readonly kind: 'drift'; readonly reason: string };
+
+/**
+ * Whether an execution that stopped left the alias split by this rollout. The alias is this
+ * rollout's when it routes the baseline plus the target and carries the RevisionId the rollout
+ * last saw, or routes exactly as the shift that was in flight when the execution stopped (that
+ * write landed but its answer never reached the state). Anything else is someone else's change:
+ * drift, never overwritten.
+ *
+ * @example aliasVerdict(state, { functionVersion: '7', routing: { '8': 10 }, revisionId: state.alias.revisionId }) // { kind: 'restore', ... }
+ */
+export function aliasVerdict(state: RolloutState, alias: Pick<AliasState, 'functionVersion' | 'routing' | 'revisionId'>): AliasVerdict {
+  if (!isSplit(alias)) return { kind: 'whole', version: alias.functionVersion };
+  const r = state.rollout;
+  const ours =
+    alias.functionVersion === r.baselineVersion && Object.entries(alias.routing).every(([v, w]) => v === r.targetVersion || w <= 0);
+  const inFlight =
+    state.cursor.next === 'shift' &&
+    routesAs(alias, { functionVersion: r.baselineVersion, routing: { [r.targetVersion]: state.cursor.weightPercent } });
+  if (ours && (alias.revisionId === state.alias.revisionId || inFlight)) return { kind: 'restore', revisionId: alias.revisionId };
+  return {
+    kind: 'drift',
+    reason: `alias ${r.alias} was changed by someone else (revision ${alias.revisionId}, this rollout last saw ${state.alias.revisionId}) and was left as it is`,
+  };
+}
+
+/**
+ * The latest rollout state in an execution's history, for the guard: a value that is a rollout
+ * state with the alias's RevisionId, or undefined.
+ */
+export function rolloutStateIn(value: unknown): RolloutState | undefined {
+  try {
+    return asRolloutState(value);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The ended status for an execution that stopped without finishing the workflow. */
+export function guardStatus(status: GuardedStatus, error: string | undefined): EndedStatus {
+  if (status === 'ABORTED') return 'aborted';
+  if (status === 'TIMED_OUT') return 'timed_out';
+  if (error === ErrorName.Refused || error === ErrorName.InvalidInput) return 'refused';
+  if (error === ErrorName.RolledBack) return 'rolled_back';
+  if (error === ErrorName.Drift) return 'drift';
+  return 'failed';
+}
+
+/**
+ * The guard's one-line reason: how the execution stopped, and how the alias was left.
+ *
+ * @example guardReason('ABORTED', { cause: 'bad canary' }, 'alias live restored to v7') // 'execution aborted: bad canary; alias live restored to v7'
+ */
+export function guardReason(status: GuardedStatus, stop: { readonly error?: string | undefined; readonly cause?: string | undefined }, aliasNote: string): string {
+  const cause = oneLine(causeMessage(stop.cause));
+  const how =
+    status === 'ABORTED'
+      ? `execution aborted${cause ? `: ${cause}` : ''}`
+      : status === 'TIMED_OUT'
+        ? 'execution timed out'
+        : `execution failed: ${stop.error ?? 'unknown error'}${cause ? ` (${cause})` : ''}`;
+  return `${how}; ${aliasNote}`;
+}
+
+/** The outcome a state gets when the guard ends it, so notifications show how the alias was left. */
+export function guardOutcome(state: RolloutState, alias: Pick<AliasState, 'functionVersion' | 'routing'>, reason: string, now: number): Outcome {
+  const whole = !isSplit(alias);
+  const status = !whole ? 'drift' : alias.functionVersion === state.rollout.targetVersion ? 'promoted' : 'rolled_back';
+  return { status, reason, at: new Date(now).toISOString(), finalVersion: alias.functionVersion };
+}
+
+/**
+ * A notification built from a rollout's record, for the guard when the execution stopped before
+ * any rollout state existed (e.g. aborted during Prepare).
+ */
+export function recordNotification(type: 'aborted' | 'failed', record: RolloutRecord, status: EndedStatus, reason: string, now: number): Notification {
+  const fn = functionNameOf(record.functionName);
+  return {
+    type,
+    subject: toSubject(`lambda-rollout ${fn}:${record.alias} v${record.targetVersion} ${type}: ${reason}`),
+    body: {
+      type,
+      at: new Date(now).toISOString(),
+      rolloutId: record.rolloutId,
+      executionArn: record.executionArn,
+      functionName: record.functionName,
+      alias: record.alias,
+      baselineVersion: record.baselineVersion ?? null,
+      targetVersion: record.targetVersion,
+      outcome: status,
+      reason,
+    },
+    attributes: { eventType: type, functionName: fn, alias: record.alias, rolloutId: record.rolloutId, outcome: status },
+  };
+}
+
+/** How long the API remembers an `Idempotency-Key`'s first answer. */
+export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+/**
+ * How long a claimed key counts as "in progress". API Gateway gives up on an integration after
+ * 29 s, so a claim older than this belongs to a request that died: a retry may take it over.
+ */
+export const IN_PROGRESS_MS = 60 * 1000;
+
+/** An HTTP answer kept for replay. */
+export interface StoredResponse {
+  readonly statusCode: number;
+  readonly body: unknown;
+}
+
+/** What the registry remembers of one `Idempotency-Key`. */
+export interface IdempotencyRecord {
+  readonly key: string;
+  /** A hash of the request, so the same key with another request is told apart. */
+  readonly fingerprint: string;
+  readonly status: 'in_progress' | 'completed';
+  readonly response?: StoredResponse | undefined;
+  /** Epoch ms. */
+  readonly createdAt: number;
+  /** Epoch ms; DynamoDB's TTL deletes the item some time after (its `ttl` is in epoch seconds). */
+  readonly expiresAt: number;
+  /** Epoch ms: until when an in-progress claim blocks others. */
+  readonly inProgressUntil: number;
+}
+
+/**
+ * Whether a stored record still answers for its key: not expired (DynamoDB deletes expired items
+ * only eventually, so reads must check), and either completed or claimed by a live request.
+ */
+export function isLive(record: IdempotencyRecord | undefined, now: number): record is IdempotencyRecord {
+  if (!record || record.expiresAt <= now) return false;
+  return record.status === 'completed' || record.inProgressUntil > now;
+}
+
+/** A fresh in-progress claim of `key`. */
+export function newClaim(key: string, fingerprint: string, now: number): IdempotencyRecord {
+  return { key, fingerprint, status: 'in_progress', createdAt: now, expiresAt: now + IDEMPOTENCY_TTL_MS, inProgressUntil: now + IN_PROGRESS_MS };
+}

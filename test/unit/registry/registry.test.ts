@@ -1,0 +1,241 @@
+/**
+ * One behavioural suite, run against both registries: the in-memory twin and the DynamoDB
+ * adapter over a table that evaluates its conditional writes (test/unit/support/dynamodb-table.ts).
+ * What a user of the registry notices: who holds an alias, what a refusal says, what the
+ * history shows, how lists page, how long idempotency keys answer.
+ */
+import 'aws-sdk-client-mock-vitest/extend';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { DynamoRolloutRegistry, REGISTRY_INDEXES } from '../../../functions/aws/registry.js';
+import { ErrorName, InvalidInputError } from '../../../functions/core/errors.js';
+import {
+  IDEMPOTENCY_TTL_MS,
+  IN_PROGRESS_MS,
+  LockHeldError,
+  RolloutIdTakenError,
+  type RolloutRecord,
+  STARTED_OUTSIDE_API,
+} from '../../../functions/core/registry.js';
+import type { IdempotencyStore, RolloutRegistry } from '../../../functions/ports.js';
+import { InMemoryRolloutRegistry } from '../../../sim/registry.js';
+import { fakeDocumentClient } from '../support/dynamodb-table.js';
+import { CALLER, ending, executionArn, iso, lockRequest, T0 } from '../support/rollouts.js';
+
+type Registry = RolloutRegistry & IdempotencyStore;
+
+const implementations: [string, () => Registry][] = [
+  ['in memory', () => new InMemoryRolloutRegistry()],
+  [
+    'DynamoDB',
+    () => {
+      fakeDocumentClient('rollouts', REGISTRY_INDEXES);
+      return new DynamoRolloutRegistry(DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-1' })), 'rollouts');
+    },
+  ],
+];
+
+const progress = (step: number, weightPercent: number) => ({
+  currentStep: step,
+  totalSteps: 9,
+  weightPercent,
+  steps: [{ step: step - 1, weightPercent, shiftedAt: T0, revisionId: `r${step}`, checks: 1, verdict: 'healthy' as const, reason: 'ok', target: { invocations: 100, errors: 0 }, baseline: { invocations: 900, errors: 1 } }],
+  lastEvent: { type: 'shifted' as const, at: iso(T0) },
+});
+
+async function collect(registry: Registry, query: Parameters<Registry['list']>[0]): Promise<{ pages: RolloutRecord[][] }> {
+  const pages: RolloutRecord[][] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await registry.list({ ...query, ...(nextToken ? { nextToken } : {}) });
+    pages.push([...page.items]);
+    nextToken = page.nextToken;
+  } while (nextToken && pages.length < 50);
+  return { pages };
+}
+
+describe.each(implementations)('rollout registry (%s)', (_, make) => {
+  let registry: Registry;
+  beforeEach(() => {
+    registry = make();
+  });
+
+  describe('the lock', () => {
+    it('is taken on a free alias and names its holder', async () => {
+      const lock = await registry.acquire(lockRequest('r1'));
+      expect(lock).toMatchObject({ rolloutId: 'r1', executionArn: executionArn('r1'), functionName: 'orders', alias: 'live', status: 'running', startedBy: CALLER, startedAt: iso(T0) });
+      expect(await registry.getLock('orders', 'live')).toMatchObject({ rolloutId: 'r1' });
+      expect(await registry.get('r1')).toMatchObject({ rolloutId: 'r1', status: 'running', startedBy: CALLER, baselineVersion: '7', targetVersion: '8' });
+    });
+
+    it('refuses a second rollout on the same alias, naming the running one, and changes nothing', async () => {
+      await registry.acquire(lockRequest('r1'));
+      const refusal = await registry.acquire(lockRequest('r2', { startedAt: iso(T0 + 5000) })).catch((e: unknown) => e);
+      expect(refusal).toBeInstanceOf(LockHeldError);
+      expect((refusal as LockHeldError).name).toBe(ErrorName.Refused);
+      expect((refusal as LockHeldError).reason).toBe(`rollout r1 is already running on orders:live (execution ${executionArn('r1')}, since ${iso(T0)})`);
+      expect((refusal as LockHeldError).holder).toMatchObject({ rolloutId: 'r1', executionArn: executionArn('r1'), startedAt: iso(T0) });
+      expect(await registry.getLock('orders', 'live')).toMatchObject({ rolloutId: 'r1' });
+      expect(await registry.get('r2')).toBeUndefined();
+    });
+
+    it('is one lock for a function named by name or by ARN, and one per alias', async () => {
+      await registry.acquire(lockRequest('r1'));
+      await expect(registry.acquire(lockRequest('r2', { functionName: 'arn:aws:lambda:eu-west-1:123456789012:function:orders' }))).rejects.toBeInstanceOf(LockHeldError);
+      await expect(registry.acquire(lockRequest('r3', { alias: 'beta' }))).resolves.toMatchObject({ rolloutId: 'r3', alias: 'beta' });
+    });
+
+    it("confirms the API's pending lock for the same rollout, keeping who started it and when", async () => {
+      await registry.acquire(lockRequest('r1', { status: 'pending', baselineVersion: undefined, startedBy: CALLER, startedAt: iso(T0) }));
+      expect(await registry.get('r1')).toMatchObject({ status: 'pending' });
+      const lock = await registry.acquire(lockRequest('r1', { status: 'running', startedBy: STARTED_OUTSIDE_API, startedAt: iso(T0 + 2000), at: iso(T0 + 2000) }));
+      expect(lock).toMatchObject({ status: 'running', startedBy: CALLER, startedAt: iso(T0), baselineVersion: '7' });
+      expect(await registry.get('r1')).toMatchObject({ status: 'running', startedBy: CALLER, startedAt: iso(T0), baselineVersion: '7' });
+    });
+
+    it('confirms a retried acquire of the same execution, but not another execution with the same rollout id', async () => {
+      await registry.acquire(lockRequest('r1'));
+      await expect(registry.acquire(lockRequest('r1'))).resolves.toMatchObject({ rolloutId: 'r1' });
+      await expect(registry.acquire(lockRequest('r1', { executionArn: executionArn('r1-again') }))).rejects.toBeInstanceOf(LockHeldError);
+    });
+
+    it('refuses a rollout id used before, on any alias', async () => {
+      await registry.acquire(lockRequest('r1'));
+      await registry.finish(ending('r1'));
+      await registry.release({ functionName: 'orders', alias: 'live', rolloutId: 'r1', executionArn: executionArn('r1') });
+      const reused = await registry.acquire(lockRequest('r1', { executionArn: executionArn('r1-second') })).catch((e: unknown) => e);
+      expect(reused).toBeInstanceOf(RolloutIdTakenError);
+      expect((reused as RolloutIdTakenError).reason).toContain(`rollout id r1 is already used by execution ${executionArn('r1')}`);
+      expect(await registry.getLock('orders', 'live')).toBeUndefined();
+      await expect(registry.acquire(lockRequest('r1', { alias: 'beta', executionArn: executionArn('r1-beta') }))).rejects.toBeInstanceOf(RolloutIdTakenError);
+      expect(await registry.getLock('orders', 'beta')).toBeUndefined();
+    });
+
+    it('is released by its holder only; anyone else releasing it is a no-op', async () => {
+      await registry.acquire(lockRequest('r1'));
+      expect(await registry.release({ functionName: 'orders', alias: 'live', rolloutId: 'r2', executionArn: executionArn('r2') })).toBe(false);
+      expect(await registry.release({ functionName: 'orders', alias: 'live', rolloutId: 'r1', executionArn: executionArn('other') })).toBe(false);
+      expect(await registry.getLock('orders', 'live')).toMatchObject({ rolloutId: 'r1' });
+      expect(await registry.release({ functionName: 'orders', alias: 'live', rolloutId: 'r1', executionArn: executionArn('r1') })).toBe(true);
+      expect(await registry.getLock('orders', 'live')).toBeUndefined();
+      expect(await registry.release({ functionName: 'orders', alias: 'live', rolloutId: 'r1', executionArn: executionArn('r1') })).toBe(false);
+      await expect(registry.acquire(lockRequest('r2'))).resolves.toMatchObject({ rolloutId: 'r2' });
+    });
+  });
+
+  describe('the history', () => {
+    it('keeps progress while running and the ending once, first word wins', async () => {
+      await registry.acquire(lockRequest('r1'));
+      expect(await registry.recordProgress({ ...lockRequest('r1'), progress: progress(1, 10) })).toBe(true);
+      expect((await registry.get('r1'))?.progress).toMatchObject({ currentStep: 1, weightPercent: 10, steps: [{ verdict: 'healthy', target: { invocations: 100, errors: 0 } }] });
+
+      expect(await registry.finish(ending('r1', { status: 'rolled_back', reason: 'errors 5x the baseline', finalVersion: '7', progress: progress(2, 20) }))).toBe(true);
+      expect(await registry.finish(ending('r1', { status: 'aborted', reason: 'late guard' }))).toBe(false);
+      expect(await registry.recordProgress({ ...lockRequest('r1'), progress: progress(3, 30) })).toBe(false);
+      expect(await registry.get('r1')).toMatchObject({
+        status: 'rolled_back',
+        reason: 'errors 5x the baseline',
+        finalVersion: '7',
+        endedAt: iso(T0 + 600_000),
+        startedBy: CALLER,
+        progress: { currentStep: 2, weightPercent: 20 },
+      });
+    });
+
+    it("never writes over another execution's record", async () => {
+      await registry.acquire(lockRequest('r1'));
+      expect(await registry.finish(ending('r1', { executionArn: executionArn('intruder'), status: 'failed' }))).toBe(false);
+      expect(await registry.recordProgress({ ...lockRequest('r1', { executionArn: executionArn('intruder') }), progress: progress(1, 10) })).toBe(false);
+      expect(await registry.get('r1')).toMatchObject({ status: 'running', executionArn: executionArn('r1') });
+    });
+
+    it('records the ending of a rollout that never held the lock (refused), listable like any other', async () => {
+      expect(await registry.finish(ending('r9', { status: 'refused', reason: 'rollout r1 is already running on orders:live', finalVersion: '7' }))).toBe(true);
+      expect(await registry.get('r9')).toMatchObject({ status: 'refused', startedBy: STARTED_OUTSIDE_API });
+      expect((await registry.list({ status: 'refused', limit: 10 })).items.map((r) => r.rolloutId)).toEqual(['r9']);
+    });
+
+    it('finds a rollout by its execution', async () => {
+      await registry.acquire(lockRequest('r1'));
+      expect(await registry.findByExecution(executionArn('r1'))).toMatchObject({ rolloutId: 'r1' });
+      expect(await registry.findByExecution(executionArn('nobody'))).toBeUndefined();
+    });
+  });
+
+  describe('lists', () => {
+    // Six rollouts a minute apart: orders:live r0, r2, r4 (r0 and r2 ended), orders:beta r1, payments:live r3, orders:canary r5.
+    beforeEach(async () => {
+      for (let i = 0; i < 6; i += 1) {
+        const target = i === 1 ? { alias: 'beta' } : i === 3 ? { functionName: 'payments' } : i === 5 ? { alias: 'canary' } : {};
+        const at = iso(T0 + i * 60_000);
+        await registry.acquire(lockRequest(`r${i}`, { ...target, startedAt: at, at }));
+        if (i === 0 || i === 2) {
+          await registry.finish(ending(`r${i}`, { status: i === 0 ? 'promoted' : 'rolled_back', startedAt: at }));
+          await registry.release({ functionName: 'orders', alias: 'live', rolloutId: `r${i}`, executionArn: executionArn(`r${i}`) });
+        }
+      }
+    });
+
+    it('lists newest first, filtered by function (name or ARN), alias and status', async () => {
+      const ids = async (q: Parameters<Registry['list']>[0]) => (await registry.list(q)).items.map((r) => r.rolloutId);
+      expect(await ids({ limit: 20 })).toEqual(['r5', 'r4', 'r3', 'r2', 'r1', 'r0']);
+      expect(await ids({ functionName: 'orders', limit: 20 })).toEqual(['r5', 'r4', 'r2', 'r1', 'r0']);
+      expect(await ids({ functionName: 'arn:aws:lambda:eu-west-1:123456789012:function:orders', alias: 'live', limit: 20 })).toEqual(['r4', 'r2', 'r0']);
+      expect(await ids({ functionName: 'orders', alias: 'live', status: 'running', limit: 20 })).toEqual(['r4']);
+      expect(await ids({ status: 'running', limit: 20 })).toEqual(['r5', 'r4', 'r3', 'r1']);
+      expect(await ids({ status: 'promoted', limit: 20 })).toEqual(['r0']);
+    });
+
+    it('pages with an opaque token: full pages, every item once, a token only while more remain', async () => {
+      const { pages } = await collect(registry, { limit: 4 });
+      expect(pages.map((p) => p.map((r) => r.rolloutId))).toEqual([['r5', 'r4', 'r3', 'r2'], ['r1', 'r0']]);
+      const filtered = await collect(registry, { functionName: 'orders', alias: 'live', limit: 1 });
+      expect(filtered.pages.map((p) => p.map((r) => r.rolloutId))).toEqual([['r4'], ['r2'], ['r0']]);
+      const exact = await registry.list({ status: 'running', limit: 4 });
+      expect(exact.items).toHaveLength(4);
+      expect(exact.nextToken).toBeUndefined();
+    });
+
+    it('refuses a token it did not issue, naming the parameter', async () => {
+      const error = await registry.list({ limit: 2, nextToken: 'bm90LWEtdG9rZW4' }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(InvalidInputError);
+      expect((error as InvalidInputError).issues).toEqual([{ field: 'nextToken', rule: 'is not a token this API returned' }]);
+    });
+  });
+
+  describe('idempotency keys', () => {
+    it('claims a fresh key, then answers with the claim, then with the stored answer', async () => {
+      expect(await registry.claim('k1', 'fp1', T0)).toBeUndefined();
+      expect(await registry.claim('k1', 'fp1', T0 + 1000)).toMatchObject({ key: 'k1', fingerprint: 'fp1', status: 'in_progress' });
+      await registry.complete('k1', 'fp1', { statusCode: 202, body: { rolloutId: 'r1', steps: [1, 2] } }, T0 + 2000);
+      expect(await registry.claim('k1', 'fp1', T0 + 3000)).toMatchObject({ status: 'completed', response: { statusCode: 202, body: { rolloutId: 'r1', steps: [1, 2] } } });
+    });
+
+    it('forgets the answer after 24 hours, even before the table deletes it', async () => {
+      await registry.claim('k1', 'fp1', T0);
+      await registry.complete('k1', 'fp1', { statusCode: 202, body: {} }, T0);
+      expect(await registry.claim('k1', 'fp1', T0 + IDEMPOTENCY_TTL_MS - 1)).toMatchObject({ status: 'completed' });
+      expect(await registry.claim('k1', 'fp2', T0 + IDEMPOTENCY_TTL_MS)).toBeUndefined();
+      expect(await registry.claim('k1', 'fp2', T0 + IDEMPOTENCY_TTL_MS + 1)).toMatchObject({ status: 'in_progress', fingerprint: 'fp2' });
+    });
+
+    it('lets a retry take over the claim of a request that died', async () => {
+      await registry.claim('k1', 'fp1', T0);
+      expect(await registry.claim('k1', 'fp1', T0 + IN_PROGRESS_MS - 1)).toMatchObject({ status: 'in_progress' });
+      expect(await registry.claim('k1', 'fp1', T0 + IN_PROGRESS_MS)).toBeUndefined();
+    });
+
+    it("forgets a claim on request, but only the claimer's, and never a stored answer", async () => {
+      await registry.claim('k1', 'fp1', T0);
+      await registry.forget('k1', 'fp-other');
+      expect(await registry.claim('k1', 'fp1', T0 + 1)).toMatchObject({ status: 'in_progress' });
+      await registry.forget('k1', 'fp1');
+      expect(await registry.claim('k1', 'fp1', T0 + 2)).toBeUndefined();
+      await registry.complete('k1', 'fp1', { statusCode: 202, body: {} }, T0 + 3);
+      await registry.forget('k1', 'fp1');
+      await registry.complete('k1', 'fp-other', { statusCode: 500, body: {} }, T0 + 4);
+      expect(await registry.claim('k1', 'fp1', T0 + 5)).toMatchObject({ status: 'completed', response: { statusCode: 202 } });
+    });
+  });
+});
