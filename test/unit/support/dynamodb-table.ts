@@ -310,6 +310,9 @@ function parseRequest(input: ExpressionInput) {
   return { condition, update, key, filter };
 }
 
+type DocumentClientMock = ReturnType<typeof mockDocumentClient>;
+const mockDocumentClient = () => mockClient(DynamoDBDocumentClient);
+
 // ---- the table ------------------------------------------------------------------------------
 
 export class FakeTable {
@@ -323,7 +326,7 @@ export class FakeTable {
   ) {}
 
   /** Answers the document client's commands from this table. */
-  attach(mock: ReturnType<typeof mockClient<DynamoDBDocumentClient>>): void {
+  attach(mock: DocumentClientMock): void {
     mock.on(GetCommand).callsFake(async (input) => this.run('Get', input, () => this.get(input)));
     mock.on(PutCommand).callsFake(async (input) => this.run('Put', input, () => this.put(input)));
     mock.on(UpdateCommand).callsFake(async (input) => this.run('Update', input, () => this.update(input)));
@@ -520,7 +523,7 @@ export class FakeTable {
 
 /** A mocked document client answering from a fresh table. */
 export function fakeDocumentClient(tableName: string, indexes: Readonly<Record<string, IndexDef>>) {
-  const mock = mockClient(DynamoDBDocumentClient);
+  const mock = mockDocumentClient();
   mock.reset();
   const table = new FakeTable(tableName, indexes);
   table.attach(mock);

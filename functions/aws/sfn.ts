@@ -1,0 +1,164 @@
+/** Workflow over the AWS SDK v3 Step Functions client: start, stop, describe, read history. */
+import {
+  DescribeExecutionCommand,
+  type DescribeExecutionCommandOutput,
+  GetExecutionHistoryCommand,
+  type GetExecutionHistoryCommandOutput,
+  type HistoryEvent,
+  type SFNClient,
+  StartExecutionCommand,
+  StopExecutionCommand,
+} from '@aws-sdk/client-sfn';
+import { NotFoundError, RejectedError, ThrottledError } from '../core/errors.js';
+import type { ExecutionInfo, ExecutionStatus, Workflow } from '../ports.js';
+import { toRolloutError } from './errors.js';
+
+/** Environment variable holding the rollout state machine's ARN (the API's StartExecution). */
+export const STATE_MACHINE_ARN_ENV = 'ROLLOUT_STATE_MACHINE_ARN';
+
+/** StopExecution's limits (https://docs.aws.amazon.com/step-functions/latest/apireference/API_StopExecution.html). */
+export const MAX_STOP_ERROR_CHARS = 256;
+export const MAX_STOP_CAUSE_CHARS = 32_768;
+/** GetExecutionHistory's largest page. */
+export const HISTORY_PAGE_SIZE = 1000;
+/** A Standard execution keeps at most 25,000 events: 25 pages of 1000 read it all. */
+export const MAX_HISTORY_PAGES = 25;
+
+const STATE_MACHINE_ARN = /^arn:(aws[a-zA-Z-]*):states:([a-z0-9-]+):(\d{12}):stateMachine:([A-Za-z0-9_-]{1,80})$/;
+
+/**
+ * The ARN of the execution `name` of a state machine: Step Functions names executions
+ * `arn:<partition>:states:<region>:<account>:execution:<state machine>:<name>`.
+ *
+ * @example executionArnOf('arn:aws:states:eu-west-1:123456789012:stateMachine:rollout', 'x') // 'arn:aws:states:eu-west-1:123456789012:execution:rollout:x'
+ */
+export function executionArnOf(stateMachineArn: string, name: string): string {
+  const m = STATE_MACHINE_ARN.exec(stateMachineArn);
+  if (!m) throw new RejectedError(`${STATE_MACHINE_ARN_ENV} is not a state machine ARN: ${JSON.stringify(stateMachineArn)}`);
+  return `arn:${m[1]}:states:${m[2]}:${m[3]}:execution:${m[4]}:${name}`;
+}
+
+function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 3)}...`;
+}
+
+// Step Functions answers with names, not HTTP codes, for the cases that matter here.
+function sfnError(error: unknown, context: string): Error {
+  const name = typeof error === 'object' && error !== null ? (error as { name?: unknown }).name : undefined;
+  const message = `${context}: ${error instanceof Error ? error.message : String(error)}`;
+  if (name === 'ExecutionDoesNotExist') return new NotFoundError(message, { cause: error });
+  // The account's limit of open executions: free capacity comes back as executions end.
+  if (name === 'ExecutionLimitExceeded') return new ThrottledError(message, { cause: error });
+  return toRolloutError(error, context);
+}
+
+async function call<T>(context: string, send: () => Promise<T>): Promise<T> {
+  try {
+    return await send();
+  } catch (error) {
+    throw sfnError(error, context);
+  }
+}
+
+// Where a history event carries the workflow's data: what a state received or passed on, and
+// what a task function returned.
+function dataOf(event: HistoryEvent): (string | undefined)[] {
+  return [
+    event.stateExitedEventDetails?.output,
+    event.lambdaFunctionSucceededEventDetails?.output,
+    event.taskSucceededEventDetails?.output,
+    event.stateEnteredEventDetails?.input,
+    event.executionStartedEventDetails?.input,
+  ];
+}
+
+function parse(text: string | undefined): unknown {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function toInfo(out: DescribeExecutionCommandOutput, executionArn: string): ExecutionInfo {
+  return {
+    executionArn: out.executionArn ?? executionArn,
+    name: out.name ?? executionArn.split(':').at(-1) ?? '',
+    status: (out.status ?? 'RUNNING') as ExecutionStatus,
+    startedAt: (out.startDate ?? new Date(0)).toISOString(),
+    ...(out.stopDate ? { stoppedAt: out.stopDate.toISOString() } : {}),
+    ...(out.error !== undefined ? { error: out.error } : {}),
+    ...(out.cause !== undefined ? { cause: out.cause } : {}),
+  };
+}
+
+/**
+ * The rollout state machine through an `SFNClient`. The state machine ARN is read when first
+ * needed, so functions that only describe executions (the guard) load without it.
+ */
+export class SfnWorkflow implements Workflow {
+  constructor(
+    private readonly client: SFNClient,
+    private readonly stateMachineArn: string | (() => string),
+  ) {}
+
+  private get arn(): string {
+    const arn = typeof this.stateMachineArn === 'function' ? this.stateMachineArn() : this.stateMachineArn;
+    if (!arn) throw new RejectedError(`${STATE_MACHINE_ARN_ENV} is not set: the API needs the ARN of the rollout state machine`);
+    return arn;
+  }
+
+  executionArnFor(name: string): string {
+    return executionArnOf(this.arn, name);
+  }
+
+  /** StartExecution with the input as JSON. */
+  async start(name: string, input: unknown): Promise<{ executionArn: string; startedAt: string }> {
+    const stateMachineArn = this.arn;
+    const out = await call(`StartExecution ${name}`, () =>
+      this.client.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) })),
+    );
+    return { executionArn: out.executionArn ?? executionArnOf(stateMachineArn, name), startedAt: (out.startDate ?? new Date()).toISOString() };
+  }
+
+  /** StopExecution; the error and cause are clipped to Step Functions' limits. */
+  async stop(executionArn: string, reason: { error: string; cause: string }): Promise<void> {
+    await call(`StopExecution ${executionArn}`, () =>
+      this.client.send(
+        new StopExecutionCommand({ executionArn, error: clip(reason.error, MAX_STOP_ERROR_CHARS), cause: clip(reason.cause, MAX_STOP_CAUSE_CHARS) }),
+      ),
+    );
+  }
+
+  async describe(executionArn: string): Promise<ExecutionInfo> {
+    const out = await call(`DescribeExecution ${executionArn}`, () => this.client.send(new DescribeExecutionCommand({ executionArn })));
+    return toInfo(out, executionArn);
+  }
+
+  /** GetExecutionHistory newest first, page by page, until `pick` accepts a state's data. */
+  async findInHistory<T>(executionArn: string, pick: (data: unknown) => T | undefined): Promise<T | undefined> {
+    let nextToken: string | undefined;
+    for (let page = 0; page < MAX_HISTORY_PAGES; page += 1) {
+      const out: GetExecutionHistoryCommandOutput = await call(`GetExecutionHistory ${executionArn}`, () =>
+        this.client.send(
+          new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: HISTORY_PAGE_SIZE, includeExecutionData: true, nextToken }),
+        ),
+      );
+      for (const event of out.events ?? []) {
+        for (const data of dataOf(event)) {
+          const found = pick(parse(data));
+          if (found !== undefined) return found;
+        }
+      }
+      nextToken = out.nextToken;
+      if (!nextToken) return undefined;
+    }
+    return undefined;
+  }
+}
+
+/** A workflow whose state machine ARN comes from `process.env[STATE_MACHINE_ARN_ENV]` when first needed. */
+export function envWorkflow(client: SFNClient, env: NodeJS.ProcessEnv = process.env): SfnWorkflow {
+  return new SfnWorkflow(client, () => env[STATE_MACHINE_ARN_ENV] ?? '');
+}
