@@ -71,3 +71,68 @@ export function awsPorts(clients: AwsClients = defaultClients()): {
     clock: systemClock,
   };
 }
+
+// ---------------------------------------------------------------------------------------------
+// The service around the workflow: the registry (DynamoDB), events (EventBridge), the workflow
+// (Step Functions). Separate from `awsPorts` so the task functions that need none of it do not
+// construct these clients.
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { type EventPublisher, type IdempotencyStore, type IdGenerator, type RolloutRegistry, type Workflow, randomIds } from '../ports.js';
+import { DynamoRolloutRegistry, TABLE_NAME_ENV } from './registry.js';
+import { EventBridgePublisher } from './events.js';
+import { envWorkflow } from './sfn.js';
+
+export { DynamoRolloutRegistry, TABLE_NAME_ENV, REGISTRY_INDEXES } from './registry.js';
+export { EventBridgePublisher, EVENT_SOURCE } from './events.js';
+export { SfnWorkflow, STATE_MACHINE_ARN_ENV, envWorkflow } from './sfn.js';
+
+/** The SDK clients behind `serviceAwsPorts()`; constructing them opens no connection. */
+export interface ServiceClients {
+  readonly dynamodb: DynamoDBDocumentClient;
+  readonly sfn: SFNClient;
+  readonly eventbridge: EventBridgeClient;
+}
+
+/** Default service clients with `CLIENT_CONFIG`; the document client drops undefined attributes. */
+export function defaultServiceClients(): ServiceClients {
+  return {
+    dynamodb: DynamoDBDocumentClient.from(new DynamoDBClient({ ...CLIENT_CONFIG }), { marshallOptions: { removeUndefinedValues: true } }),
+    sfn: new SFNClient({ ...CLIENT_CONFIG }),
+    eventbridge: new EventBridgeClient({ ...CLIENT_CONFIG }),
+  };
+}
+
+/**
+ * The ports of the service functions (API, guard, lock tasks, Notify) on AWS. The table name
+ * (`ROLLOUT_TABLE_NAME`), topic ARN and state machine ARN (`ROLLOUT_STATE_MACHINE_ARN`) are read
+ * from the environment when first used, so every function loads with only what it uses.
+ */
+export function serviceAwsPorts(
+  clients: AwsClients = defaultClients(),
+  service: ServiceClients = defaultServiceClients(),
+  env: NodeJS.ProcessEnv = process.env,
+): {
+  lambda: LambdaControl;
+  notifier: Notifier;
+  clock: Clock;
+  registry: RolloutRegistry & IdempotencyStore;
+  idempotency: IdempotencyStore;
+  events: EventPublisher;
+  workflow: Workflow;
+  ids: IdGenerator;
+} {
+  const registry = new DynamoRolloutRegistry(service.dynamodb, () => env[TABLE_NAME_ENV] ?? '');
+  return {
+    lambda: new AwsLambdaControl(clients.lambda),
+    notifier: envTopicNotifier(clients.sns, env),
+    clock: systemClock,
+    registry,
+    idempotency: registry,
+    events: new EventBridgePublisher(service.eventbridge),
+    workflow: envWorkflow(service.sfn, env),
+    ids: randomIds,
+  };
+}

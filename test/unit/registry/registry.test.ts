@@ -7,6 +7,7 @@
 import 'aws-sdk-client-mock-vitest/extend';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DynamoRolloutRegistry, REGISTRY_INDEXES } from '../../../functions/aws/registry.js';
 import { ErrorName, InvalidInputError } from '../../../functions/core/errors.js';
@@ -237,5 +238,39 @@ describe.each(implementations)('rollout registry (%s)', (_, make) => {
       await registry.complete('k1', 'fp-other', { statusCode: 500, body: {} }, T0 + 4);
       expect(await registry.claim('k1', 'fp1', T0 + 5)).toMatchObject({ status: 'completed', response: { statusCode: 202 } });
     });
+  });
+});
+
+describe('both registries, step by step', () => {
+  it('agree on every outcome of any sequence of acquires, releases and endings', async () => {
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant('acquire' as const), id: fc.integer({ min: 0, max: 2 }), exec: fc.integer({ min: 0, max: 1 }), pending: fc.boolean(), alias: fc.constantFrom('live', 'beta') }),
+      fc.record({ kind: fc.constant('release' as const), id: fc.integer({ min: 0, max: 2 }), exec: fc.integer({ min: 0, max: 1 }), alias: fc.constantFrom('live', 'beta') }),
+      fc.record({ kind: fc.constant('finish' as const), id: fc.integer({ min: 0, max: 2 }), exec: fc.integer({ min: 0, max: 1 }), alias: fc.constantFrom('live', 'beta') }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { maxLength: 12 }), async (ops) => {
+        const [memory, dynamo] = implementations.map(([, make]) => make()) as [Registry, Registry];
+        const apply = async (registry: Registry, o: (typeof ops)[number]) => {
+          const arn = executionArn(`r${o.id}-e${o.exec}`);
+          try {
+            if (o.kind === 'acquire') return (await registry.acquire(lockRequest(`r${o.id}`, { executionArn: arn, alias: o.alias, status: o.pending ? 'pending' : 'running' }))).rolloutId;
+            if (o.kind === 'release') return await registry.release({ functionName: 'orders', alias: o.alias, rolloutId: `r${o.id}`, executionArn: arn });
+            return await registry.finish(ending(`r${o.id}`, { executionArn: arn, alias: o.alias }));
+          } catch (error) {
+            return (error as Error).constructor.name;
+          }
+        };
+        for (const o of ops) {
+          const a = await apply(memory, o);
+          const b = await apply(dynamo, o);
+          expect(b).toEqual(a);
+          for (const alias of ['live', 'beta']) {
+            expect((await dynamo.getLock('orders', alias))?.rolloutId).toEqual((await memory.getLock('orders', alias))?.rolloutId);
+          }
+        }
+      }),
+      { numRuns: 60 },
+    );
   });
 });

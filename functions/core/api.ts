@@ -1,0 +1,249 @@
+/**
+ * The rollout API's pure parts: request schemas, execution names, console links, response
+ * shapes and the mapping of errors to HTTP statuses. The handler (`handlers/api.ts`) only reads
+ * the API Gateway event, calls the ports and returns what these functions build.
+ */
+import { z } from 'zod';
+import { InvalidInputError, type FieldIssue, RolloutError, ErrorName } from './errors.js';
+import { functionNameOf, isFunctionRef } from './function-ref.js';
+import { toFieldIssues, type ParsedInput } from './input.js';
+import { DEFAULT_PAGE_SIZE, isEnded, MAX_PAGE_SIZE, ROLLOUT_STATUSES, type RolloutQuery, type RolloutRecord } from './registry.js';
+import type { StepRecord } from './state.js';
+
+/** Step Functions execution names: 1-80 characters; these are also the characters CloudWatch Logs accepts. */
+export const MAX_EXECUTION_NAME = 80;
+const NAME_UNSAFE = /[^A-Za-z0-9_-]/g;
+
+/**
+ * The execution name of an API rollout: `<function>-<alias>-v<target>-<short id>`, made of the
+ * characters Step Functions and CloudWatch Logs both accept, at most 80 long. When too long, the
+ * function and alias part is trimmed: the version and the unique id always survive.
+ *
+ * @example executionName('orders', 'live', '8', '3f2a9c01b7d4') // 'orders-live-v8-3f2a9c01b7d4'
+ */
+export function executionName(functionName: string, alias: string, targetVersion: string, shortId: string): string {
+  const safe = (s: string) => s.replace(NAME_UNSAFE, '-');
+  const suffix = `-v${safe(targetVersion)}-${safe(shortId)}`;
+  const prefix = `${safe(functionNameOf(functionName))}-${safe(alias)}`.slice(0, Math.max(0, MAX_EXECUTION_NAME - suffix.length)).replace(/[-_]+$/, '');
+  return `${prefix || 'r'}${suffix}`.slice(0, MAX_EXECUTION_NAME);
+}
+
+const CONSOLE_HOSTS: Record<string, string> = {
+  aws: 'console.aws.amazon.com',
+  'aws-cn': 'console.amazonaws.cn',
+  'aws-us-gov': 'console.amazonaws-us-gov.com',
+};
+
+/**
+ * The Step Functions console page of an execution, in the execution's region.
+ *
+ * @example consoleUrl('arn:aws:states:eu-west-1:123456789012:execution:rollout:x')
+ * // 'https://eu-west-1.console.aws.amazon.com/states/home?region=eu-west-1#/v2/executions/details/arn:aws:states:eu-west-1:123456789012:execution:rollout:x'
+ */
+export function consoleUrl(executionArn: string): string | undefined {
+  const [, partition, , region] = executionArn.split(':');
+  const host = partition ? CONSOLE_HOSTS[partition] : undefined;
+  if (!host || !region) return undefined;
+  return `https://${region}.${host}/states/home?region=${region}#/v2/executions/details/${executionArn}`;
+}
+
+/**
+ * The input the API starts an execution with: the parsed input (defaults filled in, an
+ * aws-lambda-deploy input converted) with the rollout id, so Prepare names the rollout as the
+ * registry does.
+ */
+export function startInput(parsed: ParsedInput, rolloutId: string): Record<string, unknown> {
+  return { ...parsed.input, rolloutId };
+}
+
+/**
+ * JSON with object keys sorted, so that the same request hashes the same however its keys were ordered.
+ *
+ * @example canonicalJson({ b: 1, a: [2, { d: 3, c: 4 }] }) // '{"a":[2,{"c":4,"d":3}],"b":1}'
+ */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    return `{${Object.keys(value)
+      .sort()
+      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/** `Idempotency-Key`: 1 to 255 visible ASCII characters (a UUID is typical). */
+const IDEMPOTENCY_KEY = /^[\x21-\x7E]{1,255}$/;
+
+/** The header's value, checked. Throws InvalidInputError naming the header. */
+export function parseIdempotencyKey(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (!IDEMPOTENCY_KEY.test(value)) throw new InvalidInputError([{ field: 'Idempotency-Key', rule: 'must be 1-255 visible ASCII characters, e.g. a UUID' }]);
+  return value;
+}
+
+const ListQuerySchema = z
+  .strictObject(
+    {
+      functionName: z.string().refine(isFunctionRef, { error: 'must be a function name or an unqualified function ARN' }).optional(),
+      alias: z.string().regex(/^(?!\d+$)[a-zA-Z0-9_-]{1,128}$/, { error: 'must be 1-128 letters, digits, "-" or "_", not all digits' }).optional(),
+      status: z.enum(ROLLOUT_STATUSES, { error: `must be one of ${ROLLOUT_STATUSES.join(', ')}` }).optional(),
+      limit: z
+        .string()
+        .regex(/^\d+$/, { error: `must be a whole number from 1 to ${MAX_PAGE_SIZE}` })
+        .transform(Number)
+        .pipe(z.number().min(1, { error: `must be a whole number from 1 to ${MAX_PAGE_SIZE}` }).max(MAX_PAGE_SIZE, { error: `must be a whole number from 1 to ${MAX_PAGE_SIZE}` }))
+        .optional(),
+      nextToken: z.string().min(1, { error: 'must not be empty' }).max(4096, { error: 'is not a token this API returned' }).optional(),
+    },
+    { error: 'must be query parameters' },
+  );
+
+/**
+ * `GET /rollouts` query parameters as a registry query. Unknown parameters are refused, so a
+ * typo (`?stauts=running`) is not silently ignored.
+ */
+export function parseListQuery(params: Readonly<Record<string, string | undefined>> | null | undefined): RolloutQuery {
+  const defined = Object.fromEntries(Object.entries(params ?? {}).filter(([, v]) => v !== undefined));
+  const parsed = ListQuerySchema.safeParse(defined, { reportInput: true });
+  // Checked apart from the schema so that it is reported together with every other broken rule.
+  const orphanAlias = defined.alias !== undefined && defined.functionName === undefined;
+  const issues: FieldIssue[] = [
+    ...(parsed.success ? [] : toFieldIssues(parsed.error.issues)),
+    ...(orphanAlias ? [{ field: 'alias', rule: 'needs functionName: an alias is listed within its function' }] : []),
+  ];
+  if (!parsed.success || issues.length > 0) throw new InvalidInputError(issues);
+  const q = parsed.data;
+  return {
+    ...(q.functionName !== undefined ? { functionName: functionNameOf(q.functionName) } : {}),
+    ...(q.alias !== undefined ? { alias: q.alias } : {}),
+    ...(q.status !== undefined ? { status: q.status } : {}),
+    limit: q.limit ?? DEFAULT_PAGE_SIZE,
+    ...(q.nextToken !== undefined ? { nextToken: q.nextToken } : {}),
+  };
+}
+
+/** StopExecution keeps at most 32,768 characters of cause; we keep the reason well inside. */
+export const MAX_ABORT_REASON = 1024;
+
+const AbortSchema = z.strictObject(
+  {
+    reason: z
+      .string({ error: 'is required: say why the rollout is aborted' })
+      .trim()
+      .min(1, { error: 'must not be empty: say why the rollout is aborted' })
+      .max(MAX_ABORT_REASON, { error: `must be at most ${MAX_ABORT_REASON} characters` }),
+  },
+  { error: 'must be a JSON object with a reason' },
+);
+
+/** `POST /rollouts/{id}/abort`'s body. */
+export function parseAbortBody(body: unknown): { reason: string } {
+  const parsed = AbortSchema.safeParse(body, { reportInput: true });
+  if (!parsed.success) throw new InvalidInputError(toFieldIssues(parsed.error.issues));
+  return parsed.data;
+}
+
+/** The error name StopExecution records for an API abort. */
+export const ABORT_ERROR = 'RolloutAborted';
+
+/** A check's counts with the rate, as people read them. */
+function counts(c: { invocations: number; errors: number } | undefined) {
+  if (!c) return undefined;
+  return { invocations: c.invocations, errors: c.errors, errorRate: c.invocations > 0 ? Math.round((c.errors / c.invocations) * 1e6) / 1e6 : 0 };
+}
+
+function stepView(s: StepRecord) {
+  return {
+    step: s.step + 1,
+    weightPercent: s.weightPercent,
+    shiftedAt: new Date(s.shiftedAt).toISOString(),
+    revisionId: s.revisionId,
+    checks: s.checks,
+    ...(s.checkedAt !== undefined ? { checkedAt: new Date(s.checkedAt).toISOString() } : {}),
+    ...(s.verdict !== undefined ? { verdict: s.verdict } : {}),
+    ...(s.reason !== undefined ? { reason: s.reason } : {}),
+    ...(s.target ? { target: counts(s.target) } : {}),
+    ...(s.baseline ? { baseline: counts(s.baseline) } : {}),
+    ...(s.signals ? { signals: s.signals } : {}),
+  };
+}
+
+/** What a list shows of a rollout. */
+export function rolloutSummary(r: RolloutRecord) {
+  return {
+    rolloutId: r.rolloutId,
+    functionName: r.functionName,
+    alias: r.alias,
+    ...(r.baselineVersion !== undefined ? { baselineVersion: r.baselineVersion } : {}),
+    targetVersion: r.targetVersion,
+    status: r.status,
+    ...(r.progress ? { currentStep: r.progress.currentStep, totalSteps: r.progress.totalSteps, weightPercent: r.progress.weightPercent } : {}),
+    startedBy: r.startedBy,
+    startedAt: r.startedAt,
+    updatedAt: r.updatedAt,
+    ...(r.endedAt !== undefined ? { endedAt: r.endedAt } : {}),
+    ...(r.reason !== undefined ? { reason: r.reason } : {}),
+    executionArn: r.executionArn,
+  };
+}
+
+/** The execution's live status as `GET /rollouts/{id}` shows it. */
+export interface ExecutionView {
+  readonly status: string;
+  readonly startedAt?: string | undefined;
+  readonly stoppedAt?: string | undefined;
+  readonly error?: string | undefined;
+  readonly cause?: string | undefined;
+}
+
+/**
+ * `GET /rollouts/{id}`: the record (status, current step and weight, every step's verdict with
+ * its numbers, timestamps) and the execution's live status when it could be read.
+ */
+export function rolloutView(r: RolloutRecord, execution: ExecutionView | { readonly unavailable: string } | undefined) {
+  return {
+    ...rolloutSummary(r),
+    ...(r.strategy !== undefined ? { strategy: r.strategy } : {}),
+    ...(r.finalVersion !== undefined ? { finalVersion: r.finalVersion } : {}),
+    ...(r.progress ? { lastEvent: r.progress.lastEvent } : {}),
+    steps: (r.progress?.steps ?? []).map(stepView),
+    execution: { arn: r.executionArn, consoleUrl: consoleUrl(r.executionArn), ...execution },
+  };
+}
+
+/** Whether an abort can still stop the rollout. */
+export function abortable(r: RolloutRecord): boolean {
+  return !isEnded(r.status);
+}
+
+/** An HTTP answer before serialisation. */
+export interface ApiResponse {
+  readonly statusCode: number;
+  readonly body: unknown;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export const json = (statusCode: number, body: unknown, headers?: Record<string, string>): ApiResponse => ({ statusCode, body, ...(headers ? { headers } : {}) });
+
+/** 400 with one entry per broken rule: `{ errors: [{ field, rule }] }`. */
+export function invalid(issues: readonly FieldIssue[]): ApiResponse {
+  return json(400, { errors: issues.map(({ field, rule }) => ({ field, rule })) });
+}
+
+/**
+ * The answer for an error no route handled. Bad input is the caller's (400); throttling (429)
+ * and transient failures (503) are worth a retry and say so; anything else is ours (500) and
+ * shows only the request id, to find the logged details; never a stack trace.
+ */
+export function errorResponse(error: unknown, requestId: string): ApiResponse {
+  if (error instanceof InvalidInputError) return invalid(error.issues);
+  if (error instanceof RolloutError && error.name === ErrorName.Throttled) {
+    return json(429, { error: 'AWS is throttling the rollout service; retry with backoff', requestId }, { 'Retry-After': '1' });
+  }
+  if (error instanceof RolloutError && (error.name === ErrorName.Transient || error.name === ErrorName.UpdateInProgress)) {
+    return json(503, { error: 'a dependency of the rollout service failed for now; retry with backoff', requestId }, { 'Retry-After': '1' });
+  }
+  return json(500, { error: 'internal error', requestId });
+}

@@ -1,0 +1,104 @@
+/** The pure rules behind the registry and the guard: table-driven. */
+import { describe, expect, it } from 'vitest';
+import {
+  aliasVerdict,
+  endingOf,
+  guardReason,
+  guardStatus,
+  isLive,
+  mayTakeLock,
+  newClaim,
+  IDEMPOTENCY_TTL_MS,
+  IN_PROGRESS_MS,
+  type RolloutLock,
+} from '../../../functions/core/registry.js';
+import { iso, runningState, T0 } from '../support/rollouts.js';
+
+const holder = (over: Partial<RolloutLock> = {}): RolloutLock => ({
+  functionName: 'orders',
+  alias: 'live',
+  rolloutId: 'r1',
+  executionArn: 'e1',
+  status: 'running',
+  targetVersion: '8',
+  startedBy: 'alice',
+  startedAt: iso(T0),
+  ...over,
+});
+
+describe('mayTakeLock', () => {
+  it.each([
+    ['a free alias', undefined, { rolloutId: 'r2', executionArn: 'e2', status: 'running' as const }, true],
+    ['another rollout', holder(), { rolloutId: 'r2', executionArn: 'e2', status: 'running' as const }, false],
+    ['the same execution again', holder(), { rolloutId: 'r1', executionArn: 'e1', status: 'running' as const }, true],
+    ['the same id from another execution', holder(), { rolloutId: 'r1', executionArn: 'e9', status: 'running' as const }, false],
+    ["the API's pending lock, by its rollout", holder({ status: 'pending' }), { rolloutId: 'r1', executionArn: 'e9', status: 'running' as const }, true],
+    ['a running lock, by a pending request', holder(), { rolloutId: 'r1', executionArn: 'e1', status: 'pending' as const }, false],
+  ])('%s: %s', (_, current, request, expected) => {
+    expect(mayTakeLock(current, request)).toBe(expected);
+  });
+});
+
+describe('aliasVerdict', () => {
+  const state = runningState();
+  it.each([
+    ['whole on the baseline', { functionVersion: '7', routing: {}, revisionId: 'x' }, { kind: 'whole', version: '7' }],
+    ['whole on the target', { functionVersion: '8', routing: {}, revisionId: 'x' }, { kind: 'whole', version: '8' }],
+    ['split by this rollout, as last seen', { functionVersion: '7', routing: { '8': 30 }, revisionId: 'r3' }, { kind: 'restore', revisionId: 'r3' }],
+    ['split by this rollout at another weight, revision moved', { functionVersion: '7', routing: { '8': 50 }, revisionId: 'r9' }, { kind: 'drift' }],
+    ['split towards another version', { functionVersion: '7', routing: { '9': 30 }, revisionId: 'r3' }, { kind: 'drift' }],
+    ['split on another primary', { functionVersion: '6', routing: { '8': 30 }, revisionId: 'r3' }, { kind: 'drift' }],
+  ])('%s', (_, alias, expected) => {
+    expect(aliasVerdict(state, alias)).toMatchObject(expected);
+  });
+
+  it('takes the in-flight shift as ours: the write landed, its answer did not', () => {
+    const shifting = runningState({ cursor: { step: 3, weightPercent: 40, next: 'shift' } });
+    expect(aliasVerdict(shifting, { functionVersion: '7', routing: { '8': 40 }, revisionId: 'r4' })).toEqual({ kind: 'restore', revisionId: 'r4' });
+    expect(aliasVerdict(shifting, { functionVersion: '7', routing: { '8': 45 }, revisionId: 'r4' }).kind).toBe('drift');
+  });
+});
+
+describe('endingOf', () => {
+  const state = runningState();
+  it.each([
+    [{ outcome: { status: 'drift' as const, reason: 'someone changed it', at: iso(T0), finalVersion: '6' } }, { status: 'drift', reason: 'someone changed it', finalVersion: '6' }],
+    [{ refusal: { Error: 'RolloutRefused', Cause: 'rollout r1 is already running' } }, { status: 'refused', reason: 'rollout r1 is already running', finalVersion: '7' }],
+    [{ error: { Error: 'RollbackFailed', Cause: '{"errorType":"Throttled","errorMessage":"Rate\\nexceeded"}' } }, { status: 'failed', reason: 'RollbackFailed: Rate exceeded' }],
+    [{}, { status: 'failed', reason: 'the workflow ended without an outcome' }],
+  ])('%j', (extra, expected) => {
+    expect(endingOf({ ...state, ...extra }, T0)).toMatchObject({ ...expected, rolloutId: state.rollout.id, endedAt: iso(T0), progress: { currentStep: 3 } });
+  });
+});
+
+describe('guard wording', () => {
+  it.each([
+    ['ABORTED', undefined, 'aborted'],
+    ['TIMED_OUT', undefined, 'timed_out'],
+    ['FAILED', 'RolloutRolledBack', 'rolled_back'],
+    ['FAILED', 'AliasDrift', 'drift'],
+    ['FAILED', 'RolloutRefused', 'refused'],
+    ['FAILED', 'InvalidRolloutInput', 'refused'],
+    ['FAILED', 'States.Runtime', 'failed'],
+  ] as const)('%s with %s ends as %s', (status, error, expected) => {
+    expect(guardStatus(status, error)).toBe(expected);
+  });
+
+  it('says how it stopped and how the alias was left', () => {
+    expect(guardReason('FAILED', { error: 'States.Runtime', cause: 'bad path $.x' }, 'alias live routes wholly to v7')).toBe(
+      'execution failed: States.Runtime (bad path $.x); alias live routes wholly to v7',
+    );
+  });
+});
+
+describe('idempotency records', () => {
+  it('live while completed and unexpired, or claimed by a request that may still answer', () => {
+    const claim = newClaim('k', 'f', T0);
+    expect(isLive(claim, T0 + IN_PROGRESS_MS - 1)).toBe(true);
+    expect(isLive(claim, T0 + IN_PROGRESS_MS)).toBe(false);
+    const done = { ...claim, status: 'completed' as const };
+    expect(isLive(done, T0 + IDEMPOTENCY_TTL_MS - 1)).toBe(true);
+    expect(isLive(done, T0 + IDEMPOTENCY_TTL_MS)).toBe(false);
+    expect(isLive(undefined, T0)).toBe(false);
+  });
+});

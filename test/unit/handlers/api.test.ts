@@ -1,0 +1,367 @@
+/** The rollout API as a caller sees it: statuses, bodies, and what it did to the registry and Step Functions. */
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { ErrorName, RejectedError, ThrottledError, TransientError } from '../../../functions/core/errors.js';
+import { parseRolloutInput } from '../../../functions/core/input.js';
+import { makeApi } from '../../../functions/handlers/api.js';
+import type { RolloutState } from '../../../functions/core/state.js';
+import { InMemoryRolloutRegistry } from '../../../sim/registry.js';
+import { FakeWorkflow } from '../support/fake-workflow.js';
+import { CALLER, ending, executionArn, iso, lockRequest, runningState, T0 } from '../support/rollouts.js';
+import { progressUpdateFor } from '../../../functions/core/registry.js';
+
+const NOW = T0 + 60_000;
+let registry: InMemoryRolloutRegistry;
+let workflow: FakeWorkflow;
+let nextId: number;
+let api: ReturnType<typeof makeApi>;
+
+beforeEach(() => {
+  registry = new InMemoryRolloutRegistry();
+  workflow = new FakeWorkflow(() => NOW);
+  nextId = 0;
+  api = makeApi({ registry, idempotency: registry, workflow, clock: { now: () => NOW }, ids: { newId: () => `id${String(++nextId).padStart(4, '0')}` } });
+});
+
+interface Call {
+  body?: unknown;
+  rawBody?: string;
+  headers?: Record<string, string>;
+  query?: Record<string, string>;
+  caller?: string;
+  path?: string;
+}
+
+/** An API Gateway REST proxy event, as the resource `resource` receives it. */
+function event(method: string, resource: string, call: Call = {}): APIGatewayProxyEvent {
+  const params = /\{id\}/.test(resource) ? { id: (call.path ?? '').split('/')[2] ?? '' } : null;
+  const path = call.path ?? resource;
+  return {
+    resource,
+    path,
+    httpMethod: method,
+    headers: { 'Content-Type': 'application/json', Host: 'abc123.execute-api.eu-west-1.amazonaws.com', ...call.headers },
+    multiValueHeaders: {},
+    queryStringParameters: call.query ?? null,
+    multiValueQueryStringParameters: null,
+    pathParameters: params,
+    stageVariables: null,
+    body: call.rawBody ?? (call.body === undefined ? null : JSON.stringify(call.body)),
+    isBase64Encoded: false,
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'abc123',
+      authorizer: null,
+      protocol: 'HTTP/1.1',
+      httpMethod: method,
+      path: `/v1${path}`,
+      stage: 'v1',
+      requestId: 'req-1',
+      requestTimeEpoch: NOW,
+      resourceId: 'res1',
+      resourcePath: resource,
+      identity: {
+        accessKey: 'ASIAEXAMPLE',
+        accountId: '123456789012',
+        apiKey: null,
+        apiKeyId: null,
+        caller: 'AIDAEXAMPLE',
+        clientCert: null,
+        cognitoAuthenticationProvider: null,
+        cognitoAuthenticationType: null,
+        cognitoIdentityId: null,
+        cognitoIdentityPoolId: null,
+        principalOrgId: null,
+        sourceIp: '198.51.100.7',
+        user: 'AIDAEXAMPLE',
+        userAgent: 'aws-cli/2',
+        userArn: call.caller ?? CALLER,
+      },
+    },
+  } as APIGatewayProxyEvent;
+}
+
+const body = (r: APIGatewayProxyResult) => JSON.parse(r.body) as Record<string, unknown>;
+const start = (input: unknown, call: Call = {}) => api(event('POST', '/rollouts', { body: input, ...call }));
+const valid = { functionName: 'orders', alias: 'live', targetVersion: '8', strategy: 'Linear10PercentEvery1Minute' };
+const starts = () => workflow.calls.filter((c) => c.op === 'start');
+
+describe('POST /rollouts', () => {
+  it('takes the lock, starts the execution and answers 202 with the rollout, its execution and the console link', async () => {
+    const res = await start(valid);
+    expect(res.statusCode).toBe(202);
+    const name = 'orders-live-v8-id0001';
+    expect(body(res)).toEqual({
+      rolloutId: name,
+      executionArn: executionArn(name),
+      consoleUrl: `https://eu-west-1.console.aws.amazon.com/states/home?region=eu-west-1#/v2/executions/details/${executionArn(name)}`,
+    });
+    expect(res.headers).toMatchObject({ 'Content-Type': 'application/json', Location: `/rollouts/${name}` });
+    expect(await registry.getLock('orders', 'live')).toMatchObject({ rolloutId: name, executionArn: executionArn(name), status: 'pending', startedBy: CALLER, startedAt: iso(NOW) });
+    expect(starts()).toHaveLength(1);
+    const [startedName, input] = starts()[0]?.args as [string, Record<string, unknown>];
+    expect(startedName).toBe(name);
+    // The workflow gets an input Prepare accepts, naming the rollout as the registry does.
+    expect(input).toMatchObject({ functionName: 'orders', alias: 'live', targetVersion: '8', rolloutId: name });
+    expect(parseRolloutInput(input).plan).toEqual(parseRolloutInput(valid).plan);
+  });
+
+  it("accepts aws-lambda-deploy's format and starts it in ours", async () => {
+    const res = await start({ 'function-name': 'orders', 'alias-name': 'live', 'new-version': '8', steps: 4, interval: 120, type: 'linear' });
+    expect(res.statusCode).toBe(202);
+    const input = starts()[0]?.args[1] as Record<string, unknown>;
+    expect(input).toMatchObject({ functionName: 'orders', alias: 'live', strategy: { type: 'steps' } });
+    expect(() => parseRolloutInput(input)).not.toThrow();
+  });
+
+  it('uses the caller\'s rollout id when given, and an execution name within Step Functions\' limits', async () => {
+    const longFn = 'f'.repeat(64);
+    const res = await start({ ...valid, functionName: longFn, alias: 'a'.repeat(100), rolloutId: 'release-2026-01-05' });
+    expect(body(res).rolloutId).toBe('release-2026-01-05');
+    const name = starts()[0]?.args[0] as string;
+    expect(name.length).toBeLessThanOrEqual(80);
+    expect(name).toMatch(/^[A-Za-z0-9_-]+-v8-id0001$/);
+  });
+
+  it.each([
+    [{ ...valid, functionName: undefined }, [{ field: 'functionName', rule: expect.stringContaining('is required') }]],
+    [{ ...valid, alias: '123' }, [{ field: 'alias', rule: 'must be 1-128 letters, digits, "-" or "_", not all digits' }]],
+    [{ ...valid, targetVersion: '$LATEST' }, [{ field: 'targetVersion', rule: expect.stringContaining('must be a published version') }]],
+    [{ ...valid, strategy: 'Canary99Percent' }, [{ field: 'strategy', rule: expect.stringContaining('is not a preset') }]],
+    [{ ...valid, colour: 'blue' }, [{ field: 'colour', rule: 'is not a known field' }]],
+    [
+      { ...valid, alias: '', health: { minRequests: 0 } },
+      [
+        { field: 'alias', rule: expect.any(String) },
+        { field: 'health.minRequests', rule: expect.any(String) },
+      ],
+    ],
+  ])('refuses %j with 400, one error per invalid field, changing nothing', async (input, errors) => {
+    const res = await start(input);
+    expect(res.statusCode).toBe(400);
+    expect(body(res)).toEqual({ errors });
+    expect(await registry.getLock('orders', 'live')).toBeUndefined();
+    expect(starts()).toEqual([]);
+  });
+
+  it('refuses a body that is not JSON, or none', async () => {
+    expect(body(await api(event('POST', '/rollouts', { rawBody: '{"functionName":' })))).toEqual({ errors: [{ field: '(body)', rule: 'must be valid JSON' }] });
+    expect((await api(event('POST', '/rollouts'))).statusCode).toBe(400);
+  });
+
+  it('answers 409 naming the running rollout when the alias is taken, and starts nothing', async () => {
+    await registry.acquire(lockRequest('r1'));
+    const res = await start(valid);
+    expect(res.statusCode).toBe(409);
+    expect(body(res)).toEqual({
+      error: `rollout r1 is already running on orders:live (execution ${executionArn('r1')}, since ${iso(T0)})`,
+      runningRolloutId: 'r1',
+      executionArn: executionArn('r1'),
+      since: iso(T0),
+    });
+    expect(starts()).toEqual([]);
+  });
+
+  it('answers a retry with the same Idempotency-Key with the first answer, starting once', async () => {
+    const headers = { 'Idempotency-Key': '6f1c1d2e-0000-4000-8000-000000000001' };
+    const first = await start(valid, { headers });
+    // Same request, keys in another order: the same request.
+    const retry = await start({ strategy: valid.strategy, targetVersion: '8', alias: 'live', functionName: 'orders' }, { headers });
+    expect(retry.statusCode).toBe(202);
+    expect(retry.body).toBe(first.body);
+    expect(retry.headers).toMatchObject({ 'Idempotent-Replayed': 'true' });
+    expect(starts()).toHaveLength(1);
+  });
+
+  it('refuses an Idempotency-Key reused for another request, and keeps keys apart per caller', async () => {
+    const headers = { 'idempotency-key': 'key-1' };
+    await start(valid, { headers });
+    const other = await start({ ...valid, targetVersion: '9' }, { headers });
+    expect(other.statusCode).toBe(422);
+    const bob = await start(valid, { headers, caller: 'arn:aws:iam::123456789012:user/bob' });
+    expect(bob.statusCode).toBe(409);
+    expect(body(bob).runningRolloutId).toBe('orders-live-v8-id0001');
+  });
+
+  it('refuses a malformed Idempotency-Key, naming the header', async () => {
+    const res = await start(valid, { headers: { 'Idempotency-Key': 'has spaces in it' } });
+    expect(res.statusCode).toBe(400);
+    expect(body(res)).toEqual({ errors: [{ field: 'Idempotency-Key', rule: 'must be 1-255 visible ASCII characters, e.g. a UUID' }] });
+  });
+
+  it.each([
+    [new ThrottledError('StartExecution: Rate exceeded'), 429],
+    [new TransientError('StartExecution: ServiceUnavailable'), 503],
+    [new RejectedError('StartExecution: StateMachineDoesNotExist'), 500],
+  ])('when StartExecution fails (%s) it releases the pending lock, records the failure and answers %i without details', async (error, status) => {
+    workflow.failStart = error;
+    const headers = { 'Idempotency-Key': 'k-fail' };
+    const res = await start(valid, { headers });
+    expect(res.statusCode).toBe(status);
+    expect(res.body).not.toContain('at ');
+    expect(body(res)).toMatchObject({ requestId: 'req-1' });
+    expect(await registry.getLock('orders', 'live')).toBeUndefined();
+    expect(await registry.get('orders-live-v8-id0001')).toMatchObject({ status: 'failed', reason: expect.stringContaining('StartExecution failed') });
+    // The key was not spent on the failure: the retry starts.
+    const retry = await start(valid, { headers });
+    expect(retry.statusCode).toBe(202);
+    expect(body(retry).rolloutId).toBe('orders-live-v8-id0002');
+  });
+});
+
+describe('GET /rollouts/{id}', () => {
+  it("shows status, current step and weight, every step's verdict with its numbers, and the execution's live status", async () => {
+    await start(valid);
+    const id = 'orders-live-v8-id0001';
+    const state: RolloutState = runningState({ id });
+    await registry.recordProgress(progressUpdateFor('shifted', state, NOW));
+    const res = await api(event('GET', '/rollouts/{id}', { path: `/rollouts/${id}` }));
+    expect(res.statusCode).toBe(200);
+    expect(body(res)).toMatchObject({
+      rolloutId: id,
+      functionName: 'orders',
+      alias: 'live',
+      targetVersion: '8',
+      status: 'pending',
+      currentStep: 3,
+      totalSteps: 9,
+      weightPercent: 30,
+      startedBy: CALLER,
+      startedAt: iso(NOW),
+      steps: [
+        { step: 1, weightPercent: 10, revisionId: 'r1', verdict: 'healthy', target: { invocations: 300, errors: 0, errorRate: 0 }, baseline: { invocations: 2700, errors: 3, errorRate: 0.001111 } },
+        { step: 2, weightPercent: 20, verdict: 'healthy', target: { invocations: 600, errors: 1, errorRate: 0.001667 } },
+        { step: 3, weightPercent: 30, checks: 0 },
+      ],
+      execution: { arn: executionArn(id), status: 'RUNNING', startedAt: iso(NOW), consoleUrl: expect.stringContaining('console.aws.amazon.com') },
+    });
+  });
+
+  it('still shows the record when the execution cannot be read', async () => {
+    await start(valid);
+    workflow.failDescribe = new ThrottledError('Rate exceeded');
+    const res = await api(event('GET', '/rollouts/{id}', { path: '/rollouts/orders-live-v8-id0001' }));
+    expect(res.statusCode).toBe(200);
+    expect(body(res).execution).toMatchObject({ unavailable: expect.stringContaining('could not be read') });
+  });
+
+  it('answers 404 for an unknown rollout', async () => {
+    const res = await api(event('GET', '/rollouts/{id}', { path: '/rollouts/nope' }));
+    expect(res.statusCode).toBe(404);
+    expect(body(res)).toEqual({ error: 'no rollout nope' });
+  });
+});
+
+describe('GET /rollouts', () => {
+  beforeEach(async () => {
+    for (let i = 0; i < 3; i += 1) {
+      await registry.acquire(lockRequest(`r${i}`, { alias: `a${i}`, startedAt: iso(T0 + i * 1000), at: iso(T0 + i * 1000) }));
+    }
+    await registry.finish(ending('r0', { alias: 'a0' }));
+  });
+
+  it('lists newest first with filters, page by page with an opaque token', async () => {
+    const first = await api(event('GET', '/rollouts', { query: { functionName: 'orders', status: 'running', limit: '1' } }));
+    expect(first.statusCode).toBe(200);
+    expect(body(first)).toMatchObject({ items: [{ rolloutId: 'r2', status: 'running', alias: 'a2', executionArn: executionArn('r2') }], nextToken: expect.any(String) });
+    const second = await api(event('GET', '/rollouts', { query: { functionName: 'orders', status: 'running', limit: '1', nextToken: body(first).nextToken as string } }));
+    expect(body(second)).toEqual({ items: [expect.objectContaining({ rolloutId: 'r1' })] });
+    const all = await api(event('GET', '/rollouts'));
+    expect((body(all).items as { rolloutId: string }[]).map((r) => r.rolloutId)).toEqual(['r2', 'r1', 'r0']);
+  });
+
+  it.each([
+    [{ limit: '0' }, 'limit', 'must be a whole number from 1 to 100'],
+    [{ limit: 'ten' }, 'limit', 'must be a whole number from 1 to 100'],
+    [{ alias: 'live' }, 'alias', 'needs functionName: an alias is listed within its function'],
+    [{ status: 'exploded' }, 'status', expect.stringContaining('must be one of pending, running')],
+    [{ stauts: 'running' }, 'stauts', 'is not a known field'],
+    [{ nextToken: 'garbage' }, 'nextToken', 'is not a token this API returned'],
+  ])('refuses %j with 400 naming the parameter', async (query, field, rule) => {
+    const res = await api(event('GET', '/rollouts', { query }));
+    expect(res.statusCode).toBe(400);
+    expect(body(res)).toEqual({ errors: [{ field, rule }] });
+  });
+});
+
+describe('POST /rollouts/{id}/abort', () => {
+  const abort = (id: string, payload: unknown) => api(event('POST', '/rollouts/{id}/abort', { path: `/rollouts/${id}/abort`, body: payload }));
+
+  it('stops the execution with the reason and who asked, and answers 202', async () => {
+    await start(valid);
+    const id = 'orders-live-v8-id0001';
+    const res = await abort(id, { reason: 'error budget burning' });
+    expect(res.statusCode).toBe(202);
+    expect(body(res)).toMatchObject({ rolloutId: id, executionArn: executionArn(id), status: 'aborting' });
+    expect(workflow.calls.find((c) => c.op === 'stop')?.args).toEqual([executionArn(id), { error: 'RolloutAborted', cause: `error budget burning (aborted by ${CALLER})` }]);
+    expect(workflow.executions.get(executionArn(id))?.status).toBe('ABORTED');
+  });
+
+  it('answers 409 for a rollout that already ended, or whose execution is no longer running', async () => {
+    await registry.acquire(lockRequest('r1'));
+    await registry.finish(ending('r1'));
+    await registry.release({ functionName: 'orders', alias: 'live', rolloutId: 'r1', executionArn: executionArn('r1') });
+    const ended = await abort('r1', { reason: 'x' });
+    expect(ended.statusCode).toBe(409);
+    expect(body(ended)).toEqual({ error: 'rollout r1 has already ended (promoted)', status: 'promoted' });
+
+    await start(valid);
+    const id = 'orders-live-v8-id0001';
+    workflow.put(executionArn(id), { status: 'SUCCEEDED' });
+    const done = await abort(id, { reason: 'x' });
+    expect(done.statusCode).toBe(409);
+    expect(workflow.calls.filter((c) => c.op === 'stop')).toEqual([]);
+  });
+
+  it('answers 404 for an unknown rollout and 400 without a reason', async () => {
+    expect((await abort('nope', { reason: 'x' })).statusCode).toBe(404);
+    await start(valid);
+    const res = await abort('orders-live-v8-id0001', {});
+    expect(res.statusCode).toBe(400);
+    expect(body(res)).toEqual({ errors: [{ field: 'reason', rule: expect.stringContaining('is required') }] });
+  });
+});
+
+describe('routing and errors', () => {
+  it('routes a greedy proxy resource and a custom domain base path too', async () => {
+    await start(valid);
+    const viaProxy = await api({ ...event('GET', '/{proxy+}', { path: '/rollouts/orders-live-v8-id0001' }), pathParameters: { proxy: 'rollouts/orders-live-v8-id0001' } });
+    expect(viaProxy.statusCode).toBe(200);
+    const viaBasePath = await api(event('GET', '/{proxy+}', { path: '/v1/rollouts' }));
+    expect(viaBasePath.statusCode).toBe(200);
+  });
+
+  it('answers 404 for an unknown route and 405 with Allow for a known path', async () => {
+    expect((await api(event('GET', '/nothing'))).statusCode).toBe(404);
+    const res = await api(event('DELETE', '/rollouts'));
+    expect(res.statusCode).toBe(405);
+    expect(res.headers).toMatchObject({ Allow: 'POST, GET' });
+  });
+
+  it('answers an unexpected failure with 500 and the request id, never the stack', async () => {
+    const broken = makeApi({
+      registry: { ...registry, get: async () => Promise.reject(new Error('kaboom at /var/task/index.js:1:2')) } as unknown as InMemoryRolloutRegistry,
+      idempotency: registry,
+      workflow,
+      clock: { now: () => NOW },
+      ids: { newId: () => 'x' },
+    });
+    const res = await broken(event('GET', '/rollouts/{id}', { path: '/rollouts/r1' }));
+    expect(res.statusCode).toBe(500);
+    expect(body(res)).toEqual({ error: 'internal error', requestId: 'req-1' });
+  });
+
+  it('maps throttling to 429 with Retry-After', async () => {
+    const throttled = makeApi({
+      registry: { ...registry, list: async () => Promise.reject(new ThrottledError('Rate exceeded')) } as unknown as InMemoryRolloutRegistry,
+      idempotency: registry,
+      workflow,
+      clock: { now: () => NOW },
+      ids: { newId: () => 'x' },
+    });
+    const res = await throttled(event('GET', '/rollouts'));
+    expect(res.statusCode).toBe(429);
+    expect(res.headers).toMatchObject({ 'Retry-After': '1' });
+    expect(body(res).error).not.toContain(ErrorName.Throttled);
+  });
+});

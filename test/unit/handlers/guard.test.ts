@@ -1,0 +1,170 @@
+/**
+ * The guard, for each way an execution can stop without finishing its workflow: what happens to
+ * the alias, the lock, the record, and who hears about it.
+ */
+import { beforeEach, describe, expect, it } from 'vitest';
+import { lockRequest, runningState, T0, executionArn, iso, CALLER } from '../support/rollouts.js';
+import { FakeWorkflow } from '../support/fake-workflow.js';
+import { SimLambda } from '../../../sim/lambda.js';
+import { InMemoryRolloutRegistry } from '../../../sim/registry.js';
+import { RecordingNotifier } from '../../../sim/notifier.js';
+import type { Notification } from '../../../functions/core/notification.js';
+import type { RolloutState } from '../../../functions/core/state.js';
+import { type ExecutionStatusChange, makeGuard } from '../../../functions/handlers/guard.js';
+import { makeAcquireLock } from '../../../functions/handlers/acquire-lock.js';
+import { makeReleaseLock } from '../../../functions/handlers/release-lock.js';
+import type { AliasUpdate } from '../../../functions/core/lambda-model.js';
+
+const NOW = T0 + 300_000;
+const clock = { now: () => NOW };
+const ID = 'orders-live-v8-1a2b3c4d5e6f';
+const ARN = executionArn(ID);
+
+function statusChange(status: string, extra: Partial<ExecutionStatusChange['detail']> = {}): ExecutionStatusChange {
+  return {
+    source: 'aws.states',
+    'detail-type': 'Step Functions Execution Status Change',
+    detail: { executionArn: ARN, stateMachineArn: 'arn:aws:states:eu-west-1:123456789012:stateMachine:lambda-rollout', name: ID, status, startDate: T0, stopDate: NOW, ...extra },
+  };
+}
+
+let lambda: SimLambda;
+let registry: InMemoryRolloutRegistry;
+let workflow: FakeWorkflow;
+let notifier: RecordingNotifier;
+let events: Notification[];
+let state: RolloutState;
+
+const updates = () => lambda.calls.filter((c) => c.op === 'updateAlias').map((c) => c.args as AliasUpdate);
+const guard = () => makeGuard({ registry, workflow, lambda, notifier, events: { publish: async (n) => void events.push(n) }, clock });
+
+beforeEach(async () => {
+  lambda = new SimLambda({ now: () => NOW, region: 'eu-west-1' });
+  lambda.createFunction('orders');
+  for (let v = 1; v <= 8; v += 1) lambda.publishVersion('orders');
+  // The rollout's last shift: v7 70% + v8 30%, at the revision its state recorded.
+  const alias = lambda.createAlias('orders', 'live', '7', { '8': 30 });
+  state = runningState({ alias: { revisionId: alias.revisionId } });
+  registry = new InMemoryRolloutRegistry();
+  await registry.acquire(lockRequest(ID, { status: 'pending', baselineVersion: undefined }));
+  await makeAcquireLock({ registry, clock: { now: () => T0 } })(state);
+  workflow = new FakeWorkflow(() => NOW);
+  notifier = new RecordingNotifier();
+  events = [];
+});
+
+describe('guard', () => {
+  it('ABORTED while split: restores the baseline with the RevisionId it saw, releases the lock, records and announces it', async () => {
+    workflow.put(ARN, { status: 'ABORTED', history: [state], error: 'RolloutAborted', cause: 'bad canary (aborted by alice)' });
+    const result = await guard()(statusChange('ABORTED'));
+
+    expect(updates()).toEqual([{ functionName: 'orders', alias: 'live', functionVersion: '7', routing: {}, revisionId: state.alias.revisionId }]);
+    expect(lambda.peekAlias('orders', 'live')).toMatchObject({ functionVersion: '7', routing: {} });
+    expect(result).toMatchObject({ action: 'restored', endedAs: 'aborted', recorded: true, lockReleased: true, rolloutId: ID });
+    expect(await registry.getLock('orders', 'live')).toBeUndefined();
+    expect(await registry.get(ID)).toMatchObject({
+      status: 'aborted',
+      reason: 'execution aborted: bad canary (aborted by alice); alias live restored to v7',
+      finalVersion: '7',
+      startedBy: CALLER,
+    });
+    // Subjects are cut at SNS's 100 characters; the body has the whole reason.
+    expect(notifier.subjects).toEqual(['lambda-rollout orders:live v8 aborted: execution aborted: bad canary (aborted by alice); alias li...']);
+    expect(notifier.published[0]?.body).toMatchObject({ reason: 'execution aborted: bad canary (aborted by alice); alias live restored to v7' });
+    expect(notifier.published[0]?.attributes).toMatchObject({ eventType: 'aborted', functionName: 'orders', alias: 'live', outcome: 'rolled_back' });
+    expect(events[0]?.body).toMatchObject({ type: 'aborted', routing: 'v7 100%', rolloutId: ID });
+  });
+
+  it('ABORTED mid-shift: the write that landed without reaching the state is recognised as ours and undone', async () => {
+    const before = runningState({ alias: { revisionId: lambda.peekAlias('orders', 'live').revisionId }, cursor: { step: 3, weightPercent: 40, next: 'shift' } });
+    const landed = lambda.changeAliasExternally('orders', 'live', { functionVersion: '7', routing: { '8': 40 } }, 'rollout');
+    workflow.put(ARN, { status: 'ABORTED', history: [before] });
+    const result = await guard()(statusChange('ABORTED', { cause: 'stop' }));
+    expect(result.action).toBe('restored');
+    expect(updates()[0]?.revisionId).toBe(landed.revisionId);
+    expect(lambda.peekAlias('orders', 'live').routing).toEqual({});
+  });
+
+  it('TIMED_OUT while split: restores, records timed_out and says it failed', async () => {
+    workflow.put(ARN, { status: 'TIMED_OUT', history: [state] });
+    const result = await guard()(statusChange('TIMED_OUT'));
+    expect(result).toMatchObject({ action: 'restored', endedAs: 'timed_out' });
+    expect(lambda.peekAlias('orders', 'live').routing).toEqual({});
+    expect((await registry.get(ID))?.reason).toBe('execution timed out; alias live restored to v7');
+    expect(notifier.subjects[0]).toBe('lambda-rollout orders:live v8 failed: States.Timeout');
+  });
+
+  it('FAILED after the workflow rolled back: the alias is whole, so it only makes sure the lock is released', async () => {
+    lambda.changeAliasExternally('orders', 'live', { functionVersion: '7' }, 'rollout');
+    const rolledBack: RolloutState = { ...state, alias: { ...lambda.peekAlias('orders', 'live') }, outcome: { status: 'rolled_back', reason: 'errors 5x the baseline', at: iso(NOW), finalVersion: '7' } };
+    workflow.put(ARN, { status: 'FAILED', history: [state, rolledBack], error: 'RolloutRolledBack', cause: 'errors 5x the baseline' });
+    const result = await guard()(statusChange('FAILED', { error: 'RolloutRolledBack', cause: 'errors 5x the baseline' }));
+    expect(updates()).toEqual([]);
+    expect(result).toMatchObject({ action: 'already_whole', endedAs: 'rolled_back', lockReleased: true, notified: 'workflow already notified' });
+    expect(notifier.published).toEqual([]);
+    expect(await registry.getLock('orders', 'live')).toBeUndefined();
+  });
+
+  it('FAILED after ReleaseLock already ended the record: releases nothing twice and stays quiet', async () => {
+    const rolledBack: RolloutState = { ...state, alias: { functionVersion: '7', routing: {}, revisionId: 'x' }, outcome: { status: 'rolled_back', reason: 'errors', at: iso(NOW), finalVersion: '7' } };
+    lambda.changeAliasExternally('orders', 'live', { functionVersion: '7' }, 'rollout');
+    await makeReleaseLock({ registry, clock })(rolledBack);
+    workflow.put(ARN, { status: 'FAILED', history: [rolledBack] });
+    const result = await guard()(statusChange('FAILED', { error: 'RolloutRolledBack' }));
+    expect(result).toMatchObject({ recorded: false, lockReleased: false, notified: 'already ended' });
+    expect((await registry.get(ID))?.status).toBe('rolled_back');
+  });
+
+  it('drift: an alias someone else changed is never overwritten; it is reported', async () => {
+    lambda.changeAliasExternally('orders', 'live', { functionVersion: '6', routing: { '8': 50 } }, 'bob');
+    workflow.put(ARN, { status: 'ABORTED', history: [state] });
+    const result = await guard()(statusChange('ABORTED', { cause: 'stop' }));
+    expect(updates()).toEqual([]);
+    expect(lambda.peekAlias('orders', 'live')).toMatchObject({ functionVersion: '6', routing: { '8': 50 } });
+    expect(result).toMatchObject({ action: 'drift', endedAs: 'drift', lockReleased: true });
+    expect((await registry.get(ID))?.reason).toContain('was changed by someone else');
+    expect(notifier.published[0]?.attributes).toMatchObject({ eventType: 'drift', outcome: 'drift' });
+    expect(notifier.subjects[0]).toBe('lambda-rollout orders:live v8 stopped: the alias was changed by someone else');
+  });
+
+  it('is idempotent: a second run finds everything done and stays quiet', async () => {
+    workflow.put(ARN, { status: 'ABORTED', history: [state] });
+    await guard()(statusChange('ABORTED'));
+    const again = await guard()(statusChange('ABORTED'));
+    expect(again).toMatchObject({ action: 'already_whole', recorded: false, lockReleased: false, notified: 'already ended' });
+    expect(updates()).toHaveLength(1);
+    expect(notifier.published).toHaveLength(1);
+    expect((await registry.get(ID))?.status).toBe('aborted');
+  });
+
+  it('FAILED at Prepare (refused, no rollout state yet): releases the lock the API took and records the refusal, quietly', async () => {
+    const fresh = new InMemoryRolloutRegistry();
+    await fresh.acquire(lockRequest(ID, { status: 'pending', baselineVersion: undefined }));
+    registry = fresh;
+    workflow.put(ARN, { status: 'FAILED', history: [{ refusal: { Error: 'RolloutRefused', Cause: 'version 8 is not published' } }] });
+    const result = await guard()(statusChange('FAILED', { error: 'RolloutRefused', cause: 'version 8 is not published' }));
+    expect(result).toMatchObject({ action: 'already_whole', endedAs: 'refused', lockReleased: true, notified: 'workflow already notified' });
+    expect(await registry.get(ID)).toMatchObject({ status: 'refused', reason: 'execution failed: RolloutRefused (version 8 is not published); no traffic had moved' });
+    expect(notifier.published).toEqual([]);
+    expect(updates()).toEqual([]);
+  });
+
+  it('ABORTED before any rollout state: records and announces the abort from the record, reading the cause from DescribeExecution', async () => {
+    const fresh = new InMemoryRolloutRegistry();
+    await fresh.acquire(lockRequest(ID, { status: 'pending', baselineVersion: undefined }));
+    registry = fresh;
+    workflow.put(ARN, { status: 'ABORTED', error: 'RolloutAborted', cause: 'wrong version' });
+    const result = await guard()(statusChange('ABORTED'));
+    expect(result).toMatchObject({ endedAs: 'aborted', lockReleased: true });
+    expect(notifier.subjects).toEqual(['lambda-rollout orders:live v8 aborted: execution aborted: wrong version; no traffic had moved']);
+    expect(notifier.published[0]?.attributes).toMatchObject({ eventType: 'aborted', outcome: 'aborted', rolloutId: ID });
+  });
+
+  it('ignores statuses it does not guard, and executions it knows nothing of', async () => {
+    expect(await guard()(statusChange('SUCCEEDED'))).toEqual({ executionArn: ARN, status: 'SUCCEEDED', action: 'ignored' });
+    const unknown = await guard()({ detail: { executionArn: executionArn('nobody'), status: 'ABORTED' } });
+    expect(unknown.action).toBe('unknown');
+    expect(updates()).toEqual([]);
+    expect(await registry.getLock('orders', 'live')).toMatchObject({ rolloutId: ID });
+  });
+});
