@@ -88,7 +88,7 @@ const CodeStateSchema = z.object({
   checkedAt: z.number({ error: 'must be epoch milliseconds' }),
   checks: z.number().int().min(0),
   reason: z.string().optional(),
-  refusal: z.object({ Error: z.string(), Cause: z.string() }).optional(),
+  refusal: z.object({ Error: z.string(), Cause: z.string().optional() }).optional(),
 });
 
 const ReleaseEventSchema = z.discriminatedUnion(
