@@ -38,6 +38,8 @@ export function executionArnOf(stateMachineArn: string, name: string): string {
   return `arn:${m[1]}:states:${m[2]}:${m[3]}:execution:${m[4]}:${name}`;
 }
 
+const STOPPED = new Set<ExecutionStatus>(['ABORTED', 'FAILED', 'TIMED_OUT']);
+
 function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 3)}...`;
 }
@@ -131,9 +133,23 @@ export class SfnWorkflow implements Workflow {
     );
   }
 
+  /**
+   * DescribeExecution. For a stopped execution whose description carries no error or cause, the
+   * last history event (ExecutionAborted, ExecutionFailed, ExecutionTimedOut) is read for them.
+   */
   async describe(executionArn: string): Promise<ExecutionInfo> {
     const out = await call(`DescribeExecution ${executionArn}`, () => this.client.send(new DescribeExecutionCommand({ executionArn })));
-    return toInfo(out, executionArn);
+    const info = toInfo(out, executionArn);
+    if (!STOPPED.has(info.status) || info.error !== undefined || info.cause !== undefined) return info;
+    try {
+      const last = await this.client.send(new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 1 }));
+      const event = last.events?.[0];
+      const d = event?.executionAbortedEventDetails ?? event?.executionFailedEventDetails ?? event?.executionTimedOutEventDetails;
+      return { ...info, ...(d?.error ? { error: d.error } : {}), ...(d?.cause ? { cause: d.cause } : {}) };
+    } catch {
+      // The description stands on its own; the error and cause were a courtesy.
+      return info;
+    }
   }
 
   /** GetExecutionHistory newest first, page by page, until `pick` accepts a state's data. */

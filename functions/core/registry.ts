@@ -69,9 +69,10 @@ export interface LockRequest extends RolloutFacts {
 
 /** Where a running rollout is, as the last notification saw it. */
 export interface RolloutProgress {
-  /** 1-based; 0 before the first shift. */
+  /** Steps shifted so far (1-based number of the current step); 0 before the first shift. */
   readonly currentStep: number;
   readonly totalSteps: number;
+  /** The share of the alias's traffic the target gets, as the rollout last saw the alias. */
   readonly weightPercent: number;
   /** Every step so far: weight, RevisionId written, checks, the last verdict with its numbers. */
   readonly steps: readonly StepRecord[];
@@ -208,10 +209,13 @@ export function factsOf(state: RolloutState): RolloutFacts {
 
 /** Where the state says the rollout is. */
 export function progressOf(type: RolloutEventType, state: RolloutState, now: number): RolloutProgress {
+  // From what happened (shifts recorded, the alias as seen), not from the cursor, which points
+  // at the next move: before the first shift it already names the first step's weight.
+  const { alias, rollout } = state;
   return {
-    currentStep: state.cursor.step + 1,
-    totalSteps: state.rollout.plan.steps.length,
-    weightPercent: state.cursor.weightPercent,
+    currentStep: state.history.length,
+    totalSteps: rollout.plan.steps.length,
+    weightPercent: alias.functionVersion === rollout.targetVersion ? 100 : (alias.routing[rollout.targetVersion] ?? 0),
     steps: state.history,
     lastEvent: { type, at: new Date(now).toISOString() },
   };

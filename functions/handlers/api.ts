@@ -66,6 +66,9 @@ interface Route {
   readonly handle: (request: ApiRequest) => Promise<ApiResponse>;
 }
 
+/** How old a pending lock must be before the API checks whether its execution ever started. */
+export const STALE_PENDING_MS = 2 * 60 * 1000;
+
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 
 /** Params of `path` when it fits `template` ("/rollouts/{id}"), else undefined. */
@@ -104,6 +107,25 @@ export function makeApi(ports: ApiPorts) {
   const { registry, idempotency, workflow, clock, ids } = ports;
   const iso = () => new Date(clock.now()).toISOString();
 
+  /**
+   * A pending lock whose execution never came to exist (the API died between taking the lock and
+   * StartExecution) would hold its alias forever. Past `STALE_PENDING_MS`, with Step Functions
+   * confirming there is no such execution, it is released and its record ended as failed.
+   */
+  async function clearedStalePending(error: LockHeldError): Promise<boolean> {
+    const { holder } = error;
+    if (holder.status !== 'pending' || clock.now() - Date.parse(holder.startedAt) < STALE_PENDING_MS) return false;
+    try {
+      await workflow.describe(holder.executionArn);
+      return false;
+    } catch (e) {
+      if (!(e instanceof NotFoundError)) return false;
+    }
+    logger.warn('releasing a pending lock whose execution never started', { holder });
+    await registry.finish({ ...holder, status: 'failed', reason: 'the execution never started', endedAt: iso() });
+    return registry.release(holder);
+  }
+
   async function startOnce(request: ApiRequest, parsed: ParsedInput): Promise<ApiResponse> {
     const { input } = parsed;
     const name = executionName(input.functionName, input.alias, input.targetVersion, ids.newId());
@@ -111,13 +133,27 @@ export function makeApi(ports: ApiPorts) {
     const executionArn = workflow.executionArnFor(name);
     const startedAt = iso();
     const facts = { rolloutId, executionArn, functionName: input.functionName, alias: input.alias, targetVersion: input.targetVersion, strategy: parsed.plan.strategy, startedAt };
+    const lock = { functionName: input.functionName, alias: input.alias, rolloutId, executionArn };
+    const acquire = () => registry.acquire({ ...facts, status: 'pending', startedBy: request.caller, at: startedAt });
     try {
-      await registry.acquire({ ...facts, status: 'pending', startedBy: request.caller, at: startedAt });
+      try {
+        await acquire();
+      } catch (error) {
+        if (!(error instanceof LockHeldError) || !(await clearedStalePending(error))) throw error;
+        await acquire();
+      }
     } catch (error) {
       if (error instanceof LockHeldError) {
         return json(409, { error: error.reason, runningRolloutId: error.holder.rolloutId, executionArn: error.holder.executionArn, since: error.holder.startedAt });
       }
       if (error instanceof RolloutIdTakenError) return json(409, { error: error.reason, rolloutId });
+      // The write may have landed before the failure (a lost answer): give back a lock nothing
+      // will use, and end its record (the transaction wrote both or neither).
+      try {
+        if (await registry.release(lock)) await registry.finish({ ...facts, status: 'failed', reason: 'not started: taking the lock failed', endedAt: iso() });
+      } catch (compensation) {
+        logger.error('could not release a lock after a failed acquire', { rolloutId, error: compensation as Error });
+      }
       throw error;
     }
     let started: { executionArn: string };
@@ -129,7 +165,7 @@ export function makeApi(ports: ApiPorts) {
       const why = `StartExecution failed: ${error instanceof Error ? error.message : String(error)}`;
       try {
         await registry.finish({ ...facts, status: 'failed', reason: why, endedAt: iso() });
-        await registry.release({ functionName: input.functionName, alias: input.alias, rolloutId, executionArn });
+        await registry.release(lock);
       } catch (compensation) {
         logger.error('could not release the pending lock after StartExecution failed', { rolloutId, error: compensation as Error });
       }

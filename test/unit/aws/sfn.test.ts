@@ -90,6 +90,15 @@ describe('SfnWorkflow', () => {
     await expect(workflow.describe(ARN)).rejects.toMatchObject({ name: ErrorName.NotFound });
   });
 
+  it('reads the error and cause of a stopped execution from its last event when the description has none', async () => {
+    sfn.on(DescribeExecutionCommand).resolves({ executionArn: ARN, name: 'x', status: 'ABORTED', startDate: new Date(T0), stateMachineArn: STATE_MACHINE_ARN });
+    sfn.on(GetExecutionHistoryCommand).resolves({
+      events: [{ id: 9, type: 'ExecutionAborted', timestamp: new Date(T0), executionAbortedEventDetails: { error: 'RolloutAborted', cause: 'bad canary' } }],
+    });
+    expect(await workflow.describe(ARN)).toMatchObject({ status: 'ABORTED', error: 'RolloutAborted', cause: 'bad canary' });
+    expect(sfn).toHaveReceivedCommandWith(GetExecutionHistoryCommand, { executionArn: ARN, reverseOrder: true, maxResults: 1 });
+  });
+
   it("finds the latest rollout state in the history, newest first, paging only as far as needed", async () => {
     const older = runningState({ alias: { revisionId: 'r2' } });
     const latest = runningState({ alias: { revisionId: 'r3' } });

@@ -8,6 +8,7 @@ import {
   isLive,
   mayTakeLock,
   newClaim,
+  progressOf,
   IDEMPOTENCY_TTL_MS,
   IN_PROGRESS_MS,
   type RolloutLock,
@@ -100,5 +101,16 @@ describe('idempotency records', () => {
     expect(isLive(done, T0 + IDEMPOTENCY_TTL_MS - 1)).toBe(true);
     expect(isLive(done, T0 + IDEMPOTENCY_TTL_MS)).toBe(false);
     expect(isLive(undefined, T0)).toBe(false);
+  });
+});
+
+describe('progressOf', () => {
+  it('counts the shifts made and reads the weight from the alias, not from the coming move', () => {
+    const state = runningState();
+    const before = { ...state, alias: { functionVersion: '7', routing: {}, revisionId: 'r0' }, cursor: { ...state.cursor, step: 0, weightPercent: 10, next: 'shift' as const }, history: [] };
+    expect(progressOf('started', before, T0)).toMatchObject({ currentStep: 0, weightPercent: 0, totalSteps: 9 });
+    expect(progressOf('shifted', state, T0)).toMatchObject({ currentStep: 3, weightPercent: 30 });
+    const promoted = { ...state, alias: { functionVersion: '8', routing: {}, revisionId: 'r9' } };
+    expect(progressOf('promoted', promoted, T0)).toMatchObject({ currentStep: 3, weightPercent: 100 });
   });
 });

@@ -3,7 +3,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ErrorName, RejectedError, ThrottledError, TransientError } from '../../../functions/core/errors.js';
 import { parseRolloutInput } from '../../../functions/core/input.js';
-import { makeApi } from '../../../functions/handlers/api.js';
+import { makeApi, STALE_PENDING_MS } from '../../../functions/handlers/api.js';
 import type { RolloutState } from '../../../functions/core/state.js';
 import { InMemoryRolloutRegistry } from '../../../sim/registry.js';
 import { FakeWorkflow } from '../support/fake-workflow.js';
@@ -159,6 +159,43 @@ describe('POST /rollouts', () => {
       executionArn: executionArn('r1'),
       since: iso(T0),
     });
+    expect(starts()).toEqual([]);
+  });
+
+  it('frees an alias held by a pending lock whose execution never started, once it is stale', async () => {
+    await registry.acquire(lockRequest('ghost', { status: 'pending', baselineVersion: undefined, startedAt: iso(NOW - STALE_PENDING_MS) }));
+    const res = await start(valid);
+    expect(res.statusCode).toBe(202);
+    expect(await registry.get('ghost')).toMatchObject({ status: 'failed', reason: 'the execution never started' });
+    expect(await registry.getLock('orders', 'live')).toMatchObject({ rolloutId: 'orders-live-v8-id0001' });
+  });
+
+  it('leaves a pending lock alone while it is fresh, or while its execution exists', async () => {
+    await registry.acquire(lockRequest('young', { status: 'pending', startedAt: iso(NOW - STALE_PENDING_MS + 1000) }));
+    expect((await start(valid)).statusCode).toBe(409);
+    await registry.release({ functionName: 'orders', alias: 'live', rolloutId: 'young', executionArn: executionArn('young') });
+    await registry.acquire(lockRequest('slow', { status: 'pending', startedAt: iso(NOW - 10 * STALE_PENDING_MS) }));
+    workflow.put(executionArn('slow'), { status: 'RUNNING' });
+    expect(body(await start(valid)).runningRolloutId).toBe('slow');
+  });
+
+  it('gives back a lock whose acquire failed after it may have been written', async () => {
+    const flaky = makeApi({
+      registry: Object.assign(Object.create(registry) as InMemoryRolloutRegistry, {
+        acquire: async (request: Parameters<InMemoryRolloutRegistry['acquire']>[0]) => {
+          await registry.acquire(request);
+          throw new TransientError('TransactWriteItems: the answer was lost');
+        },
+      }),
+      idempotency: registry,
+      workflow,
+      clock: { now: () => NOW },
+      ids: { newId: () => 'id0001' },
+    });
+    const res = await flaky(event('POST', '/rollouts', { body: valid }));
+    expect(res.statusCode).toBe(503);
+    expect(await registry.getLock('orders', 'live')).toBeUndefined();
+    expect(await registry.get('orders-live-v8-id0001')).toMatchObject({ status: 'failed', reason: 'not started: taking the lock failed' });
     expect(starts()).toEqual([]);
   });
 
