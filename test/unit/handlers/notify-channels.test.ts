@@ -64,15 +64,24 @@ describe('Notify on every channel', () => {
   });
 
   it('says what a check found (verdict) and why a step is held (held), with the numbers', async () => {
-    const w = await world(checked());
-    await makeNotify({ ...w, clock })({ event: 'verdict', state: checked() });
-    await makeNotify({ ...w, clock })({ event: 'held', state: checked() });
+    const asked = { ...checked(), rollout: { ...checked().rollout, notifications: { events: ['verdict' as const, 'held' as const] } } };
+    const w = await world(asked);
+    await makeNotify({ ...w, clock })({ event: 'verdict', state: asked });
+    await makeNotify({ ...w, clock })({ event: 'held', state: asked });
     expect(w.notifier.subjects).toEqual([
       'lambda-rollout orders:live v8 at 30%: inconclusive (too few target requests: 40 of 100)',
       'lambda-rollout orders:live v8 held at 30% for more evidence: too few target requests: 40 of 100',
     ]);
     expect(w.events.published[0]?.body).toMatchObject({ type: 'verdict', lastCheck: { verdict: 'inconclusive', target: { invocations: 40, errors: 0 }, baseline: { invocations: 400, errors: 1 } } });
     expect((await w.registry.get(checked().rollout.id))?.progress?.lastEvent.type).toBe('held');
+  });
+
+  it('keeps the per-check events (verdict, held) off SNS unless asked for, while EventBridge and the registry get them', async () => {
+    const w = await world(checked());
+    const result = await makeNotify({ ...w, clock })({ event: 'verdict', state: checked() });
+    expect(result.channels).toEqual({ sns: 'skipped', eventBridge: 'delivered', registry: 'delivered' });
+    expect(w.notifier.published).toEqual([]);
+    expect((await w.registry.get(checked().rollout.id))?.progress?.steps.at(-1)).toMatchObject({ verdict: 'inconclusive', target: { invocations: 40, errors: 0 } });
   });
 
   it('adds the outcome attribute once the rollout has ended, for subscription filters', async () => {
