@@ -155,7 +155,10 @@ export function makeGuard(ports: GuardPorts) {
       ? await secureAlias(lambda, state)
       : { action: 'already_whole', alias: { functionVersion: record?.baselineVersion ?? '', routing: {}, revisionId: '' }, note: 'no traffic had moved' };
     const now = clock.now();
-    const endedAs: EndedStatus = secured.action === 'drift' ? 'drift' : guardStatus(status, stop.error);
+    // A state that already has its outcome, with the alias whole, ended as that outcome: the
+    // execution stopped after the work was done (e.g. ReleaseLock failed after promotion).
+    const endedAs: EndedStatus =
+      secured.action === 'drift' ? 'drift' : state?.outcome && secured.action === 'already_whole' ? state.outcome.status : guardStatus(status, stop.error);
     const reason = guardReason(status, stop, secured.note);
     const facts = state ? factsOf(state) : factsOfRecord(record as RolloutRecord);
 

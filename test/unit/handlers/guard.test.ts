@@ -115,6 +115,16 @@ describe('guard', () => {
     expect((await registry.get(ID))?.status).toBe('rolled_back');
   });
 
+  it('FAILED after promotion (the lock could not be released): records the promotion, releases the lock', async () => {
+    lambda.changeAliasExternally('orders', 'live', { functionVersion: '8' }, 'rollout');
+    const promoted: RolloutState = { ...state, alias: { ...lambda.peekAlias('orders', 'live') }, outcome: { status: 'promoted', reason: 'v8 serves 100% of live', at: iso(NOW), finalVersion: '8' } };
+    workflow.put(ARN, { status: 'FAILED', history: [state, promoted] });
+    const result = await guard()(statusChange('FAILED', { error: 'States.TaskFailed', cause: 'ReleaseLock: Rate exceeded' }));
+    expect(updates()).toEqual([]);
+    expect(result).toMatchObject({ action: 'already_whole', endedAs: 'promoted', lockReleased: true });
+    expect(await registry.get(ID)).toMatchObject({ status: 'promoted', finalVersion: '8' });
+  });
+
   it('drift: an alias someone else changed is never overwritten; it is reported', async () => {
     lambda.changeAliasExternally('orders', 'live', { functionVersion: '6', routing: { '8': 50 } }, 'bob');
     workflow.put(ARN, { status: 'ABORTED', history: [state] });
