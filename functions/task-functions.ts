@@ -33,7 +33,22 @@ export const TASK_FUNCTIONS = {
   NotifyFunctionArn: {
     id: 'Notify',
     entry: 'functions/handlers/notify.ts',
-    description: 'lambda-rollout: publish rollout notifications to SNS',
+    description: 'lambda-rollout: publish rollout events to SNS, EventBridge and the registry',
+  },
+  AcquireLockFunctionArn: {
+    id: 'AcquireLock',
+    entry: 'functions/handlers/acquire-lock.ts',
+    description: 'lambda-rollout: take the alias lock in the rollout registry (one rollout per alias)',
+  },
+  ReleaseLockFunctionArn: {
+    id: 'ReleaseLock',
+    entry: 'functions/handlers/release-lock.ts',
+    description: "lambda-rollout: record the rollout's outcome and release the alias lock",
+  },
+  ReleaseFunctionArn: {
+    id: 'Release',
+    entry: 'functions/handlers/release.ts',
+    description: 'lambda-rollout: update function code from an artifact and publish it as a version',
   },
 } as const;
 
@@ -57,6 +72,9 @@ export const TASK_PERMISSIONS = {
   FinalizeFunctionArn: { lambdaRead: true, lambdaWrite: true, metrics: false, publish: false, registry: false, events: false, release: false },
   RollbackFunctionArn: { lambdaRead: true, lambdaWrite: true, metrics: false, publish: false, registry: false, events: false, release: false },
   NotifyFunctionArn: { lambdaRead: false, lambdaWrite: false, metrics: false, publish: true, registry: true, events: true, release: false },
+  AcquireLockFunctionArn: { lambdaRead: false, lambdaWrite: false, metrics: false, publish: false, registry: true, events: false, release: false },
+  ReleaseLockFunctionArn: { lambdaRead: false, lambdaWrite: false, metrics: false, publish: false, registry: true, events: false, release: false },
+  ReleaseFunctionArn: { lambdaRead: false, lambdaWrite: false, metrics: false, publish: false, registry: false, events: false, release: true },
 } as const satisfies Record<TaskFunctionKey, Record<string, boolean>>;
 
 /** Environment variable holding the SNS topic ARN for the Notify function. */

@@ -4,13 +4,16 @@
  * added to the workflow without a local binding fails to compile.
  */
 import type { TaskFunctionKey } from '../functions/task-functions.js';
-import type { AlarmReader, Clock, Invoker, LambdaControl, MetricsReader, Notifier } from '../functions/ports.js';
+import type { AlarmReader, Clock, CodeRelease, Invoker, LambdaControl, MetricsReader, Notifier, RolloutRegistry } from '../functions/ports.js';
 import { makePrepare } from '../functions/handlers/prepare.js';
 import { makeShiftWeight } from '../functions/handlers/shift-weight.js';
 import { makeCheckHealth } from '../functions/handlers/check-health.js';
 import { makeFinalize } from '../functions/handlers/finalize.js';
 import { makeRollback } from '../functions/handlers/rollback.js';
 import { makeNotify } from '../functions/handlers/notify.js';
+import { makeAcquireLock } from '../functions/handlers/acquire-lock.js';
+import { makeReleaseLock } from '../functions/handlers/release-lock.js';
+import { makeRelease } from '../functions/handlers/release.js';
 
 export interface TaskPorts {
   readonly lambda: LambdaControl;
@@ -18,6 +21,8 @@ export interface TaskPorts {
   readonly alarms: AlarmReader;
   readonly invoker: Invoker;
   readonly notifier: Notifier;
+  readonly registry: RolloutRegistry;
+  readonly code: CodeRelease;
   readonly clock: Clock;
 }
 
@@ -33,5 +38,8 @@ export function bindTasks(ports: TaskPorts): Record<TaskFunctionKey, TaskHandler
     FinalizeFunctionArn: makeFinalize(ports),
     RollbackFunctionArn: makeRollback(ports),
     NotifyFunctionArn: makeNotify(ports),
+    AcquireLockFunctionArn: makeAcquireLock(ports),
+    ReleaseLockFunctionArn: makeReleaseLock(ports),
+    ReleaseFunctionArn: makeRelease(ports),
   };
 }

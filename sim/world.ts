@@ -9,6 +9,8 @@ import { SimCloudWatch } from './cloudwatch.js';
 import { SimLambda } from './lambda.js';
 import { RecordingNotifier } from './notifier.js';
 import { SimInvoker } from './invoker.js';
+import { InMemoryRolloutRegistry } from './registry.js';
+import { SimCodeRelease } from './code-release.js';
 import { Random } from './random.js';
 import { DEFAULT_START_TIME, runWorkflow, type RunWorkflowOptions, type WorkflowRun } from './runner.js';
 import type { TaskPorts } from './tasks.js';
@@ -40,6 +42,10 @@ export class SimWorld {
   readonly traffic: TrafficModel;
   readonly notifier: RecordingNotifier;
   readonly invoker: SimInvoker;
+  /** The rollout registry and lock. */
+  readonly registry: InMemoryRolloutRegistry;
+  /** Code updates and version publishing, for rollouts that start from an artifact. */
+  readonly code: SimCodeRelease;
   /** "1": the version the alias is on before the rollout. */
   readonly baselineVersion: string;
   /** "2": the published version to roll out. */
@@ -71,6 +77,8 @@ export class SimWorld {
     });
     this.notifier = new RecordingNotifier();
     this.invoker = new SimInvoker(this.traffic, random.fork());
+    this.registry = new InMemoryRolloutRegistry();
+    this.code = new SimCodeRelease(this.lambda, { now: () => this.now() });
   }
 
   /** The alias as it routes now. */
@@ -121,6 +129,8 @@ export class SimWorld {
       },
       invoker: this.invoker,
       notifier: this.notifier,
+      registry: this.registry,
+      code: this.code,
       clock: systemClock,
     };
   }

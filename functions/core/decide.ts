@@ -47,20 +47,21 @@ export function startBake(cursor: Cursor, now: number, policy: HealthPolicy): Cu
 export function decide(plan: Plan, cursor: Cursor, verdict: Verdict, policy: HealthPolicy, now: number): Cursor {
   const advance = (why: string): Cursor => {
     const next = plan.steps[cursor.step + 1];
-    if (!next) return { ...cursor, next: 'promote', waitSeconds: 0, reason: why };
-    return { step: cursor.step + 1, weightPercent: next.weightPercent, bakeSeconds: next.bakeSeconds, next: 'shift', heldSeconds: 0, reason: why };
+    if (!next) return { ...cursor, next: 'promote', waitSeconds: 0, reason: why, announce: 'verdict' };
+    return { step: cursor.step + 1, weightPercent: next.weightPercent, bakeSeconds: next.bakeSeconds, next: 'shift', heldSeconds: 0, reason: why, announce: 'verdict' };
   };
   const bakeEndsAt = cursor.bakeEndsAt ?? now;
   const wait = (next: 'bake' | 'hold', until: number, why: string, held = cursor.heldSeconds): Cursor => ({
     ...cursor,
     next,
+    announce: next === 'hold' && cursor.next !== 'hold' ? 'held' : undefined,
     bakeEndsAt: until,
     heldSeconds: held,
     waitSeconds: Math.max(1, Math.min(policy.checkEverySeconds, Math.ceil((until - now) / 1000))),
     reason: why,
   });
 
-  if (verdict.verdict === 'unhealthy') return { ...cursor, next: 'rollback', waitSeconds: 0, reason: verdict.reason };
+  if (verdict.verdict === 'unhealthy') return { ...cursor, next: 'rollback', waitSeconds: 0, reason: verdict.reason, announce: undefined };
 
   if (now < bakeEndsAt) {
     const minBake = plan.minBakeSeconds;
@@ -78,5 +79,5 @@ export function decide(plan: Plan, cursor: Cursor, verdict: Verdict, policy: Hea
     return wait('hold', now + holdSeconds * 1000, `${verdict.reason}; holding ${holdSeconds}s for more evidence`, cursor.heldSeconds + holdSeconds);
   }
   if (then === 'proceed') return advance(`${verdict.reason}; proceeding as the policy allows`);
-  return { ...cursor, next: 'rollback', waitSeconds: 0, reason: verdict.reason };
+  return { ...cursor, next: 'rollback', waitSeconds: 0, reason: verdict.reason, announce: undefined };
 }

@@ -113,6 +113,19 @@ export const RolloutInputSchema = z.strictObject(
   health: HealthPolicySchema,
   /** Which notifications to send and extra attributes for them. */
   notifications: NotificationOptionsSchema,
+  /**
+   * The build artifact this rollout publishes first (set by the artifact trigger): the workflow
+   * updates the function's code from this exact object version, publishes it, and rolls it out.
+   */
+  release: z
+    .strictObject({
+      s3Bucket: z.string({ error: 'must be a bucket name' }).min(3, { error: 'must be a bucket name' }),
+      s3Key: z.string({ error: 'must be an object key' }).min(1, { error: 'must be an object key' }),
+      s3ObjectVersion: z.string({ error: 'must be an object version id' }).min(1, { error: 'must be an object version id' }),
+      build: z.string().optional(),
+      description: z.string().max(256, { error: 'must be at most 256 characters' }).optional(),
+    })
+    .optional(),
   /** An id for this rollout; the execution name when absent. */
   rolloutId: z
     .string({ error: 'must be a string' })

@@ -31,6 +31,8 @@ export interface Cursor {
   readonly shiftedAt?: number | undefined;
   /** Why `next` is what it is, in one line. */
   readonly reason?: string | undefined;
+  /** An event worth telling people about after this check: a step's verdict, or the start of a hold. */
+  readonly announce?: 'verdict' | 'held' | undefined;
 }
 
 export interface StepRecord {

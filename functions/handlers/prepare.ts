@@ -48,11 +48,21 @@ function checkRoutable(target: VersionConfig, baseline: VersionConfig): void {
   }
 }
 
+/**
+ * The rollout input as Prepare judges it. After the release path, the state also holds the code
+ * update (`code`) and the published version (`publish`): the published version is the target.
+ */
+export function releasedInput(raw: unknown): unknown {
+  if (typeof raw !== 'object' || raw === null || !('release' in raw)) return raw;
+  const { code: _code, publish, ...input } = raw as Record<string, unknown> & { publish?: { version?: unknown } };
+  return publish?.version !== undefined ? { ...input, targetVersion: publish.version } : input;
+}
+
 /** Prepare over its ports. */
 export function makePrepare({ lambda, alarms, clock }: { lambda: LambdaControl; alarms: AlarmReader; clock: Clock }) {
   return async function prepare(event: PrepareEvent): Promise<PrepareResult> {
     try {
-      const { input, plan } = parseRolloutInput(event.input);
+      const { input, plan } = parseRolloutInput(releasedInput(event.input));
       const fn = input.functionName;
       const name = functionNameOf(fn);
       await existing(lambda.getVersion(fn, '$LATEST'), `function ${name} does not exist`);
