@@ -11,6 +11,11 @@ import { StateMachine } from 'aws-local-stepfunctions';
 import type { RolloutState } from '../functions/core/state.js';
 import { TASK_FUNCTIONS, type TaskFunctionKey } from '../functions/task-functions.js';
 import { bindTasks, type TaskHandler, type TaskPorts } from './tasks.js';
+import { logger } from '../functions/handlers/middleware.js';
+
+// In process, the handlers' structured logs would drown what the rehearsal shows; the run's own
+// event log and the world's records say what happened.
+logger.setLogLevel('SILENT');
 
 /** One event of an execution's log (StateEntered, StateExited, ExecutionFailed...). */
 export type EventLog = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never;

@@ -29,6 +29,8 @@ export interface WorldOptions {
   readonly metricDelaySeconds?: number;
   /** Default 1. */
   readonly seed?: number;
+  /** How long a code update stays InProgress. Default 5 s. */
+  readonly codeUpdateSeconds?: number;
   /** Virtual epoch ms where the world starts. Default the runner's default start time. */
   readonly startTime?: number;
 }
@@ -78,7 +80,7 @@ export class SimWorld {
     this.notifier = new RecordingNotifier();
     this.invoker = new SimInvoker(this.traffic, random.fork());
     this.registry = new InMemoryRolloutRegistry();
-    this.code = new SimCodeRelease(this.lambda, { now: () => this.now() });
+    this.code = new SimCodeRelease(this.lambda, { now: () => this.now(), updateMs: (options.codeUpdateSeconds ?? 5) * 1000 });
   }
 
   /** The alias as it routes now. */

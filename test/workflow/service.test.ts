@@ -1,0 +1,75 @@
+/** The service paths of the real workflow: artifacts deployed first, and the one-rollout-per-alias lock. */
+import { describe, expect, it } from 'vitest';
+import { SimWorld } from '../../sim/world.js';
+
+const steady = { errorRate: 0.001, p50Ms: 40, p99Ms: 200 };
+const world = (codeUpdateSeconds = 5) => new SimWorld({ rate: 50, baseline: steady, target: steady, metricDelaySeconds: 0, codeUpdateSeconds });
+const release = { s3Bucket: 'artifacts-bucket', s3Key: 'releases/orders/live/build-417.zip', s3ObjectVersion: '3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY', build: 'build-417' };
+const fromArtifact = { functionName: 'orders', alias: 'live', strategy: 'Canary10Percent5Minutes', health: { metricDelaySeconds: 0 }, release };
+
+describe('a rollout started from an uploaded artifact', () => {
+  it('updates the code, waits in the state machine while Lambda applies it, publishes it, and rolls it out', async () => {
+    const w = world(40);
+    const run = await w.rehearse(fromArtifact);
+    expect(run.status).toBe('SUCCEEDED');
+    const waits = run.events.filter((e) => e.type === 'StateEntered' && (e as { state: { name: string } }).state.name === 'WaitForCode');
+    expect(waits.length).toBeGreaterThanOrEqual(8);
+    expect(w.code.published).toEqual([expect.objectContaining({ functionName: 'orders', version: '3' })]);
+    expect(w.code.calls.find((c) => c.op === 'updateCode')?.args).toMatchObject({ s3Bucket: 'artifacts-bucket', s3Key: release.s3Key, s3ObjectVersion: release.s3ObjectVersion });
+    expect(w.code.calls.find((c) => c.op === 'publishVersion')?.args).toMatchObject({ codeSha256: w.code.published[0]!.codeSha256 });
+    expect(run.output?.rollout).toMatchObject({ baselineVersion: '1', targetVersion: '3' });
+    expect(w.aliasState).toMatchObject({ functionVersion: '3', routing: {} });
+  });
+
+  it('a failed update is refused with Lambda\'s reason; nothing is published and the alias is untouched', async () => {
+    const w = world();
+    w.code.failNextUpdate('InvalidZipFileException: Could not unzip uploaded file');
+    const run = await w.rehearse(fromArtifact);
+    expect(run.error?.Error).toBe('RolloutRefused');
+    expect(run.error?.Cause).toContain('InvalidZipFileException: Could not unzip uploaded file');
+    expect(w.code.published).toEqual([]);
+    expect(w.lambda.aliasChanges.filter((c) => c.by === 'rollout')).toEqual([]);
+    expect(w.notifier.published.map((n) => n.type)).toEqual(['refused']);
+  });
+
+  it('code changed by someone else during the update is never published', async () => {
+    const w = world(30);
+    let changed = false;
+    const run = await w.rehearse(fromArtifact, {
+      wrapTask: (name, handler) =>
+        name === 'CheckCode'
+          ? async (input) => {
+              if (!changed) w.code.changeCodeExternally('orders', 'c29tZW9uZSBlbHNl');
+              changed = true;
+              return handler(input);
+            }
+          : handler,
+    });
+    expect(run.error?.Error).toBe('RolloutRefused');
+    expect(w.code.published).toEqual([]);
+    expect(w.aliasState).toMatchObject({ functionVersion: '1', routing: {} });
+  });
+});
+
+describe('one rollout per alias', () => {
+  it('a rollout while another holds the alias is refused naming it, and changes nothing', async () => {
+    const w = world();
+    await w.registry.acquire({ functionName: 'orders', alias: 'live', rolloutId: 'build-416', executionArn: 'arn:aws:states:us-east-1:123456789012:execution:lambda-rollout:build-416', status: 'running', targetVersion: '2', startedAt: new Date(w.startTime).toISOString() } as never);
+    const run = await w.rehearse({ functionName: 'orders', alias: 'live', targetVersion: '2', health: { metricDelaySeconds: 0 } });
+    expect(run.error?.Error).toBe('RolloutRefused');
+    expect(run.error?.Cause).toContain('rollout build-416 is already running on orders:live');
+    expect(w.lambda.aliasChanges.filter((c) => c.by === 'rollout')).toEqual([]);
+    expect((await w.registry.getLock('orders', 'live'))?.rolloutId).toBe('build-416');
+  });
+
+  it('every ending releases the lock and keeps the history', async () => {
+    for (const target of [steady, { ...steady, errorRate: 1 }]) {
+      const w = new SimWorld({ rate: 50, baseline: steady, target, metricDelaySeconds: 0 });
+      const run = await w.rehearse({ functionName: 'orders', alias: 'live', targetVersion: '2', rolloutId: 'r-1', health: { metricDelaySeconds: 0 } });
+      expect(await w.registry.getLock('orders', 'live')).toBeUndefined();
+      const record = await w.registry.get('r-1');
+      expect(record).toMatchObject({ rolloutId: 'r-1', status: run.status === 'SUCCEEDED' ? 'promoted' : 'rolled_back' });
+      expect(record?.progress?.steps[0]).toMatchObject({ weightPercent: 10, verdict: run.status === 'SUCCEEDED' ? 'healthy' : 'unhealthy' });
+    }
+  });
+});
