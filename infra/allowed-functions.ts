@@ -58,12 +58,18 @@ function checkEntry(entry: unknown, index: number): void {
  * versions and aliases).
  */
 export function allowedFunctionResources(scope: IConstruct, entries: readonly string[]): string[] {
+  return allowedFunctionArns(scope, entries).flatMap((arn) => [arn, `${arn}:*`]);
+}
+
+/**
+ * The unqualified function ARN (or ARN pattern) of each validated entry: what code updates and
+ * PublishVersion act on (`$LATEST`).
+ */
+export function allowedFunctionArns(scope: IConstruct, entries: readonly string[]): string[] {
   const stack = Stack.of(scope);
-  return entries.flatMap((entry) => {
-    const arn =
-      Token.isUnresolved(entry) || entry.startsWith('arn:')
-        ? entry
-        : stack.formatArn({ service: 'lambda', resource: 'function', resourceName: entry, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
-    return [arn, `${arn}:*`];
-  });
+  return entries.map((entry) =>
+    Token.isUnresolved(entry) || entry.startsWith('arn:')
+      ? entry
+      : stack.formatArn({ service: 'lambda', resource: 'function', resourceName: entry, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+  );
 }

@@ -26,3 +26,9 @@ export function readNotificationEmail(node: Node): string | undefined {
   const value: unknown = node.tryGetContext('notificationEmail');
   return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
 }
+
+/** `artifactKeyPrefix` from context, if set (`-c artifactKeyPrefix=ci/releases/`); an empty string means no prefix. */
+export function readArtifactKeyPrefix(node: Node): string | undefined {
+  const value: unknown = node.tryGetContext('artifactKeyPrefix');
+  return typeof value === 'string' ? value.trim() : undefined;
+}

@@ -1,39 +1,78 @@
 /**
  * `LambdaRollout`: the rollout workflow (statemachine/rollout.asl.json) on AWS Step Functions, its task
- * functions, the notification topic, and least-privilege IAM for all of them.
+ * functions, the notification topic, the rollout registry table, the rollout API, the artifacts bucket
+ * whose uploads start releases, the execution guard, a dashboard, and least-privilege IAM for all of them.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CfnOutput, Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { TABLE_NAME_ENV } from '../functions/aws/registry.js';
+import { STATE_MACHINE_ARN_ENV } from '../functions/aws/sfn.js';
+import { DEFAULT_ARTIFACT_PREFIX, prefixProblem, RELEASE_ENV } from '../functions/core/release.js';
 import { TASK_FUNCTIONS, TASK_PERMISSIONS, TOPIC_ARN_ENV, type TaskFunctionKey } from '../functions/task-functions.js';
-import { allowedFunctionResources, validateAllowedFunctions } from './allowed-functions.js';
+import { allowedFunctionArns, allowedFunctionResources, validateAllowedFunctions } from './allowed-functions.js';
+import { Artifacts } from './artifacts.js';
+import { RolloutDashboard } from './dashboard.js';
+import {
+  type Capabilities,
+  checkCapabilities,
+  type FunctionDefaults,
+  type GrantTargets,
+  grantCapabilities,
+  rolloutFunction,
+} from './functions.js';
+import { ExecutionGuard } from './guard.js';
 import { acknowledge, acknowledgeWildcardResources } from './nag.js';
+import { RegistryTable } from './registry-table.js';
+import { RolloutApi } from './rollout-api.js';
 
-/** The repository root: task function entries and the ASL file are resolved against it. */
+/** The repository root: function entries and the ASL file are resolved against it. */
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** The workflow definition, shared with the local runner. */
 export const ASL_PATH = join(REPO_ROOT, 'statemachine', 'rollout.asl.json');
 
-/** Lets CommonJS dependencies bundled into an ESM output call `require`. */
-const ESM_REQUIRE_BANNER = "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+const NONE: Capabilities = { lambdaRead: false, lambdaWrite: false, metrics: false, publish: false, registry: false, events: false, release: false };
+
+/**
+ * The functions around the workflow (not states of it), by construct id: what each runs and may touch
+ * beyond its capabilities (Step Functions and S3 grants are added by the construct).
+ */
+export const SERVICE_FUNCTIONS = {
+  Api: {
+    entry: 'functions/handlers/api.ts',
+    description: 'lambda-rollout: the rollout API (start, list, get, abort)',
+    can: { ...NONE, registry: true },
+  },
+  Guard: {
+    entry: 'functions/handlers/guard.ts',
+    description: 'lambda-rollout: restore the alias, release the lock and notify when a rollout execution stops',
+    can: { ...NONE, lambdaRead: true, lambdaWrite: true, registry: true, publish: true, events: true },
+  },
+  ArtifactTrigger: {
+    entry: 'functions/handlers/artifact-trigger.ts',
+    description: 'lambda-rollout: start a release rollout for an artifact uploaded to the artifacts bucket',
+    can: { ...NONE, publish: true },
+  },
+} as const satisfies Record<string, { entry: string; description: string; can: Capabilities }>;
+
+export type ServiceFunctionId = keyof typeof SERVICE_FUNCTIONS;
 
 /** Properties of {@link LambdaRollout}. */
 export interface LambdaRolloutProps {
   /**
-   * The functions rollouts may read and shift: function names or name patterns (`orders-*`, in this
-   * stack's account and region) or unqualified function ARNs. Each grant also covers the function's
-   * versions and aliases (`<arn>:*`). `*` alone is refused.
+   * The functions rollouts may read, shift and release: function names or name patterns (`orders-*`, in
+   * this stack's account and region) or unqualified function ARNs. Each grant also covers the function's
+   * versions and aliases (`<arn>:*`). `*` alone is refused. Artifacts for other functions start nothing.
    */
   readonly allowedFunctions: string[];
   /**
@@ -42,20 +81,39 @@ export interface LambdaRolloutProps {
    */
   readonly notificationEmail?: string;
   /**
-   * How long the task functions' and the state machine's logs are kept.
+   * How long the functions', the state machine's and the API's logs are kept.
    * @default logs.RetentionDays.ONE_YEAR
    */
   readonly logRetention?: logs.RetentionDays;
   /**
-   * What happens to the log groups when they leave the stack.
+   * What happens to the log groups, the registry table and the artifact buckets when they leave the stack.
+   * The table keeps deletion protection either way.
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * The key prefix under which uploaded artifacts start releases: `<prefix><functionName>/<alias>/<build>.zip`.
+   * Empty, or folder names ending with `/`.
+   * @default 'releases/'
+   */
+  readonly artifactKeyPrefix?: string;
+  /**
+   * The API stage's steady-state rate limit, requests per second.
+   * @default 10
+   */
+  readonly apiRateLimitPerSecond?: number;
+  /**
+   * The API stage's burst limit, requests.
+   * @default 20
+   */
+  readonly apiBurstLimit?: number;
 }
 
 /**
  * Progressive delivery for Lambda aliases: a Standard state machine runs the rollout workflow with one
- * Node.js task function per step and notifies an SNS topic encrypted with a customer-managed key.
+ * Node.js task function per step and notifies an SNS topic encrypted with a customer-managed key. Around
+ * it: a DynamoDB registry (locks, records), an IAM-authorized REST API, an artifacts bucket whose uploads
+ * start releases, a guard for executions that stop abruptly, and a CloudWatch dashboard.
  *
  * @example
  * new LambdaRollout(stack, 'Rollout', { allowedFunctions: ['orders-*'], notificationEmail: 'ops@example.com' });
@@ -69,8 +127,20 @@ export class LambdaRollout extends Construct {
   public readonly topicKey: kms.Key;
   /** The task functions, by their placeholder key in the ASL file. */
   public readonly functions: Readonly<Record<TaskFunctionKey, NodejsFunction>>;
+  /** The API, guard and artifact trigger functions. */
+  public readonly serviceFunctions: Readonly<Record<ServiceFunctionId, NodejsFunction>>;
   /** The Step Functions console page of {@link stateMachine} (console domain of the `aws` partition). */
   public readonly consoleUrl: string;
+  /** Locks, rollout records, API idempotency keys. */
+  public readonly registry: RegistryTable;
+  /** The artifacts bucket (and its access logs). */
+  public readonly artifacts: Artifacts;
+  /** The rollout REST API. */
+  public readonly api: RolloutApi;
+  /** The guard's EventBridge rule. */
+  public readonly guard: ExecutionGuard;
+  /** The rollouts dashboard. */
+  public readonly dashboard: RolloutDashboard;
 
   constructor(scope: Construct, id: string, props: LambdaRolloutProps) {
     super(scope, id);
@@ -79,8 +149,16 @@ export class LambdaRollout extends Construct {
     if (email !== undefined && !Token.isUnresolved(email) && !EMAIL.test(email)) {
       throw new Error(`notificationEmail must be an e-mail address; received '${email}'`);
     }
+    const prefix = props.artifactKeyPrefix ?? DEFAULT_ARTIFACT_PREFIX;
+    const badPrefix = prefixProblem(prefix);
+    if (badPrefix) throw new Error(`artifactKeyPrefix: ${badPrefix}`);
+    const rate = props.apiRateLimitPerSecond ?? 10;
+    const burst = props.apiBurstLimit ?? 20;
+    if (!(Number.isFinite(rate) && rate > 0)) throw new Error(`apiRateLimitPerSecond must be a number above 0; received ${rate}`);
+    if (!(Number.isInteger(burst) && burst >= 1)) throw new Error(`apiBurstLimit must be a whole number of at least 1; received ${burst}`);
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_YEAR;
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const defaults: FunctionDefaults = { repoRoot: REPO_ROOT, logRetention, removalPolicy };
 
     this.topicKey = new kms.Key(this, 'TopicKey', {
       description: 'lambda-rollout: encrypts the rollout notification topic',
@@ -88,101 +166,114 @@ export class LambdaRollout extends Construct {
     });
     this.topic = new sns.Topic(this, 'Topic', { displayName: 'lambda-rollout', masterKey: this.topicKey, enforceSSL: true });
     if (email !== undefined) this.topic.addSubscription(new EmailSubscription(email));
+    this.registry = new RegistryTable(this, 'Registry', { removalPolicy });
+    this.artifacts = new Artifacts(this, 'Artifacts', { removalPolicy, accessLogsExpiration: Duration.days(365) });
+
+    const allowedResources = allowedFunctionResources(this, allowed);
+    const targets: GrantTargets = {
+      allowedResources,
+      allowedFunctionArns: allowedFunctionArns(this, allowed),
+      topic: this.topic,
+      topicKey: this.topicKey,
+      registry: this.registry,
+      artifacts: this.artifacts.bucket,
+      artifactPrefix: prefix,
+    };
+    const envFor = (can: Capabilities): Record<string, string> => ({
+      ...(can.publish ? { [TOPIC_ARN_ENV]: this.topic.topicArn } : {}),
+      ...(can.registry ? { [TABLE_NAME_ENV]: this.registry.table.tableName } : {}),
+    });
 
     const functions = {} as Record<TaskFunctionKey, NodejsFunction>;
     for (const key of Object.keys(TASK_FUNCTIONS) as TaskFunctionKey[]) {
-      functions[key] = this.taskFunction(key, logRetention, removalPolicy);
+      const { id: fnId, entry, description } = TASK_FUNCTIONS[key];
+      const can = checkCapabilities(key, TASK_PERMISSIONS[key]);
+      functions[key] = rolloutFunction(this, { id: fnId, entry, description, environment: envFor(can) }, defaults);
+      grantCapabilities(this, fnId, functions[key], can, targets);
     }
     this.functions = functions;
-    const allowedResources = allowedFunctionResources(this, allowed);
-    for (const key of Object.keys(functions) as TaskFunctionKey[]) this.grantCapabilities(key, allowedResources);
 
     this.stateMachine = this.workflow(logRetention, removalPolicy);
+    const stack = Stack.of(this);
     this.consoleUrl =
-      `https://${Stack.of(this).region}.console.aws.amazon.com/states/home?region=${Stack.of(this).region}` +
+      `https://${stack.region}.console.aws.amazon.com/states/home?region=${stack.region}` +
       `#/statemachines/view/${this.stateMachine.stateMachineArn}`;
+
+    const service = {} as Record<ServiceFunctionId, NodejsFunction>;
+    const smEnv = { [STATE_MACHINE_ARN_ENV]: this.stateMachine.stateMachineArn };
+    const extraEnv: Record<ServiceFunctionId, Record<string, string>> = {
+      Api: smEnv,
+      Guard: smEnv,
+      ArtifactTrigger: {
+        [RELEASE_ENV.stateMachineArn]: this.stateMachine.stateMachineArn,
+        [RELEASE_ENV.bucket]: this.artifacts.bucket.bucketName,
+        [RELEASE_ENV.prefix]: prefix,
+        [RELEASE_ENV.allowedFunctions]: allowed.join(','),
+      },
+    };
+    for (const fnId of Object.keys(SERVICE_FUNCTIONS) as ServiceFunctionId[]) {
+      const { entry, description, can } = SERVICE_FUNCTIONS[fnId];
+      service[fnId] = rolloutFunction(this, { id: fnId, entry, description, environment: { ...envFor(can), ...extraEnv[fnId] } }, defaults);
+      grantCapabilities(this, fnId, service[fnId], can, targets);
+    }
+    this.serviceFunctions = service;
+    this.grantServiceExtras(targets);
+
+    this.api = new RolloutApi(this, 'RolloutApi', {
+      handler: service.Api,
+      rateLimitPerSecond: rate,
+      burstLimit: burst,
+      logRetention,
+      removalPolicy,
+    });
+    this.artifacts.onArtifact('ArtifactRule', prefix, service.ArtifactTrigger);
+    this.guard = new ExecutionGuard(this, 'ExecutionGuard', { stateMachine: this.stateMachine, handler: service.Guard });
+    this.dashboard = new RolloutDashboard(this, 'Dashboard', { stateMachine: this.stateMachine, allowedFunctions: allowed });
 
     new CfnOutput(this, 'StateMachineArn', { value: this.stateMachine.stateMachineArn, description: 'Start rollouts here' });
     new CfnOutput(this, 'TopicArn', { value: this.topic.topicArn, description: 'Rollout notifications' });
     new CfnOutput(this, 'ConsoleUrl', { value: this.consoleUrl, description: 'Watch rollouts in the Step Functions console' });
+    new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'The rollout API (AWS_IAM authorization: sign requests with SigV4)' });
+    new CfnOutput(this, 'ArtifactsBucketName', {
+      value: this.artifacts.bucket.bucketName,
+      description: `Upload <prefix><functionName>/<alias>/<build>.zip here (prefix '${prefix}') to release it`,
+    });
+    new CfnOutput(this, 'RegistryTableName', { value: this.registry.table.tableName, description: 'Rollout locks and records' });
+    new CfnOutput(this, 'DashboardUrl', { value: this.dashboard.url, description: 'Rollouts and per-version errors in CloudWatch' });
   }
 
-  private taskFunction(key: TaskFunctionKey, retention: logs.RetentionDays, removalPolicy: RemovalPolicy): NodejsFunction {
-    const { id, entry, description } = TASK_FUNCTIONS[key];
-    const logGroup = new logs.LogGroup(this, `${id}Logs`, { retention, removalPolicy });
-    // An explicit role instead of AWSLambdaBasicExecutionRole: it may write to its own log group only.
-    const role = new iam.Role(this, `${id}Role`, {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `Role of ${description}`,
+  /** The Step Functions, Lambda and S3 permissions of the service functions beyond their capabilities. */
+  private grantServiceExtras(targets: GrantTargets): void {
+    const sm = this.stateMachine;
+    const executions = Stack.of(this).formatArn({
+      service: 'states',
+      resource: 'execution',
+      resourceName: `${sm.stateMachineName}:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
-    logGroup.grantWrite(role);
-    const fn = new NodejsFunction(this, id, {
-      entry: join(REPO_ROOT, entry),
-      handler: 'handler',
-      description,
-      runtime: Runtime.NODEJS_22_X,
-      architecture: Architecture.ARM_64,
-      memorySize: 256,
-      timeout: Duration.seconds(30),
-      tracing: Tracing.ACTIVE,
-      role,
-      logGroup,
-      projectRoot: REPO_ROOT,
-      depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
-      environment: {
-        NODE_OPTIONS: '--enable-source-maps',
-        POWERTOOLS_SERVICE_NAME: 'lambda-rollout',
-        ...(TASK_PERMISSIONS[key].publish ? { [TOPIC_ARN_ENV]: this.topic.topicArn } : {}),
-      },
-      bundling: {
-        minify: true,
-        sourceMap: true,
-        format: OutputFormat.ESM,
-        mainFields: ['module', 'main'],
-        banner: ESM_REQUIRE_BANNER,
-        target: 'node22',
-        forceDockerBundling: false,
-      },
-    });
-    acknowledge(fn, 'AwsSolutions-L1',
-      'nodejs22.x on purpose: the project builds, tests and simulates these handlers on Node 22 (engines, the node@22 dev dependency), so Lambda runs the same major. Move both together.');
-    return fn;
-  }
+    const add = (fnId: ServiceFunctionId, statement: iam.PolicyStatement) => this.serviceFunctions[fnId].role!.addToPrincipalPolicy(statement);
+    const executionsReason =
+      'The executions of this state machine only: execution names are chosen per rollout, so their ARNs are known only as <state machine>:*.';
 
-  /** Grants exactly what TASK_PERMISSIONS says the function needs. */
-  private grantCapabilities(key: TaskFunctionKey, allowedResources: string[]): void {
-    const fn = this.functions[key];
-    const role = fn.role as iam.Role;
-    const can = TASK_PERMISSIONS[key];
-    const lambdaActions = [
-      ...(can.lambdaRead ? ['lambda:GetAlias', 'lambda:GetFunctionConfiguration'] : []),
-      ...(can.lambdaWrite ? ['lambda:UpdateAlias'] : []),
-    ];
-    if (lambdaActions.length > 0) {
-      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: lambdaActions, resources: allowedResources }));
+    add('Api', new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [sm.stateMachineArn] }));
+    add('Api', new iam.PolicyStatement({ actions: ['states:StopExecution', 'states:DescribeExecution', 'states:GetExecutionHistory'], resources: [executions] }));
+    add('Guard', new iam.PolicyStatement({ actions: ['states:DescribeExecution', 'states:GetExecutionHistory'], resources: [executions] }));
+    add('ArtifactTrigger', new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [sm.stateMachineArn] }));
+    add('ArtifactTrigger', new iam.PolicyStatement({ actions: ['lambda:GetFunctionConfiguration'], resources: [...targets.allowedFunctionArns] }));
+    const artifactObjects = this.artifacts.bucket.arnForObjects(`${targets.artifactPrefix}*`);
+    add('ArtifactTrigger', new iam.PolicyStatement({
+      actions: ['s3:GetObject', 's3:GetObjectVersion', 's3:GetObjectTagging', 's3:GetObjectVersionTagging'],
+      resources: [artifactObjects],
+    }));
+
+    for (const fnId of ['Api', 'Guard'] as const) {
+      acknowledgeWildcardResources(this.serviceFunctions[fnId].role!.node.findChild('DefaultPolicy'), [executions], executionsReason);
     }
-    if (can.publish) {
-      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [this.topic.topicArn] }));
-      role.addToPrincipalPolicy(
-        new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [this.topicKey.keyArn] }),
-      );
-    }
-    const defaultPolicy = role.node.findChild('DefaultPolicy');
-    acknowledge(defaultPolicy, 'AwsSolutions-IAM5[Resource::*]',
-      'X-Ray tracing (Tracing.ACTIVE): xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions, so Resource must be *.');
-    if (lambdaActions.length > 0) {
-      acknowledgeWildcardResources(defaultPolicy, allowedResources,
-        'Scoped to allowedFunctions, the functions the operator chose to roll out: a chosen name pattern, and each function\'s versions and aliases (<arn>:*) because alias reads and writes name them.');
-    }
-    if (can.metrics) {
-      // A policy of its own, so its acknowledgement covers GetMetricData only.
-      const metrics = new iam.Policy(this, `${TASK_FUNCTIONS[key].id}MetricsPolicy`, {
-        statements: [new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] })],
-      });
-      role.attachInlinePolicy(metrics);
-      acknowledge(metrics, 'AwsSolutions-IAM5[Resource::*]',
-        'cloudwatch:GetMetricData supports no resource-level permissions (IAM Service Authorization Reference, Amazon CloudWatch: no resource type for this action), so Resource must be *. Read-only.');
-    }
+    const trigger = this.serviceFunctions.ArtifactTrigger.role!.node.findChild('DefaultPolicy');
+    acknowledgeWildcardResources(trigger, [...targets.allowedFunctionArns],
+      'Reads the configuration of the allowed functions only (does the function an artifact names exist?): a name pattern the operator chose.');
+    acknowledgeWildcardResources(trigger, [artifactObjects],
+      'Reads the tags and metadata of artifact objects under the key prefix, which name the function and build; read-only, nothing else is in the bucket.');
   }
 
   private workflow(retention: logs.RetentionDays, removalPolicy: RemovalPolicy): sfn.StateMachine {

@@ -6,7 +6,7 @@ import { LambdaRollout, type LambdaRolloutProps } from './lambda-rollout.js';
 /** Properties of {@link RolloutStack}: the stack's own, plus those of {@link LambdaRollout}. */
 export interface RolloutStackProps extends StackProps, LambdaRolloutProps {}
 
-/** A stack holding the lambda-rollout workflow, its task functions and its notification topic. */
+/** A stack holding the lambda-rollout workflow, its functions, topic, registry, API, artifacts bucket and dashboard. */
 export class RolloutStack extends Stack {
   /** The rollout construct. */
   public readonly rollout: LambdaRollout;
@@ -21,6 +21,9 @@ export class RolloutStack extends Stack {
       notificationEmail: props.notificationEmail,
       logRetention: props.logRetention,
       removalPolicy: props.removalPolicy,
+      artifactKeyPrefix: props.artifactKeyPrefix,
+      apiRateLimitPerSecond: props.apiRateLimitPerSecond,
+      apiBurstLimit: props.apiBurstLimit,
     });
   }
 }

@@ -3,11 +3,12 @@ import { readFileSync } from 'node:fs';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TASK_FUNCTIONS, TASK_PERMISSIONS, TOPIC_ARN_ENV, type TaskFunctionKey } from '../../functions/task-functions.js';
-import { ASL_PATH } from '../../infra/lambda-rollout.js';
+import { ASL_PATH, SERVICE_FUNCTIONS, type ServiceFunctionId } from '../../infra/lambda-rollout.js';
 import type { RolloutStack } from '../../infra/rollout-stack.js';
 import { buildStack, type FlatStatement, flat, iamStatements, logicalId } from './support.js';
 
 const KEYS = Object.keys(TASK_FUNCTIONS) as TaskFunctionKey[];
+const SERVICE = Object.keys(SERVICE_FUNCTIONS) as ServiceFunctionId[];
 const ASL = readFileSync(ASL_PATH, 'utf8');
 const PAYMENTS = 'arn:aws:lambda:eu-west-1:123456789012:function:payments';
 /** What `allowedFunctions: ['orders-*', PAYMENTS]` must grant: each function and its qualifiers, nothing else. */
@@ -23,6 +24,7 @@ let template: Template;
 let statements: FlatStatement[];
 let roleOf: Record<TaskFunctionKey, string>;
 let functionId: Record<TaskFunctionKey, string>;
+let serviceRoleOf: Record<ServiceFunctionId, string>;
 
 beforeAll(() => {
   ({ stack } = buildStack({ allowedFunctions: ['orders-*', PAYMENTS], notificationEmail: 'ops@example.com' }));
@@ -31,14 +33,20 @@ beforeAll(() => {
   const fns = stack.rollout.functions;
   roleOf = Object.fromEntries(KEYS.map((k) => [k, logicalId(fns[k].role!)])) as Record<TaskFunctionKey, string>;
   functionId = Object.fromEntries(KEYS.map((k) => [k, logicalId(fns[k])])) as Record<TaskFunctionKey, string>;
+  serviceRoleOf = Object.fromEntries(SERVICE.map((k) => [k, logicalId(stack.rollout.serviceFunctions[k].role!)])) as Record<ServiceFunctionId, string>;
 });
 
 const rolesWith = (action: string) =>
   new Set(statements.filter((s) => s.effect === 'Allow' && s.actions.includes(action)).flatMap((s) => s.roles));
 const resourcesOf = (action: string, role: string) =>
   [...new Set(statements.filter((s) => s.actions.includes(action) && s.roles.includes(role)).flatMap((s) => s.resources))].sort();
-const keysWhere = (capability: keyof (typeof TASK_PERMISSIONS)[TaskFunctionKey]) =>
-  new Set(KEYS.filter((k) => TASK_PERMISSIONS[k][capability]).map((k) => roleOf[k]));
+type Capability = keyof (typeof TASK_PERMISSIONS)[TaskFunctionKey];
+/** The roles of every function, task or service, that has the capability. */
+const keysWhere = (capability: Capability) =>
+  new Set([
+    ...KEYS.filter((k) => TASK_PERMISSIONS[k][capability]).map((k) => roleOf[k]),
+    ...SERVICE.filter((k) => SERVICE_FUNCTIONS[k].can[capability]).map((k) => serviceRoleOf[k]),
+  ]);
 
 describe('state machine', () => {
   const props = () => Object.values(template.findResources('AWS::StepFunctions::StateMachine'))[0]?.Properties;
@@ -90,8 +98,8 @@ describe('state machine', () => {
 });
 
 describe('task functions', () => {
-  it('are one per TASK_FUNCTIONS entry, nodejs22.x on arm64, traced, 256 MB, 30 s, ESM handler', () => {
-    template.resourceCountIs('AWS::Lambda::Function', KEYS.length);
+  it('are one per TASK_FUNCTIONS entry (plus the service functions), nodejs22.x on arm64, traced, 256 MB, 30 s, ESM handler', () => {
+    template.resourceCountIs('AWS::Lambda::Function', KEYS.length + SERVICE.length);
     for (const key of KEYS) {
       template.hasResource('AWS::Lambda::Function', {
         Properties: {
@@ -110,16 +118,20 @@ describe('task functions', () => {
     }
   });
 
-  it('give the topic ARN to Notify only', () => {
+  it('give the topic ARN to the functions that publish only', () => {
     const topic = logicalId(stack.rollout.topic);
     for (const key of KEYS) {
       const vars = template.toJSON().Resources[functionId[key]].Properties.Environment.Variables;
       expect(vars[TOPIC_ARN_ENV]).toEqual(TASK_PERMISSIONS[key].publish ? { Ref: topic } : undefined);
     }
+    for (const id of SERVICE) {
+      const vars = template.toJSON().Resources[logicalId(stack.rollout.serviceFunctions[id])].Properties.Environment.Variables;
+      expect(vars[TOPIC_ARN_ENV]).toEqual(SERVICE_FUNCTIONS[id].can.publish ? { Ref: topic } : undefined);
+    }
   });
 
-  it('log to their own group, kept one year, retained', () => {
-    template.resourceCountIs('AWS::Logs::LogGroup', KEYS.length + 1);
+  it('log to their own group, kept one year, retained (as do the state machine and the API access logs)', () => {
+    template.resourceCountIs('AWS::Logs::LogGroup', KEYS.length + SERVICE.length + 2);
     for (const group of Object.values(template.findResources('AWS::Logs::LogGroup'))) {
       expect(group.Properties.RetentionInDays).toBe(365);
       expect(group.DeletionPolicy).toBe('Retain');
@@ -158,16 +170,27 @@ describe('least-privilege IAM', () => {
     }
   });
 
-  it('grants UpdateAlias to ShiftWeight, Finalize and Rollback only, on the allowed functions and their qualifiers only', () => {
-    expect(rolesWith('lambda:UpdateAlias')).toEqual(new Set(['ShiftWeightFunctionArn', 'FinalizeFunctionArn', 'RollbackFunctionArn'].map((k) => roleOf[k as TaskFunctionKey])));
+  it('grants UpdateAlias to ShiftWeight, Finalize, Rollback and the guard only, on the allowed functions and their qualifiers only', () => {
+    expect(rolesWith('lambda:UpdateAlias')).toEqual(new Set([
+      ...['ShiftWeightFunctionArn', 'FinalizeFunctionArn', 'RollbackFunctionArn'].map((k) => roleOf[k as TaskFunctionKey]),
+      serviceRoleOf.Guard,
+    ]));
     expect(rolesWith('lambda:UpdateAlias')).toEqual(keysWhere('lambdaWrite'));
     for (const role of rolesWith('lambda:UpdateAlias')) expect(resourcesOf('lambda:UpdateAlias', role)).toEqual(ALLOWED_RESOURCES);
   });
 
-  it('grants alias reads as TASK_PERMISSIONS says, on the allowed functions only', () => {
-    for (const action of ['lambda:GetAlias', 'lambda:GetFunctionConfiguration']) {
-      expect(rolesWith(action)).toEqual(keysWhere('lambdaRead'));
-      for (const role of rolesWith(action)) expect(resourcesOf(action, role)).toEqual(ALLOWED_RESOURCES);
+  it('grants alias reads by the lambdaRead capability, on the allowed functions only', () => {
+    expect(rolesWith('lambda:GetAlias')).toEqual(keysWhere('lambdaRead'));
+    for (const role of keysWhere('lambdaRead')) {
+      for (const action of ['lambda:GetAlias', 'lambda:GetFunctionConfiguration']) expect(resourcesOf(action, role)).toEqual(ALLOWED_RESOURCES);
+    }
+    // The release capability and the artifact trigger read $LATEST's configuration: unqualified ARNs only.
+    const unqualified = new Set([...keysWhere('release'), serviceRoleOf.ArtifactTrigger]);
+    expect(rolesWith('lambda:GetFunctionConfiguration')).toEqual(new Set([...keysWhere('lambdaRead'), ...unqualified]));
+    for (const role of unqualified) {
+      if (!keysWhere('lambdaRead').has(role)) {
+        expect(resourcesOf('lambda:GetFunctionConfiguration', role)).toEqual(ALLOWED_RESOURCES.filter((r) => !r.endsWith(':*')));
+      }
     }
   });
 
@@ -176,21 +199,24 @@ describe('least-privilege IAM', () => {
     expect(rolesWith('cloudwatch:GetMetricData')).toEqual(keysWhere('metrics'));
   });
 
-  it('grants sns:Publish (and the key use it needs) to Notify only, on the topic and its key', () => {
-    const notify = roleOf.NotifyFunctionArn;
-    expect(rolesWith('sns:Publish')).toEqual(new Set([notify]));
+  it('grants sns:Publish (and the key use it needs) by the publish capability, on the topic and its key only', () => {
+    expect(rolesWith('sns:Publish')).toEqual(new Set([roleOf.NotifyFunctionArn, serviceRoleOf.Guard, serviceRoleOf.ArtifactTrigger]));
     expect(rolesWith('sns:Publish')).toEqual(keysWhere('publish'));
-    expect(resourcesOf('sns:Publish', notify)).toEqual([`\${${logicalId(stack.rollout.topic)}}`]);
-    for (const action of ['kms:GenerateDataKey', 'kms:Decrypt']) {
-      expect(rolesWith(action)).toEqual(new Set([notify]));
-      expect(resourcesOf(action, notify)).toEqual([`\${${logicalId(stack.rollout.topicKey)}.Arn}`]);
+    for (const role of keysWhere('publish')) {
+      expect(resourcesOf('sns:Publish', role)).toEqual([`\${${logicalId(stack.rollout.topic)}}`]);
+      for (const action of ['kms:GenerateDataKey', 'kms:Decrypt']) expect(resourcesOf(action, role)).toEqual([`\${${logicalId(stack.rollout.topicKey)}.Arn}`]);
     }
+    for (const action of ['kms:GenerateDataKey', 'kms:Decrypt']) expect(rolesWith(action)).toEqual(keysWhere('publish'));
   });
 
   it('lets each function write only to its own log group, with no AWS managed policy', () => {
     for (const key of KEYS) {
       const group = logicalId(stack.rollout.functions[key].logGroup);
       expect(resourcesOf('logs:PutLogEvents', roleOf[key])).toEqual([`\${${group}.Arn}`]);
+    }
+    for (const id of SERVICE) {
+      const group = logicalId(stack.rollout.serviceFunctions[id].logGroup);
+      expect(resourcesOf('logs:PutLogEvents', serviceRoleOf[id])).toEqual([`\${${group}.Arn}`]);
     }
     for (const role of Object.values(template.findResources('AWS::IAM::Role'))) {
       expect(role.Properties.ManagedPolicyArns).toBeUndefined();

@@ -7,8 +7,9 @@ import { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { Node } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { validateAllowedFunctions } from '../../infra/allowed-functions.js';
-import { readAllowedFunctions, readNotificationEmail } from '../../infra/context.js';
-import { LambdaRollout, REPO_ROOT } from '../../infra/lambda-rollout.js';
+import { readAllowedFunctions, readArtifactKeyPrefix, readNotificationEmail } from '../../infra/context.js';
+import { LambdaRollout, REPO_ROOT, SERVICE_FUNCTIONS } from '../../infra/lambda-rollout.js';
+import { TASK_PERMISSIONS } from '../../functions/task-functions.js';
 import { iamStatements, testApp } from './support.js';
 
 const refusal = (props: Record<string, unknown>) => () =>
@@ -52,7 +53,9 @@ describe('a rollout for a function ARN token, without notificationEmail', () => 
 
   it('grants the function and its qualifiers', () => {
     const statements = iamStatements(template).filter((s) => s.actions.includes('lambda:UpdateAlias'));
-    expect(new Set(statements.flatMap((s) => s.roles)).size).toBe(3);
+    const writers = Object.values(TASK_PERMISSIONS).filter((p) => p.lambdaWrite).length +
+      Object.values(SERVICE_FUNCTIONS).filter((f) => f.can.lambdaWrite).length;
+    expect(new Set(statements.flatMap((s) => s.roles)).size).toBe(writers);
     const expected = 'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:inventory';
     for (const s of statements) expect([...s.resources].sort()).toEqual([expected, `${expected}:*`]);
   });
@@ -60,6 +63,20 @@ describe('a rollout for a function ARN token, without notificationEmail', () => 
   it('adds no subscription (the topic is still created)', () => {
     template.resourceCountIs('AWS::SNS::Subscription', 0);
     template.resourceCountIs('AWS::SNS::Topic', 1);
+  });
+});
+
+describe('artifactKeyPrefix and API throttling', () => {
+  it.each(['releases', '/releases/', 'rel eases/', 'a//'])('refuses the prefix %j, showing it', (artifactKeyPrefix) => {
+    expect(refusal({ artifactKeyPrefix })).toThrow(new RegExp(`artifactKeyPrefix: the artifact key prefix must be empty or folder names.*received '${artifactKeyPrefix}'`));
+  });
+
+  it.each([
+    [{ apiRateLimitPerSecond: 0 }, /apiRateLimitPerSecond must be a number above 0; received 0/],
+    [{ apiRateLimitPerSecond: Number.NaN }, /apiRateLimitPerSecond must be a number above 0; received NaN/],
+    [{ apiBurstLimit: 0.5 }, /apiBurstLimit must be a whole number of at least 1; received 0.5/],
+  ])('refuses %j, showing the value', (props, message) => {
+    expect(refusal(props)).toThrow(message);
   });
 });
 
@@ -84,6 +101,12 @@ describe('app context', () => {
   it('fails without allowedFunctions, saying how to pass it', () => {
     expect(() => readAllowedFunctions(node({}))).toThrow(/-c allowedFunctions=/);
     expect(() => readAllowedFunctions(node({ allowedFunctions: ' , ' }))).toThrow(/Context 'allowedFunctions' is required/);
+  });
+
+  it('reads artifactKeyPrefix when set, empty meaning no prefix', () => {
+    expect(readArtifactKeyPrefix(node({ artifactKeyPrefix: 'ci/releases/' }))).toBe('ci/releases/');
+    expect(readArtifactKeyPrefix(node({ artifactKeyPrefix: '' }))).toBe('');
+    expect(readArtifactKeyPrefix(node({}))).toBeUndefined();
   });
 
   it('reads notificationEmail when set', () => {

@@ -1,0 +1,196 @@
+/**
+ * The Node.js functions of lambda-rollout (task functions and service functions alike) and the IAM
+ * each may have: one explicit role per function, its own log group, and grants by capability flag.
+ */
+import { join } from 'node:path';
+import { ArnFormat, Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import type { Construct } from 'constructs';
+import { acknowledge, acknowledgeWildcardResources } from './nag.js';
+import type { RegistryTable } from './registry-table.js';
+
+/** Lets CommonJS dependencies bundled into an ESM output call `require`. */
+const ESM_REQUIRE_BANNER = "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
+
+/**
+ * What a function may touch, as `TASK_PERMISSIONS` in `functions/task-functions.ts` names it:
+ * - lambdaRead: lambda:GetAlias, lambda:GetFunctionConfiguration on the allowed functions (and qualifiers)
+ * - lambdaWrite: lambda:UpdateAlias on the allowed functions (and qualifiers)
+ * - metrics: cloudwatch:GetMetricData, cloudwatch:DescribeAlarms
+ * - publish: sns:Publish on the rollout topic (and the use of its key)
+ * - registry: read/write items of the registry table, Query on its indexes
+ * - events: events:PutEvents on the default event bus
+ * - release: lambda:UpdateFunctionCode, lambda:PublishVersion, lambda:GetFunctionConfiguration on the allowed
+ *   functions, and s3:GetObject, GetObjectVersion, GetObjectTagging, GetObjectVersionTagging on the artifacts
+ */
+export interface Capabilities {
+  readonly lambdaRead: boolean;
+  readonly lambdaWrite: boolean;
+  readonly metrics: boolean;
+  readonly publish: boolean;
+  readonly registry: boolean;
+  readonly events: boolean;
+  readonly release: boolean;
+}
+
+export const CAPABILITY_NAMES: readonly (keyof Capabilities)[] = ['lambdaRead', 'lambdaWrite', 'metrics', 'publish', 'registry', 'events', 'release'];
+
+/**
+ * Checks a capability record from `TASK_PERMISSIONS`: a flag infra does not know would be granted by
+ * nobody, and the function would fail at run time with AccessDenied, so synth fails instead.
+ */
+export function checkCapabilities(name: string, flags: Readonly<Record<string, boolean>>): Capabilities {
+  const unknown = Object.entries(flags).filter(([flag, on]) => on && !CAPABILITY_NAMES.includes(flag as keyof Capabilities));
+  if (unknown.length > 0) {
+    throw new Error(
+      `${name} asks for capability ${unknown.map(([f]) => f).join(', ')}, which infra/functions.ts does not know how to grant; ` +
+        `known capabilities: ${CAPABILITY_NAMES.join(', ')}`,
+    );
+  }
+  return Object.fromEntries(CAPABILITY_NAMES.map((c) => [c, flags[c] === true])) as unknown as Capabilities;
+}
+
+/** How to build one function. */
+export interface RolloutFunctionSpec {
+  /** The construct id, e.g. `Prepare`. */
+  readonly id: string;
+  /** The handler file, relative to the repository root. */
+  readonly entry: string;
+  readonly description: string;
+  readonly environment?: Readonly<Record<string, string>>;
+  readonly memorySizeMb?: number;
+  readonly timeoutSeconds?: number;
+}
+
+/** Settings shared by every function. */
+export interface FunctionDefaults {
+  readonly repoRoot: string;
+  readonly logRetention: logs.RetentionDays;
+  readonly removalPolicy: RemovalPolicy;
+}
+
+/** A nodejs22.x arm64 function with X-Ray, its own role (no managed policy) and its own log group. */
+export function rolloutFunction(scope: Construct, spec: RolloutFunctionSpec, defaults: FunctionDefaults): NodejsFunction {
+  const { id, entry, description } = spec;
+  const logGroup = new logs.LogGroup(scope, `${id}Logs`, { retention: defaults.logRetention, removalPolicy: defaults.removalPolicy });
+  // An explicit role instead of AWSLambdaBasicExecutionRole: it may write to its own log group only.
+  const role = new iam.Role(scope, `${id}Role`, {
+    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    description: `Role of ${description}`,
+  });
+  logGroup.grantWrite(role);
+  const fn = new NodejsFunction(scope, id, {
+    entry: join(defaults.repoRoot, entry),
+    handler: 'handler',
+    description,
+    runtime: Runtime.NODEJS_22_X,
+    architecture: Architecture.ARM_64,
+    memorySize: spec.memorySizeMb ?? 256,
+    timeout: Duration.seconds(spec.timeoutSeconds ?? 30),
+    tracing: Tracing.ACTIVE,
+    role,
+    logGroup,
+    projectRoot: defaults.repoRoot,
+    depsLockFilePath: join(defaults.repoRoot, 'package-lock.json'),
+    environment: {
+      NODE_OPTIONS: '--enable-source-maps',
+      POWERTOOLS_SERVICE_NAME: 'lambda-rollout',
+      ...spec.environment,
+    },
+    bundling: {
+      minify: true,
+      sourceMap: true,
+      format: OutputFormat.ESM,
+      mainFields: ['module', 'main'],
+      banner: ESM_REQUIRE_BANNER,
+      target: 'node22',
+      forceDockerBundling: false,
+    },
+  });
+  acknowledge(fn, 'AwsSolutions-L1',
+    'nodejs22.x on purpose: the project builds, tests and simulates these handlers on Node 22 (engines, the node@22 dev dependency), so Lambda runs the same major. Move both together.');
+  return fn;
+}
+
+/** What the grants point at. */
+export interface GrantTargets {
+  /** Each allowed function and its qualifiers (`<arn>`, `<arn>:*`). */
+  readonly allowedResources: readonly string[];
+  /** Each allowed function, unqualified only: code updates and publishing act on `$LATEST`. */
+  readonly allowedFunctionArns: readonly string[];
+  readonly topic: sns.ITopic;
+  readonly topicKey: kms.IKey;
+  readonly registry: RegistryTable;
+  readonly artifacts: s3.IBucket;
+  /** The artifacts key prefix: release reads are scoped to it. */
+  readonly artifactPrefix: string;
+}
+
+const WILDCARD_REASON =
+  "Scoped to allowedFunctions, the functions the operator chose to roll out: a chosen name pattern, and each function's versions and aliases (<arn>:*) because alias reads and writes name them.";
+
+/** Grants `fn` exactly what its capabilities say, and acknowledges the wildcards that come with them. */
+export function grantCapabilities(scope: Construct, id: string, fn: NodejsFunction, can: Capabilities, targets: GrantTargets): void {
+  const role = fn.role as iam.Role;
+  const lambdaActions = [
+    ...(can.lambdaRead ? ['lambda:GetAlias', 'lambda:GetFunctionConfiguration'] : []),
+    ...(can.lambdaWrite ? ['lambda:UpdateAlias'] : []),
+  ];
+  if (lambdaActions.length > 0) {
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: lambdaActions, resources: [...targets.allowedResources] }));
+  }
+  if (can.release) {
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['lambda:UpdateFunctionCode', 'lambda:PublishVersion', 'lambda:GetFunctionConfiguration'],
+        resources: [...targets.allowedFunctionArns],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject', 's3:GetObjectVersion', 's3:GetObjectTagging', 's3:GetObjectVersionTagging'],
+        resources: [targets.artifacts.arnForObjects(`${targets.artifactPrefix}*`)],
+      }),
+    );
+  }
+  if (can.publish) {
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [targets.topic.topicArn] }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [targets.topicKey.keyArn] }));
+  }
+  if (can.registry) targets.registry.grantReadWrite(role);
+  if (can.events) {
+    const defaultBus = Stack.of(scope).formatArn({ service: 'events', resource: 'event-bus', resourceName: 'default' });
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['events:PutEvents'], resources: [defaultBus] }));
+  }
+  const defaultPolicy = role.node.findChild('DefaultPolicy');
+  acknowledge(defaultPolicy, 'AwsSolutions-IAM5[Resource::*]',
+    'X-Ray tracing (Tracing.ACTIVE): xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions, so Resource must be *.');
+  if (lambdaActions.length > 0 || can.release) {
+    acknowledgeWildcardResources(defaultPolicy, [...targets.allowedResources], WILDCARD_REASON);
+  }
+  if (can.release) {
+    acknowledgeWildcardResources(defaultPolicy, [targets.artifacts.arnForObjects(`${targets.artifactPrefix}*`)],
+      'Release reads any artifact object under the key prefix: the key names the function and build, and each version is one release. Read-only; the bucket holds nothing else a release could read.');
+  }
+  if (can.metrics) {
+    // A policy of its own, so its acknowledgement covers CloudWatch reads only.
+    const alarms = Stack.of(scope).formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    const metrics = new iam.Policy(scope, `${id}MetricsPolicy`, {
+      statements: [
+        new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }),
+        new iam.PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: [alarms] }),
+      ],
+    });
+    role.attachInlinePolicy(metrics);
+    acknowledge(metrics, 'AwsSolutions-IAM5[Resource::*]',
+      'cloudwatch:GetMetricData supports no resource-level permissions (IAM Service Authorization Reference, Amazon CloudWatch: no resource type for this action), so Resource must be *. Read-only.');
+    acknowledgeWildcardResources(metrics, [alarms],
+      'cloudwatch:DescribeAlarms reads the alarms a rollout\'s health policy names, which the caller chooses per rollout; the alarm ARN pattern is the narrowest resource that covers them. Read-only.');
+  }
+}
