@@ -183,7 +183,7 @@ export async function rehearse(scenario: Scenario, options: RehearseOptions = {}
 
 function summarise(scenario: Scenario, world: SimWorld, run: WorkflowRun, checks: RehearsalCheck[]): RehearsalResult {
   const t0 = world.startTime;
-  const final = run.output ?? [...run.events].reverse().map(stateIn).find((s) => s !== undefined);
+  const final = run.lastState;
   const plan = final?.rollout.plan;
   const outcome: RehearsalOutcome =
     run.status === 'SUCCEEDED' ? 'promoted' : run.error?.Error === 'RolloutRolledBack' ? 'rolled_back' : 'failed';

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import FakeTimers from '@sinonjs/fake-timers';
 import { StateMachine } from 'aws-local-stepfunctions';
-import type { RolloutState } from '../functions/core/state.js';
+import type { ExecutionSummary, RolloutState } from '../functions/core/state.js';
 import { TASK_FUNCTIONS, type TaskFunctionKey } from '../functions/task-functions.js';
 import { bindTasks, type TaskHandler, type TaskPorts } from './tasks.js';
 import { logger } from '../functions/handlers/middleware.js';
@@ -77,7 +77,9 @@ function compiledMachine(definition: ReturnType<typeof loadDefinition>): StateMa
 export interface WorkflowRun {
   readonly status: 'SUCCEEDED' | 'FAILED';
   /** The execution's output when it succeeded. */
-  readonly output?: RolloutState;
+  readonly output?: ExecutionSummary;
+  /** The last rollout state the execution held (from its event log), however it ended. */
+  readonly lastState?: RolloutState;
   /** The Fail state's (or the runtime's) error and cause when it failed. */
   readonly error?: { readonly Error: string; readonly Cause: string };
   /** Every event of the execution, in order, with virtual timestamps. */
@@ -139,7 +141,7 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<Workflow
     })();
     let settled = false;
     const outcome = execution.result.then(
-      (output) => ({ status: 'SUCCEEDED' as const, output: output as unknown as RolloutState }),
+      (output) => ({ status: 'SUCCEEDED' as const, output: output as unknown as ExecutionSummary }),
       (error: unknown) => ({ status: 'FAILED' as const, error: failureOf(error) }),
     );
     void outcome.finally(() => {
@@ -149,10 +151,22 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<Workflow
     const result = await outcome;
     await clock.runAllAsync();
     await logging;
-    return { ...result, events, startedAt, endedAt: Date.now(), executionName };
+    return { ...result, events, lastState: lastStateIn(events), startedAt, endedAt: Date.now(), executionName };
   } finally {
     clock.uninstall();
   }
+}
+
+/** The newest rollout state in an execution's events: what the guard reads from the history on AWS. */
+export function lastStateIn(events: readonly EventLog[]): RolloutState | undefined {
+  for (let i = events.length - 1; i >= 0; i--) {
+    const s = (events[i] as { state?: { output?: unknown; input?: unknown } }).state;
+    for (const candidate of [s?.output, s?.input]) {
+      const c = candidate as Partial<RolloutState> | undefined;
+      if (c && Array.isArray(c.history) && c.rollout) return c as RolloutState;
+    }
+  }
+  return undefined;
 }
 
 function failureOf(error: unknown): { Error: string; Cause: string } {

@@ -23,8 +23,9 @@ const RESERVED_ATTRIBUTES = ['eventType', 'functionName', 'alias', 'outcome', 'r
 export const NotificationOptionsSchema = z
   .strictObject({
     /**
-     * Which events to publish to people (SNS). Default: all but `verdict` and `held`, which come
-     * with every check; list them to get them. An empty list publishes none.
+     * Which events to publish to people (SNS). Default: all of them. The workflow announces a
+     * step's verdict once, when the step ends, and a hold when it starts, not every check in
+     * between. An empty list publishes none.
      */
     events: z
       .array(z.enum(EVENT_TYPES, { error: `must be one of ${EVENT_TYPES.join(', ')}` }), {
@@ -60,14 +61,10 @@ export interface Notification {
   readonly attributes: Readonly<Record<string, string>>;
 }
 
-/** True when the options ask for this event (all but `OPT_IN_EVENTS` by default). */
+/** True when the options ask for this event (every event by default). */
 export function wants(options: NotificationOptions | undefined, type: RolloutEventType): boolean {
-  if (!options?.events) return !OPT_IN_EVENTS.includes(type);
-  return options.events.includes(type);
+  return !options?.events || options.events.includes(type);
 }
-
-/** Events that come with every health check: published to SNS only when asked for by name. */
-export const OPT_IN_EVENTS: readonly RolloutEventType[] = ['verdict', 'held'];
 
 /** Makes a string a valid SNS subject: printable ASCII, one line, 100 characters at most. */
 export function toSubject(text: string): string {

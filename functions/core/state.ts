@@ -117,3 +117,19 @@ export function asRolloutState(value: unknown): RolloutState {
   if (missing.length > 0) throw new TypeError(`Not a rollout state: missing ${missing.join(', ')}`);
   return v as RolloutState;
 }
+
+/** A promoted execution's output: the outcome and every step, without the workflow's internals. */
+export interface ExecutionSummary {
+  readonly outcome: 'promoted';
+  readonly reason: string;
+  readonly rolloutId: string;
+  readonly functionName: string;
+  readonly alias: string;
+  readonly baselineVersion: string;
+  readonly targetVersion: string;
+  readonly strategy: string;
+  readonly startedAt: string;
+  readonly endedAt: string;
+  readonly finalAlias: RolloutState['alias'];
+  readonly steps: readonly StepRecord[];
+}

@@ -33,8 +33,18 @@ describe('promotion', () => {
     expect(result.status).toBe('SUCCEEDED');
     expect(weights).toEqual([10, 20, 30, 40, 50, 60, 70, 80, 90].map((w) => `1+2@${w}`).concat('2'));
     expect(alias).toMatchObject({ functionVersion: '2', routing: {} });
-    expect(types).toEqual(['started', ...Array(9).fill('shifted'), 'promoted']);
-    expect(result.output?.outcome).toMatchObject({ status: 'promoted', finalVersion: '2' });
+    expect(types).toEqual(['started', ...Array(9).fill(['shifted', 'verdict']).flat(), 'promoted']);
+    expect(result.output).toMatchObject({
+      outcome: 'promoted',
+      functionName: 'orders',
+      alias: 'live',
+      baselineVersion: '1',
+      targetVersion: '2',
+      strategy: 'Linear10PercentEvery1Minute',
+      finalAlias: { functionVersion: '2', routing: {} },
+    });
+    expect(result.output?.reason).toMatch(/^v2 serves 100% of live/);
+    expect(result.output?.steps.map((s) => `${s.weightPercent}:${s.verdict}`)).toEqual([10, 20, 30, 40, 50, 60, 70, 80, 90].map((w) => `${w}:healthy`));
     expect(result.endedAt - result.startedAt).toBe(9 * 60_000);
   });
 
@@ -65,7 +75,7 @@ describe('promotion', () => {
     expect(result.status).toBe('SUCCEEDED');
     const promotedAt = world.lambda.aliasChanges.at(-1)!.at - world.startTime;
     expect(promotedAt).toBe(300_000);
-    const history = result.output!.history;
+    const history = result.output!.steps;
     expect(history[0]?.target?.invocations).toBeGreaterThan(100);
   });
 });

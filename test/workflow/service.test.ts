@@ -17,7 +17,7 @@ describe('a rollout started from an uploaded artifact', () => {
     expect(w.code.published).toEqual([expect.objectContaining({ functionName: 'orders', version: '3' })]);
     expect(w.code.calls.find((c) => c.op === 'updateCode')?.args).toMatchObject({ s3Bucket: 'artifacts-bucket', s3Key: release.s3Key, s3ObjectVersion: release.s3ObjectVersion });
     expect(w.code.calls.find((c) => c.op === 'publishVersion')?.args).toMatchObject({ codeSha256: w.code.published[0]!.codeSha256 });
-    expect(run.output?.rollout).toMatchObject({ baselineVersion: '1', targetVersion: '3' });
+    expect(run.output).toMatchObject({ outcome: 'promoted', baselineVersion: '1', targetVersion: '3' });
     expect(w.aliasState).toMatchObject({ functionVersion: '3', routing: {} });
   });
 

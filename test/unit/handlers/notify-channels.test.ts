@@ -76,11 +76,14 @@ describe('Notify on every channel', () => {
     expect((await w.registry.get(checked().rollout.id))?.progress?.lastEvent.type).toBe('held');
   });
 
-  it('keeps the per-check events (verdict, held) off SNS unless asked for, while EventBridge and the registry get them', async () => {
+  it('sends a step verdict on every channel; a rollout that leaves it out of its events keeps it off SNS only', async () => {
     const w = await world(checked());
     const result = await makeNotify({ ...w, clock })({ event: 'verdict', state: checked() });
-    expect(result.channels).toEqual({ sns: 'skipped', eventBridge: 'delivered', registry: 'delivered' });
-    expect(w.notifier.published).toEqual([]);
+    expect(result.channels).toEqual({ sns: 'delivered', eventBridge: 'delivered', registry: 'delivered' });
+    expect(w.notifier.published.map((n) => n.type)).toEqual(['verdict']);
+    const quiet = { ...checked(), rollout: { ...checked().rollout, notifications: { events: ['rolled_back' as const] } } };
+    const skipped = await makeNotify({ ...w, clock })({ event: 'verdict', state: quiet });
+    expect(skipped.channels).toEqual({ sns: 'skipped', eventBridge: 'delivered', registry: 'delivered' });
     expect((await w.registry.get(checked().rollout.id))?.progress?.steps.at(-1)).toMatchObject({ verdict: 'inconclusive', target: { invocations: 40, errors: 0 } });
   });
 
