@@ -59,6 +59,7 @@ export type TaskFunctionKey = keyof typeof TASK_FUNCTIONS;
  * - lambdaRead: GetAlias, GetFunctionConfiguration on the allowed functions
  * - lambdaWrite: UpdateAlias on the allowed functions
  * - metrics: CloudWatch GetMetricData (and DescribeAlarms)
+ * - invoke: lambda:InvokeFunction on the allowed functions (synthetic probes of the target version)
  * - publish: sns:Publish on the rollout topic
  * - registry: read/write the rollout registry table
  * - events: events:PutEvents on the default bus
@@ -66,15 +67,15 @@ export type TaskFunctionKey = keyof typeof TASK_FUNCTIONS;
  *   s3:GetObject/GetObjectVersion on the artifacts bucket
  */
 export const TASK_PERMISSIONS = {
-  PrepareFunctionArn: { lambdaRead: true, lambdaWrite: false, metrics: false, publish: false, registry: false, events: false, release: false },
-  ShiftWeightFunctionArn: { lambdaRead: true, lambdaWrite: true, metrics: false, publish: false, registry: false, events: false, release: false },
-  CheckHealthFunctionArn: { lambdaRead: false, lambdaWrite: false, metrics: true, publish: false, registry: false, events: false, release: false },
-  FinalizeFunctionArn: { lambdaRead: true, lambdaWrite: true, metrics: false, publish: false, registry: false, events: false, release: false },
-  RollbackFunctionArn: { lambdaRead: true, lambdaWrite: true, metrics: false, publish: false, registry: false, events: false, release: false },
-  NotifyFunctionArn: { lambdaRead: false, lambdaWrite: false, metrics: false, publish: true, registry: true, events: true, release: false },
-  AcquireLockFunctionArn: { lambdaRead: false, lambdaWrite: false, metrics: false, publish: false, registry: true, events: false, release: false },
-  ReleaseLockFunctionArn: { lambdaRead: false, lambdaWrite: false, metrics: false, publish: false, registry: true, events: false, release: false },
-  ReleaseFunctionArn: { lambdaRead: false, lambdaWrite: false, metrics: false, publish: false, registry: false, events: false, release: true },
+  PrepareFunctionArn: { lambdaRead: true, lambdaWrite: false, metrics: false, invoke: false, publish: false, registry: false, events: false, release: false },
+  ShiftWeightFunctionArn: { lambdaRead: true, lambdaWrite: true, metrics: false, invoke: false, publish: false, registry: false, events: false, release: false },
+  CheckHealthFunctionArn: { lambdaRead: false, lambdaWrite: false, metrics: true, invoke: true, publish: false, registry: false, events: false, release: false },
+  FinalizeFunctionArn: { lambdaRead: true, lambdaWrite: true, metrics: false, invoke: false, publish: false, registry: false, events: false, release: false },
+  RollbackFunctionArn: { lambdaRead: true, lambdaWrite: true, metrics: false, invoke: false, publish: false, registry: false, events: false, release: false },
+  NotifyFunctionArn: { lambdaRead: false, lambdaWrite: false, metrics: false, invoke: false, publish: true, registry: true, events: true, release: false },
+  AcquireLockFunctionArn: { lambdaRead: false, lambdaWrite: false, metrics: false, invoke: false, publish: false, registry: true, events: false, release: false },
+  ReleaseLockFunctionArn: { lambdaRead: false, lambdaWrite: false, metrics: false, invoke: false, publish: false, registry: true, events: false, release: false },
+  ReleaseFunctionArn: { lambdaRead: false, lambdaWrite: false, metrics: false, invoke: false, publish: false, registry: false, events: false, release: true },
 } as const satisfies Record<TaskFunctionKey, Record<string, boolean>>;
 
 /** Environment variable holding the SNS topic ARN for the Notify function. */

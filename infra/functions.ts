@@ -23,6 +23,7 @@ const ESM_REQUIRE_BANNER = "import { createRequire } from 'module'; const requir
  * - lambdaRead: lambda:GetAlias, lambda:GetFunctionConfiguration on the allowed functions (and qualifiers)
  * - lambdaWrite: lambda:UpdateAlias on the allowed functions (and qualifiers)
  * - metrics: cloudwatch:GetMetricData, cloudwatch:DescribeAlarms
+ * - invoke: lambda:InvokeFunction on the allowed functions' versions (synthetic probes)
  * - publish: sns:Publish on the rollout topic (and the use of its key)
  * - registry: read/write items of the registry table, Query on its indexes
  * - events: events:PutEvents on the default event bus
@@ -33,13 +34,14 @@ export interface Capabilities {
   readonly lambdaRead: boolean;
   readonly lambdaWrite: boolean;
   readonly metrics: boolean;
+  readonly invoke: boolean;
   readonly publish: boolean;
   readonly registry: boolean;
   readonly events: boolean;
   readonly release: boolean;
 }
 
-export const CAPABILITY_NAMES: readonly (keyof Capabilities)[] = ['lambdaRead', 'lambdaWrite', 'metrics', 'publish', 'registry', 'events', 'release'];
+export const CAPABILITY_NAMES: readonly (keyof Capabilities)[] = ['lambdaRead', 'lambdaWrite', 'metrics', 'invoke', 'publish', 'registry', 'events', 'release'];
 
 /**
  * Checks a capability record from `TASK_PERMISSIONS`: a flag infra does not know would be granted by
@@ -141,6 +143,7 @@ export function grantCapabilities(scope: Construct, id: string, fn: NodejsFuncti
   const lambdaActions = [
     ...(can.lambdaRead ? ['lambda:GetAlias', 'lambda:GetFunctionConfiguration'] : []),
     ...(can.lambdaWrite ? ['lambda:UpdateAlias'] : []),
+    ...(can.invoke ? ['lambda:InvokeFunction'] : []),
   ];
   if (lambdaActions.length > 0) {
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: lambdaActions, resources: [...targets.allowedResources] }));

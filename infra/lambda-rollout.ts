@@ -41,7 +41,7 @@ export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const ASL_PATH = join(REPO_ROOT, 'statemachine', 'rollout.asl.json');
 
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
-const NONE: Capabilities = { lambdaRead: false, lambdaWrite: false, metrics: false, publish: false, registry: false, events: false, release: false };
+const NONE: Capabilities = { lambdaRead: false, lambdaWrite: false, metrics: false, invoke: false, publish: false, registry: false, events: false, release: false };
 
 /**
  * The functions around the workflow (not states of it), by construct id: what each runs and may touch

@@ -22,7 +22,7 @@ vi.mock('../../functions/task-functions.js', async (importOriginal) => {
     },
     TASK_PERMISSIONS: {
       ...original.TASK_PERMISSIONS,
-      ReleaseFunctionArn: { lambdaRead: false, lambdaWrite: false, metrics: false, publish: false, registry: false, events: false, release: true },
+      ReleaseFunctionArn: { lambdaRead: false, lambdaWrite: false, metrics: false, invoke: false, publish: false, registry: false, events: false, release: true },
     },
   };
 });
@@ -79,14 +79,14 @@ describe('an added task entry with the release capability', () => {
 describe('checkCapabilities', () => {
   it('reads known flags, missing ones as false', () => {
     expect(checkCapabilities('X', { release: true })).toEqual({
-      lambdaRead: false, lambdaWrite: false, metrics: false, publish: false, registry: false, events: false, release: true,
+      lambdaRead: false, lambdaWrite: false, metrics: false, invoke: false, publish: false, registry: false, events: false, release: true,
     });
   });
 
   it('fails synth for a flag infra cannot grant, rather than leave the function without it', () => {
-    expect(() => checkCapabilities('ProbeFunctionArn', { lambdaRead: true, invoke: true })).toThrow(
-      /ProbeFunctionArn asks for capability invoke, which infra\/functions.ts does not know how to grant; known capabilities: lambdaRead, .*release/,
+    expect(() => checkCapabilities('ProbeFunctionArn', { lambdaRead: true, teleport: true })).toThrow(
+      /ProbeFunctionArn asks for capability teleport, which infra\/functions.ts does not know how to grant; known capabilities: lambdaRead, .*release/,
     );
-    expect(() => checkCapabilities('X', { invoke: false })).not.toThrow();
+    expect(() => checkCapabilities('X', { teleport: false })).not.toThrow();
   });
 });

@@ -84,9 +84,13 @@ describe('state machine', () => {
 
   it('may invoke only the task functions (and their qualifiers)', () => {
     const smRole = logicalId(stack.rollout.stateMachine.role);
-    expect(rolesWith('lambda:InvokeFunction')).toEqual(new Set([smRole]));
+    expect(rolesWith('lambda:InvokeFunction')).toEqual(new Set([smRole, roleOf.CheckHealthFunctionArn]));
     const fnArns = KEYS.map((k) => `\${${functionId[k]}.Arn}`);
     expect(resourcesOf('lambda:InvokeFunction', smRole)).toEqual([...fnArns, ...fnArns.map((a) => `${a}:*`)].sort());
+  });
+
+  it('lets CheckHealth probe the allowed functions only, never *', () => {
+    expect(resourcesOf('lambda:InvokeFunction', roleOf.CheckHealthFunctionArn)).toEqual(ALLOWED_RESOURCES);
   });
 
   it('logs to a /aws/vendedlogs/ group kept one year', () => {
