@@ -5,7 +5,7 @@
  */
 import { parseRolloutInput } from '../functions/core/input.js';
 import type { RolloutState, StepRecord } from '../functions/core/state.js';
-import type { EventLog, WorkflowRun } from './runner.js';
+import { rolloutStateIn, type EventLog, type WorkflowRun } from './runner.js';
 import { rateOf, type Scenario } from './scenarios.js';
 import type { BehaviourProfile } from './traffic.js';
 import { SimWorld } from './world.js';
@@ -109,15 +109,6 @@ export function rolloutInputOf(scenario: Scenario, world: Pick<SimWorld, 'functi
 
 const seconds = (from: number, to: number) => Math.round((to - from) / 10) / 100;
 
-function stateIn(event: EventLog): RolloutState | undefined {
-  const s = (event as { state?: { output?: unknown; input?: unknown } }).state;
-  for (const candidate of [s?.output, s?.input]) {
-    const c = candidate as Partial<RolloutState> | undefined;
-    if (c && Array.isArray(c.history) && c.rollout) return c as RolloutState;
-  }
-  return undefined;
-}
-
 function worseAt(scenario: Scenario, at: number): boolean {
   const settingsAt = (p: BehaviourProfile) =>
     (p.changes ?? []).filter((c) => c.atSeconds <= at).reduce((s, c) => ({ ...s, ...Object.fromEntries(Object.entries(c).filter(([, v]) => v !== undefined)) }), { ...p });
@@ -153,7 +144,7 @@ export async function rehearse(scenario: Scenario, options: RehearseOptions = {}
   const onEvent = (event: EventLog) => {
     if (event.type !== 'StateExited') return;
     const name = (event as { state: { name: string } }).state.name;
-    const state = stateIn(event);
+    const state = rolloutStateIn(event);
     if (!state) return;
     const last = state.history.at(-1);
     const base = {

@@ -157,14 +157,21 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<Workflow
   }
 }
 
+/** The rollout state an event carries (a state's output, else its input), if any. */
+export function rolloutStateIn(event: EventLog): RolloutState | undefined {
+  const s = (event as { state?: { output?: unknown; input?: unknown } }).state;
+  for (const candidate of [s?.output, s?.input]) {
+    const c = candidate as Partial<RolloutState> | undefined;
+    if (c && Array.isArray(c.history) && c.rollout) return c as RolloutState;
+  }
+  return undefined;
+}
+
 /** The newest rollout state in an execution's events: what the guard reads from the history on AWS. */
 export function lastStateIn(events: readonly EventLog[]): RolloutState | undefined {
   for (let i = events.length - 1; i >= 0; i--) {
-    const s = (events[i] as { state?: { output?: unknown; input?: unknown } }).state;
-    for (const candidate of [s?.output, s?.input]) {
-      const c = candidate as Partial<RolloutState> | undefined;
-      if (c && Array.isArray(c.history) && c.rollout) return c as RolloutState;
-    }
+    const state = rolloutStateIn(events[i] as EventLog);
+    if (state) return state;
   }
   return undefined;
 }
