@@ -4,7 +4,7 @@
  * numbers, what the new version served, how long a bad version hurt before the rollback.
  */
 import { parseRolloutInput } from '../functions/core/input.js';
-import type { RolloutState, StepRecord } from '../functions/core/state.js';
+import type { StepRecord } from '../functions/core/state.js';
 import { rolloutStateIn, type EventLog, type WorkflowRun } from './runner.js';
 import { rateOf, type Scenario } from './scenarios.js';
 import type { BehaviourProfile } from './traffic.js';
