@@ -338,3 +338,15 @@ export function combine(policy: HealthPolicy, minutes: readonly MinuteEvidence[]
     noWorse: verdict === 'healthy' && errorsNoWorse,
   };
 }
+
+/**
+ * The share of invocations the target served over some minutes, in percent, or undefined without
+ * traffic. Lambda routes each request at random, so at low traffic it strays from the weight.
+ *
+ * @example observedSplit([{ at: 0, target: { invocations: 30, errors: 0, throttles: 0 }, baseline: { invocations: 270, errors: 0, throttles: 0 } }]) // 10
+ */
+export function observedSplit(minutes: readonly MinuteEvidence[]): number | undefined {
+  const t = totals(minutes, 'target').invocations;
+  const all = t + totals(minutes, 'baseline').invocations;
+  return all > 0 ? Math.round((t / all) * 10_000) / 100 : undefined;
+}

@@ -125,7 +125,7 @@ export function notificationFor(type: RolloutEventType, state: RolloutState, now
       steps: r.plan.steps.length,
       weightPercent: state.cursor.weightPercent,
       routing: describeRouting(state.alias),
-      ...(last?.verdict ? { lastCheck: { verdict: last.verdict, reason: last.reason, target: last.target, baseline: last.baseline } } : {}),
+      ...(last?.verdict ? { lastCheck: { verdict: last.verdict, reason: last.reason, target: last.target, baseline: last.baseline, observedSplitPercent: last.observedSplitPercent } } : {}),
       ...(state.outcome ? { outcome: state.outcome.status, reason: state.outcome.reason } : {}),
       ...(state.error ? { error: state.error.Error, cause: state.error.Cause } : {}),
     },

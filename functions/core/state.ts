@@ -47,6 +47,8 @@ export interface StepRecord {
   /** Counts since the target first got traffic, as the last check saw them. */
   readonly target?: Counts | undefined;
   readonly baseline?: Counts | undefined;
+  /** The target's observed share of the step's traffic (complete minutes since the shift), percent. */
+  readonly observedSplitPercent?: number | undefined;
   /** Every signal of the last check. */
   readonly signals?: readonly Signal[] | undefined;
   /** Probe results of this step, reported apart from real traffic. */

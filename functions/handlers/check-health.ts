@@ -5,7 +5,7 @@
  */
 import { decide } from '../core/decide.js';
 import { functionNameOf } from '../core/function-ref.js';
-import { combine, judgeAlarms, judgeCustomMetric, judgeErrors, judgeLatency, judgeProbes, judgeThrottles, type CustomMetric, type Signal } from '../core/health.js';
+import { combine, observedSplit, judgeAlarms, judgeCustomMetric, judgeErrors, judgeLatency, judgeProbes, judgeThrottles, type CustomMetric, type Signal } from '../core/health.js';
 import type { MinuteEvidence } from '../core/judge.js';
 import { judgeProbeAnswer } from '../core/probes.js';
 import { asRolloutState, type Rollout, type RolloutState } from '../core/state.js';
@@ -150,11 +150,17 @@ export function makeCheckHealth({ metrics, alarms, invoker, clock }: CheckHealth
       ...policy.metrics.map((m, i) => judgeCustomMetric(m, { target: value(`m${i}target`), baseline: value(`m${i}baseline`) })),
       ...(probes ? [judgeProbes(probes)] : []),
     ];
-    const verdict = combine(policy, minutes, signals, errors.noWorse, probesPassed);
+    const combined = combine(policy, minutes, signals, errors.noWorse, probesPassed);
+    const stepMinutes = minutes.filter((m) => m.at >= Math.ceil((cursor.shiftedAt ?? firstTraffic) / MINUTE) * MINUTE);
+    const split = observedSplit(stepMinutes);
+    const verdict =
+      combined.verdict === 'inconclusive' && split !== undefined
+        ? { ...combined, reason: `${combined.reason} (observed split ${split}% at a ${cursor.weightPercent}% weight)` }
+        : combined;
     const history = last
       ? [
           ...state.history.slice(0, -1),
-          { ...last, checks: last.checks + 1, checkedAt: now, verdict: verdict.verdict, reason: verdict.reason, target: verdict.target, baseline: verdict.baseline, signals: verdict.signals, probes: stepProbes },
+          { ...last, checks: last.checks + 1, checkedAt: now, verdict: verdict.verdict, reason: verdict.reason, target: verdict.target, baseline: verdict.baseline, observedSplitPercent: split, signals: verdict.signals, probes: stepProbes },
         ]
       : state.history;
     const next = decide(rollout.plan, cursor, verdict, policy, now);

@@ -65,7 +65,11 @@ export function makePrepare({ lambda, alarms, clock }: { lambda: LambdaControl; 
       const { input, plan } = parseRolloutInput(releasedInput(event.input));
       const fn = input.functionName;
       const name = functionNameOf(fn);
-      await existing(lambda.getVersion(fn, '$LATEST'), `function ${name} does not exist`);
+      const latest = await existing(lambda.getVersion(fn, '$LATEST'), `function ${name} does not exist`);
+      if (latest.state !== 'Active') throw new RefusedError(`function ${name} is ${latest.state}, not Active`);
+      if (latest.lastUpdateStatus !== 'Successful') {
+        throw new RefusedError(`function ${name}'s last update is ${latest.lastUpdateStatus}, not Successful; wait for it to finish or fix it first`);
+      }
       const alias = await existing(lambda.getAlias(fn, input.alias), `alias ${input.alias} of function ${name} does not exist`);
       if (isSplit(alias)) {
         throw new RefusedError(

@@ -28,7 +28,7 @@ describe('built-in scenarios', () => {
   it('low traffic: never promoted untested; rolled back for lack of evidence after holding', async () => {
     const r = await rehearse(loadScenario('low-traffic'));
     expect(r.outcome).toBe('rolled_back');
-    expect(r.reason).toMatch(/^not enough traffic: \d+ of 100 requests/);
+    expect(r.reason).toMatch(/^not enough traffic: \d+ of 100 requests: .* \(observed split [\d.]+% at a 10% weight\)$/);
     expect(r.durationSeconds).toBe(300 + 600);
     expect(r.checks.map((c) => c.next)).toEqual([...Array(4).fill('bake'), ...Array(10).fill('hold'), 'rollback']);
   });
