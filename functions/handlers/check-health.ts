@@ -131,7 +131,8 @@ export function makeCheckHealth({ metrics, alarms, invoker, clock }: CheckHealth
     const value = (id: string) => series.find((s) => s.id === id)?.values[0];
     const minutes = minutesFrom(series);
     const errors = judgeErrors(policy, minutes);
-    const errorSignal: Signal = end > start ? errors : { ...errors, reason: `no complete metric minute yet (CloudWatch needs about ${policy.metricDelaySeconds}s): ${errors.reason}` };
+    const errorSignal: Signal =
+      end > start ? errors : { ...errors, reason: `no complete metric minute yet: CloudWatch has a minute about ${policy.metricDelaySeconds}s after it ends` };
     const samples = minutes.reduce((n, m) => n + m.target.invocations, 0);
     const alarmStates = policy.alarms.names.length > 0 ? await alarms.describeAlarms(policy.alarms.names) : [];
     const probes = await sendProbes(state);
