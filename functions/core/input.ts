@@ -204,7 +204,8 @@ export function toFieldIssues(issues: readonly z.core.$ZodIssue[], base: readonl
       return issue.keys.map((k) => ({ field: fieldPath([...path, k]), rule: 'is not a known field' }));
     }
     if (issue.code === 'invalid_type' && issue.input === undefined) {
-      return [{ field: fieldPath(path) || '(input)', rule: `is required; ${issue.message}` }];
+      const rule = issue.message.startsWith('is required') ? issue.message : `is required; ${issue.message}`;
+      return [{ field: fieldPath(path) || '(input)', rule }];
     }
     return [{ field: fieldPath(path) || '(input)', rule: issue.message }];
   });

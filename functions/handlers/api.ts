@@ -58,6 +58,8 @@ export interface ApiRequest {
   /** The IAM caller's ARN. */
   readonly caller: string;
   readonly requestId: string;
+  /** The stage's path prefix (e.g. "/v1"), so links resolve against the API's URL. */
+  readonly basePath?: string | undefined;
 }
 
 interface Route {
@@ -177,7 +179,7 @@ export function makeApi(ports: ApiPorts) {
     return json(
       202,
       { rolloutId, executionArn: started.executionArn, consoleUrl: consoleUrl(started.executionArn) },
-      { Location: `/rollouts/${encodeURIComponent(rolloutId)}` },
+      { Location: `${request.basePath ?? ''}/rollouts/${encodeURIComponent(rolloutId)}` },
     );
   }
 
@@ -303,7 +305,9 @@ export function makeApi(ports: ApiPorts) {
         const headers = Object.fromEntries(Object.entries(event.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
         const identity = event.requestContext?.identity;
         const caller = identity?.userArn ?? identity?.caller ?? 'unknown caller';
-        response = await route.handle({ method: event.httpMethod, params, query: event.queryStringParameters ?? {}, headers, body, caller, requestId });
+        const stage = event.requestContext?.stage;
+        const basePath = stage && stage !== '$default' ? `/${stage}` : '';
+        response = await route.handle({ method: event.httpMethod, params, query: event.queryStringParameters ?? {}, headers, body, caller, requestId, basePath });
       }
     } catch (error) {
       response = errorResponse(error, requestId);

@@ -96,7 +96,7 @@ describe('POST /rollouts', () => {
       executionArn: executionArn(name),
       consoleUrl: `https://eu-west-1.console.aws.amazon.com/states/home?region=eu-west-1#/v2/executions/details/${executionArn(name)}`,
     });
-    expect(res.headers).toMatchObject({ 'Content-Type': 'application/json', Location: `/rollouts/${name}` });
+    expect(res.headers).toMatchObject({ 'Content-Type': 'application/json', Location: `/v1/rollouts/${name}` });
     expect(await registry.getLock('orders', 'live')).toMatchObject({ rolloutId: name, executionArn: executionArn(name), status: 'pending', startedBy: CALLER, startedAt: iso(NOW) });
     expect(starts()).toHaveLength(1);
     const [startedName, input] = starts()[0]?.args as [string, Record<string, unknown>];
