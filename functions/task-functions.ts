@@ -75,7 +75,7 @@ export const TASK_PERMISSIONS = {
   NotifyFunctionArn: { lambdaRead: false, lambdaWrite: false, metrics: false, invoke: false, publish: true, registry: true, events: true, release: false },
   AcquireLockFunctionArn: { lambdaRead: false, lambdaWrite: false, metrics: false, invoke: false, publish: false, registry: true, events: false, release: false },
   ReleaseLockFunctionArn: { lambdaRead: false, lambdaWrite: false, metrics: false, invoke: false, publish: false, registry: true, events: false, release: false },
-  ReleaseFunctionArn: { lambdaRead: false, lambdaWrite: false, metrics: false, invoke: false, publish: false, registry: false, events: false, release: true },
+  ReleaseFunctionArn: { lambdaRead: false, lambdaWrite: false, metrics: false, invoke: false, publish: false, registry: true, events: false, release: true },
 } as const satisfies Record<TaskFunctionKey, Record<string, boolean>>;
 
 /** Environment variable holding the SNS topic ARN for the Notify function. */

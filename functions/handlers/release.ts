@@ -49,7 +49,7 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { z } from 'zod';
 import { DriftError, ErrorName, InvalidInputError, NotFoundError, RejectedError } from '../core/errors.js';
 import { FUNCTION_ARN_PATTERN, FUNCTION_NAME_PATTERN, functionNameOf } from '../core/function-ref.js';
-import { toFieldIssues } from '../core/input.js';
+import { parseRolloutInput, toFieldIssues } from '../core/input.js';
 import {
   type CodeState,
   DEFAULT_MAX_UPDATE_SECONDS,
@@ -59,9 +59,9 @@ import {
   MAX_DESCRIPTION_LENGTH,
 } from '../core/release.js';
 import type { CaughtError } from '../core/state.js';
-import { type Clock, type CodeRelease, systemClock } from '../ports.js';
+import { type Clock, type CodeRelease, type RolloutRegistry, systemClock } from '../ports.js';
 import { AwsCodeRelease } from '../aws/code-release.js';
-import { CLIENT_CONFIG } from '../aws/index.js';
+import { CLIENT_CONFIG, serviceAwsPorts } from '../aws/index.js';
 import { lambdaHandler } from './middleware.js';
 
 const text = z.string({ error: 'must be a string' }).min(1, { error: 'must not be empty' });
@@ -94,7 +94,13 @@ const CodeStateSchema = z.object({
 const ReleaseEventSchema = z.discriminatedUnion(
   'action',
   [
-    z.object({ action: z.literal('update'), functionName: FunctionNameSchema, release: ReleaseSchema }),
+    z.object({
+      action: z.literal('update'),
+      functionName: FunctionNameSchema,
+      release: ReleaseSchema,
+      /** The whole rollout input: checked, and the alias's lock looked at, before any code changes. */
+      input: z.unknown().optional(),
+    }),
     z.object({
       action: z.literal('status'),
       functionName: FunctionNameSchema,
@@ -121,10 +127,34 @@ const refusedPublish = (reason: string): PublishResult => ({
   refusal: { Error: ErrorName.Refused, Cause: reason },
 });
 
+/**
+ * Why a release must not start, before anything changes: the rollout input breaks a rule, or
+ * another rollout holds the alias (the workflow's lock would refuse it only after a version was
+ * published).
+ */
+async function refusalBefore(input: unknown, registry: Pick<RolloutRegistry, 'getLock'> | undefined): Promise<string | undefined> {
+  if (input === undefined) return undefined;
+  let parsed;
+  try {
+    // The target version is what this release will publish; everything else is checked now.
+    parsed = parseRolloutInput({ ...(input as object), targetVersion: (input as { targetVersion?: unknown }).targetVersion ?? '1' });
+  } catch (error) {
+    if (error instanceof InvalidInputError) return error.message;
+    throw error;
+  }
+  const lock = await registry?.getLock(parsed.input.functionName, parsed.input.alias);
+  if (lock && lock.rolloutId !== parsed.input.rolloutId) {
+    return `rollout ${lock.rolloutId} is already running on ${functionNameOf(parsed.input.functionName)}:${parsed.input.alias} (execution ${lock.executionArn}, since ${lock.startedAt}); the artifact was not deployed`;
+  }
+  return undefined;
+}
+
 /** Release over its ports. */
-export function makeRelease({ code, clock }: { code: CodeRelease; clock: Clock }) {
-  async function update(functionName: string, release: z.output<typeof ReleaseSchema>): Promise<CodeState> {
+export function makeRelease({ code, clock, registry }: { code: CodeRelease; clock: Clock; registry?: Pick<RolloutRegistry, 'getLock'> | undefined }) {
+  async function update(functionName: string, release: z.output<typeof ReleaseSchema>, input: unknown): Promise<CodeState> {
     const now = clock.now();
+    const refused = await refusalBefore(input, registry);
+    if (refused) return failedCode({ codeSha256: 'none', revisionId: '', startedAt: now, checkedAt: now, checks: 0 }, refused);
     const where = `s3://${release.s3Bucket}/${release.s3Key} (version ${release.s3ObjectVersion})`;
     try {
       const started = await code.updateCode(functionName, release);
@@ -173,7 +203,7 @@ export function makeRelease({ code, clock }: { code: CodeRelease; clock: Clock }
     const e = parsed.data;
     switch (e.action) {
       case 'update':
-        return update(e.functionName, e.release);
+        return update(e.functionName, e.release, e.input);
       case 'status':
         return status(e.functionName, e.code, e.maxWaitSeconds);
       case 'publish':
@@ -182,4 +212,6 @@ export function makeRelease({ code, clock }: { code: CodeRelease; clock: Clock }
   };
 }
 
-export const handler = lambdaHandler(makeRelease({ code: new AwsCodeRelease(new LambdaClient({ ...CLIENT_CONFIG })), clock: systemClock }));
+export const handler = lambdaHandler(
+  makeRelease({ code: new AwsCodeRelease(new LambdaClient({ ...CLIENT_CONFIG })), clock: systemClock, registry: serviceAwsPorts().registry }),
+);

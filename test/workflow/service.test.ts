@@ -73,3 +73,22 @@ describe('one rollout per alias', () => {
     }
   });
 });
+
+describe('an artifact refused before anything changes', () => {
+  it('while another rollout holds the alias: no code update, no version', async () => {
+    const w = world();
+    await w.registry.acquire({ functionName: 'orders', alias: 'live', rolloutId: 'build-416', executionArn: 'arn:aws:states:us-east-1:123456789012:execution:lambda-rollout:build-416', status: 'running', targetVersion: '2', startedAt: new Date(w.startTime).toISOString() } as never);
+    const run = await w.rehearse(fromArtifact);
+    expect(run.error?.Error).toBe('RolloutRefused');
+    expect(run.error?.Cause).toContain('rollout build-416 is already running on orders:live');
+    expect(w.code.calls).toEqual([]);
+    expect(w.code.published).toEqual([]);
+  });
+
+  it('with a bad strategy: no code update, the field named', async () => {
+    const w = world();
+    const run = await w.rehearse({ ...fromArtifact, strategy: 'Canary50Percent' });
+    expect(run.error?.Cause).toContain('strategy: "Canary50Percent" is not a preset');
+    expect(w.code.calls).toEqual([]);
+  });
+});
