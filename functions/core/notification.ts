@@ -91,7 +91,7 @@ function headline(type: RolloutEventType, state: RolloutState): string {
       return `failed: ${state.error?.Error ?? 'unknown error'} ${causeMessage(state.error?.Cause)}`;
     case 'verdict': {
       const last = state.history.at(-1);
-      return `at ${cursor.weightPercent}%: ${last?.verdict ?? 'not checked'}${last?.reason ? ` (${last.reason})` : ''}`;
+      return `at ${last?.weightPercent ?? cursor.weightPercent}%: ${last?.verdict ?? 'not checked'}${last?.reason ? ` (${last.reason})` : ''}`;
     }
     case 'held':
       return `held at ${cursor.weightPercent}% for more evidence${cursor.reason ? `: ${cursor.reason}` : ''}`;
