@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /** The rehearsal report: one self-contained HTML page whose chart is drawn from the numbers. */
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
