@@ -24,6 +24,8 @@ export const ErrorName = {
   RolledBack: 'RolloutRolledBack',
   /** Rolling back itself failed after every retry; the alias may still be split. */
   RollbackFailed: 'RollbackFailed',
+  /** Promoted, but the registry could not record it or release the lock; the guard does. */
+  LockNotReleased: 'LockNotReleased',
 } as const;
 
 export type ErrorName = (typeof ErrorName)[keyof typeof ErrorName];

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import aslValidator from 'asl-validator';
-import { TRANSIENT_ERRORS } from '../../functions/core/errors.js';
+import { ErrorName, TRANSIENT_ERRORS } from '../../functions/core/errors.js';
 import { TASK_FUNCTIONS } from '../../functions/task-functions.js';
 import { ASL_PATH, loadDefinition, localHandlers, substituteLocally, taskKeyOf } from '../../sim/runner.js';
 import { bindTasks } from '../../sim/tasks.js';
@@ -57,11 +57,17 @@ describe('statemachine/rollout.asl.json', () => {
     expect(definition.States.Decide?.Default).toBe('Rollback');
   });
 
+  it('names its failures as the code does', () => {
+    const fails = states.filter(([, s]) => s.Type === 'Fail' && typeof s.Error === 'string').map(([, s]) => s.Error as string);
+    for (const name of fails) expect(Object.values(ErrorName)).toContain(name);
+  });
+
   it('ends only in Promoted (success) or a named failure', () => {
     const ends = states.filter(([, s]) => s.Type === 'Succeed' || s.Type === 'Fail').map(([n, s]) => `${n}:${s.Type}:${(s.Error as string) ?? s.ErrorPath}`);
     expect(ends.sort()).toEqual([
       'Drifted:Fail:AliasDrift',
       'Promoted:Succeed:undefined',
+      'PromotedLockHeld:Fail:LockNotReleased',
       'Refused:Fail:$.refusal.Error',
       'RollbackFailed:Fail:RollbackFailed',
       'RolledBack:Fail:RolloutRolledBack',
