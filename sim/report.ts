@@ -152,11 +152,11 @@ const W = 960;
 const LEFT = 64;
 const RIGHT = 24;
 const PLOT_W = W - LEFT - RIGHT;
-const LEGEND_Y = 16;
+const LEGEND_Y = 12;
 const PANELS = {
-  weight: { top: 64, height: 150 },
-  error: { top: 254, height: 110 },
-  p99: { top: 404, height: 110 },
+  weight: { top: 84, height: 150 },
+  error: { top: 274, height: 110 },
+  p99: { top: 424, height: 110 },
 } as const;
 const AXIS_Y = PANELS.p99.top + PANELS.p99.height;
 const H = AXIS_Y + 44;
@@ -237,27 +237,24 @@ function checkMarker(check: RehearsalCheck, xOf: (t: number) => number, panel: P
 }
 
 function legend(result: RehearsalResult): string {
-  const items: Array<{ swatch: string; label: string }> = [
+  const row = (y: number, items: ReadonlyArray<{ swatch: string; label: string }>) => {
+    let x = LEFT;
+    return items
+      .map((item) => {
+        const g = `<g transform="translate(${c(x)} ${y})">${item.swatch}<text x="28" y="0" dy="0.32em">${esc(item.label)}</text></g>`;
+        x += 28 + item.label.length * 7 + 18;
+        return g;
+      })
+      .join('');
+  };
+  const seriesItems = [
     { swatch: `<line x1="0" x2="22" y1="0" y2="0" class="weight"/>`, label: `traffic to v${result.target.version}` },
     { swatch: `<line x1="0" x2="22" y1="0" y2="0" class="target"/><circle cx="11" cy="0" r="2.6" class="target-marks"/>`, label: `v${result.target.version} (new)` },
     { swatch: `<line x1="0" x2="22" y1="0" y2="0" class="baseline"/><rect x="8.5" y="-2.5" width="5" height="5" class="baseline-marks"/>`, label: `v${result.baseline.version} (baseline)` },
-    ...(['healthy', 'unhealthy', 'inconclusive'] as const).map((v) => ({ swatch: `<g class="check-${v}">${verdictShape(v, 11, 0)}</g>`, label: `${v} check` })),
+    { swatch: `<line x1="11" x2="11" y1="-8" y2="8" class="outcome outcome-${result.outcome}"/>`, label: OUTCOME_WORDS[result.outcome].toLowerCase() },
   ];
-  items.push({ swatch: `<line x1="11" x2="11" y1="-8" y2="8" class="outcome outcome-${result.outcome}"/>`, label: OUTCOME_WORDS[result.outcome].toLowerCase() });
-  // Laid out left to right, wrapping to a second row rather than running off the chart.
-  let x = 0;
-  let row = 0;
-  const out = items.map((item) => {
-    const width = 28 + item.label.length * 6.2 + 12;
-    if (x > 0 && LEFT + x + width > W - RIGHT) {
-      x = 0;
-      row += 1;
-    }
-    const g = `<g transform="translate(${c(LEFT + x)} ${LEGEND_Y + row * 18})">${item.swatch}<text x="28" y="0" dy="0.32em">${esc(item.label)}</text></g>`;
-    x += width;
-    return g;
-  });
-  return `<g class="legend" data-legend="">${out.join('')}</g>`;
+  const checkItems = (['healthy', 'unhealthy', 'inconclusive'] as const).map((v) => ({ swatch: `<g class="check-${v}">${verdictShape(v, 11, 0)}</g>`, label: `${v} check` }));
+  return `<g class="legend" data-legend="">${row(LEGEND_Y, seriesItems)}${row(LEGEND_Y + 22, checkItems)}</g>`;
 }
 
 function chart(result: RehearsalResult): string {
@@ -303,6 +300,18 @@ function chart(result: RehearsalResult): string {
       `<text x="${LEFT + PLOT_W / 2}" y="${AXIS_Y + 38}" text-anchor="middle" class="axis-title">virtual time since the rollout started, minutes</text></g>`,
   );
 
+  // The moment the rollout ended: promotion, rollback or failure (under the weight, so its last
+  // change stays visible).
+  const marker = result.outcome === 'promoted' ? 'promotion' : result.outcome === 'rolled_back' ? 'rollback' : 'failure';
+  const xe = xOf(end);
+  const label = `${OUTCOME_WORDS[result.outcome]} at ${clock(end)}`;
+  const labelRight = xe + 6 + label.length * 7 <= LEFT + PLOT_W;
+  parts.push(
+    `<g data-marker="${marker}" data-at-seconds="${end}" class="outcome-${result.outcome}"><title>${esc(`${label}: ${result.reason}`)}</title>` +
+      `<line x1="${c(xe)}" x2="${c(xe)}" y1="${weightPanel.top - 22}" y2="${AXIS_Y}" class="outcome outcome-${result.outcome}"/>` +
+      `<text x="${c(labelRight ? xe + 6 : xe - 6)}" y="${weightPanel.top - 10}" text-anchor="${labelRight ? 'start' : 'end'}" class="outcome-label">${esc(label)}</text></g>`,
+  );
+
   // The weight: an area for reading, the step line as the data.
   const steps = weightSteps(result);
   const first = steps[0];
@@ -317,17 +326,6 @@ function chart(result: RehearsalResult): string {
   parts.push(series('baseline-error-rate', 'baseline', baseRates, xOf, (v) => yOf(errorPanel, v), 'square'));
   parts.push(series('target-p99', 'target', p99s, xOf, (v) => yOf(p99Panel, v), 'circle'));
   parts.push(series('baseline-p99', 'baseline', baseP99s, xOf, (v) => yOf(p99Panel, v), 'square'));
-
-  // The moment the rollout ended: promotion, rollback or failure.
-  const marker = result.outcome === 'promoted' ? 'promotion' : result.outcome === 'rolled_back' ? 'rollback' : 'failure';
-  const xe = xOf(end);
-  const label = `${OUTCOME_WORDS[result.outcome]} at ${clock(end)}`;
-  const labelRight = xe + 6 + label.length * 7 <= LEFT + PLOT_W;
-  parts.push(
-    `<g data-marker="${marker}" data-at-seconds="${end}" class="outcome-${result.outcome}"><title>${esc(`${label}: ${result.reason}`)}</title>` +
-      `<line x1="${c(xe)}" x2="${c(xe)}" y1="${weightPanel.top - 22}" y2="${AXIS_Y}" class="outcome outcome-${result.outcome}"/>` +
-      `<text x="${c(labelRight ? xe + 6 : xe - 6)}" y="${weightPanel.top - 10}" text-anchor="${labelRight ? 'start' : 'end'}" class="outcome-label">${esc(label)}</text></g>`,
-  );
 
   // Checks on top of everything, on the weight they judged.
   parts.push(`<g class="checks">${result.checks.map((k) => checkMarker(k, xOf, weightPanel)).join('')}</g>`);
@@ -367,10 +365,10 @@ h2{font-size:17px;margin:28px 0 8px}
 .verdict-none{background:#9ca3af}
 .verdict{display:inline-block;padding:0 6px;border-radius:3px;color:#fff;font-size:12px;font-weight:600}
 .reason{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:13px;overflow-wrap:anywhere}
-dl.facts{display:grid;grid-template-columns:repeat(auto-fill,minmax(180px,1fr));gap:6px 18px;margin:0}
-dl.facts div{min-width:0}
+dl.facts{display:flex;flex-wrap:wrap;gap:8px 36px;margin:0}
+dl.facts div{min-width:0;max-width:100%}
 dl.facts dt{font-size:12px;color:var(--muted)}
-dl.facts dd{margin:0;font-weight:600;overflow-wrap:anywhere}
+dl.facts dd{margin:0;font-weight:600;overflow-wrap:break-word}
 figure{margin:0}
 figcaption{color:var(--muted);font-size:12px;margin-top:4px}
 svg.chart{display:block;width:100%;max-width:${W}px;height:auto;font-family:inherit}
