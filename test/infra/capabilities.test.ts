@@ -1,31 +1,19 @@
 /**
- * Grants follow the capability flags of TASK_PERMISSIONS, including for entries added later: here a
- * release task (the `release` flag) is added to the task list, as the workflow's owner will add it.
+ * The Release task's role gets exactly what its TASK_PERMISSIONS flags (release, registry) ask for, and
+ * checkCapabilities refuses flags infra cannot grant.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { REGISTRY_INDEXES } from '../../functions/aws/registry.js';
+import { TASK_PERMISSIONS } from '../../functions/task-functions.js';
 import { checkCapabilities } from '../../infra/functions.js';
+import { REGISTRY_ITEM_ACTIONS } from '../../infra/registry-table.js';
 import type { RolloutStack } from '../../infra/rollout-stack.js';
 import { buildStack, type FlatStatement, iamStatements, logicalId, testApp } from './support.js';
-
-vi.mock('../../functions/task-functions.js', async (importOriginal) => {
-  const original = await importOriginal<typeof import('../../functions/task-functions.js')>();
-  return {
-    ...original,
-    TASK_FUNCTIONS: {
-      ...original.TASK_FUNCTIONS,
-      ReleaseFunctionArn: { id: 'Release', entry: 'functions/handlers/release.ts', description: 'lambda-rollout: deploy an artifact and publish its version' },
-    },
-    TASK_PERMISSIONS: {
-      ...original.TASK_PERMISSIONS,
-      ReleaseFunctionArn: { lambdaRead: false, lambdaWrite: false, metrics: false, invoke: false, publish: false, registry: false, events: false, release: true },
-    },
-  };
-});
 
 const PAYMENTS = 'arn:aws:lambda:eu-west-1:123456789012:function:payments';
 const ORDERS = 'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:orders-*';
@@ -42,12 +30,16 @@ beforeAll(() => {
   statements = iamStatements(Template.fromStack(stack));
   app.synth();
   report = JSON.parse(readFileSync(join(app.outdir, 'validation-report.json'), 'utf8'));
-  release = logicalId((stack.rollout.functions as Record<string, { role?: unknown }>).ReleaseFunctionArn!.role as never);
+  release = logicalId(stack.rollout.functions.ReleaseFunctionArn.role!);
 });
 
 const of = (role: string) => statements.filter((s) => s.roles.includes(role));
 
-describe('an added task entry with the release capability', () => {
+describe('the Release task', () => {
+  it('asks for the release and registry capabilities, and no other', () => {
+    expect(Object.entries(TASK_PERMISSIONS.ReleaseFunctionArn).filter(([, on]) => on).map(([flag]) => flag).sort()).toEqual(['registry', 'release']);
+  });
+
   it('may update code, publish versions and read configuration of the allowed functions, unqualified only', () => {
     for (const action of ['lambda:UpdateFunctionCode', 'lambda:PublishVersion', 'lambda:GetFunctionConfiguration']) {
       expect(of(release).filter((s) => s.actions.includes(action)).flatMap((s) => s.resources).sort()).toEqual([ORDERS, PAYMENTS].sort());
@@ -61,9 +53,23 @@ describe('an added task entry with the release capability', () => {
     }
   });
 
-  it('gets nothing else: no alias writes, registry, events, topic or metrics', () => {
+  it('may read and write registry items on the table and Query each index by name', () => {
+    const table = `\${${logicalId(stack.rollout.registry.table)}.Arn}`;
+    for (const action of REGISTRY_ITEM_ACTIONS.filter((a) => a !== 'dynamodb:Query')) {
+      expect(of(release).filter((s) => s.actions.includes(action)).flatMap((s) => s.resources), action).toEqual([table]);
+    }
+    expect(of(release).filter((s) => s.actions.includes('dynamodb:Query')).flatMap((s) => s.resources).sort()).toEqual(
+      [table, ...Object.keys(REGISTRY_INDEXES).map((n) => `${table}/index/${n}`)].sort(),
+    );
+  });
+
+  it('gets nothing else: no alias writes, events, topic, metrics or invoke', () => {
     const actions = new Set(of(release).flatMap((s) => s.actions));
-    for (const a of actions) expect(a, a).toMatch(/^(lambda:(UpdateFunctionCode|PublishVersion|GetFunctionConfiguration)|s3:GetObject(Version)?(Tagging)?|logs:(CreateLogStream|PutLogEvents)|xray:(PutTraceSegments|PutTelemetryRecords))$/);
+    expect(actions.size).toBeGreaterThan(0);
+    for (const a of actions) {
+      expect(a, a).toMatch(/^(lambda:(UpdateFunctionCode|PublishVersion|GetFunctionConfiguration)|s3:GetObject(Version)?(Tagging)?|dynamodb:(GetItem|PutItem|UpdateItem|DeleteItem|Query)|logs:(CreateLogStream|PutLogEvents)|xray:(PutTraceSegments|PutTelemetryRecords))$/);
+    }
+    expect([...actions].filter((a) => a.startsWith('dynamodb:')).sort()).toEqual([...REGISTRY_ITEM_ACTIONS].sort());
   });
 
   it('is wired into the state machine and may be invoked by it', () => {

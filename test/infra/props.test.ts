@@ -55,6 +55,7 @@ describe('a rollout for a function ARN token, without notificationEmail', () => 
     const statements = iamStatements(template).filter((s) => s.actions.includes('lambda:UpdateAlias'));
     const writers = Object.values(TASK_PERMISSIONS).filter((p) => p.lambdaWrite).length +
       Object.values(SERVICE_FUNCTIONS).filter((f) => f.can.lambdaWrite).length;
+    expect(statements.length).toBeGreaterThan(0);
     expect(new Set(statements.flatMap((s) => s.roles)).size).toBe(writers);
     const expected = 'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:inventory';
     for (const s of statements) expect([...s.resources].sort()).toEqual([expected, `${expected}:*`]);
