@@ -7,11 +7,9 @@
  * is released, the record gets its ending, and people hear about it on the same channels as
  * Notify's. Idempotent: a second run finds the alias whole and the record ended, and is quiet.
  */
-import { DriftError, NotFoundError } from '../core/errors.js';
-import type { AliasState } from '../core/lambda-model.js';
+import { NotFoundError } from '../core/errors.js';
 import { notificationFor, wants } from '../core/notification.js';
 import {
-  aliasVerdict,
   type EndedStatus,
   factsOf,
   GUARDED_STATUSES,
@@ -29,7 +27,7 @@ import {
 import type { RolloutState } from '../core/state.js';
 import type { Clock, EventPublisher, LambdaControl, Notifier, RolloutRegistry, Workflow } from '../ports.js';
 import { serviceAwsPorts } from '../aws/index.js';
-import { withAlias, writeAlias } from './alias-writer.js';
+import { type Restoration, restoreBaseline, withAlias } from './alias-writer.js';
 import { lambdaHandler, logger } from './middleware.js';
 import { type ChannelName, type ChannelResult, deliver } from './notify.js';
 
@@ -85,38 +83,13 @@ function isGuarded(status: string): status is GuardedStatus {
   return (GUARDED_STATUSES as readonly string[]).includes(status);
 }
 
-interface AliasOutcome {
-  readonly action: 'restored' | 'already_whole' | 'drift';
-  readonly alias: Pick<AliasState, 'functionVersion' | 'routing' | 'revisionId'>;
-  readonly note: string;
-}
-
-/** Puts the alias back on the baseline when this rollout left it split; never over someone else's change. */
-async function secureAlias(lambda: LambdaControl, state: RolloutState): Promise<AliasOutcome> {
-  const r = state.rollout;
-  let current: AliasState;
+/** Puts the alias back on the baseline when this rollout left it split; an alias deleted since is whole. */
+async function secureAlias(lambda: LambdaControl, state: RolloutState): Promise<Restoration> {
   try {
-    current = await lambda.getAlias(r.functionName, r.alias);
+    return await restoreBaseline(lambda, state);
   } catch (error) {
-    if (error instanceof NotFoundError) return { action: 'already_whole', alias: state.alias, note: `alias ${r.alias} no longer exists` };
+    if (error instanceof NotFoundError) return { action: 'already_whole', alias: state.alias, note: `alias ${state.rollout.alias} no longer exists` };
     throw error;
-  }
-  const verdict = aliasVerdict(state, current);
-  if (verdict.kind === 'whole') return { action: 'already_whole', alias: current, note: `alias ${r.alias} routes wholly to v${verdict.version}` };
-  if (verdict.kind === 'drift') return { action: 'drift', alias: current, note: verdict.reason };
-  try {
-    const written = await writeAlias(lambda, {
-      functionName: r.functionName,
-      alias: r.alias,
-      functionVersion: r.baselineVersion,
-      routing: {},
-      revisionId: verdict.revisionId,
-    });
-    return { action: 'restored', alias: written, note: `alias ${r.alias} restored to v${r.baselineVersion}` };
-  } catch (error) {
-    if (!(error instanceof DriftError)) throw error;
-    const changed = await lambda.getAlias(r.functionName, r.alias);
-    return { action: 'drift', alias: changed, note: `alias ${r.alias} was changed by someone else while it was being restored (revision ${changed.revisionId}) and was left as it is` };
   }
 }
 
@@ -151,7 +124,7 @@ export function makeGuard(ports: GuardPorts) {
       return { executionArn, status, action: 'unknown' };
     }
     const stop = await stopOf(event.detail);
-    const secured: AliasOutcome = state
+    const secured: Restoration = state
       ? await secureAlias(lambda, state)
       : { action: 'already_whole', alias: { functionVersion: record?.baselineVersion ?? '', routing: {}, revisionId: '' }, note: 'no traffic had moved' };
     const now = clock.now();

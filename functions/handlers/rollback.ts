@@ -1,14 +1,14 @@
 /**
  * Rollback: puts the alias wholly back on the baseline. Idempotent: an alias already there is left
- * alone. An alias someone else changed (its RevisionId is not the one this rollout last saw) is
- * never overwritten: the outcome is drift, for people to resolve.
+ * alone. An alias someone else changed is never overwritten: the outcome is drift, for people to
+ * resolve. A shift that landed but whose answer was lost is recognised as this rollout's own.
  */
-import { causeMessage, DriftError } from '../core/errors.js';
-import { describeRouting, routesAs } from '../core/lambda-model.js';
-import { asRolloutState, type OutcomeStatus, type RolloutState } from '../core/state.js';
+import { causeMessage } from '../core/errors.js';
+import { describeRouting } from '../core/lambda-model.js';
+import { asRolloutState, type RolloutState } from '../core/state.js';
 import type { Clock, LambdaControl } from '../ports.js';
 import { awsPorts } from '../aws/index.js';
-import { withAlias } from './alias-writer.js';
+import { restoreBaseline, withAlias } from './alias-writer.js';
 import { lambdaHandler } from './middleware.js';
 
 /** Why the rollout is being rolled back, in one line. */
@@ -23,30 +23,17 @@ export function makeRollback({ lambda, clock }: { lambda: LambdaControl; clock: 
   return async function rollback(event: unknown): Promise<RolloutState> {
     const state = asRolloutState(event);
     const { rollout } = state;
-    const desired = { functionVersion: rollout.baselineVersion, routing: {} };
-    const end = (status: OutcomeStatus, reason: string, alias = state.alias): RolloutState => ({
+    const restored = await restoreBaseline(lambda, state);
+    const alias = restored.alias;
+    // Wholly on another version than the baseline is someone else's doing too: left as it is.
+    const drift = restored.action === 'drift' || alias.functionVersion !== rollout.baselineVersion;
+    const reason = drift
+      ? `${restored.action === 'drift' ? restored.note : `alias ${rollout.alias} was changed by someone else and was left as it is`}; it routes ${describeRouting(alias)}. Rollback was needed because: ${rollbackReason(state)}`
+      : rollbackReason(state);
+    return {
       ...withAlias(state, alias),
-      outcome: { status, reason, at: new Date(clock.now()).toISOString(), finalVersion: alias.functionVersion },
-    });
-    const drift = (current: { functionVersion: string; routing: Record<string, number>; revisionId: string }) =>
-      end(
-        'drift',
-        `alias ${rollout.alias} was changed by someone else (revision ${current.revisionId}, this rollout last saw ${state.alias.revisionId}); it now routes ${describeRouting(current)} and was left as it is. Rollback was needed because: ${rollbackReason(state)}`,
-        current,
-      );
-
-    const current = await lambda.getAlias(rollout.functionName, rollout.alias);
-    if (routesAs(current, desired)) return end('rolled_back', rollbackReason(state), current);
-    if (current.revisionId !== state.alias.revisionId) return drift({ ...current, routing: { ...current.routing } });
-    try {
-      const written = await lambda.updateAlias({ functionName: rollout.functionName, alias: rollout.alias, ...desired, revisionId: current.revisionId });
-      return end('rolled_back', rollbackReason(state), written);
-    } catch (error) {
-      if (!(error instanceof DriftError)) throw error;
-      const now = await lambda.getAlias(rollout.functionName, rollout.alias);
-      if (routesAs(now, desired)) return end('rolled_back', rollbackReason(state), now);
-      return drift({ ...now, routing: { ...now.routing } });
-    }
+      outcome: { status: drift ? 'drift' : 'rolled_back', reason, at: new Date(clock.now()).toISOString(), finalVersion: alias.functionVersion },
+    };
   };
 }
 

@@ -162,6 +162,24 @@ describe('Rollback', () => {
     expect(lambda.aliasChanges.filter((c) => c.by === 'rollout')).toHaveLength(2);
   });
 
+  it('undoes its own shift whose answer was lost (ShiftWeight failed after the write landed)', async () => {
+    const { lambda, clock, state } = await started();
+    await makeShiftWeight({ lambda, clock })(state);
+    // The state still holds the RevisionId from before the shift, and the cursor says "shift".
+    const done = await makeRollback({ lambda, clock })({ ...state, error: { Error: 'States.Timeout', Cause: 'ShiftWeight timed out' } });
+    expect(done.outcome).toMatchObject({ status: 'rolled_back', reason: 'States.Timeout: ShiftWeight timed out' });
+    expect(lambda.peekAlias('orders', 'live')).toMatchObject({ functionVersion: '1', routing: {} });
+  });
+
+  it('an alias someone else moved wholly to another version is drift, left as it is', async () => {
+    const { lambda, clock, state } = await started();
+    const shifted = await makeShiftWeight({ lambda, clock })(state);
+    lambda.changeAliasExternally('orders', 'live', { functionVersion: '2' }, 'an operator');
+    const done = await makeRollback({ lambda, clock })({ ...shifted, cursor: { ...shifted.cursor, next: 'rollback' as const, reason: 'unhealthy' } });
+    expect(done.outcome?.status).toBe('drift');
+    expect(lambda.peekAlias('orders', 'live')).toMatchObject({ functionVersion: '2', routing: {} });
+  });
+
   it('explains a caught task error in one line', async () => {
     const { lambda, clock, state } = await started();
     const shifted = await makeShiftWeight({ lambda, clock })(state);
@@ -179,7 +197,7 @@ describe('Rollback', () => {
     const done = await makeRollback({ lambda, clock })({ ...shifted, cursor: { ...shifted.cursor, next: 'rollback' as const, reason: 'unhealthy' } });
     expect(done.outcome?.status).toBe('drift');
     expect(done.outcome?.reason).toContain('alias live was changed by someone else');
-    expect(done.outcome?.reason).toContain('it now routes v1 50% + v2 50% and was left as it is');
+    expect(done.outcome?.reason).toContain('and was left as it is; it routes v1 50% + v2 50%');
     expect(lambda.peekAlias('orders', 'live').routing).toEqual({ '2': 50 });
     expect(lambda.aliasChanges.at(-1)?.by).toBe('an operator');
   });
