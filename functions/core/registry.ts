@@ -263,7 +263,7 @@ export type GuardedStatus = (typeof GUARDED_STATUSES)[number];
  * Errors of the workflow's own Fail states: the workflow already put the alias back (or left it
  * as someone else set it) and notified, so the guard only makes sure the lock is released.
  */
-export const WORKFLOW_ENDINGS: readonly string[] = [ErrorName.RolledBack, ErrorName.Drift, ErrorName.Refused, ErrorName.InvalidInput];
+export const WORKFLOW_ENDINGS: readonly string[] = [ErrorName.RolledBack, ErrorName.Drift, ErrorName.Refused, ErrorName.InvalidInput, ErrorName.LockNotReleased];
 
 /** What the guard should do with an alias after an execution stopped. */
 export type AliasVerdict =

@@ -137,12 +137,12 @@ export function makeGuard(ports: GuardPorts) {
 
     // Notify first, then record the ending: a run that dies in between notifies again on retry
     // (at least once), while a later repeat finds the record ended and stays quiet.
+    const type = secured.action === 'drift' ? 'drift' : status === 'ABORTED' ? 'aborted' : 'failed';
     let notified: GuardResult['notified'];
     const workflowNotified = status === 'FAILED' && WORKFLOW_ENDINGS.includes(stop.error ?? '') && secured.action === 'already_whole';
     if (record?.endedAt !== undefined) notified = 'already ended';
     else if (workflowNotified) notified = 'workflow already notified';
     else {
-      const type = secured.action === 'drift' ? 'drift' : status === 'ABORTED' ? 'aborted' : 'failed';
       const ended: RolloutState | undefined = state && {
         ...withAlias(state, secured.alias),
         outcome: guardOutcome(state, secured.alias, reason, now),
@@ -161,7 +161,7 @@ export function makeGuard(ports: GuardPorts) {
       reason,
       ...(secured.action !== 'drift' && secured.alias.functionVersion ? { finalVersion: secured.alias.functionVersion } : {}),
       endedAt: new Date(now).toISOString(),
-      ...(state ? { progress: progressOf(endedAs === 'aborted' ? 'aborted' : endedAs === 'drift' ? 'drift' : 'failed', withAlias(state, secured.alias), now) } : {}),
+      ...(state ? { progress: progressOf(type, withAlias(state, secured.alias), now) } : {}),
     });
     const lockReleased = await registry.release({ functionName: facts.functionName, alias: facts.alias, rolloutId: facts.rolloutId, executionArn });
     return { executionArn, status, action: secured.action, rolloutId: facts.rolloutId, endedAs, reason, recorded, lockReleased, notified };

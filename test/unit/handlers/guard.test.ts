@@ -119,9 +119,10 @@ describe('guard', () => {
     lambda.changeAliasExternally('orders', 'live', { functionVersion: '8' }, 'rollout');
     const promoted: RolloutState = { ...state, alias: { ...lambda.peekAlias('orders', 'live') }, outcome: { status: 'promoted', reason: 'v8 serves 100% of live', at: iso(NOW), finalVersion: '8' } };
     workflow.put(ARN, { status: 'FAILED', history: [state, promoted] });
-    const result = await guard()(statusChange('FAILED', { error: 'States.TaskFailed', cause: 'ReleaseLock: Rate exceeded' }));
+    const result = await guard()(statusChange('FAILED', { error: 'LockNotReleased', cause: 'The target was promoted to 100% of the alias, but the rollout registry could not be updated' }));
     expect(updates()).toEqual([]);
-    expect(result).toMatchObject({ action: 'already_whole', endedAs: 'promoted', lockReleased: true });
+    expect(result).toMatchObject({ action: 'already_whole', endedAs: 'promoted', lockReleased: true, notified: 'workflow already notified' });
+    expect(notifier.published).toEqual([]);
     expect(await registry.get(ID)).toMatchObject({ status: 'promoted', finalVersion: '8' });
   });
 
