@@ -1,11 +1,14 @@
 /** The service paths of the real workflow: artifacts deployed first, and the one-rollout-per-alias lock. */
 import { describe, expect, it } from 'vitest';
 import { SimWorld } from '../../sim/world.js';
+import { iso, lockRequest } from '../unit/support/rollouts.js';
 
 const steady = { errorRate: 0.001, p50Ms: 40, p99Ms: 200 };
 const world = (codeUpdateSeconds = 5) => new SimWorld({ rate: 50, baseline: steady, target: steady, metricDelaySeconds: 0, codeUpdateSeconds });
 const release = { s3Bucket: 'artifacts-bucket', s3Key: 'releases/orders/live/build-417.zip', s3ObjectVersion: '3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY', build: 'build-417' };
 const fromArtifact = { functionName: 'orders', alias: 'live', strategy: 'Canary10Percent5Minutes', health: { metricDelaySeconds: 0 }, release };
+/** Another rollout, build-416, running on orders:live when the world starts. */
+const otherRollout = (w: SimWorld) => lockRequest('build-416', { targetVersion: '2', baselineVersion: '1', startedAt: iso(w.startTime), at: iso(w.startTime) });
 
 describe('a rollout started from an uploaded artifact', () => {
   it('updates the code, waits in the state machine while Lambda applies it, publishes it, and rolls it out', async () => {
@@ -54,7 +57,7 @@ describe('a rollout started from an uploaded artifact', () => {
 describe('one rollout per alias', () => {
   it('a rollout while another holds the alias is refused naming it, and changes nothing', async () => {
     const w = world();
-    await w.registry.acquire({ functionName: 'orders', alias: 'live', rolloutId: 'build-416', executionArn: 'arn:aws:states:us-east-1:123456789012:execution:lambda-rollout:build-416', status: 'running', targetVersion: '2', startedAt: new Date(w.startTime).toISOString() } as never);
+    await w.registry.acquire(otherRollout(w));
     const run = await w.rehearse({ functionName: 'orders', alias: 'live', targetVersion: '2', health: { metricDelaySeconds: 0 } });
     expect(run.error?.Error).toBe('RolloutRefused');
     expect(run.error?.Cause).toContain('rollout build-416 is already running on orders:live');
@@ -62,22 +65,23 @@ describe('one rollout per alias', () => {
     expect((await w.registry.getLock('orders', 'live'))?.rolloutId).toBe('build-416');
   });
 
-  it('every ending releases the lock and keeps the history', async () => {
-    for (const target of [steady, { ...steady, errorRate: 1 }]) {
-      const w = new SimWorld({ rate: 50, baseline: steady, target, metricDelaySeconds: 0 });
-      const run = await w.rehearse({ functionName: 'orders', alias: 'live', targetVersion: '2', rolloutId: 'r-1', health: { metricDelaySeconds: 0 } });
-      expect(await w.registry.getLock('orders', 'live')).toBeUndefined();
-      const record = await w.registry.get('r-1');
-      expect(record).toMatchObject({ rolloutId: 'r-1', status: run.status === 'SUCCEEDED' ? 'promoted' : 'rolled_back' });
-      expect(record?.progress?.steps[0]).toMatchObject({ weightPercent: 10, verdict: run.status === 'SUCCEEDED' ? 'healthy' : 'unhealthy' });
-    }
+  it.each([
+    ['promoted', steady, 'SUCCEEDED', 'healthy'],
+    ['rolled_back', { ...steady, errorRate: 1 }, 'FAILED', 'unhealthy'],
+  ] as const)('ending %s releases the lock and keeps the history', async (status, target, runStatus, verdict) => {
+    const w = new SimWorld({ rate: 50, baseline: steady, target, metricDelaySeconds: 0 });
+    const run = await w.rehearse({ functionName: 'orders', alias: 'live', targetVersion: '2', rolloutId: 'r-1', health: { metricDelaySeconds: 0 } });
+    expect(run.status).toBe(runStatus);
+    expect(await w.registry.getLock('orders', 'live')).toBeUndefined();
+    expect(await w.registry.get('r-1')).toMatchObject({ rolloutId: 'r-1', status });
+    expect((await w.registry.get('r-1'))?.progress?.steps[0]).toMatchObject({ weightPercent: 10, verdict });
   });
 });
 
 describe('an artifact refused before anything changes', () => {
   it('while another rollout holds the alias: no code update, no version', async () => {
     const w = world();
-    await w.registry.acquire({ functionName: 'orders', alias: 'live', rolloutId: 'build-416', executionArn: 'arn:aws:states:us-east-1:123456789012:execution:lambda-rollout:build-416', status: 'running', targetVersion: '2', startedAt: new Date(w.startTime).toISOString() } as never);
+    await w.registry.acquire(otherRollout(w));
     const run = await w.rehearse(fromArtifact);
     expect(run.error?.Error).toBe('RolloutRefused');
     expect(run.error?.Cause).toContain('rollout build-416 is already running on orders:live');
