@@ -3,6 +3,7 @@
  * the simulated world: which weights the alias had, how each rollout ended, what people were told.
  */
 import { describe, expect, it } from 'vitest';
+import type { RolloutState } from '../../functions/core/state.js';
 import type { RunWorkflowOptions } from '../../sim/runner.js';
 import { SimWorld, type WorldOptions } from '../../sim/world.js';
 import type { TaskHandler } from '../../sim/tasks.js';
@@ -71,12 +72,34 @@ describe('promotion', () => {
   });
 
   it('waits for CloudWatch: with a two-minute ingestion delay a step holds until its data arrives', async () => {
-    const { result, world } = await rehearse('Canary10Percent5Minutes', { metricDelaySeconds: 120 });
+    const checks: { at: number; verdict?: string; reason?: string }[] = [];
+    const wrapTask = (name: string, handler: TaskHandler): TaskHandler =>
+      name === 'CheckHealth'
+        ? async (input) => {
+            const output = (await handler(input)) as RolloutState;
+            const { checkedAt = Number.NaN, verdict, reason } = output.history.at(-1)!;
+            checks.push({ at: checkedAt, verdict, reason });
+            return output;
+          }
+        : handler;
+    const { result, world } = await rehearse('Canary10Percent5Minutes', { metricDelaySeconds: 120 }, { wrapTask });
     expect(result.status).toBe('SUCCEEDED');
     const promotedAt = world.lambda.aliasChanges.at(-1)!.at - world.startTime;
     expect(promotedAt).toBe(300_000);
     const history = result.output!.steps;
     expect(history[0]?.target?.invocations).toBeGreaterThan(100);
+    // The first complete minute (0-60 s) is in CloudWatch at 60 s + 120 s: every check before then is
+    // inconclusive for want of data, and the first judged check (healthy) comes at 180 s or later.
+    const at = (c: { at: number }) => c.at - world.startTime;
+    const early = checks.filter((c) => at(c) < 180_000);
+    expect(early.length).toBeGreaterThan(0);
+    for (const c of early) {
+      expect(c).toMatchObject({ verdict: 'inconclusive', reason: expect.stringContaining('no complete metric minute yet') });
+    }
+    const judged = checks.filter((c) => !c.reason?.includes('no complete metric minute yet'));
+    expect(judged.length).toBeGreaterThan(0);
+    expect(at(judged[0]!)).toBeGreaterThanOrEqual(180_000);
+    expect(at(checks.find((c) => c.verdict === 'healthy')!)).toBeGreaterThanOrEqual(180_000);
   });
 });
 
