@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { functionNameOf } from './function-ref.js';
 import { describeRouting } from './lambda-model.js';
 import { causeMessage } from './errors.js';
-import type { CaughtError, RolloutState } from './state.js';
+import { type CaughtError, factsOf, positionOf, type RolloutState } from './state.js';
 
 /**
  * Lifecycle events. `verdict`: a health check's result; `held`: a step held for more evidence;
@@ -108,22 +108,17 @@ function headline(type: RolloutEventType, state: RolloutState): string {
 export function notificationFor(type: RolloutEventType, state: RolloutState, now: number): Notification {
   const r = state.rollout;
   const last = state.history.at(-1);
+  const position = positionOf(state);
   return {
     type,
     subject: toSubject(`lambda-rollout ${functionNameOf(r.functionName)}:${r.alias} v${r.targetVersion} ${headline(type, state)}`),
     body: {
       type,
       at: new Date(now).toISOString(),
-      rolloutId: r.id,
-      executionArn: r.executionArn,
-      functionName: r.functionName,
-      alias: r.alias,
-      baselineVersion: r.baselineVersion,
-      targetVersion: r.targetVersion,
-      strategy: r.plan.strategy,
-      step: state.cursor.step + 1,
-      steps: r.plan.steps.length,
-      weightPercent: state.cursor.weightPercent,
+      ...factsOf(state),
+      step: position.currentStep,
+      steps: position.totalSteps,
+      weightPercent: position.weightPercent,
       routing: describeRouting(state.alias),
       ...(last?.verdict ? { lastCheck: { verdict: last.verdict, reason: last.reason, target: last.target, baseline: last.baseline, observedSplitPercent: last.observedSplitPercent } } : {}),
       ...(state.outcome ? { outcome: state.outcome.status, reason: state.outcome.reason } : {}),

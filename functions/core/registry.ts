@@ -8,7 +8,9 @@ import { causeMessage, ErrorName, RefusedError } from './errors.js';
 import { functionNameOf } from './function-ref.js';
 import { type AliasState, isSplit, routesAs } from './lambda-model.js';
 import { type Notification, type RolloutEventType, toSubject } from './notification.js';
-import { asRolloutState, type CaughtError, type Outcome, type RolloutState, type StepRecord } from './state.js';
+import { asRolloutState, type CaughtError, factsOf, type Outcome, positionOf, type RolloutFacts, type RolloutState, type StepRecord } from './state.js';
+
+export { factsOf, type RolloutFacts } from './state.js';
 
 /** A rollout that holds its alias: `pending` (the API took the lock, the execution is starting) or `running`. */
 export const ACTIVE_STATUSES = ['pending', 'running'] as const;
@@ -23,23 +25,6 @@ export type RolloutStatus = (typeof ROLLOUT_STATUSES)[number];
 /** True for a status a rollout ends with. */
 export function isEnded(status: RolloutStatus): status is EndedStatus {
   return (ENDED_STATUSES as readonly string[]).includes(status);
-}
-
-/** The facts of a rollout that never change once it started. */
-export interface RolloutFacts {
-  readonly rolloutId: string;
-  /** The Step Functions execution running it (known before StartExecution: it follows from the name). */
-  readonly executionArn: string;
-  /** The function as the caller named it: a name or an ARN. The lock is keyed on the bare name. */
-  readonly functionName: string;
-  readonly alias: string;
-  /** Unknown while the API holds a pending lock: Prepare resolves it. */
-  readonly baselineVersion?: string | undefined;
-  readonly targetVersion: string;
-  /** The strategy's readable name. */
-  readonly strategy?: string | undefined;
-  /** ISO timestamp. */
-  readonly startedAt: string;
 }
 
 /** The lock item: which rollout holds a function alias. */
@@ -192,30 +177,10 @@ export function lockRequestFor(state: RolloutState, now: number, startedBy = STA
 /** `startedBy` for rollouts whose first lock request came from the workflow, not the API. */
 export const STARTED_OUTSIDE_API = '(started outside the API)';
 
-/** The facts of a rollout state. */
-export function factsOf(state: RolloutState): RolloutFacts {
-  const r = state.rollout;
-  return {
-    rolloutId: r.id,
-    executionArn: r.executionArn,
-    functionName: r.functionName,
-    alias: r.alias,
-    baselineVersion: r.baselineVersion,
-    targetVersion: r.targetVersion,
-    strategy: r.plan.strategy,
-    startedAt: r.startedAt,
-  };
-}
-
 /** Where the state says the rollout is. */
 export function progressOf(type: RolloutEventType, state: RolloutState, now: number): RolloutProgress {
-  // From what happened (shifts recorded, the alias as seen), not from the cursor, which points
-  // at the next move: before the first shift it already names the first step's weight.
-  const { alias, rollout } = state;
   return {
-    currentStep: state.history.length,
-    totalSteps: rollout.plan.steps.length,
-    weightPercent: alias.functionVersion === rollout.targetVersion ? 100 : (alias.routing[rollout.targetVersion] ?? 0),
+    ...positionOf(state),
     steps: state.history,
     lastEvent: { type, at: new Date(now).toISOString() },
   };

@@ -135,3 +135,49 @@ export interface ExecutionSummary {
   readonly finalAlias: RolloutState['alias'];
   readonly steps: readonly StepRecord[];
 }
+
+/** The facts of a rollout that never change once it started. */
+export interface RolloutFacts {
+  readonly rolloutId: string;
+  /** The Step Functions execution running it (known before StartExecution: it follows from the name). */
+  readonly executionArn: string;
+  /** The function as the caller named it: a name or an ARN. The lock is keyed on the bare name. */
+  readonly functionName: string;
+  readonly alias: string;
+  /** Unknown while the API holds a pending lock: Prepare resolves it. */
+  readonly baselineVersion?: string | undefined;
+  readonly targetVersion: string;
+  /** The strategy's readable name. */
+  readonly strategy?: string | undefined;
+  /** ISO timestamp. */
+  readonly startedAt: string;
+}
+
+/** The facts of a rollout state. */
+export function factsOf(state: RolloutState): RolloutFacts {
+  const r = state.rollout;
+  return {
+    rolloutId: r.id,
+    executionArn: r.executionArn,
+    functionName: r.functionName,
+    alias: r.alias,
+    baselineVersion: r.baselineVersion,
+    targetVersion: r.targetVersion,
+    strategy: r.plan.strategy,
+    startedAt: r.startedAt,
+  };
+}
+
+/**
+ * Where a rollout is, from what happened (shifts recorded, the alias as last seen), not from the
+ * cursor, which points at the next move: before the first shift it already names the first
+ * step's weight.
+ */
+export function positionOf(state: RolloutState): { currentStep: number; totalSteps: number; weightPercent: number } {
+  const { alias, rollout } = state;
+  return {
+    currentStep: state.history.length,
+    totalSteps: rollout.plan.steps.length,
+    weightPercent: alias.functionVersion === rollout.targetVersion ? 100 : (alias.routing[rollout.targetVersion] ?? 0),
+  };
+}

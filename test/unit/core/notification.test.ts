@@ -20,9 +20,21 @@ const state: RolloutState = {
   },
   alias: { functionVersion: '7', routing: { '8': 30 }, revisionId: 'r3' },
   cursor: { step: 2, weightPercent: 30, bakeSeconds: 60, next: 'shift', heldSeconds: 0, shiftedAt: NOW },
-  history: [
-    { step: 0, weightPercent: 10, shiftedAt: NOW - 120_000, revisionId: 'r1', checks: 1, verdict: 'healthy', reason: 'error rate within the limit of 1.10%: target 0.00% (0/300) vs baseline 0.10% (3/2700)', target: { invocations: 300, errors: 0 }, baseline: { invocations: 2700, errors: 3 } },
-  ],
+  history: [10, 20, 30].map((weightPercent, i) => ({
+    step: i,
+    weightPercent,
+    shiftedAt: NOW - (2 - i) * 60_000,
+    revisionId: `r${i + 1}`,
+    checks: i < 2 ? 1 : 0,
+    ...(i < 2
+      ? {
+          verdict: 'healthy' as const,
+          reason: 'error rate within the limit of 1.10%: target 0.00% (0/300) vs baseline 0.10% (3/2700)',
+          target: { invocations: 300, errors: 0 },
+          baseline: { invocations: 2700, errors: 3 },
+        }
+      : {}),
+  })),
 };
 
 describe('notificationFor', () => {
@@ -42,9 +54,16 @@ describe('notificationFor', () => {
       steps: 9,
       weightPercent: 30,
       routing: 'v7 70% + v8 30%',
-      lastCheck: { verdict: 'healthy', target: { invocations: 300, errors: 0 } },
+      startedAt: '2026-01-05T10:00:00.000Z',
     });
+    // A fresh step has no verdict yet; the previous step's came with its own 'verdict' event.
+    expect(n.body).not.toHaveProperty('lastCheck');
     expect(n.attributes).toEqual({ eventType: 'shifted', functionName: 'orders', alias: 'live', rolloutId: 'orders-live-v8-1a2b', team: 'payments' });
+  });
+
+  it('where the rollout is comes from what happened, not from the next move', () => {
+    const before: RolloutState = { ...state, history: [], alias: { functionVersion: '7', routing: {}, revisionId: 'r0' }, cursor: { ...state.cursor, step: 0, weightPercent: 10 } };
+    expect(notificationFor('started', before, NOW).body).toMatchObject({ step: 0, steps: 9, weightPercent: 0, routing: 'v7 100%' });
   });
 
   it('a rollback says why in the subject and the body', () => {
