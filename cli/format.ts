@@ -2,6 +2,7 @@
  * Pure text formatting for the command line: durations, counts, tables, progress bars, and the
  * texts a person reads after a rehearsal or a plan. Nothing here writes or reads anything.
  */
+import { describeRouting } from '../functions/core/lambda-model.js';
 import type { Plan } from '../functions/core/strategy.js';
 import type { Distribution, RehearsalOutcome, RehearsalProgress, RehearsalResult, RehearsalSummary } from '../sim/rehearsal.js';
 
@@ -185,13 +186,6 @@ function servedText(v: { requests: number; errors: number }): string {
   return `${formatCount(v.requests)} requests, ${formatCount(v.errors)} failed${rate}`;
 }
 
-function routingText(alias: RehearsalResult['finalAlias']): string {
-  const split = Object.entries(alias.routing).filter(([, w]) => w > 0);
-  if (split.length === 0) return `v${alias.version}, 100% of traffic`;
-  const rest = 100 - split.reduce((t, [, w]) => t + w, 0);
-  return `v${alias.version} ${formatWeight(rest)}, ${split.map(([v, w]) => `v${v} ${formatWeight(w)}`).join(', ')}`;
-}
-
 /** What a person wants to know once a rehearsal is over. */
 export function summaryText(r: RehearsalResult, st: Style = style(false)): string {
   const lines: string[] = [];
@@ -230,7 +224,7 @@ export function summaryText(r: RehearsalResult, st: Style = style(false)): strin
   } else if (r.targetWasBad && r.outcome === 'promoted') {
     lines.push(st.yellow('the new version behaved worse than the old one in this scenario, and was promoted anyway'));
   }
-  lines.push(`alias now: ${routingText(r.finalAlias)}`);
+  lines.push(`alias now: ${describeRouting({ functionVersion: r.finalAlias.version, routing: r.finalAlias.routing })}`);
   return lines.join('\n');
 }
 

@@ -8,6 +8,7 @@
  * Series and markers carry `data-series`, `data-verdict` and `data-marker` attributes so a test
  * (or a person with devtools) can find them.
  */
+import { describeRouting } from '../functions/core/lambda-model.js';
 import type { RehearsalCheck, RehearsalOutcome, RehearsalResult, TimelinePoint } from './rehearsal.js';
 
 /** Escapes text for HTML element content and quoted attribute values. */
@@ -93,10 +94,12 @@ function timeTicks(maxSeconds: number): number[] {
 // ---------------------------------------------------------------------------------------------
 // The data the chart draws
 
-/** Weight of the new version in the alias the rollout left behind, percent. */
+/** Weight of the new version in the alias the rollout left behind, percent (routing is in percent). */
 function finalWeightPercent(result: RehearsalResult): number {
-  if (result.finalAlias.version === result.target.version) return 100;
-  return Math.round((result.finalAlias.routing[result.target.version] ?? 0) * 10000) / 100;
+  const { version, routing } = result.finalAlias;
+  const target = result.target.version;
+  if (version !== target) return routing[target] ?? 0;
+  return 100 - Object.entries(routing).reduce((t, [v, w]) => (v === target ? t : t + w), 0);
 }
 
 /** Width of a timeline bucket: the spacing of the points, or a minute. */
@@ -465,11 +468,7 @@ function served(label: string, s: RehearsalResult['target']): string {
 /** The rehearsal as one self-contained HTML page. */
 export function renderReport(result: RehearsalResult): string {
   const outcome = OUTCOME_WORDS[result.outcome];
-  const alias = result.finalAlias;
-  const routing = Object.entries(alias.routing)
-    .map(([v, w]) => `v${v} ${Math.round(w * 10000) / 100}%`)
-    .join(', ');
-  const aliasText = `v${alias.version}${routing ? ` (+ ${routing})` : ''}`;
+  const aliasText = describeRouting({ functionVersion: result.finalAlias.version, routing: result.finalAlias.routing });
   const t = `v${result.target.version}`;
 
   const header =

@@ -155,7 +155,7 @@ describe('summaryText', () => {
     expect(lines[header + 1]).toMatch(/^\s+1\s+10%\s+unhealthy\s+1\s+897 of 897 \(100%\)\s+9 of 8,061 \(0\.11%\)$/);
     expect(lines).toContain('new version (v2) served 1,454 requests, 1,454 failed (100%)');
     expect(lines).toContain('first bad request to rollback: 300s');
-    expect(lines).toContain('alias now: v1, 100% of traffic');
+    expect(lines).toContain('alias now: v1 100%');
   });
 
   it('says nothing of detection for a good version, and shows a split alias', () => {
@@ -163,7 +163,7 @@ describe('summaryText', () => {
     const text = summaryText(promoted);
     expect(text.startsWith('PROMOTED: v2 serves 100%')).toBe(true);
     expect(text).not.toContain('first bad request');
-    expect(text).toContain('alias now: v1 75%, v2 25%');
+    expect(text).toContain('alias now: v1 75% + v2 25%');
   });
 
   it('warns when a worse version was promoted', () => {

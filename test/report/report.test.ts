@@ -3,17 +3,30 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { rehearse, type RehearsalResult } from '../../sim/rehearsal.js';
 import { escapeHtml, renderReport } from '../../sim/report.js';
 import { loadScenario } from '../../sim/scenarios.js';
+import type { SimWorld } from '../../sim/world.js';
 import { expectedWeightSteps } from './expected.js';
 
 let crash: RehearsalResult;
 let healthy: RehearsalResult;
 let degrading: RehearsalResult;
+let drifted: RehearsalResult;
 beforeAll(async () => {
   // One at a time: a rehearsal owns the (fake) clock while it runs.
   crash = await rehearse(loadScenario('crash'));
   healthy = await rehearse(loadScenario('healthy'));
   degrading = await rehearse(loadScenario('degrading'));
+  drifted = await rehearse(loadScenario('healthy'), { setup: operatorSetsTheAliasAt30Percent });
 });
+
+/** An operator moves the alias to v1 with 30% on v2 right after the rollout's first shift: the rollout ends in drift. */
+function operatorSetsTheAliasAt30Percent(world: SimWorld): void {
+  const publish = world.notifier.publish.bind(world.notifier);
+  let shifts = 0;
+  world.notifier.publish = async (n) => {
+    await publish(n);
+    if (n.type === 'shifted' && ++shifts === 1) world.lambda.changeAliasExternally(world.functionName, world.alias, { functionVersion: world.baselineVersion, routing: { [world.targetVersion]: 30 } }, 'an operator');
+  };
+}
 
 /** The `points` of the element carrying data-series="<name>", as numbers. */
 function polylinePoints(html: string, series: string): Array<[number, number]> {
@@ -143,6 +156,17 @@ describe('renderReport', () => {
     expect(html).toContain(`New version v2: ${degrading.target.requests.toLocaleString('en-US')} requests, ${degrading.target.errors.toLocaleString('en-US')} failed`);
     expect(html).toContain(`Detection: ${degrading.detectionSeconds! / 60} min`);
     for (const n of degrading.notifications) expect(html).toContain(`<td class="reason">${escapeHtml(n.subject)}</td>`);
+  });
+
+  it('reads the alias left behind in percent: a drift leaving 30% on the new version says 30% and ends the weight line at 30%', () => {
+    expect(drifted).toMatchObject({ outcome: 'failed', error: 'AliasDrift' });
+    expect(drifted.finalAlias).toEqual({ version: '1', routing: { '2': 30 } });
+    const html = renderReport(drifted);
+    expect(html).toContain('<dt>Alias afterwards</dt><dd>v1 70% + v2 30%</dd>');
+    const last = polylinePoints(html, 'weight').at(-1)!;
+    const y0 = tick(html, 'weight', 0);
+    const y100 = tick(html, 'weight', 100);
+    expect(((last[1] - y0) / (y100 - y0)) * 100).toBeCloseTo(30, 0);
   });
 
   it('stays under 100 KB for a 30-minute rehearsal', async () => {
