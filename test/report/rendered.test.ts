@@ -5,10 +5,11 @@
  * numbers (weights, check times, the moment of rollback or promotion), nothing is fetched, nothing
  * logs an error, and a screenshot lands in the OS temp dir for a person to look at.
  *
- * Needs Debian's chromium at /usr/bin/chromium (.ci/run installs it). Without it the browser tests
- * are skipped on a workstation, and fail when CI is set: CI must verify the rendering.
+ * Needs Debian's chromium, executable at /usr/bin/chromium (.ci/run installs it when that file is not
+ * executable, and sets CI). Without it the browser tests are skipped on a workstation, and fail when CI
+ * is set: CI must verify the rendering.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -20,11 +21,19 @@ import { loadScenario } from '../../sim/scenarios.js';
 import { expectedWeightSteps } from './expected.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
+const executable = (path: string) => {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+};
+const haveChromium = executable(CHROMIUM);
 const inCi = Boolean(process.env.CI);
 
 it.runIf(inCi || haveChromium)('has Chromium to render the report with (required when CI is set)', () => {
-  expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: CI must render the report (.ci/run installs Debian's chromium)`).toBe(true);
+  expect(haveChromium, `${CHROMIUM} is missing or not executable: CI must render the report (.ci/run installs Debian's chromium)`).toBe(true);
 });
 
 /** What the page says about its chart, in CSS pixels. */
