@@ -110,8 +110,9 @@ describe('POST /rollouts', () => {
     const res = await start({ 'function-name': 'orders', 'alias-name': 'live', 'new-version': '8', steps: 4, interval: 120, type: 'linear' });
     expect(res.statusCode).toBe(202);
     const input = starts()[0]?.args[1] as Record<string, unknown>;
-    expect(input).toMatchObject({ functionName: 'orders', alias: 'live', strategy: { type: 'steps' } });
-    expect(() => parseRolloutInput(input)).not.toThrow();
+    expect(input).toMatchObject({ functionName: 'orders', alias: 'live', targetVersion: '8', strategy: { type: 'steps' } });
+    // Four steps: 25, 50 and 75% for the interval each, then promotion.
+    expect(parseRolloutInput(input).plan.steps).toEqual([25, 50, 75].map((weightPercent) => ({ weightPercent, bakeSeconds: 120 })));
   });
 
   it('uses the caller\'s rollout id when given, and an execution name within Step Functions\' limits', async () => {
