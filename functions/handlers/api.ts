@@ -11,7 +11,6 @@
  * The routes are a table, so approval routes (`/rollouts/{id}/approve`, `/promote`) are one
  * entry each. Request rules and response shapes live in `core/api.ts`.
  */
-import { createHash } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import {
   ABORT_ERROR,
@@ -36,6 +35,7 @@ import { type ParsedInput, parseRolloutInput } from '../core/input.js';
 import { type IdempotencyRecord, LockHeldError, RolloutIdTakenError } from '../core/registry.js';
 import type { Clock, IdempotencyStore, IdGenerator, RolloutRegistry, Workflow } from '../ports.js';
 import { serviceAwsPorts } from '../aws/index.js';
+import { sha256Hex } from './sha256.js';
 import { lambdaHandler, logger } from './middleware.js';
 
 export interface ApiPorts {
@@ -71,7 +71,6 @@ interface Route {
 /** How old a pending lock must be before the API checks whether its execution ever started. */
 export const STALE_PENDING_MS = 2 * 60 * 1000;
 
-const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 
 /** Params of `path` when it fits `template` ("/rollouts/{id}"), else undefined. */
 export function matchPath(template: string, path: string): Record<string, string> | undefined {
@@ -196,8 +195,8 @@ export function makeApi(ports: ApiPorts) {
     if (key === undefined) return startOnce(request, parsed);
 
     // Keys are per caller, so one caller's key never answers another's request.
-    const stored = sha256(`${request.caller}\n${key}`);
-    const fingerprint = sha256(canonicalJson(request.body));
+    const stored = sha256Hex(`${request.caller}\n${key}`);
+    const fingerprint = sha256Hex(canonicalJson(request.body));
     const existing = await idempotency.claim(stored, fingerprint, clock.now());
     if (existing) return replay(existing, fingerprint);
     let response: ApiResponse;

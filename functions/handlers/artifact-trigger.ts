@@ -41,6 +41,7 @@ import { type ArtifactReader, type Clock, type LambdaControl, type Notifier, typ
 import { AwsLambdaControl } from '../aws/lambda-control.js';
 import { S3ArtifactReader, SfnReleaseStarter } from '../aws/code-release.js';
 import { CLIENT_CONFIG, envTopicNotifier } from '../aws/index.js';
+import { sha256Hex } from './sha256.js';
 import { lambdaHandler, logger } from './middleware.js';
 
 /** The part of the S3 "Object Created" EventBridge event the trigger reads. */
@@ -145,7 +146,7 @@ export function makeArtifactTrigger(ports: TriggerPorts) {
     if (!settings.ok) return refuse({ ...who, reason: settings.reason });
 
     const input = releaseRolloutInput({ functionRef, key: named, bucket, objectKey: key, versionId, settings });
-    const executionName = releaseExecutionName({ bucket, key, versionId, functionName: named.functionName, alias: named.alias });
+    const executionName = releaseExecutionName({ bucket, key, versionId, functionName: named.functionName, alias: named.alias }, sha256Hex);
     const { executionArn, alreadyStarted } = await ports.starter.start(executionName, input);
     logger.info(alreadyStarted ? 'artifact had already started its rollout' : 'artifact started a rollout', { executionArn, bucket, key, versionId });
     return { started: true, alreadyStarted, executionName, executionArn, input };

@@ -5,6 +5,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { SfnReleaseStarter } from '../../../functions/aws/code-release.js';
 import { ErrorName, NotFoundError, ThrottledError } from '../../../functions/core/errors.js';
 import { RELEASE_ENV, releaseExecutionName } from '../../../functions/core/release.js';
+import { sha256Hex } from '../../../functions/handlers/sha256.js';
 import {
   makeArtifactTrigger,
   type ObjectCreatedEvent,
@@ -81,7 +82,7 @@ describe('artifact trigger: starting a release', () => {
 
     const result = await trigger(objectCreated('releases/orders-api/live/2026-01-05.3.zip'));
 
-    const name = releaseExecutionName({ bucket: BUCKET, key: 'releases/orders-api/live/2026-01-05.3.zip', versionId: 'v-42', functionName: 'orders-api', alias: 'live' });
+    const name = releaseExecutionName({ bucket: BUCKET, key: 'releases/orders-api/live/2026-01-05.3.zip', versionId: 'v-42', functionName: 'orders-api', alias: 'live' }, sha256Hex);
     expect(starter.calls).toEqual([
       {
         name,
