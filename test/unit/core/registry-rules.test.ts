@@ -11,31 +11,20 @@ import {
   progressOf,
   IDEMPOTENCY_TTL_MS,
   IN_PROGRESS_MS,
-  type RolloutLock,
 } from '../../../functions/core/registry.js';
-import { iso, runningState, T0 } from '../support/rollouts.js';
-
-const holder = (over: Partial<RolloutLock> = {}): RolloutLock => ({
-  functionName: 'orders',
-  alias: 'live',
-  rolloutId: 'r1',
-  executionArn: 'e1',
-  status: 'running',
-  targetVersion: '8',
-  startedBy: 'alice',
-  startedAt: iso(T0),
-  ...over,
-});
+import { executionArn, iso, lockRequest, runningState, T0 } from '../support/rollouts.js';
 
 describe('mayTakeLock', () => {
+  const elsewhere = { executionArn: executionArn('r1-again') };
   it.each([
-    ['a free alias', undefined, { rolloutId: 'r2', executionArn: 'e2', status: 'running' as const }, true],
-    ['another rollout', holder(), { rolloutId: 'r2', executionArn: 'e2', status: 'running' as const }, false],
-    ['the same execution again', holder(), { rolloutId: 'r1', executionArn: 'e1', status: 'running' as const }, true],
-    ['the same id from another execution', holder(), { rolloutId: 'r1', executionArn: 'e9', status: 'running' as const }, false],
-    ["the API's pending lock, by its rollout", holder({ status: 'pending' }), { rolloutId: 'r1', executionArn: 'e9', status: 'running' as const }, true],
-    ['a running lock, by a pending request', holder(), { rolloutId: 'r1', executionArn: 'e1', status: 'pending' as const }, false],
-  ])('%s: %s', (_, current, request, expected) => {
+    ['a free alias', undefined, lockRequest('r2'), true],
+    ['another rollout', lockRequest('r1'), lockRequest('r2'), false],
+    ["another rollout's pending lock", lockRequest('r1', { status: 'pending' }), lockRequest('r2'), false],
+    ['the same execution again', lockRequest('r1'), lockRequest('r1'), true],
+    ['the same id from another execution', lockRequest('r1'), lockRequest('r1', elsewhere), false],
+    ["the API's pending lock, by its rollout", lockRequest('r1', { status: 'pending' }), lockRequest('r1', elsewhere), true],
+    ['a running lock, by a pending request', lockRequest('r1'), lockRequest('r1', { status: 'pending' }), false],
+  ])('%s', (_, current, request, expected) => {
     expect(mayTakeLock(current, request)).toBe(expected);
   });
 });

@@ -1,6 +1,6 @@
 /** Rollout states and registry requests for the registry, lock, guard and API tests. */
 import { HealthPolicySchema } from '../../../functions/core/health.js';
-import type { LockRequest, RolloutEnding } from '../../../functions/core/registry.js';
+import type { LockRequest, RolloutEnding, RolloutFacts } from '../../../functions/core/registry.js';
 import type { RolloutState } from '../../../functions/core/state.js';
 import { toPlan } from '../../../functions/core/strategy.js';
 
@@ -10,17 +10,17 @@ export const STATE_MACHINE_ARN = 'arn:aws:states:eu-west-1:123456789012:stateMac
 export const executionArn = (name: string) => `arn:aws:states:eu-west-1:123456789012:execution:lambda-rollout:${name}`;
 export const CALLER = 'arn:aws:iam::123456789012:user/alice';
 
+/** The rollout the registry requests below describe: orders:live from v7 to v8, started at T0. */
+const ROLLOUT = { functionName: 'orders', alias: 'live', baselineVersion: '7', targetVersion: '8', startedAt: iso(T0) } as const;
+
+/** The facts of rollout `rolloutId` of {@link ROLLOUT}, as every registry request carries them. */
+const facts = (rolloutId: string): RolloutFacts => ({ rolloutId, executionArn: executionArn(rolloutId), ...ROLLOUT });
+
 /** A lock request for `orders:live` (or the alias given). */
 export function lockRequest(rolloutId: string, overrides: Partial<LockRequest> = {}): LockRequest {
   return {
-    rolloutId,
-    executionArn: executionArn(rolloutId),
-    functionName: 'orders',
-    alias: 'live',
-    targetVersion: '8',
-    baselineVersion: '7',
+    ...facts(rolloutId),
     strategy: 'Linear10PercentEvery1Minute',
-    startedAt: iso(T0),
     status: 'running',
     startedBy: CALLER,
     at: iso(T0),
@@ -31,13 +31,7 @@ export function lockRequest(rolloutId: string, overrides: Partial<LockRequest> =
 /** An ending for the rollout of `lockRequest(rolloutId)`. */
 export function ending(rolloutId: string, overrides: Partial<RolloutEnding> = {}): RolloutEnding {
   return {
-    rolloutId,
-    executionArn: executionArn(rolloutId),
-    functionName: 'orders',
-    alias: 'live',
-    targetVersion: '8',
-    baselineVersion: '7',
-    startedAt: iso(T0),
+    ...facts(rolloutId),
     status: 'promoted',
     reason: 'v8 serves 100% of live',
     finalVersion: '8',
