@@ -221,8 +221,8 @@ export function summaryText(r: RehearsalResult, st: Style = style(false)): strin
   lines.push(`old version (v${r.baseline.version}) served ${servedText(r.baseline)}`);
   if (r.detectionSeconds !== null) {
     lines.push(`first bad request to rollback: ${Math.round(r.detectionSeconds)}s`);
-  } else if (r.targetWasBad && r.outcome === 'promoted') {
-    lines.push(st.yellow('the new version behaved worse than the old one in this scenario, and was promoted anyway'));
+  } else if (r.missed) {
+    lines.push(st.yellow(`the new version behaved worse than the old one in this scenario, and was ${r.outcome === 'promoted' ? 'promoted anyway' : 'not rolled back'}`));
   }
   lines.push(`alias now: ${describeRouting({ functionVersion: r.finalAlias.version, routing: r.finalAlias.routing })}`);
   return lines.join('\n');

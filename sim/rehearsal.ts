@@ -4,10 +4,11 @@
  * numbers, what the new version served, how long a bad version hurt before the rollback.
  */
 import { parseRolloutInput } from '../functions/core/input.js';
+import type { AliasState } from '../functions/core/lambda-model.js';
 import type { StepRecord } from '../functions/core/state.js';
+import type { AliasChange } from './lambda.js';
 import { rolloutStateIn, type EventLog, type WorkflowRun } from './runner.js';
 import { rateOf, type Scenario } from './scenarios.js';
-import type { BehaviourProfile } from './traffic.js';
 import { SimWorld } from './world.js';
 
 export type RehearsalOutcome = 'promoted' | 'rolled_back' | 'failed';
@@ -65,10 +66,21 @@ export interface RehearsalResult {
   /** What each version really served through the alias (the simulation's ground truth). */
   readonly target: Served & { readonly version: string; readonly throttles: number };
   readonly baseline: Served & { readonly version: string; readonly throttles: number };
-  /** From the target's first bad request to the rollback; null when nothing was bad or it was not rolled back. */
+  /**
+   * When the alias took the routing it was left with (the promotion or rollback, or someone else's
+   * change), seconds since the start; the execution's end when the alias did not change during the
+   * run. The execution itself may end later: the states after the last write may retry.
+   */
+  readonly endedAtSeconds: number;
+  /**
+   * When the target, serving traffic, started behaving worse than the baseline, seconds since the
+   * start; null when it never did while it served.
+   */
+  readonly badFromSeconds: number | null;
+  /** From badFromSeconds to the rollback; null when nothing was bad or it was not rolled back. */
   readonly detectionSeconds: number | null;
-  /** Whether the target was worse than the baseline at any point of the rollout. */
-  readonly targetWasBad: boolean;
+  /** The target behaved worse than the baseline and the alias still sends it traffic: a bad version not caught. */
+  readonly missed: boolean;
   readonly finalAlias: { readonly version: string; readonly routing: Readonly<Record<string, number>> };
   readonly notifications: readonly { readonly atSeconds: number; readonly type: string; readonly subject: string }[];
   readonly timeline: readonly TimelinePoint[];
@@ -109,18 +121,22 @@ export function rolloutInputOf(scenario: Scenario, world: Pick<SimWorld, 'functi
 
 const seconds = (from: number, to: number) => Math.round((to - from) / 10) / 100;
 
-function worseAt(scenario: Scenario, at: number): boolean {
-  const settingsAt = (p: BehaviourProfile) =>
-    (p.changes ?? []).filter((c) => c.atSeconds <= at).reduce((s, c) => ({ ...s, ...Object.fromEntries(Object.entries(c).filter(([, v]) => v !== undefined)) }), { ...p });
-  const t = settingsAt(scenario.target);
-  const b = settingsAt(scenario.baseline);
-  return t.errorRate > b.errorRate || t.p99Ms > b.p99Ms * 1.2 || (t.throttleRate ?? 0) > (b.throttleRate ?? 0);
-}
-
-/** The first moment, seconds from the start, at which the target behaves worse than the baseline. */
-export function firstBadSecond(scenario: Scenario): number | null {
-  const moments = [0, ...scenario.target.changes?.map((c) => c.atSeconds) ?? [], ...scenario.baseline.changes?.map((c) => c.atSeconds) ?? []].sort((a, b) => a - b);
-  return moments.find((m) => worseAt(scenario, m)) ?? null;
+/**
+ * The first moment, seconds from the start, at which the target behaves worse than the baseline
+ * (a higher error rate, a p99 over 1.2x the baseline's, or a higher throttle rate), as the world's
+ * traffic model has them behave; null when it never does. Behaviour only changes at the scenario's
+ * change moments, so those are the moments looked at, in order of time.
+ */
+export function firstBadSecond(scenario: Scenario, world: Pick<SimWorld, 'traffic' | 'startTime' | 'targetVersion' | 'baselineVersion'>): number | null {
+  const changes = [...(scenario.target.changes ?? []), ...(scenario.baseline.changes ?? [])];
+  const moments = [0, ...changes.map((c) => c.atSeconds)].sort((a, b) => a - b);
+  const worseAt = (second: number) => {
+    const at = world.startTime + second * 1000;
+    const t = world.traffic.behaviourAt(world.targetVersion, at);
+    const b = world.traffic.behaviourAt(world.baselineVersion, at);
+    return t.errorRate > b.errorRate || t.p99Ms > b.p99Ms * 1.2 || (t.throttleRate ?? 0) > (b.throttleRate ?? 0);
+  };
+  return moments.find(worseAt) ?? null;
 }
 
 /** Runs one rehearsal of a scenario. */
@@ -165,14 +181,22 @@ export async function rehearse(scenario: Scenario, options: RehearseOptions = {}
     if (name === 'Rollback') progress('rolled_back', { weightPercent: 0, reason: state.outcome?.reason });
   };
 
+  const changesBefore = world.lambda.aliasChanges.length;
   const run = await world.rehearse(input, { onEvent });
   world.settle(run.endedAt);
-  const result = summarise(scenario, world, run, checks);
+  const result = summarise(scenario, world, run, checks, world.lambda.aliasChanges.slice(changesBefore));
   options.onProgress?.({ kind: 'ended', atSeconds: result.durationSeconds, step: result.steps.length, steps: result.steps.length, weightPercent: result.outcome === 'promoted' ? 100 : 0, reason: result.reason, ...totalsNow() });
   return result;
 }
 
-function summarise(scenario: Scenario, world: SimWorld, run: WorkflowRun, checks: RehearsalCheck[]): RehearsalResult {
+/** The weight `version` has in an alias, percent (routing weights are percent). */
+function weightOf(alias: Pick<AliasState, 'functionVersion' | 'routing'>, version: string): number {
+  if (alias.functionVersion !== version) return alias.routing[version] ?? 0;
+  return 100 - Object.entries(alias.routing).reduce((t, [v, w]) => (v === version ? t : t + w), 0);
+}
+
+/** The result of a run: `aliasChanges` are the alias writes made while it ran, by anyone. */
+function summarise(scenario: Scenario, world: SimWorld, run: WorkflowRun, checks: RehearsalCheck[], aliasChanges: readonly AliasChange[]): RehearsalResult {
   const t0 = world.startTime;
   const final = run.lastState;
   const plan = final?.rollout.plan;
@@ -191,15 +215,18 @@ function summarise(scenario: Scenario, world: SimWorld, run: WorkflowRun, checks
     target: { requests: r.target?.invocations ?? 0, errors: r.target?.errors ?? 0 },
     baseline: { requests: r.baseline?.invocations ?? 0, errors: r.baseline?.errors ?? 0 },
   });
-  const changes = world.lambda.aliasChanges.filter((c) => c.by === 'rollout');
-  const firstShift = changes[0]?.at;
-  const bad = firstBadSecond(scenario);
-  const lastChange = changes.at(-1);
-  let detectionSeconds: number | null = null;
-  if (outcome === 'rolled_back' && bad !== null && firstShift !== undefined && lastChange) {
-    detectionSeconds = seconds(Math.max(t0 + bad * 1000, firstShift), lastChange.at);
-  }
   const alias = world.aliasState;
+  const finalWeight = weightOf(alias, world.targetVersion);
+  const rolloutChanges = aliasChanges.filter((c) => c.by === 'rollout');
+  const firstShift = rolloutChanges[0]?.at;
+  const lastWrite = aliasChanges.at(-1)?.at ?? run.endedAt;
+  // The target served from the first shift until the end, or until the write that took all its traffic.
+  const servedUntil = finalWeight > 0 ? run.endedAt : lastWrite;
+  const bad = firstBadSecond(scenario, world);
+  const badSince = bad === null || firstShift === undefined ? null : Math.max(t0 + bad * 1000, firstShift);
+  const badFrom = badSince !== null && badSince <= servedUntil ? badSince : null;
+  const rollback = rolloutChanges.at(-1);
+  const detectionSeconds = outcome === 'rolled_back' && badFrom !== null && rollback ? seconds(badFrom, rollback.at) : null;
   return {
     scenario: scenario.name,
     description: scenario.description,
@@ -213,8 +240,10 @@ function summarise(scenario: Scenario, world: SimWorld, run: WorkflowRun, checks
     checks,
     target: version(world.targetVersion),
     baseline: version(world.baselineVersion),
+    endedAtSeconds: seconds(t0, lastWrite),
+    badFromSeconds: badFrom === null ? null : seconds(t0, badFrom),
     detectionSeconds,
-    targetWasBad: bad !== null && firstShift !== undefined && bad * 1000 <= run.endedAt - t0,
+    missed: badFrom !== null && finalWeight > 0,
     finalAlias: { version: alias.functionVersion, routing: { ...alias.routing } },
     notifications: world.notifier.published.map((n) => ({ atSeconds: seconds(t0, n.at), type: n.type, subject: n.subject })),
     timeline: world.traffic

@@ -109,25 +109,24 @@ function bucketSeconds(timeline: readonly TimelinePoint[]): number {
   return a && b && b.atSeconds > a.atSeconds ? b.atSeconds - a.atSeconds : 60;
 }
 
-/** When the rollout ended: the execution's end (when the alias was promoted or rolled back). */
-function endSecondsOf(result: RehearsalResult): number {
-  return Math.max(0, result.durationSeconds);
-}
-
 /**
- * The traffic weight as a step line, in (seconds, percent): each timeline bucket's weight held
- * from its start to the next bucket (or the end), then the alias the rollout left behind at the
- * end. 2 × timeline.length + 1 points.
+ * The traffic weight as a step line, in (seconds, percent): each timeline bucket that started
+ * before the alias took its final routing holds its weight from its start to the next bucket (or
+ * that moment), then the alias the rollout left behind from that moment to the end of the run.
+ * 2 × (buckets before the final write) + 1 points, one more when the run went on after it.
  */
 export function weightSteps(result: RehearsalResult): Array<readonly [number, number]> {
-  const end = endSecondsOf(result);
+  const changed = result.endedAtSeconds;
   const width = bucketSeconds(result.timeline);
+  const before = result.timeline.filter((p) => p.atSeconds < changed);
   const points: Array<readonly [number, number]> = [];
-  result.timeline.forEach((p, i) => {
-    const next = result.timeline[i + 1]?.atSeconds ?? p.atSeconds + width;
-    points.push([p.atSeconds, p.targetWeightPercent], [Math.min(next, Math.max(end, p.atSeconds)), p.targetWeightPercent]);
+  before.forEach((p, i) => {
+    const next = before[i + 1]?.atSeconds ?? p.atSeconds + width;
+    points.push([p.atSeconds, p.targetWeightPercent], [Math.min(next, changed), p.targetWeightPercent]);
   });
-  points.push([end, finalWeightPercent(result)]);
+  const final = finalWeightPercent(result);
+  points.push([changed, final]);
+  if (result.durationSeconds > changed) points.push([result.durationSeconds, final]);
   return points;
 }
 
@@ -138,7 +137,7 @@ interface SeriesPoint {
 
 /** Per-minute values placed at the middle of each bucket (clipped to the end of the rollout). */
 function perMinute(result: RehearsalResult, value: (p: TimelinePoint) => number | null): SeriesPoint[] {
-  const end = endSecondsOf(result);
+  const end = result.durationSeconds;
   const width = bucketSeconds(result.timeline);
   return result.timeline.map((p) => {
     const stop = Math.max(p.atSeconds, Math.min(p.atSeconds + width, end));
@@ -260,8 +259,14 @@ function legend(result: RehearsalResult): string {
   return `<g class="legend" data-legend="">${row(LEGEND_Y, seriesItems)}${row(LEGEND_Y + 22, checkItems)}</g>`;
 }
 
+/** Where the outcome line goes: the promotion's or rollback's alias write; a failure when the execution failed. */
+function outcomeSecondsOf(result: RehearsalResult): number {
+  return result.outcome === 'failed' ? result.durationSeconds : result.endedAtSeconds;
+}
+
 function chart(result: RehearsalResult): string {
-  const end = endSecondsOf(result);
+  const end = result.durationSeconds;
+  const outcomeAt = outcomeSecondsOf(result);
   const lastData = Math.max(end, ...result.checks.map((k) => k.atSeconds), ...result.timeline.map((p) => p.atSeconds));
   // Room after the end, so the final change and its label are not on the frame.
   const xMax = Math.max(60, (Math.floor(lastData / 60) + 1) * 60);
@@ -285,11 +290,11 @@ function chart(result: RehearsalResult): string {
   parts.push(panelFrame('p99', 'p99 latency per minute, ms', p99Panel, '', xTicks, xOf));
 
   // Detection: from the new version's first bad request to the rollback.
-  if (result.detectionSeconds !== null && result.outcome === 'rolled_back') {
-    const from = Math.max(0, end - result.detectionSeconds);
-    const x1 = xOf(from);
+  if (result.detectionSeconds !== null && result.badFromSeconds !== null) {
+    const x1 = xOf(result.badFromSeconds);
+    const x2 = xOf(result.badFromSeconds + result.detectionSeconds);
     parts.push(
-      `<g data-region="detection"><rect x="${c(x1)}" y="${weightPanel.top}" width="${c(Math.max(1, xOf(end) - x1))}" height="${weightPanel.height}" class="detection"/>` +
+      `<g data-region="detection"><rect x="${c(x1)}" y="${weightPanel.top}" width="${c(Math.max(1, x2 - x1))}" height="${weightPanel.height}" class="detection"/>` +
         `<text x="${c(x1 + 6)}" y="${weightPanel.top + 16}" class="detection-label">${esc(`${t} bad for ${duration(result.detectionSeconds)} before the rollback`)}</text></g>`,
     );
   }
@@ -306,11 +311,11 @@ function chart(result: RehearsalResult): string {
   // The moment the rollout ended: promotion, rollback or failure (under the weight, so its last
   // change stays visible).
   const marker = result.outcome === 'promoted' ? 'promotion' : result.outcome === 'rolled_back' ? 'rollback' : 'failure';
-  const xe = xOf(end);
-  const label = `${OUTCOME_WORDS[result.outcome]} at ${clock(end)}`;
+  const xe = xOf(outcomeAt);
+  const label = `${OUTCOME_WORDS[result.outcome]} at ${clock(outcomeAt)}`;
   const labelRight = xe + 6 + label.length * 7 <= LEFT + PLOT_W;
   parts.push(
-    `<g data-marker="${marker}" data-at-seconds="${end}" class="outcome-${result.outcome}"><title>${esc(`${label}: ${result.reason}`)}</title>` +
+    `<g data-marker="${marker}" data-at-seconds="${outcomeAt}" class="outcome-${result.outcome}"><title>${esc(`${label}: ${result.reason}`)}</title>` +
       `<line x1="${c(xe)}" x2="${c(xe)}" y1="${weightPanel.top - 22}" y2="${AXIS_Y}" class="outcome outcome-${result.outcome}"/>` +
       `<text x="${c(labelRight ? xe + 6 : xe - 6)}" y="${weightPanel.top - 10}" text-anchor="${labelRight ? 'start' : 'end'}" class="outcome-label">${esc(label)}</text></g>`,
   );
@@ -341,7 +346,7 @@ function chart(result: RehearsalResult): string {
     `Timeline of the ${result.scenario} rehearsal over ${duration(end)} of virtual time: traffic to ${t} by minute, ` +
     `error rate and p99 latency of ${t} and v${result.baseline.version}, ` +
     `${result.checks.length} health check${result.checks.length === 1 ? '' : 's'}${verdicts.length ? ` (${verdicts.join(', ')})` : ''}, ` +
-    `${OUTCOME_WORDS[result.outcome].toLowerCase()} at ${clock(end)}.`;
+    `${OUTCOME_WORDS[result.outcome].toLowerCase()} at ${clock(outcomeAt)}.`;
   return `<svg class="chart" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(aria)}" font-size="12">${parts.join('')}</svg>`;
 }
 
@@ -497,8 +502,8 @@ export function renderReport(result: RehearsalResult): string {
     `<li data-totals="baseline">${served('Baseline', result.baseline)}</li>` +
     (result.detectionSeconds !== null
       ? `<li>Detection: ${esc(duration(result.detectionSeconds))} from ${esc(t)}'s first bad request to the rollback.</li>`
-      : result.targetWasBad
-        ? `<li>${esc(t)} was worse than the baseline during the rollout and was not rolled back.</li>`
+      : result.missed
+        ? `<li data-missed="">${esc(t)} was worse than the baseline during the rollout and was not rolled back.</li>`
         : '') +
     `</ul>`;
 

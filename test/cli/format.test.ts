@@ -138,8 +138,10 @@ const crash: RehearsalResult = {
   checks: [],
   target: { version: '2', requests: 1454, errors: 1454, throttles: 0 },
   baseline: { version: '1', requests: 13516, errors: 13, throttles: 0 },
+  endedAtSeconds: 300,
+  badFromSeconds: 0,
   detectionSeconds: 300,
-  targetWasBad: true,
+  missed: false,
   finalAlias: { version: '1', routing: {} },
   notifications: [],
   timeline: [],
@@ -159,16 +161,19 @@ describe('summaryText', () => {
   });
 
   it('says nothing of detection for a good version, and shows a split alias', () => {
-    const promoted: RehearsalResult = { ...crash, outcome: 'promoted', reason: 'v2 serves 100%', detectionSeconds: null, targetWasBad: false, finalAlias: { version: '1', routing: { '2': 25 } } };
+    const promoted: RehearsalResult = { ...crash, outcome: 'promoted', reason: 'v2 serves 100%', badFromSeconds: null, detectionSeconds: null, finalAlias: { version: '1', routing: { '2': 25 } } };
     const text = summaryText(promoted);
     expect(text.startsWith('PROMOTED: v2 serves 100%')).toBe(true);
     expect(text).not.toContain('first bad request');
     expect(text).toContain('alias now: v1 75% + v2 25%');
   });
 
-  it('warns when a worse version was promoted', () => {
-    const text = summaryText({ ...crash, outcome: 'promoted', detectionSeconds: null, targetWasBad: true });
-    expect(text).toContain('behaved worse than the old one in this scenario, and was promoted anyway');
+  it('warns when a worse version was not caught: promoted, or left serving by a failed rollout', () => {
+    const promoted = summaryText({ ...crash, outcome: 'promoted', detectionSeconds: null, missed: true, finalAlias: { version: '2', routing: {} } });
+    expect(promoted).toContain('behaved worse than the old one in this scenario, and was promoted anyway');
+    const drifted = summaryText({ ...crash, outcome: 'failed', error: 'AliasDrift', detectionSeconds: null, missed: true, finalAlias: { version: '1', routing: { '2': 30 } } });
+    expect(drifted).toContain('behaved worse than the old one in this scenario, and was not rolled back');
+    expect(summaryText(crash)).not.toContain('behaved worse');
   });
 
   it('has no escapes without colour, and colours the outcome with it', () => {

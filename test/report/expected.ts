@@ -2,15 +2,20 @@ import type { RehearsalResult } from '../../sim/rehearsal.js';
 
 /**
  * What the weight step line must show, worked out here rather than taken from the renderer:
- * each minute's weight held until the next minute (or the end), then the alias the outcome left
- * behind: 100% after a promotion, 0% after a rollback. (seconds, percent) pairs.
+ * each minute's weight held until the next minute (or the moment the alias took its final
+ * routing), then the alias the outcome left behind: 100% after a promotion, 0% after a rollback,
+ * held to the end of the run. (seconds, percent) pairs.
  */
 export function expectedWeightSteps(r: RehearsalResult): Array<[number, number]> {
-  const end = r.durationSeconds;
+  if (r.outcome === 'failed') throw new Error('expectedWeightSteps knows the alias a promotion or a rollback leaves, not a failure');
+  const changed = r.endedAtSeconds;
+  const minutes = r.timeline.filter((p) => p.atSeconds < changed);
   const points: Array<[number, number]> = [];
-  r.timeline.forEach((p, i) => {
-    points.push([p.atSeconds, p.targetWeightPercent], [Math.min(r.timeline[i + 1]?.atSeconds ?? end, end), p.targetWeightPercent]);
+  minutes.forEach((p, i) => {
+    points.push([p.atSeconds, p.targetWeightPercent], [Math.min(minutes[i + 1]?.atSeconds ?? changed, changed), p.targetWeightPercent]);
   });
-  points.push([end, r.outcome === 'promoted' ? 100 : 0]);
+  const final = r.outcome === 'promoted' ? 100 : 0;
+  points.push([changed, final]);
+  if (r.durationSeconds > changed) points.push([r.durationSeconds, final]);
   return points;
 }

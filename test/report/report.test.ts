@@ -4,19 +4,33 @@ import { rehearse, type RehearsalResult } from '../../sim/rehearsal.js';
 import { escapeHtml, renderReport } from '../../sim/report.js';
 import { loadScenario } from '../../sim/scenarios.js';
 import type { SimWorld } from '../../sim/world.js';
+import { ThrottledError } from '../../functions/core/errors.js';
 import { expectedWeightSteps } from './expected.js';
 
 let crash: RehearsalResult;
 let healthy: RehearsalResult;
 let degrading: RehearsalResult;
 let drifted: RehearsalResult;
+let lateEnd: RehearsalResult;
 beforeAll(async () => {
   // One at a time: a rehearsal owns the (fake) clock while it runs.
   crash = await rehearse(loadScenario('crash'));
   healthy = await rehearse(loadScenario('healthy'));
   degrading = await rehearse(loadScenario('degrading'));
   drifted = await rehearse(loadScenario('healthy'), { setup: operatorSetsTheAliasAt30Percent });
+  lateEnd = await rehearse(loadScenario('crash'), { setup: lockReleaseThrottledThreeTimes });
 });
+
+/** The lock's release is throttled three times: the execution retries for a while after the rollback's write. */
+function lockReleaseThrottledThreeTimes(world: SimWorld): void {
+  const release = world.registry.release.bind(world.registry);
+  let calls = 0;
+  world.registry.release = async (lock) => {
+    calls += 1;
+    if (calls <= 3) throw new ThrottledError('Rate exceeded');
+    return release(lock);
+  };
+}
 
 /** An operator moves the alias to v1 with 30% on v2 right after the rollout's first shift: the rollout ends in drift. */
 function operatorSetsTheAliasAt30Percent(world: SimWorld): void {
@@ -140,9 +154,9 @@ describe('renderReport', () => {
       expect(verdicts.map((m) => [m[1], Number(m[2])])).toEqual(r.checks.map((k) => [k.verdict, k.atSeconds]));
       verdicts.forEach((m, i) => expect(m[3]).toContain(escapeHtml(r.checks[i]!.reason)));
     }
-    expect(renderReport(crash)).toMatch(new RegExp(`data-marker="rollback" data-at-seconds="${crash.durationSeconds}"[^>]*><title>Rolled back at `));
+    expect(renderReport(crash)).toMatch(new RegExp(`data-marker="rollback" data-at-seconds="${crash.endedAtSeconds}"[^>]*><title>Rolled back at `));
     expect(renderReport(crash)).not.toContain('data-marker="promotion"');
-    expect(renderReport(healthy)).toMatch(new RegExp(`data-marker="promotion" data-at-seconds="${healthy.durationSeconds}"[^>]*><title>Promoted at `));
+    expect(renderReport(healthy)).toMatch(new RegExp(`data-marker="promotion" data-at-seconds="${healthy.endedAtSeconds}"[^>]*><title>Promoted at `));
     expect(renderReport(healthy)).not.toContain('data-marker="rollback"');
   });
 
@@ -167,6 +181,35 @@ describe('renderReport', () => {
     const y0 = tick(html, 'weight', 0);
     const y100 = tick(html, 'weight', 100);
     expect(((last[1] - y0) / (y100 - y0)) * 100).toBeCloseTo(30, 0);
+  });
+
+  it('draws the rollback, the weight drop and the detection band at the alias write, not at the end of the execution', () => {
+    expect(lateEnd.endedAtSeconds).toBe(180);
+    expect(lateEnd.durationSeconds).toBeGreaterThan(lateEnd.endedAtSeconds + 5);
+    const html = renderReport(lateEnd);
+    const x0 = tick(html, 'x', 0);
+    const x60 = tick(html, 'x', 60);
+    const secondsAt = (x: number) => ((x - x0) / (x60 - x0)) * 60;
+    expect(html).toMatch(/data-marker="rollback" data-at-seconds="180"[^>]*><title>Rolled back at 3:00: /);
+    // The weight drops to 0% at the write and stays there to the end of the execution.
+    const points = polylinePoints(html, 'weight');
+    expect(points).toHaveLength(expectedWeightSteps(lateEnd).length);
+    const y0 = tick(html, 'weight', 0);
+    const [dropX, dropY] = points.at(-2)!;
+    const [endX, endY] = points.at(-1)!;
+    expect(secondsAt(dropX)).toBeCloseTo(180, 0);
+    expect(secondsAt(endX)).toBeCloseTo(lateEnd.durationSeconds, 0);
+    expect([dropY, endY]).toEqual([y0, y0]);
+    // The detection band spans the first bad request to the rollback.
+    const band = /data-region="detection"><rect x="([\d.]+)" y="[\d.]+" width="([\d.]+)"/.exec(html);
+    expect(secondsAt(Number(band?.[1]))).toBeCloseTo(0, 0);
+    expect(secondsAt(Number(band?.[1]) + Number(band?.[2]))).toBeCloseTo(180, 0);
+  });
+
+  it('says when a worse version was not caught, and only then', () => {
+    const missed = renderReport({ ...healthy, badFromSeconds: 0, missed: true });
+    expect(missed).toContain('<li data-missed="">v2 was worse than the baseline during the rollout and was not rolled back.</li>');
+    for (const r of [healthy, crash, degrading]) expect(renderReport(r)).not.toContain('data-missed');
   });
 
   it('stays under 100 KB for a 30-minute rehearsal', async () => {

@@ -1,13 +1,14 @@
 /** Rehearsals of the built-in scenarios: outcomes, virtual time, repeatability by seed. */
 import { describe, expect, it } from 'vitest';
 import { distribution, firstBadSecond, rehearse, rehearseMany } from '../../sim/rehearsal.js';
-import { BUILTIN_SCENARIOS, loadScenario, parseScenario, ScenarioError } from '../../sim/scenarios.js';
-import { InvalidInputError } from '../../functions/core/errors.js';
+import { BUILTIN_SCENARIOS, loadScenario, parseScenario, rateOf, type Scenario, ScenarioError } from '../../sim/scenarios.js';
+import { SimWorld } from '../../sim/world.js';
+import { InvalidInputError, ThrottledError } from '../../functions/core/errors.js';
 
 describe('built-in scenarios', () => {
   it('healthy: promoted after the five-minute canary, alias wholly on the target', async () => {
     const r = await rehearse(loadScenario('healthy'));
-    expect(r).toMatchObject({ outcome: 'promoted', error: null, durationSeconds: 300, detectionSeconds: null, targetWasBad: false, finalAlias: { version: '2', routing: {} } });
+    expect(r).toMatchObject({ outcome: 'promoted', error: null, durationSeconds: 300, endedAtSeconds: 300, badFromSeconds: null, detectionSeconds: null, missed: false, finalAlias: { version: '2', routing: {} } });
     expect(r.steps).toHaveLength(1);
     expect(r.steps[0]).toMatchObject({ weightPercent: 10, verdict: 'healthy' });
     // About 10% of 50 requests/s for 300 s went to the new version.
@@ -18,7 +19,7 @@ describe('built-in scenarios', () => {
   it('crash: rolled back at the first check after the first complete metric minute', async () => {
     const r = await rehearse(loadScenario('crash'));
     // Shifted at 0 s; the minute [0 s, 60 s) is complete in CloudWatch at 60 s + 120 s.
-    expect(r).toMatchObject({ outcome: 'rolled_back', error: 'RolloutRolledBack', detectionSeconds: 180, finalAlias: { version: '1', routing: {} } });
+    expect(r).toMatchObject({ outcome: 'rolled_back', error: 'RolloutRolledBack', endedAtSeconds: 180, badFromSeconds: 0, detectionSeconds: 180, missed: false, finalAlias: { version: '1', routing: {} } });
     expect(r.checks.map((c) => c.next)).toEqual(['bake', 'bake', 'rollback']);
     expect(r.target.errors).toBe(r.target.requests);
     expect(r.reason).toMatch(/^most requests fail/);
@@ -34,19 +35,76 @@ describe('built-in scenarios', () => {
   });
 
   it('degrading: caught after it starts failing, not before', async () => {
-    const scenario = loadScenario('degrading');
-    expect(firstBadSecond(scenario)).toBe(240);
-    const r = await rehearse(scenario);
+    const r = await rehearse(loadScenario('degrading'));
     expect(r.outcome).toBe('rolled_back');
+    expect(r.badFromSeconds).toBe(240);
     expect(r.steps.length).toBeGreaterThan(2);
     expect(r.steps.slice(0, 2).every((s) => s.verdict === 'healthy')).toBe(true);
-    expect(r.detectionSeconds).toBeGreaterThan(0);
+    expect(r.detectionSeconds).toBe(r.endedAtSeconds - 240);
+    expect(r.missed).toBe(false);
   });
 
   it('every built-in scenario parses', () => {
     for (const name of Object.keys(BUILTIN_SCENARIOS)) expect(loadScenario(name).name).toBe(name);
   });
 });
+
+describe('when the target was bad', () => {
+  const steady = { errorRate: 0.001, p50Ms: 40, p99Ms: 200 };
+  const worldOf = (scenario: Scenario) => new SimWorld({ rate: rateOf(scenario), baseline: scenario.baseline, target: scenario.target, seed: scenario.seed });
+
+  it("follows the traffic model's behaviour: changes apply in order of time, whatever their order in the list", async () => {
+    // Listed late first: the target recovers at 300 s and starts failing at 600 s.
+    const scenario = parseScenario({
+      name: 'unsorted',
+      strategy: 'Canary10Percent15Minutes',
+      traffic: { rps: 50 },
+      baseline: steady,
+      target: { ...steady, changes: [{ atSeconds: 600, errorRate: 0.5 }, { atSeconds: 300, errorRate: 0.001 }] },
+    });
+    expect(firstBadSecond(scenario, worldOf(scenario))).toBe(600);
+    const r = await rehearse(scenario);
+    expect(r).toMatchObject({ outcome: 'rolled_back', badFromSeconds: 600, missed: false });
+    expect(r.detectionSeconds).toBe(r.endedAtSeconds - 600);
+  });
+
+  it('judges error rate, p99 over 1.2x and throttling against the baseline at the same moment', () => {
+    const at = (target: object, baseline: object = steady) => {
+      const scenario = parseScenario({ name: 'x', traffic: { rps: 1 }, baseline, target: { ...steady, ...target } });
+      return firstBadSecond(scenario, worldOf(scenario));
+    };
+    expect(at({})).toBeNull();
+    expect(at({ p99Ms: 240 })).toBeNull();
+    expect(at({ p99Ms: 241 })).toBe(0);
+    expect(at({ throttleRate: 0.01 })).toBe(0);
+    expect(at({ changes: [{ atSeconds: 90, errorRate: 0.002 }] })).toBe(90);
+    // The baseline gets worse too, at the same moment: no worse than the baseline.
+    expect(at({ changes: [{ atSeconds: 90, errorRate: 0.002 }] }, { ...steady, changes: [{ atSeconds: 90, errorRate: 0.002 }] })).toBeNull();
+  });
+
+  it('a bad version the rollout did not roll back is missed', async () => {
+    const scenario = parseScenario({ name: 'slightly-worse', traffic: { rps: 50 }, baseline: steady, target: { ...steady, errorRate: 0.0015 } });
+    const r = await rehearse(scenario);
+    expect(r).toMatchObject({ outcome: 'promoted', badFromSeconds: 0, detectionSeconds: null, missed: true });
+  });
+
+  it('the alias write can come before the end of the execution: the facts keep both moments', async () => {
+    const r = await rehearse(loadScenario('crash'), { setup: lockReleaseThrottledThreeTimes });
+    expect(r).toMatchObject({ outcome: 'rolled_back', endedAtSeconds: 180, badFromSeconds: 0, detectionSeconds: 180 });
+    expect(r.durationSeconds).toBeGreaterThan(180);
+  });
+});
+
+/** The lock's release is throttled three times: the execution retries after the rollback's write. */
+function lockReleaseThrottledThreeTimes(world: SimWorld): void {
+  const release = world.registry.release.bind(world.registry);
+  let calls = 0;
+  world.registry.release = async (lock) => {
+    calls += 1;
+    if (calls <= 3) throw new ThrottledError('Rate exceeded');
+    return release(lock);
+  };
+}
 
 describe('virtual time and repeatability', () => {
   it('the workflow waits in virtual time: alias changes land exactly at the bakes', async () => {
