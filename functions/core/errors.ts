@@ -97,9 +97,6 @@ export class RejectedError extends RolloutError {
   override readonly name = ErrorName.Rejected;
 }
 
-export class RollbackFailedError extends RolloutError {
-  override readonly name = ErrorName.RollbackFailed;
-}
 
 /**
  * The human message inside a Step Functions error cause. Lambda task failures arrive as a JSON
@@ -118,4 +115,21 @@ export function causeMessage(cause: string | undefined): string {
     // not JSON: already a message
   }
   return cause;
+}
+
+/** Refusals: the rollout did not start (or the release did not deploy), and nothing was changed. */
+export function isRefusal(errorName: string | undefined): boolean {
+  return errorName === ErrorName.Refused || errorName === ErrorName.InvalidInput;
+}
+
+/** A refusal as the workflow carries it (`{ Error, Cause }`), for a reason in words. */
+export function refusal(reason: string): { Error: string; Cause: string } {
+  return { Error: ErrorName.Refused, Cause: reason };
+}
+
+/** The refusal an error stands for, or undefined when it is not one (then it is thrown on). */
+export function refusalOf(error: unknown): { Error: string; Cause: string } | undefined {
+  if (error instanceof RefusedError) return refusal(error.reason);
+  if (error instanceof InvalidInputError) return { Error: ErrorName.InvalidInput, Cause: error.message };
+  return undefined;
 }

@@ -83,7 +83,25 @@ const StrategySchema = z.union([
   StrategyObjectSchema,
 ]);
 
-const FunctionNameSchema = z
+/** Lambda's limit for a version description. */
+export const MAX_DESCRIPTION_LENGTH = 256;
+
+/** A build artifact: one exact S3 object version (the bucket must be versioned). */
+export const ReleaseSchema = z.strictObject({
+  s3Bucket: z.string({ error: 'must be a bucket name' }).min(3, { error: 'must be a bucket name' }),
+  s3Key: z.string({ error: 'must be an object key' }).min(1, { error: 'must be an object key' }),
+  s3ObjectVersion: z
+    .string({ error: 'must be an object version id' })
+    .min(1, { error: 'must be an object version id' })
+    .refine((v) => v !== 'null', { error: 'must be a real object version id (the bucket must be versioned)' }),
+  build: z.string({ error: 'must be a string' }).optional(),
+  description: z
+    .string({ error: 'must be a string' })
+    .max(MAX_DESCRIPTION_LENGTH, { error: `must be at most ${MAX_DESCRIPTION_LENGTH} characters` })
+    .optional(),
+});
+
+export const FunctionNameSchema = z
   .string({ error: 'must be a function name or function ARN' })
   .refine((s) => FUNCTION_NAME_PATTERN.test(s) || FUNCTION_ARN_PATTERN.test(s), {
     error: 'must be a function name (1-64 letters, digits, "-" or "_") or an unqualified function ARN; pass the alias in "alias"',
@@ -117,15 +135,7 @@ export const RolloutInputSchema = z.strictObject(
    * The build artifact this rollout publishes first (set by the artifact trigger): the workflow
    * updates the function's code from this exact object version, publishes it, and rolls it out.
    */
-  release: z
-    .strictObject({
-      s3Bucket: z.string({ error: 'must be a bucket name' }).min(3, { error: 'must be a bucket name' }),
-      s3Key: z.string({ error: 'must be an object key' }).min(1, { error: 'must be an object key' }),
-      s3ObjectVersion: z.string({ error: 'must be an object version id' }).min(1, { error: 'must be an object version id' }),
-      build: z.string().optional(),
-      description: z.string().max(256, { error: 'must be at most 256 characters' }).optional(),
-    })
-    .optional(),
+  release: ReleaseSchema.optional(),
   /** An id for this rollout; the execution name when absent. */
   rolloutId: z
     .string({ error: 'must be a string' })

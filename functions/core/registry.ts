@@ -4,7 +4,7 @@
  * decide how a rollout ended. No I/O: the DynamoDB adapter (`functions/aws/registry.ts`) and the
  * in-memory twin (`sim/registry.ts`) store what these functions build, with the same semantics.
  */
-import { causeMessage, ErrorName, RefusedError } from './errors.js';
+import { causeMessage, ErrorName, isRefusal, RefusedError } from './errors.js';
 import { functionNameOf } from './function-ref.js';
 import { type AliasState, isSplit, routesAs } from './lambda-model.js';
 import { type Notification, type RolloutEventType, toSubject } from './notification.js';
@@ -276,7 +276,7 @@ export function rolloutStateIn(value: unknown): RolloutState | undefined {
 export function guardStatus(status: GuardedStatus, error: string | undefined): EndedStatus {
   if (status === 'ABORTED') return 'aborted';
   if (status === 'TIMED_OUT') return 'timed_out';
-  if (error === ErrorName.Refused || error === ErrorName.InvalidInput) return 'refused';
+  if (isRefusal(error)) return 'refused';
   if (error === ErrorName.RolledBack) return 'rolled_back';
   if (error === ErrorName.Drift) return 'drift';
   return 'failed';

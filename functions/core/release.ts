@@ -14,9 +14,9 @@
  * None of these characters is ever URL-encoded, so the key reads the same whether an event carries it
  * encoded or not; a key with any other character breaks the convention and is refused.
  */
-import { ErrorName, type FieldIssue } from './errors.js';
+import { type FieldIssue, refusal } from './errors.js';
 import { FUNCTION_NAME_PATTERN } from './function-ref.js';
-import { RolloutInputSchema, toFieldIssues } from './input.js';
+import { MAX_DESCRIPTION_LENGTH, RolloutInputSchema, toFieldIssues } from './input.js';
 import { type Notification, toSubject } from './notification.js';
 import type { CaughtError } from './state.js';
 
@@ -137,7 +137,7 @@ export const STRATEGY_KEY = 'rollout-strategy';
 /** The tag or user-defined metadata key holding the published version's description. */
 export const DESCRIPTION_KEY = 'rollout-description';
 /** Lambda's limit for a version description. */
-export const MAX_DESCRIPTION_LENGTH = 256;
+export { MAX_DESCRIPTION_LENGTH };
 
 /** What the artifact says about its rollout. Absent fields take the workflow's defaults. */
 export interface ArtifactSettings {
@@ -376,7 +376,7 @@ export const DEFAULT_MAX_UPDATE_SECONDS = 15 * 60;
 
 /** A Failed code state with its refusal. */
 export function failedCode(code: Omit<CodeState, 'status' | 'reason' | 'refusal'>, reason: string): CodeState {
-  return { ...code, status: 'Failed', reason, refusal: { Error: ErrorName.Refused, Cause: reason } };
+  return { ...code, status: 'Failed', reason, refusal: refusal(reason) };
 }
 
 /**

@@ -4,7 +4,7 @@
  * is a refusal, returned as data (`refusal`) for the workflow to report, like Prepare's: nothing
  * was changed.
  */
-import { ErrorName, RefusedError } from '../core/errors.js';
+import { refusalOf } from '../core/errors.js';
 import { lockRequestFor } from '../core/registry.js';
 import { asRolloutState, type CaughtError, type RolloutState } from '../core/state.js';
 import type { Clock, RolloutRegistry } from '../ports.js';
@@ -23,7 +23,8 @@ export function makeAcquireLock({ registry, clock }: { registry: Pick<RolloutReg
       return state;
     } catch (error) {
       // LockHeldError and RolloutIdTakenError are refusals; throttling and the like are thrown for Retry.
-      if (error instanceof RefusedError) return { ...state, refusal: { Error: ErrorName.Refused, Cause: error.reason } };
+      const refused = refusalOf(error);
+      if (refused) return { ...state, refusal: refused };
       throw error;
     }
   };

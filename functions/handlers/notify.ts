@@ -5,7 +5,7 @@
  * only when every channel it tried failed (so the workflow's Retry applies). The workflow never
  * fails or rolls back because of it.
  */
-import { ErrorName, TRANSIENT_ERRORS } from '../core/errors.js';
+import { isRefusal, TRANSIENT_ERRORS } from '../core/errors.js';
 import { type Notification, type RolloutEventType, notificationFor, refusalNotification, wants } from '../core/notification.js';
 import { type ProgressUpdate, progressUpdateFor } from '../core/registry.js';
 import { asRolloutState, type CaughtError } from '../core/state.js';
@@ -119,7 +119,7 @@ export function makeNotify(ports: NotifyPorts) {
         progress: progressUpdateFor(event.event, state, now),
       };
     } else {
-      const refused = event.error.Error === ErrorName.Refused || event.error.Error === ErrorName.InvalidInput;
+      const refused = isRefusal(event.error.Error);
       delivery = { notification: refusalNotification(event.input, event.error, now, refused ? 'refused' : 'failed'), toSns: true };
     }
     const { notification } = delivery;

@@ -3,7 +3,7 @@
  * plans the steps. It only reads. A refusal is returned as `{ refusal }` for the workflow to
  * report, so an expected "no" is data, not a crash.
  */
-import { ErrorName, InvalidInputError, NotFoundError, RefusedError } from '../core/errors.js';
+import { NotFoundError, RefusedError, refusalOf } from '../core/errors.js';
 import { parseRolloutInput } from '../core/input.js';
 import { describeRouting, isSplit, type VersionConfig } from '../core/lambda-model.js';
 import { firstCursor } from '../core/decide.js';
@@ -117,8 +117,8 @@ export function makePrepare({ lambda, alarms, clock }: { lambda: LambdaControl; 
         history: [],
       };
     } catch (error) {
-      if (error instanceof RefusedError) return { refusal: { Error: ErrorName.Refused, Cause: error.reason } };
-      if (error instanceof InvalidInputError) return { refusal: { Error: ErrorName.InvalidInput, Cause: error.message } };
+      const refused = refusalOf(error);
+      if (refused) return { refusal: refused };
       throw error;
     }
   };

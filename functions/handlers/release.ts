@@ -47,16 +47,15 @@
  */
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { z } from 'zod';
-import { DriftError, ErrorName, InvalidInputError, NotFoundError, RejectedError } from '../core/errors.js';
-import { FUNCTION_ARN_PATTERN, FUNCTION_NAME_PATTERN, functionNameOf } from '../core/function-ref.js';
-import { parseRolloutInput, toFieldIssues } from '../core/input.js';
+import { DriftError, InvalidInputError, NotFoundError, RejectedError, refusal } from '../core/errors.js';
+import { functionNameOf } from '../core/function-ref.js';
+import { FunctionNameSchema, parseRolloutInput, ReleaseSchema, toFieldIssues } from '../core/input.js';
 import {
   type CodeState,
   DEFAULT_MAX_UPDATE_SECONDS,
   defaultDescription,
   failedCode,
   judgeCodeStatus,
-  MAX_DESCRIPTION_LENGTH,
 } from '../core/release.js';
 import type { CaughtError } from '../core/state.js';
 import { type Clock, type CodeRelease, type RolloutRegistry, systemClock } from '../ports.js';
@@ -65,20 +64,6 @@ import { CLIENT_CONFIG, serviceAwsPorts } from '../aws/index.js';
 import { lambdaHandler } from './middleware.js';
 
 const text = z.string({ error: 'must be a string' }).min(1, { error: 'must not be empty' });
-
-const FunctionNameSchema = z
-  .string({ error: 'must be a function name or function ARN' })
-  .refine((s) => FUNCTION_NAME_PATTERN.test(s) || FUNCTION_ARN_PATTERN.test(s), {
-    error: 'must be a function name (1-64 letters, digits, "-" or "_") or an unqualified function ARN',
-  });
-
-const ReleaseSchema = z.object({
-  s3Bucket: text,
-  s3Key: text,
-  s3ObjectVersion: text.refine((v) => v !== 'null', { error: 'must be a real object version id (the bucket must be versioned)' }),
-  build: z.string().optional(),
-  description: z.string().max(MAX_DESCRIPTION_LENGTH, { error: `must be at most ${MAX_DESCRIPTION_LENGTH} characters` }).optional(),
-});
 
 const CodeStateSchema = z.object({
   status: z.enum(['InProgress', 'Successful', 'Failed'], { error: 'must be InProgress, Successful or Failed' }),
@@ -124,7 +109,7 @@ export type ReleaseResult = CodeState | PublishResult;
 const refusedPublish = (reason: string): PublishResult => ({
   status: 'Failed',
   reason,
-  refusal: { Error: ErrorName.Refused, Cause: reason },
+  refusal: refusal(reason),
 });
 
 /**

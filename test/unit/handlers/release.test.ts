@@ -156,7 +156,7 @@ describe('release: refusals change nothing further', () => {
     const w = world();
     await expect(w.task({ action: 'update', functionName: 'orders', release: { ...RELEASE, s3ObjectVersion: '' } })).rejects.toMatchObject({
       name: ErrorName.InvalidInput,
-      message: expect.stringContaining('release.s3ObjectVersion: must not be empty'),
+      message: expect.stringContaining('release.s3ObjectVersion: must be an object version id'),
     });
     await expect(w.task({ action: 'deploy', functionName: 'orders' } as never)).rejects.toMatchObject({
       name: ErrorName.InvalidInput,
