@@ -26,7 +26,6 @@ export function startBake(cursor: Cursor, now: number, policy: HealthPolicy): Cu
     next: 'bake',
     shiftedAt: now,
     heldSeconds: 0,
-    probed: false,
     bakeEndsAt: now + cursor.bakeSeconds * 1000,
     waitSeconds: Math.min(policy.checkEverySeconds, cursor.bakeSeconds),
   };

@@ -22,8 +22,6 @@ export interface Cursor {
   readonly waitSeconds?: number | undefined;
   /** When the step's bake (plus holds) ends, epoch ms. */
   readonly bakeEndsAt?: number | undefined;
-  /** Whether this step's probes were sent. */
-  readonly probed?: boolean | undefined;
   readonly next: NextAction;
   /** Seconds this step has been held for more evidence so far. */
   readonly heldSeconds: number;

@@ -94,7 +94,8 @@ export interface CheckHealthPorts {
 export function makeCheckHealth({ metrics, alarms, invoker, clock }: CheckHealthPorts) {
   async function sendProbes(state: RolloutState) {
     const policy = state.rollout.health.probes;
-    if (!policy || state.cursor.probed) return undefined;
+    // Once per step: the step's record holds its probes once they were sent.
+    if (!policy || state.history.at(-1)?.probes) return undefined;
     let passed = 0;
     let failure: string | undefined;
     for (let i = 0; i < policy.count; i++) {
@@ -165,7 +166,7 @@ export function makeCheckHealth({ metrics, alarms, invoker, clock }: CheckHealth
         ]
       : state.history;
     const next = decide(rollout.plan, cursor, verdict, policy, now);
-    return { ...state, cursor: { ...next, probed: next.next === 'shift' ? false : (cursor.probed || probes !== undefined) }, history };
+    return { ...state, cursor: next, history };
   };
 }
 
