@@ -1,11 +1,11 @@
 /**
  * CheckHealth: gathers the evidence since the target first got traffic — AWS/Lambda metrics
  * per version behind the alias (complete minutes only), latency percentiles, alarms, custom
- * metrics, probes — judges it and decides the next move.
+ * metrics, probes — and hands it to core's `assessCheck`, which judges it and decides.
  */
-import { decide } from '../core/decide.js';
+import { assessCheck, evidenceWindow } from '../core/check.js';
 import { functionNameOf } from '../core/function-ref.js';
-import { combine, observedSplit, judgeAlarms, judgeCustomMetric, judgeErrors, judgeLatency, judgeProbes, judgeThrottles, type CustomMetric, type Signal } from '../core/health.js';
+import type { CustomMetric } from '../core/health.js';
 import type { MinuteEvidence } from '../core/judge.js';
 import { judgeProbeAnswer } from '../core/probes.js';
 import { asRolloutState, type Rollout, type RolloutState } from '../core/state.js';
@@ -13,7 +13,6 @@ import type { AlarmReader, Clock, Invoker, MetricQuery, MetricSeries, MetricsRea
 import { awsPorts } from '../aws/index.js';
 import { lambdaHandler } from './middleware.js';
 
-const MINUTE = 60_000;
 const ROLES = ['target', 'baseline'] as const;
 type Role = (typeof ROLES)[number];
 const COUNTS = ['Invocations', 'Errors', 'Throttles'] as const;
@@ -109,64 +108,38 @@ export function makeCheckHealth({ metrics, alarms, invoker, clock }: CheckHealth
 
   return async function checkHealth(event: unknown): Promise<RolloutState> {
     const state = asRolloutState(event);
-    const { rollout, cursor } = state;
+    const { rollout } = state;
     const policy = rollout.health;
     const now = clock.now();
-    const firstTraffic = state.history[0]?.shiftedAt ?? cursor.shiftedAt ?? now;
-    const start = Math.floor(firstTraffic / MINUTE) * MINUTE;
-    const end = Math.floor((now - policy.metricDelaySeconds * 1000) / MINUTE) * MINUTE;
+    const { start, end } = evidenceWindow(state, now);
     const periodSeconds = (end - start) / 1000;
-
-    let series: MetricSeries[] = [];
-    if (end > start) {
-      series = await metrics.getMetricData({
-        queries: [
-          ...versionQueries(rollout),
-          ...(policy.latency.enabled ? latencyQueries(rollout, periodSeconds) : []),
-          ...customQueries(rollout, policy.metrics, periodSeconds),
-        ],
-        startTime: start,
-        endTime: end,
-      });
-    }
+    const series =
+      end > start
+        ? await metrics.getMetricData({
+            queries: [
+              ...versionQueries(rollout),
+              ...(policy.latency.enabled ? latencyQueries(rollout, periodSeconds) : []),
+              ...customQueries(rollout, policy.metrics, periodSeconds),
+            ],
+            startTime: start,
+            endTime: end,
+          })
+        : [];
     const value = (id: string) => series.find((s) => s.id === id)?.values[0];
-    const minutes = minutesFrom(series);
-    const errors = judgeErrors(policy, minutes);
-    const errorSignal: Signal =
-      end > start ? errors : { ...errors, reason: `no complete metric minute yet: CloudWatch has a minute about ${policy.metricDelaySeconds}s after it ends` };
-    const samples = minutes.reduce((n, m) => n + m.target.invocations, 0);
-    const alarmStates = policy.alarms.names.length > 0 ? await alarms.describeAlarms(policy.alarms.names) : [];
-    const probes = await sendProbes(state);
-    const last = state.history.at(-1);
-    const stepProbes = probes ? { sent: (last?.probes?.sent ?? 0) + probes.sent, passed: (last?.probes?.passed ?? 0) + probes.passed } : last?.probes;
-    const probesPassed = state.history.reduce((n, h) => n + (h === last ? 0 : (h.probes?.passed ?? 0)), 0) + (stepProbes?.passed ?? 0);
-
-    const signals: Signal[] = [
-      errorSignal,
-      ...judgeLatency(policy, {
-        target: { p99: value('targetDurationp99'), p90: value('targetDurationp90'), samples },
-        baseline: { p99: value('baselineDurationp99'), p90: value('baselineDurationp90'), samples: minutes.reduce((n, m) => n + m.baseline.invocations, 0) },
-      }),
-      judgeThrottles(policy, minutes),
-      ...judgeAlarms(policy, alarmStates),
-      ...policy.metrics.map((m, i) => judgeCustomMetric(m, { target: value(`m${i}target`), baseline: value(`m${i}baseline`) })),
-      ...(probes ? [judgeProbes(probes)] : []),
-    ];
-    const combined = combine(policy, minutes, signals, errors.noWorse, probesPassed);
-    const stepMinutes = minutes.filter((m) => m.at >= Math.ceil((cursor.shiftedAt ?? firstTraffic) / MINUTE) * MINUTE);
-    const split = observedSplit(stepMinutes);
-    const verdict =
-      combined.verdict === 'inconclusive' && split !== undefined
-        ? { ...combined, reason: `${combined.reason} (observed split ${split}% at a ${cursor.weightPercent}% weight)` }
-        : combined;
-    const history = last
-      ? [
-          ...state.history.slice(0, -1),
-          { ...last, checks: last.checks + 1, checkedAt: now, verdict: verdict.verdict, reason: verdict.reason, target: verdict.target, baseline: verdict.baseline, observedSplitPercent: split, signals: verdict.signals, probes: stepProbes },
-        ]
-      : state.history;
-    const next = decide(rollout.plan, cursor, verdict, policy, now);
-    return { ...state, cursor: next, history };
+    return assessCheck(
+      state,
+      {
+        minutes: minutesFrom(series),
+        latency: {
+          target: { p99: value('targetDurationp99'), p90: value('targetDurationp90') },
+          baseline: { p99: value('baselineDurationp99'), p90: value('baselineDurationp90') },
+        },
+        alarms: policy.alarms.names.length > 0 ? await alarms.describeAlarms(policy.alarms.names) : [],
+        metrics: policy.metrics.map((_, i) => ({ target: value(`m${i}target`), baseline: value(`m${i}baseline`) })),
+        probes: await sendProbes(state),
+      },
+      now,
+    );
   };
 }
 

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { assessCheck, evidenceWindow } from '../../../functions/core/check.js';
+import { startBake, firstCursor } from '../../../functions/core/decide.js';
+import { HealthPolicySchema } from '../../../functions/core/health.js';
+import { toPlan } from '../../../functions/core/strategy.js';
+import type { RolloutState } from '../../../functions/core/state.js';
+
+const T = Date.UTC(2026, 0, 5, 10, 0, 30);
+const plan = toPlan('Canary10Percent5Minutes');
+const health = HealthPolicySchema.parse({ probes: { count: 2 } });
+const state: RolloutState = {
+  rollout: { id: 'r', executionArn: 'arn', functionName: 'orders', alias: 'live', baselineVersion: '1', targetVersion: '2', plan, health, notifications: {}, startedAt: new Date(T).toISOString() },
+  alias: { functionVersion: '1', routing: { '2': 10 }, revisionId: 'r1' },
+  cursor: startBake(firstCursor(plan), T, health),
+  history: [{ step: 0, weightPercent: 10, shiftedAt: T, revisionId: 'r1', checks: 0 }],
+};
+const minute = (at: number, t: [number, number], b: [number, number]) => ({
+  at,
+  target: { invocations: t[0], errors: t[1], throttles: 0 },
+  baseline: { invocations: b[0], errors: b[1], throttles: 0 },
+});
+const none = { latency: { target: {}, baseline: {} }, alarms: [], metrics: [] };
+const M0 = Date.UTC(2026, 0, 5, 10, 0, 0);
+
+describe('evidenceWindow', () => {
+  it.each([
+    ['a minute after the shift: nothing complete yet', T + 60_000, M0, M0 - 60_000],
+    ['two and a half minutes after: the shift minute is complete', T + 150_000, M0, M0 + 60_000],
+    ['five minutes after: three minutes complete', T + 300_000, M0, M0 + 180_000],
+  ])('%s', (_, now, start, end) => {
+    expect(evidenceWindow(state, now)).toEqual({ start, end });
+  });
+});
+
+describe('assessCheck', () => {
+  it('before any complete minute: inconclusive, said plainly, and the bake goes on', () => {
+    const next = assessCheck(state, { ...none, minutes: [] }, T + 60_000);
+    expect(next.history[0]).toMatchObject({ checks: 1, verdict: 'inconclusive', reason: expect.stringMatching(/^no complete metric minute yet/) });
+    expect(next.cursor).toMatchObject({ next: 'bake', waitSeconds: 60 });
+  });
+
+  it('records the verdict with its numbers, every signal and the observed split', () => {
+    const next = assessCheck(state, { ...none, minutes: [minute(M0, [30, 0], [270, 0]), minute(M0 + 60_000, [61, 0], [539, 1])] }, T + 210_000);
+    expect(next.history[0]).toMatchObject({
+      verdict: 'inconclusive',
+      target: { invocations: 91, errors: 0 },
+      baseline: { invocations: 809, errors: 1 },
+      observedSplitPercent: 10.17,
+      reason: 'not enough traffic: 91 of 100 requests: target 0.00% (0/91) vs baseline 0.12% (1/809) (observed split 10.17% at a 10% weight)',
+    });
+    expect(next.history[0]?.signals?.map((s) => `${s.name}:${s.verdict}`)).toEqual(['errors:inconclusive', 'latency p99:skipped', 'latency p90:skipped', 'throttles:skipped']);
+  });
+
+  it('a crash rolls back at once, mid-bake', () => {
+    const next = assessCheck(state, { ...none, minutes: [minute(M0, [30, 30], [270, 0])] }, T + 150_000);
+    expect(next.cursor).toMatchObject({ next: 'rollback', reason: expect.stringMatching(/^most requests fail/) });
+  });
+
+  it('probes add up within a step and count towards the minimum evidence', () => {
+    const probed = assessCheck(state, { ...none, minutes: [minute(M0, [97, 0], [873, 0])], probes: { sent: 2, passed: 2 } }, T + 150_000);
+    expect(probed.history[0]).toMatchObject({ probes: { sent: 2, passed: 2 }, verdict: 'inconclusive' });
+    const again = assessCheck(probed, { ...none, minutes: [minute(M0, [97, 0], [873, 0])], probes: { sent: 2, passed: 2 } }, T + 300_000);
+    expect(again.history[0]?.probes).toEqual({ sent: 4, passed: 4 });
+    expect(again.history[0]?.verdict).toBe('healthy');
+  });
+});
