@@ -54,7 +54,7 @@ const loadSim = (): Promise<Sim> => import('../sim/rehearsal.js');
 /** The scenario's rollout input, checked: its plan, or the refusal naming each field and rule. */
 function inputOf(sim: Sim, scenario: Scenario, strategyOption: string | undefined): ParsedInput {
   try {
-    return parseRolloutInput(sim.rolloutInputOf(scenario, SIM_FUNCTION));
+    return sim.rolloutInputOf(scenario, SIM_FUNCTION);
   } catch (error) {
     if (!(error instanceof InvalidInputError)) throw error;
     const fromOption = error.issues.filter((i) => strategyOption !== undefined && i.field.startsWith('strategy'));

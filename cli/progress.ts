@@ -31,7 +31,6 @@ export class LiveProgress {
   private readonly st: Style;
   private stepStartedAt = 0;
   private step = 0;
-  private steps = 0;
   private drawn = false;
 
   constructor(
@@ -43,10 +42,7 @@ export class LiveProgress {
   }
 
   /** Pass this as the rehearsal's onProgress. */
-  readonly onProgress = (event: RehearsalProgress): void => {
-    // The end reports the steps the rollout recorded; the display keeps the plan's step k/n.
-    const p = event.kind === 'ended' && this.steps > 0 ? { ...event, step: this.step, steps: this.steps } : event;
-    if (p.kind !== 'ended') this.steps = p.steps;
+  readonly onProgress = (p: RehearsalProgress): void => {
     if (p.kind === 'shifted' || p.step !== this.step) {
       this.step = p.step;
       this.stepStartedAt = p.atSeconds;
@@ -56,7 +52,7 @@ export class LiveProgress {
       if (line !== null) this.out.write(`${line}\n`);
       return;
     }
-    const fraction = planFraction(this.plan, p.step, p.atSeconds - this.stepStartedAt, p.kind === 'promoted' || (p.kind === 'ended' && p.weightPercent === 100));
+    const fraction = planFraction(this.plan, p.step, p.atSeconds - this.stepStartedAt, p.kind === 'promoted' || p.outcome === 'promoted');
     const status = statusLine(p, fraction);
     let text = this.drawn ? CLEAR_LINE : '';
     if (p.kind === 'checked' || p.kind === 'promoted' || p.kind === 'rolled_back') {

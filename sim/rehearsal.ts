@@ -3,7 +3,7 @@
  * and what a person wants to know afterwards: how it ended and why, each step's verdict and
  * numbers, what the new version served, how long a bad version hurt before the rollback.
  */
-import { parseRolloutInput } from '../functions/core/input.js';
+import { type ParsedInput, parseRolloutInput } from '../functions/core/input.js';
 import type { AliasState } from '../functions/core/lambda-model.js';
 import type { StepRecord } from '../functions/core/state.js';
 import type { AliasChange } from './lambda.js';
@@ -86,13 +86,19 @@ export interface RehearsalResult {
   readonly timeline: readonly TimelinePoint[];
 }
 
-/** What a live display is told as the rehearsal goes. */
+/**
+ * What a live display is told as the rehearsal goes. `step` is 1-based, of the plan's `steps`
+ * (0 before the first shift); `weightPercent` is the target's weight. The last event, 'ended',
+ * carries the plan's step count, the step the rollout was at, the target's weight in the alias
+ * left behind, and the outcome.
+ */
 export interface RehearsalProgress {
   readonly kind: 'shifted' | 'checked' | 'promoted' | 'rolled_back' | 'ended';
   readonly atSeconds: number;
   readonly step: number;
   readonly steps: number;
   readonly weightPercent: number;
+  readonly outcome?: RehearsalOutcome | undefined;
   readonly verdict?: string | undefined;
   readonly reason?: string | undefined;
   readonly next?: string | undefined;
@@ -106,17 +112,20 @@ export interface RehearseOptions {
   readonly setup?: (world: SimWorld) => void;
 }
 
-/** The rollout input a scenario stands for. Throws InvalidInputError for a bad strategy or policy. */
-export function rolloutInputOf(scenario: Scenario, world: Pick<SimWorld, 'functionName' | 'alias' | 'targetVersion'>) {
-  const input = {
+/** The rollout input a scenario stands for, as a caller would pass it to the workflow. */
+function callerInputOf(scenario: Scenario, world: Pick<SimWorld, 'functionName' | 'alias' | 'targetVersion'>) {
+  return {
     functionName: world.functionName,
     alias: world.alias,
     targetVersion: world.targetVersion,
     ...(scenario.strategy !== undefined ? { strategy: scenario.strategy } : {}),
     ...(scenario.health !== undefined ? { health: scenario.health } : {}),
   };
-  parseRolloutInput(input);
-  return input;
+}
+
+/** The rollout input a scenario stands for, parsed, with its plan. Throws InvalidInputError for a bad strategy or policy. */
+export function rolloutInputOf(scenario: Scenario, world: Pick<SimWorld, 'functionName' | 'alias' | 'targetVersion'>): ParsedInput {
+  return parseRolloutInput(callerInputOf(scenario, world));
 }
 
 const seconds = (from: number, to: number) => Math.round((to - from) / 10) / 100;
@@ -149,7 +158,9 @@ export async function rehearse(scenario: Scenario, options: RehearseOptions = {}
     seed: scenario.seed,
   });
   options.setup?.(world);
-  const input = rolloutInputOf(scenario, world);
+  const input = callerInputOf(scenario, world);
+  // Refuses a bad strategy or policy before anything runs, as the workflow would.
+  const parsed = parseRolloutInput(input);
   const t0 = world.startTime;
   const totalsNow = () => {
     const totals = world.traffic.totals();
@@ -184,8 +195,17 @@ export async function rehearse(scenario: Scenario, options: RehearseOptions = {}
   const changesBefore = world.lambda.aliasChanges.length;
   const run = await world.rehearse(input, { onEvent });
   world.settle(run.endedAt);
-  const result = summarise(scenario, world, run, checks, world.lambda.aliasChanges.slice(changesBefore));
-  options.onProgress?.({ kind: 'ended', atSeconds: result.durationSeconds, step: result.steps.length, steps: result.steps.length, weightPercent: result.outcome === 'promoted' ? 100 : 0, reason: result.reason, ...totalsNow() });
+  const result = summarise(scenario, parsed, world, run, checks, world.lambda.aliasChanges.slice(changesBefore));
+  options.onProgress?.({
+    kind: 'ended',
+    atSeconds: result.durationSeconds,
+    step: (run.lastState?.cursor.step ?? -1) + 1,
+    steps: parsed.plan.steps.length,
+    weightPercent: weightOf(world.aliasState, world.targetVersion),
+    outcome: result.outcome,
+    reason: result.reason,
+    ...totalsNow(),
+  });
   return result;
 }
 
@@ -196,10 +216,9 @@ function weightOf(alias: Pick<AliasState, 'functionVersion' | 'routing'>, versio
 }
 
 /** The result of a run: `aliasChanges` are the alias writes made while it ran, by anyone. */
-function summarise(scenario: Scenario, world: SimWorld, run: WorkflowRun, checks: RehearsalCheck[], aliasChanges: readonly AliasChange[]): RehearsalResult {
+function summarise(scenario: Scenario, parsed: ParsedInput, world: SimWorld, run: WorkflowRun, checks: RehearsalCheck[], aliasChanges: readonly AliasChange[]): RehearsalResult {
   const t0 = world.startTime;
   const final = run.lastState;
-  const plan = final?.rollout.plan;
   const outcome: RehearsalOutcome =
     run.status === 'SUCCEEDED' ? 'promoted' : run.error?.Error === 'RolloutRolledBack' ? 'rolled_back' : 'failed';
   const reason = outcome === 'promoted' ? (final?.outcome?.reason ?? 'promoted') : (run.error?.Cause ?? 'failed');
@@ -231,7 +250,7 @@ function summarise(scenario: Scenario, world: SimWorld, run: WorkflowRun, checks
     scenario: scenario.name,
     description: scenario.description,
     seed: scenario.seed,
-    strategy: plan?.strategy ?? String(scenario.strategy ?? 'Canary10Percent5Minutes'),
+    strategy: parsed.plan.strategy,
     outcome,
     reason,
     error: run.error?.Error ?? null,

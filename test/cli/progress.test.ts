@@ -10,7 +10,7 @@ const events: RehearsalProgress[] = [
   { kind: 'shifted', atSeconds: 0, step: 1, steps: 1, weightPercent: 10, ...served(0, 0) },
   { kind: 'checked', atSeconds: 300, step: 1, steps: 1, weightPercent: 10, verdict: 'unhealthy', reason: 'error rate over the limit', next: 'rollback', ...served(897, 8061) },
   { kind: 'rolled_back', atSeconds: 300, step: 1, steps: 1, weightPercent: 0, reason: 'error rate over the limit', ...served(897, 8061) },
-  { kind: 'ended', atSeconds: 300, step: 1, steps: 1, weightPercent: 0, reason: 'error rate over the limit', ...served(1454, 13516) },
+  { kind: 'ended', atSeconds: 300, step: 1, steps: 1, weightPercent: 0, outcome: 'rolled_back', reason: 'error rate over the limit', ...served(1454, 13516) },
 ];
 
 const linear = (n: number): RehearsalProgress[] => [
@@ -19,8 +19,7 @@ const linear = (n: number): RehearsalProgress[] => [
   { kind: 'shifted', atSeconds: 60, step: 2, steps: 9, weightPercent: 20, ...served(30, 300) },
   { kind: 'checked', atSeconds: 90, step: 2, steps: 9, weightPercent: 20, verdict: 'unhealthy', reason: 'bad', next: 'rollback', ...served(n, 400) },
   { kind: 'rolled_back', atSeconds: 90, step: 2, steps: 9, weightPercent: 0, reason: 'bad', ...served(n, 400) },
-  // The end counts the steps the rollout recorded, 2 here, not the plan's 9.
-  { kind: 'ended', atSeconds: 90, step: 2, steps: 2, weightPercent: 0, reason: 'bad', ...served(n, 400) },
+  { kind: 'ended', atSeconds: 90, step: 2, steps: 9, weightPercent: 0, outcome: 'rolled_back', reason: 'bad', ...served(n, 400) },
 ];
 
 function play(tty: boolean, colour = false, columns?: number): string[] {
@@ -69,6 +68,18 @@ describe('LiveProgress', () => {
     live.finish();
     const shown = screen(writes);
     expect(shown.at(-1)).toMatch(/1m 30s\s+step 2\/9\s+weight\s+0%\s+\[###-+\]/); // 90 of 540 s: 3 of 20 cells
+  });
+
+  it('fills the bar when the end says promoted, whatever the weight left', () => {
+    const writes: string[] = [];
+    const live = new LiveProgress({ write: (t: string) => writes.push(t) }, toPlan('Linear10PercentEvery1Minute'), { tty: true, colour: false });
+    live.onProgress({ kind: 'shifted', atSeconds: 0, step: 1, steps: 9, weightPercent: 10, ...served(0, 0) });
+    live.onProgress({ kind: 'ended', atSeconds: 60, step: 1, steps: 9, weightPercent: 100, outcome: 'promoted', reason: 'promoted', ...served(30, 300) });
+    expect(screen(writes).at(-1)).toMatch(/step 1\/9\s+weight\s+100%\s+\[#{20}\]/);
+    const failed: string[] = [];
+    const other = new LiveProgress({ write: (t: string) => failed.push(t) }, toPlan('Linear10PercentEvery1Minute'), { tty: true, colour: false });
+    other.onProgress({ kind: 'ended', atSeconds: 60, step: 1, steps: 9, weightPercent: 100, outcome: 'failed', reason: 'lock not released', ...served(30, 300) });
+    expect(screen(failed).at(-1)).toMatch(/weight\s+100%\s+\[-+\]/);
   });
 
   it('colours verdicts on a terminal only when colour is on', () => {

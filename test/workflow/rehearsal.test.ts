@@ -1,6 +1,6 @@
 /** Rehearsals of the built-in scenarios: outcomes, virtual time, repeatability by seed. */
 import { describe, expect, it } from 'vitest';
-import { distribution, firstBadSecond, rehearse, rehearseMany } from '../../sim/rehearsal.js';
+import { distribution, firstBadSecond, type RehearsalProgress, rehearse, rehearseMany, rolloutInputOf } from '../../sim/rehearsal.js';
 import { BUILTIN_SCENARIOS, loadScenario, parseScenario, rateOf, type Scenario, ScenarioError } from '../../sim/scenarios.js';
 import { SimWorld } from '../../sim/world.js';
 import { InvalidInputError, ThrottledError } from '../../functions/core/errors.js';
@@ -42,6 +42,19 @@ describe('built-in scenarios', () => {
     expect(r.steps.slice(0, 2).every((s) => s.verdict === 'healthy')).toBe(true);
     expect(r.detectionSeconds).toBe(r.endedAtSeconds - 240);
     expect(r.missed).toBe(false);
+  });
+
+  it("ends its progress with the plan's step count, the step reached, the target's final weight and the outcome", async () => {
+    const ends = async (name: string) => {
+      const events: RehearsalProgress[] = [];
+      const r = await rehearse(loadScenario(name), { onProgress: (p) => events.push(p) });
+      return { r, ended: events.at(-1) };
+    };
+    const healthy = await ends('healthy');
+    expect(healthy.ended).toMatchObject({ kind: 'ended', step: 1, steps: 1, weightPercent: 100, outcome: 'promoted', atSeconds: healthy.r.durationSeconds });
+    const degrading = await ends('degrading');
+    expect(degrading.ended).toMatchObject({ kind: 'ended', step: degrading.r.steps.at(-1)!.step, steps: 9, weightPercent: 0, outcome: 'rolled_back' });
+    expect(degrading.r.steps.length).toBeLessThan(9);
   });
 
   it('every built-in scenario parses', () => {
@@ -146,6 +159,14 @@ describe('scenario files', () => {
       expect(message).toContain('baseline.errorRate: the error rate must be a fraction from 0 to 1');
       expect(message).toContain('target.p99Ms: p99Ms must be at least p50Ms');
     }
+  });
+
+  it("a scenario's rollout input comes parsed, with the plan the rehearsal reports", async () => {
+    const scenario = { ...loadScenario('healthy'), strategy: 'CodeDeployDefault.LambdaLinear10PercentEvery1Minute' };
+    const parsed = rolloutInputOf(scenario, { functionName: 'orders', alias: 'live', targetVersion: '2' });
+    expect(parsed.plan.strategy).toBe('Linear10PercentEvery1Minute');
+    expect(parsed.plan.steps).toHaveLength(9);
+    expect((await rehearse(scenario)).strategy).toBe(parsed.plan.strategy);
   });
 
   it('a bad strategy in a scenario is refused before anything runs', async () => {
