@@ -112,7 +112,7 @@ for (const [from, to] of [[0.001, 0.01], [0.01, 0.05]] as const) {
     const early = rs.filter((r) => r.outcome === 'rolled_back' && (r.steps.at(-1)?.weightPercent ?? 100) <= 50);
     const label = `regression ${from * 100}% -> ${to * 100}%, 100 rps`;
     add(label, policy, 'detected before weight passes 50%', rateCI(early.length, rs.length), policy === 'ours' ? '>= 95%' : '');
-    add(label, policy, 'canary requests judged at detection', meanCI(rs.filter((r) => r.outcome === 'rolled_back').map((r) => r.steps.at(-1)?.target.requests ?? 0)));
+    add(label, policy, 'canary requests judged at detection', meanCI(rs.filter((r) => r.outcome === 'rolled_back').map((r) => r.steps.at(-1)?.target.invocations ?? 0)));
   }
 }
 

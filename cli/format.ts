@@ -3,6 +3,8 @@
  * texts a person reads after a rehearsal or a plan. Nothing here writes or reads anything.
  */
 import { describeRouting } from '../functions/core/lambda-model.js';
+import type { VerdictKind } from '../functions/core/health.js';
+import type { NextAction } from '../functions/core/state.js';
 import type { Plan } from '../functions/core/strategy.js';
 import type { Distribution, RehearsalOutcome, RehearsalProgress, RehearsalResult, RehearsalSummary } from '../sim/rehearsal.js';
 
@@ -75,10 +77,10 @@ export function formatWeight(percent: number): string {
   return `${Number(percent.toFixed(2))}%`;
 }
 
-/** Errors out of requests, with the rate: "3 of 884 (0.34%)". */
-export function formatErrors(errors: number, requests: number): string {
-  const rate = requests > 0 ? ` (${formatPercent(errors / requests, 2)})` : '';
-  return `${formatCount(errors)} of ${formatCount(requests)}${rate}`;
+/** Errors out of a count (requests or invocations), with the rate: "3 of 884 (0.34%)". */
+export function formatErrors(errors: number, of: number): string {
+  const rate = of > 0 ? ` (${formatPercent(errors / of, 2)})` : '';
+  return `${formatCount(errors)} of ${formatCount(of)}${rate}`;
 }
 
 export type Align = 'left' | 'right';
@@ -135,17 +137,17 @@ function outcomeWord(outcome: RehearsalOutcome, st: Style): string {
 }
 
 /** A verdict, coloured by what it means. */
-export function formatVerdict(verdict: string | null | undefined, st: Style): string {
+export function formatVerdict(verdict: VerdictKind | null | undefined, st: Style): string {
   if (verdict === 'healthy') return st.green('healthy');
   if (verdict === 'unhealthy') return st.red('unhealthy');
   if (verdict === 'inconclusive') return st.yellow('inconclusive');
-  return st.dim(verdict ?? 'not checked');
+  return st.dim('not checked');
 }
 
 const served = (p: { target: { requests: number; errors: number }; baseline: { requests: number; errors: number } }) =>
   `new ${formatCount(p.target.requests)} req / ${formatCount(p.target.errors)} err, old ${formatCount(p.baseline.requests)} req / ${formatCount(p.baseline.errors)} err`;
 
-const NEXT_WORDS: Record<string, string> = {
+const NEXT_WORDS: Record<NextAction, string> = {
   shift: 'next step',
   hold: 'hold for more traffic',
   promote: 'promote',
@@ -163,7 +165,7 @@ export function progressLine(p: RehearsalProgress, st: Style = style(false)): st
     case 'shifted':
       return `${at} step ${p.step}/${p.steps}: ${formatWeight(p.weightPercent)} of traffic to the new version  (${served(p)})`;
     case 'checked': {
-      const next = p.next ? ` -> ${NEXT_WORDS[p.next] ?? p.next}` : '';
+      const next = p.next ? ` -> ${NEXT_WORDS[p.next]}` : '';
       return `${at} step ${p.step}/${p.steps} at ${formatWeight(p.weightPercent)}: ${formatVerdict(p.verdict, st)}: ${p.reason ?? ''}${next}`;
     }
     case 'promoted':
@@ -195,17 +197,17 @@ export function summaryText(r: RehearsalResult, st: Style = style(false)): strin
   lines.push(`virtual duration: ${formatDuration(r.durationSeconds)}`);
   lines.push('');
   if (r.steps.length > 0) {
-    lines.push(st.dim("steps (requests and errors each version served, as the step's last check saw them in CloudWatch):"));
+    lines.push(st.dim("steps (invocations and errors of each version, as the step's last check saw them in CloudWatch; throttled requests are not invocations):"));
     lines.push(
       table(
-        ['step', 'weight', 'verdict', 'checks', 'new: errors of requests', 'old: errors of requests'],
+        ['step', 'weight', 'verdict', 'checks', 'new: errors of invocations', 'old: errors of invocations'],
         r.steps.map((s) => [
           String(s.step),
           formatWeight(s.weightPercent),
           formatVerdict(s.verdict, st),
           String(s.checks),
-          formatErrors(s.target.errors, s.target.requests),
-          formatErrors(s.baseline.errors, s.baseline.requests),
+          formatErrors(s.target.errors, s.target.invocations),
+          formatErrors(s.baseline.errors, s.baseline.invocations),
         ]),
         ['right', 'right', 'left', 'right', 'right', 'right'],
       )

@@ -5,7 +5,8 @@
  */
 import { type ParsedInput, parseRolloutInput } from '../functions/core/input.js';
 import type { AliasState } from '../functions/core/lambda-model.js';
-import type { StepRecord } from '../functions/core/state.js';
+import type { VerdictKind } from '../functions/core/health.js';
+import type { NextAction, StepRecord } from '../functions/core/state.js';
 import type { AliasChange } from './lambda.js';
 import { rolloutStateIn, type EventLog, type WorkflowRun } from './runner.js';
 import { rateOf, type Scenario } from './scenarios.js';
@@ -13,8 +14,15 @@ import { SimWorld } from './world.js';
 
 export type RehearsalOutcome = 'promoted' | 'rolled_back' | 'failed';
 
+/** Requests that reached a version through the alias (throttled ones included), and how many failed. */
 export interface Served {
   readonly requests: number;
+  readonly errors: number;
+}
+
+/** What CloudWatch counted for a version: Invocations (throttled requests are not invocations) and Errors. */
+export interface Invoked {
+  readonly invocations: number;
   readonly errors: number;
 }
 
@@ -24,21 +32,21 @@ export interface RehearsalStep {
   readonly weightPercent: number;
   readonly startedAtSeconds: number;
   readonly checks: number;
-  readonly verdict: 'healthy' | 'unhealthy' | 'inconclusive' | null;
+  readonly verdict: VerdictKind | null;
   readonly reason: string | null;
-  /** What the last check of the step saw in CloudWatch, per version. */
-  readonly target: Served;
-  readonly baseline: Served;
+  /** What the last check of the step saw in CloudWatch, per version, since the target first got traffic. */
+  readonly target: Invoked;
+  readonly baseline: Invoked;
 }
 
 export interface RehearsalCheck {
   readonly atSeconds: number;
   readonly step: number;
   readonly weightPercent: number;
-  readonly verdict: string;
+  readonly verdict: VerdictKind;
   readonly reason: string;
-  /** What the workflow did next: shift, hold, promote or rollback. */
-  readonly next: string;
+  /** What the workflow did next. */
+  readonly next: NextAction;
 }
 
 export interface TimelinePoint {
@@ -99,9 +107,9 @@ export interface RehearsalProgress {
   readonly steps: number;
   readonly weightPercent: number;
   readonly outcome?: RehearsalOutcome | undefined;
-  readonly verdict?: string | undefined;
+  readonly verdict?: VerdictKind | undefined;
   readonly reason?: string | undefined;
-  readonly next?: string | undefined;
+  readonly next?: NextAction | undefined;
   readonly target: Served;
   readonly baseline: Served;
 }
@@ -164,8 +172,7 @@ export async function rehearse(scenario: Scenario, options: RehearseOptions = {}
   const t0 = world.startTime;
   const totalsNow = () => {
     const totals = world.traffic.totals();
-    const of = (v: string): Served => ({ requests: totals[v]?.requests ?? 0, errors: totals[v]?.errors ?? 0 });
-    return { target: of(world.targetVersion), baseline: of(world.baselineVersion) };
+    return { target: servedOf(totals[world.targetVersion]), baseline: servedOf(totals[world.baselineVersion]) };
   };
   const checks: RehearsalCheck[] = [];
   const onEvent = (event: EventLog) => {
@@ -180,14 +187,16 @@ export async function rehearse(scenario: Scenario, options: RehearseOptions = {}
       steps: state.rollout.plan.steps.length,
       weightPercent: state.cursor.weightPercent,
     };
-    if (name === 'CheckHealth' && last?.verdict) {
-      checks.push({ atSeconds: base.atSeconds, step: last.step + 1, weightPercent: last.weightPercent, verdict: last.verdict, reason: last.reason ?? '', next: state.cursor.next });
-    }
+    const check: RehearsalCheck | undefined =
+      name === 'CheckHealth' && last?.verdict
+        ? { atSeconds: base.atSeconds, step: last.step + 1, weightPercent: last.weightPercent, verdict: last.verdict, reason: last.reason ?? '', next: state.cursor.next }
+        : undefined;
+    if (check) checks.push(check);
     world.settle(event.timestamp);
     const progress = (kind: RehearsalProgress['kind'], extra: Partial<RehearsalProgress> = {}) =>
       options.onProgress?.({ kind, ...base, ...totalsNow(), ...extra });
     if (name === 'ShiftWeight') progress('shifted');
-    if (name === 'CheckHealth') progress('checked', { step: (last?.step ?? 0) + 1, weightPercent: last?.weightPercent ?? 0, verdict: last?.verdict, reason: last?.reason, next: state.cursor.next });
+    if (check) progress('checked', check);
     if (name === 'Finalize') progress('promoted', { weightPercent: 100, reason: state.outcome?.reason });
     if (name === 'Rollback') progress('rolled_back', { weightPercent: 0, reason: state.outcome?.reason });
   };
@@ -209,6 +218,11 @@ export async function rehearse(scenario: Scenario, options: RehearseOptions = {}
   return result;
 }
 
+/** Requests and errors out of a version's totals; none when it served nothing. */
+function servedOf(totals: Served | undefined): Served {
+  return { requests: totals?.requests ?? 0, errors: totals?.errors ?? 0 };
+}
+
 /** The weight `version` has in an alias, percent (routing weights are percent). */
 function weightOf(alias: Pick<AliasState, 'functionVersion' | 'routing'>, version: string): number {
   if (alias.functionVersion !== version) return alias.routing[version] ?? 0;
@@ -223,7 +237,8 @@ function summarise(scenario: Scenario, parsed: ParsedInput, world: SimWorld, run
     run.status === 'SUCCEEDED' ? 'promoted' : run.error?.Error === 'RolloutRolledBack' ? 'rolled_back' : 'failed';
   const reason = outcome === 'promoted' ? (final?.outcome?.reason ?? 'promoted') : (run.error?.Cause ?? 'failed');
   const totals = world.traffic.totals();
-  const version = (v: string) => ({ version: v, requests: totals[v]?.requests ?? 0, errors: totals[v]?.errors ?? 0, throttles: totals[v]?.throttles ?? 0 });
+  const version = (v: string) => ({ version: v, ...servedOf(totals[v]), throttles: totals[v]?.throttles ?? 0 });
+  const invoked = (c: Invoked | undefined): Invoked => ({ invocations: c?.invocations ?? 0, errors: c?.errors ?? 0 });
   const step = (r: StepRecord): RehearsalStep => ({
     step: r.step + 1,
     weightPercent: r.weightPercent,
@@ -231,8 +246,8 @@ function summarise(scenario: Scenario, parsed: ParsedInput, world: SimWorld, run
     checks: r.checks,
     verdict: r.verdict ?? null,
     reason: r.reason ?? null,
-    target: { requests: r.target?.invocations ?? 0, errors: r.target?.errors ?? 0 },
-    baseline: { requests: r.baseline?.invocations ?? 0, errors: r.baseline?.errors ?? 0 },
+    target: invoked(r.target),
+    baseline: invoked(r.baseline),
   });
   const alias = world.aliasState;
   const finalWeight = weightOf(alias, world.targetVersion);
@@ -271,7 +286,7 @@ function summarise(scenario: Scenario, parsed: ParsedInput, world: SimWorld, run
       .map((b) => {
         const of = (v: string) => {
           const x = b.versions[v];
-          return { requests: x?.requests ?? 0, errors: x?.errors ?? 0, p99Ms: x?.p99Ms === undefined ? null : Math.round(x.p99Ms) };
+          return { ...servedOf(x), p99Ms: x?.p99Ms === undefined ? null : Math.round(x.p99Ms) };
         };
         return { atSeconds: seconds(t0, b.startTime), targetWeightPercent: Math.round((b.weights[world.targetVersion] ?? 0) * 100) / 100, target: of(world.targetVersion), baseline: of(world.baselineVersion) };
       }),

@@ -9,6 +9,7 @@
  * (or a person with devtools) can find them.
  */
 import { describeRouting } from '../functions/core/lambda-model.js';
+import type { VerdictKind } from '../functions/core/health.js';
 import type { RehearsalCheck, RehearsalOutcome, RehearsalResult, TimelinePoint } from './rehearsal.js';
 
 /** Escapes text for HTML element content and quoted attribute values. */
@@ -46,7 +47,7 @@ const c = (n: number) => String(Math.round(n * 10) / 10);
 const tickLabel = (n: number) => String(Number(n.toFixed(3)));
 
 const OUTCOME_WORDS: Readonly<Record<RehearsalOutcome, string>> = { promoted: 'Promoted', rolled_back: 'Rolled back', failed: 'Failed' };
-const VERDICT_WORDS: Readonly<Record<string, string>> = { healthy: 'healthy', unhealthy: 'unhealthy', inconclusive: 'inconclusive' };
+const VERDICTS: readonly VerdictKind[] = ['healthy', 'unhealthy', 'inconclusive'];
 
 // Okabe–Ito colours (distinguishable with the common colour-vision deficiencies); every series
 // also differs by dash or marker shape, and every verdict by shape, so colour is never alone.
@@ -221,19 +222,17 @@ function series(name: string, cls: string, points: readonly SeriesPoint[], xOf: 
 }
 
 /** A verdict's marker shape centred on (x, y). */
-function verdictShape(verdict: string, x: number, y: number): string {
+function verdictShape(verdict: VerdictKind, x: number, y: number): string {
   if (verdict === 'healthy') return `<circle cx="${c(x)}" cy="${c(y)}" r="6"/>`;
   if (verdict === 'unhealthy') return `<path d="M${c(x)} ${c(y - 7.5)}L${c(x + 7)} ${c(y + 5.5)}L${c(x - 7)} ${c(y + 5.5)}Z"/>`;
   return `<path d="M${c(x)} ${c(y - 7)}L${c(x + 7)} ${c(y)}L${c(x)} ${c(y + 7)}L${c(x - 7)} ${c(y)}Z"/>`;
 }
 
-const verdictClass = (verdict: string) => (verdict in VERDICT_WORDS ? verdict : 'inconclusive');
-
 function checkMarker(check: RehearsalCheck, xOf: (t: number) => number, panel: Panel): string {
-  const verdict = verdictClass(check.verdict);
+  const verdict = check.verdict;
   const tip = `Check at ${clock(check.atSeconds)}, step ${check.step} at ${check.weightPercent}%: ${check.verdict}. ${check.reason}. Next: ${check.next}.`;
   return (
-    `<g class="check check-${verdict}" data-verdict="${esc(check.verdict)}" data-at-seconds="${check.atSeconds}" data-step="${check.step}">` +
+    `<g class="check check-${verdict}" data-verdict="${verdict}" data-at-seconds="${check.atSeconds}" data-step="${check.step}">` +
     `<title>${esc(tip)}</title>${verdictShape(verdict, xOf(check.atSeconds), yOf(panel, check.weightPercent))}</g>`
   );
 }
@@ -255,7 +254,7 @@ function legend(result: RehearsalResult): string {
     { swatch: `<line x1="0" x2="22" y1="0" y2="0" class="baseline"/><rect x="8.5" y="-2.5" width="5" height="5" class="baseline-marks"/>`, label: `v${result.baseline.version} (baseline)` },
     { swatch: `<line x1="11" x2="11" y1="-8" y2="8" class="outcome outcome-${result.outcome}"/>`, label: OUTCOME_WORDS[result.outcome].toLowerCase() },
   ];
-  const checkItems = (['healthy', 'unhealthy', 'inconclusive'] as const).map((v) => ({ swatch: `<g class="check-${v}">${verdictShape(v, 11, 0)}</g>`, label: `${v} check` }));
+  const checkItems = VERDICTS.map((v) => ({ swatch: `<g class="check-${v}">${verdictShape(v, 11, 0)}</g>`, label: `${v} check` }));
   return `<g class="legend" data-legend="">${row(LEGEND_Y, seriesItems)}${row(LEGEND_Y + 22, checkItems)}</g>`;
 }
 
@@ -338,7 +337,7 @@ function chart(result: RehearsalResult): string {
   // Checks on top of everything, on the weight they judged.
   parts.push(`<g class="checks">${result.checks.map((k) => checkMarker(k, xOf, weightPanel)).join('')}</g>`);
 
-  const verdicts = ['healthy', 'unhealthy', 'inconclusive']
+  const verdicts = VERDICTS
     .map((v) => [v, result.checks.filter((k) => k.verdict === v).length] as const)
     .filter(([, n]) => n > 0)
     .map(([v, n]) => `${n} ${v}`);
@@ -418,9 +417,9 @@ footer{max-width:1008px;margin:28px auto 0;color:var(--muted);font-size:12px}
   .trim()
   .replace(/\n/g, '');
 
-function verdictChip(verdict: string | null): string {
+function verdictChip(verdict: VerdictKind | null): string {
   if (verdict === null) return `<span class="verdict verdict-none">none</span>`;
-  return `<span class="verdict verdict-${verdictClass(verdict)}">${esc(verdict)}</span>`;
+  return `<span class="verdict verdict-${verdict}">${verdict}</span>`;
 }
 
 function stepsTable(result: RehearsalResult): string {
@@ -429,16 +428,16 @@ function stepsTable(result: RehearsalResult): string {
     .map(
       (s) =>
         `<tr data-step="${s.step}"><td class="num">${s.step}</td><td class="num">${s.weightPercent}%</td><td class="num">${clock(s.startedAtSeconds)}</td><td class="num">${s.checks}</td><td>${verdictChip(s.verdict)}</td>` +
-        `<td class="num">${count(s.target.requests)}</td><td class="num">${count(s.target.errors)} (${percentOf(s.target.errors, s.target.requests)})</td>` +
-        `<td class="num">${count(s.baseline.requests)}</td><td class="num">${count(s.baseline.errors)} (${percentOf(s.baseline.errors, s.baseline.requests)})</td>` +
+        `<td class="num">${count(s.target.invocations)}</td><td class="num">${count(s.target.errors)} (${percentOf(s.target.errors, s.target.invocations)})</td>` +
+        `<td class="num">${count(s.baseline.invocations)}</td><td class="num">${count(s.baseline.errors)} (${percentOf(s.baseline.errors, s.baseline.invocations)})</td>` +
         `<td class="reason">${esc(s.reason ?? '–')}</td></tr>`,
     )
     .join('');
   return (
-    `<div class="table-wrap"><table><caption class="sr">Steps of the rollout. Requests and errors are what the step's last check saw in CloudWatch.</caption><thead><tr>` +
+    `<div class="table-wrap"><table><caption class="sr">Steps of the rollout. Invocations and errors are what the step's last check saw in CloudWatch; throttled requests are not invocations.</caption><thead><tr>` +
     `<th class="num" scope="col">Step</th><th class="num" scope="col">Weight</th><th class="num" scope="col">Started</th><th class="num" scope="col">Checks</th><th scope="col">Verdict</th>` +
-    `<th class="num" scope="col">v${esc(result.target.version)} requests</th><th class="num" scope="col">v${esc(result.target.version)} errors</th>` +
-    `<th class="num" scope="col">v${esc(result.baseline.version)} requests</th><th class="num" scope="col">v${esc(result.baseline.version)} errors</th><th scope="col">Reason</th>` +
+    `<th class="num" scope="col">v${esc(result.target.version)} invocations</th><th class="num" scope="col">v${esc(result.target.version)} errors</th>` +
+    `<th class="num" scope="col">v${esc(result.baseline.version)} invocations</th><th class="num" scope="col">v${esc(result.baseline.version)} errors</th><th scope="col">Reason</th>` +
     `</tr></thead><tbody>${rows}</tbody></table></div>`
   );
 }

@@ -47,8 +47,8 @@ describe('rollout simulate --json', () => {
     expect(result.durationSeconds).toBeLessThanOrEqual(300);
     expect(result.steps).toHaveLength(1);
     expect(result.steps[0]).toMatchObject({ weightPercent: 10, verdict: 'unhealthy' });
-    expect(result.steps[0].target.requests).toBeGreaterThan(0);
-    expect(result.steps[0].target.errors).toBe(result.steps[0].target.requests);
+    expect(result.steps[0].target.invocations).toBeGreaterThan(0);
+    expect(result.steps[0].target.errors).toBe(result.steps[0].target.invocations);
     expect(result.target.requests).toBeGreaterThan(0);
     expect(result.target.errors).toBe(result.target.requests);
     expect(result.detectionSeconds).toBeGreaterThan(0);
@@ -84,7 +84,7 @@ describe('rollout simulate --json', () => {
     expect(lines).toContainEqual(`${end} rolled back: ${result.reason}`);
     expect(lines).toContain(`ROLLED BACK: ${result.reason}`);
     expect(lines).toContain(`virtual duration: ${formatDuration(result.durationSeconds)}`);
-    expect(lines).toContainEqual(expect.stringMatching(/^\s+step\s+weight\s+verdict\s+checks\s+new: errors of requests\s+old: errors of requests$/));
+    expect(lines).toContainEqual(expect.stringMatching(/^\s+step\s+weight\s+verdict\s+checks\s+new: errors of invocations\s+old: errors of invocations$/));
     expect(lines).toContain(`new version (v2) served ${formatCount(result.target.requests)} requests, ${formatCount(result.target.errors)} failed (100%)`);
     expect(lines).toContain(`first bad request to rollback: ${Math.round(result.detectionSeconds)}s`);
     expect(run.stdout).not.toContain('\x1b[');

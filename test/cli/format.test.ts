@@ -131,8 +131,8 @@ const crash: RehearsalResult = {
       checks: 1,
       verdict: 'unhealthy',
       reason: 'error rate over the limit',
-      target: { requests: 897, errors: 897 },
-      baseline: { requests: 8061, errors: 9 },
+      target: { invocations: 897, errors: 897 },
+      baseline: { invocations: 8061, errors: 9 },
     },
   ],
   checks: [],
@@ -153,7 +153,7 @@ describe('summaryText', () => {
     expect(lines[0]).toBe(`ROLLED BACK: ${crash.reason}`);
     expect(lines).toContain('virtual duration: 5m 00s');
     const header = lines.findIndex((l) => l.includes('verdict'));
-    expect(lines[header]).toMatch(/step\s+weight\s+verdict\s+checks\s+new: errors of requests\s+old: errors of requests/);
+    expect(lines[header]).toMatch(/step\s+weight\s+verdict\s+checks\s+new: errors of invocations\s+old: errors of invocations/);
     expect(lines[header + 1]).toMatch(/^\s+1\s+10%\s+unhealthy\s+1\s+897 of 897 \(100%\)\s+9 of 8,061 \(0\.11%\)$/);
     expect(lines).toContain('new version (v2) served 1,454 requests, 1,454 failed (100%)');
     expect(lines).toContain('first bad request to rollback: 300s');

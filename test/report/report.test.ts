@@ -101,7 +101,7 @@ describe('renderReport', () => {
       strategy: evil,
       reason: evil,
       steps: crash.steps.map((s) => ({ ...s, reason: evil })),
-      checks: crash.checks.map((k) => ({ ...k, reason: evil, next: evil })),
+      checks: crash.checks.map((k) => ({ ...k, reason: evil })),
       notifications: crash.notifications.map((n) => ({ ...n, type: evil, subject: evil })),
     };
     const html = renderReport(r);
@@ -165,7 +165,7 @@ describe('renderReport', () => {
     expect(count(html, '<tr data-step="')).toBe(degrading.steps.length);
     for (const s of degrading.steps) {
       expect(html).toContain(`<tr data-step="${s.step}"><td class="num">${s.step}</td><td class="num">${s.weightPercent}%</td>`);
-      expect(html).toContain(`<td class="num">${s.target.requests.toLocaleString('en-US')}</td>`);
+      expect(html).toContain(`<td class="num">${s.target.invocations.toLocaleString('en-US')}</td>`);
     }
     expect(html).toContain(`New version v2: ${degrading.target.requests.toLocaleString('en-US')} requests, ${degrading.target.errors.toLocaleString('en-US')} failed`);
     expect(html).toContain(`Detection: ${degrading.detectionSeconds! / 60} min`);
