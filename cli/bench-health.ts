@@ -9,7 +9,7 @@ import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { errorEvidence } from '../functions/core/judge.js';
 import { Random } from '../sim/random.js';
-import { rehearse, type RehearsalResult } from '../sim/rehearsal.js';
+import { type RehearsalResult, rehearseMany } from '../sim/rehearsal.js';
 import { parseScenario, type ScenarioInput } from '../sim/scenarios.js';
 import type { SimWorld } from '../sim/world.js';
 import { table } from './format.js';
@@ -50,13 +50,10 @@ function withAliasErrorAlarm(world: SimWorld): void {
 
 const version = (errorRate: number, p99Ms = 200) => ({ errorRate, p50Ms: 40, p99Ms });
 
+/** `n` rehearsals of the scenario under the policy, seeds 1 to n, each with the alias's error alarm. */
 async function runs(name: string, base: Omit<ScenarioInput, 'name' | 'health'>, policy: PolicyName, n = RUNS): Promise<RehearsalResult[]> {
-  const results: RehearsalResult[] = [];
-  for (let seed = 1; seed <= n; seed++) {
-    const scenario = parseScenario({ ...base, name, health: POLICIES[policy], seed } as ScenarioInput);
-    results.push(await rehearse(scenario, { setup: withAliasErrorAlarm }));
-  }
-  return results;
+  const scenario = parseScenario({ ...base, name, health: POLICIES[policy], seed: 1 } as ScenarioInput);
+  return (await rehearseMany(scenario, n, { setup: withAliasErrorAlarm })).results;
 }
 
 /** Wilson 95% interval of a proportion, as "x% [lo-hi%]". */

@@ -320,10 +320,10 @@ export function distribution(values: readonly (number | null)[]): Distribution {
   return { median: xs.length ? rank(0.5) : null, p95: xs.length ? rank(0.95) : null, n: xs.length };
 }
 
-/** Runs a scenario with `runs` consecutive seeds and summarises the distribution. */
-export async function rehearseMany(scenario: Scenario, runs: number): Promise<{ summary: RehearsalSummary; results: RehearsalResult[] }> {
+/** Runs a scenario with `runs` consecutive seeds, each with `options`, and summarises the distribution. */
+export async function rehearseMany(scenario: Scenario, runs: number, options: RehearseOptions = {}): Promise<{ summary: RehearsalSummary; results: RehearsalResult[] }> {
   const results: RehearsalResult[] = [];
-  for (let i = 0; i < runs; i++) results.push(await rehearse({ ...scenario, seed: scenario.seed + i }));
+  for (let i = 0; i < runs; i++) results.push(await rehearse({ ...scenario, seed: scenario.seed + i }, options));
   const share = (o: RehearsalOutcome) => results.filter((r) => r.outcome === o).length / runs;
   return {
     results,

@@ -141,6 +141,16 @@ describe('virtual time and repeatability', () => {
     expect(summary.detectionSeconds).toEqual({ median: 180, p95: 180, n: 5 });
   });
 
+  it('many runs take the options of one: each run is set up the same way', async () => {
+    const seen: number[] = [];
+    const { results } = await rehearseMany(loadScenario('healthy'), 3, { setup: (world) => seen.push(world.startTime) });
+    expect(seen).toHaveLength(3);
+    expect(results.map((r) => r.seed)).toEqual([1, 2, 3]);
+    const ended: RehearsalProgress[] = [];
+    await rehearseMany(loadScenario('crash'), 2, { onProgress: (p) => p.kind === 'ended' && ended.push(p) });
+    expect(ended.map((p) => p.outcome)).toEqual(['rolled_back', 'rolled_back']);
+  });
+
   it('distribution uses nearest-rank percentiles and ignores missing values', () => {
     expect(distribution([5, null, 1, 3, 2, 4])).toEqual({ median: 3, p95: 5, n: 5 });
     expect(distribution([null])).toEqual({ median: null, p95: null, n: 0 });
