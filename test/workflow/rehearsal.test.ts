@@ -102,19 +102,22 @@ describe('when the target was bad', () => {
   });
 
   it('the alias write can come before the end of the execution: the facts keep both moments', async () => {
-    const r = await rehearse(loadScenario('crash'), { setup: lockReleaseThrottledThreeTimes });
+    const r = await rehearse(loadScenario('crash'), { setup: lockReleaseThrottledSixTimes });
     expect(r).toMatchObject({ outcome: 'rolled_back', endedAtSeconds: 180, badFromSeconds: 0, detectionSeconds: 180 });
     expect(r.durationSeconds).toBeGreaterThan(180);
   });
 });
 
-/** The lock's release is throttled three times: the execution retries after the rollback's write. */
-function lockReleaseThrottledThreeTimes(world: SimWorld): void {
+/**
+ * The lock's release is throttled six times: the execution retries after the rollback's write. The
+ * retries' full jitter is random, so how long varies; six retries make it more than a second.
+ */
+function lockReleaseThrottledSixTimes(world: SimWorld): void {
   const release = world.registry.release.bind(world.registry);
   let calls = 0;
   world.registry.release = async (lock) => {
     calls += 1;
-    if (calls <= 3) throw new ThrottledError('Rate exceeded');
+    if (calls <= 6) throw new ThrottledError('Rate exceeded');
     return release(lock);
   };
 }
