@@ -41,13 +41,6 @@ export class Histogram {
     this.totalWeight += other.totalWeight;
   }
 
-  /** A copy that shares nothing with this one. */
-  clone(): Histogram {
-    const copy = new Histogram();
-    copy.merge(this);
-    return copy;
-  }
-
   /**
    * The smallest bucket value with at least `fraction` of the weight at or below it (the
    * bucket's geometric middle), or undefined when empty.

@@ -4,10 +4,8 @@ import type { Notifier } from '../functions/ports.js';
 
 export class RecordingNotifier implements Notifier {
   readonly published: (Notification & { readonly at: number })[] = [];
-  constructor(private readonly onPublish?: (n: Notification) => void) {}
   async publish(notification: Notification): Promise<void> {
     this.published.push({ ...notification, at: Date.now() });
-    this.onPublish?.(notification);
   }
   get subjects(): string[] {
     return this.published.map((n) => n.subject);
