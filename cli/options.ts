@@ -2,7 +2,7 @@
  * Command-line options for a rehearsal: each checked before anything runs, with a message that
  * names the option and the rule and shows the value; then laid over the scenario.
  */
-import type { Scenario } from '../sim/scenarios.js';
+import { MAX_RPS, type Scenario } from '../sim/scenarios.js';
 
 /** Options as commander hands them over: strings, or true for flags. */
 export interface RawSimulateOptions {
@@ -44,7 +44,6 @@ export type Checked<T> = { readonly ok: true; readonly value: T } | { readonly o
 
 const MAX_SEED = 2_147_483_647;
 export const MAX_RUNS = 1000;
-const MAX_RPS = 100_000;
 
 /** A number the way a person types it: digits, a sign, a point, an exponent; nothing else. */
 function toNumber(text: string): number | undefined {

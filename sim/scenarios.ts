@@ -12,7 +12,9 @@ const fraction = (what: string) =>
   z.number({ error: `${what} must be a fraction from 0 to 1 (0.01 = 1%)` }).min(0, { error: `${what} must be a fraction from 0 to 1 (0.01 = 1%)` }).max(1, { error: `${what} must be a fraction from 0 to 1 (0.01 = 1%)` });
 const millis = z.number({ error: 'must be a duration in milliseconds, more than 0' }).gt(0, { error: 'must be a duration in milliseconds, more than 0' });
 const seconds = z.number({ error: 'must be a number of seconds, 0 or more' }).min(0, { error: 'must be a number of seconds, 0 or more' });
-const rps = z.number({ error: 'must be requests per second, 0 or more' }).min(0, { error: 'must be requests per second, 0 or more' }).max(100_000, { error: 'must be at most 100000 requests per second' });
+/** The highest request rate a scenario may ask for. */
+export const MAX_RPS = 100_000;
+const rps = z.number({ error: 'must be requests per second, 0 or more' }).min(0, { error: 'must be requests per second, 0 or more' }).max(MAX_RPS, { error: `must be at most ${MAX_RPS} requests per second` });
 
 const Settings = {
   errorRate: fraction('the error rate'),
