@@ -13,13 +13,14 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { acknowledge, acknowledgeWildcardResources } from './nag.js';
+import type { TaskFunctionKey } from '../functions/names.js';
 import type { RegistryTable } from './registry-table.js';
 
 /** Lets CommonJS dependencies bundled into an ESM output call `require`. */
 const ESM_REQUIRE_BANNER = "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
 
 /**
- * What a function may touch, as `TASK_PERMISSIONS` in `functions/task-functions.ts` names it:
+ * What a function may touch, as `TASK_PERMISSIONS` names it:
  * - lambdaRead: lambda:GetAlias, lambda:GetFunctionConfiguration on the allowed functions (and qualifiers)
  * - lambdaWrite: lambda:UpdateAlias on the allowed functions (and qualifiers)
  * - metrics: cloudwatch:GetMetricData, cloudwatch:DescribeAlarms
@@ -40,6 +41,30 @@ export interface Capabilities {
   readonly events: boolean;
   readonly release: boolean;
 }
+
+/**
+ * What each task function may touch; infra grants exactly this.
+ * - lambdaRead: GetAlias, GetFunctionConfiguration on the allowed functions
+ * - lambdaWrite: UpdateAlias on the allowed functions
+ * - metrics: CloudWatch GetMetricData (and DescribeAlarms)
+ * - invoke: lambda:InvokeFunction on the allowed functions (synthetic probes of the target version)
+ * - publish: sns:Publish on the rollout topic
+ * - registry: read/write the rollout registry table
+ * - events: events:PutEvents on the default bus
+ * - release: UpdateFunctionCode, PublishVersion, GetFunctionConfiguration on the allowed functions and
+ *   s3:GetObject/GetObjectVersion on the artifacts bucket
+ */
+export const TASK_PERMISSIONS = {
+  PrepareFunctionArn: { lambdaRead: true, lambdaWrite: false, metrics: false, invoke: false, publish: false, registry: false, events: false, release: false },
+  ShiftWeightFunctionArn: { lambdaRead: true, lambdaWrite: true, metrics: false, invoke: false, publish: false, registry: false, events: false, release: false },
+  CheckHealthFunctionArn: { lambdaRead: false, lambdaWrite: false, metrics: true, invoke: true, publish: false, registry: false, events: false, release: false },
+  FinalizeFunctionArn: { lambdaRead: true, lambdaWrite: true, metrics: false, invoke: false, publish: false, registry: false, events: false, release: false },
+  RollbackFunctionArn: { lambdaRead: true, lambdaWrite: true, metrics: false, invoke: false, publish: false, registry: false, events: false, release: false },
+  NotifyFunctionArn: { lambdaRead: false, lambdaWrite: false, metrics: false, invoke: false, publish: true, registry: true, events: true, release: false },
+  AcquireLockFunctionArn: { lambdaRead: false, lambdaWrite: false, metrics: false, invoke: false, publish: false, registry: true, events: false, release: false },
+  ReleaseLockFunctionArn: { lambdaRead: false, lambdaWrite: false, metrics: false, invoke: false, publish: false, registry: true, events: false, release: false },
+  ReleaseFunctionArn: { lambdaRead: false, lambdaWrite: false, metrics: false, invoke: false, publish: false, registry: true, events: false, release: true },
+} as const satisfies Record<TaskFunctionKey, Capabilities>;
 
 export const CAPABILITY_NAMES: readonly (keyof Capabilities)[] = ['lambdaRead', 'lambdaWrite', 'metrics', 'invoke', 'publish', 'registry', 'events', 'release'];
 

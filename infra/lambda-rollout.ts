@@ -4,7 +4,6 @@
  * whose uploads start releases, the execution guard, a dashboard, and least-privilege IAM for all of them.
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ArnFormat, CfnOutput, Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -15,10 +14,8 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { TABLE_NAME_ENV } from '../functions/aws/registry.js';
-import { STATE_MACHINE_ARN_ENV } from '../functions/aws/sfn.js';
-import { DEFAULT_ARTIFACT_PREFIX, prefixProblem, RELEASE_ENV } from '../functions/core/release.js';
-import { TASK_FUNCTIONS, TASK_PERMISSIONS, TOPIC_ARN_ENV, type TaskFunctionKey } from '../functions/task-functions.js';
+import { DEFAULT_ARTIFACT_PREFIX, prefixProblem } from '../functions/core/release.js';
+import { ASL_PATH, ENV, TASK_FUNCTIONS, type TaskFunctionKey } from '../functions/names.js';
 import { allowedFunctionArns, allowedFunctionResources, validateAllowedFunctions } from './allowed-functions.js';
 import { Artifacts } from './artifacts.js';
 import { RolloutDashboard } from './dashboard.js';
@@ -28,6 +25,7 @@ import {
   type FunctionDefaults,
   type GrantTargets,
   grantCapabilities,
+  TASK_PERMISSIONS,
   rolloutFunction,
 } from './functions.js';
 import { ExecutionGuard } from './guard.js';
@@ -37,8 +35,6 @@ import { RolloutApi } from './rollout-api.js';
 
 /** The repository root: function entries and the ASL file are resolved against it. */
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
-/** The workflow definition, shared with the local runner. */
-export const ASL_PATH = join(REPO_ROOT, 'statemachine', 'rollout.asl.json');
 
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 const NONE: Capabilities = { lambdaRead: false, lambdaWrite: false, metrics: false, invoke: false, publish: false, registry: false, events: false, release: false };
@@ -180,8 +176,8 @@ export class LambdaRollout extends Construct {
       artifactPrefix: prefix,
     };
     const envFor = (can: Capabilities): Record<string, string> => ({
-      ...(can.publish ? { [TOPIC_ARN_ENV]: this.topic.topicArn } : {}),
-      ...(can.registry ? { [TABLE_NAME_ENV]: this.registry.table.tableName } : {}),
+      ...(can.publish ? { [ENV.topicArn]: this.topic.topicArn } : {}),
+      ...(can.registry ? { [ENV.tableName]: this.registry.table.tableName } : {}),
     });
 
     const functions = {} as Record<TaskFunctionKey, NodejsFunction>;
@@ -200,15 +196,15 @@ export class LambdaRollout extends Construct {
       `#/statemachines/view/${this.stateMachine.stateMachineArn}`;
 
     const service = {} as Record<ServiceFunctionId, NodejsFunction>;
-    const smEnv = { [STATE_MACHINE_ARN_ENV]: this.stateMachine.stateMachineArn };
+    const smEnv = { [ENV.stateMachineArn]: this.stateMachine.stateMachineArn };
     const extraEnv: Record<ServiceFunctionId, Record<string, string>> = {
       Api: smEnv,
       Guard: smEnv,
       ArtifactTrigger: {
-        [RELEASE_ENV.stateMachineArn]: this.stateMachine.stateMachineArn,
-        [RELEASE_ENV.bucket]: this.artifacts.bucket.bucketName,
-        [RELEASE_ENV.prefix]: prefix,
-        [RELEASE_ENV.allowedFunctions]: allowed.join(','),
+        [ENV.stateMachineArn]: this.stateMachine.stateMachineArn,
+        [ENV.artifactsBucket]: this.artifacts.bucket.bucketName,
+        [ENV.artifactsPrefix]: prefix,
+        [ENV.allowedFunctions]: allowed.join(','),
       },
     };
     for (const fnId of Object.keys(SERVICE_FUNCTIONS) as ServiceFunctionId[]) {

@@ -7,7 +7,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { REGISTRY_INDEXES, TTL_ATTRIBUTE } from '../functions/aws/registry.js';
+import { REGISTRY_TABLE } from '../functions/names.js';
 
 /** The table's partition and sort key attributes (both strings). */
 export const REGISTRY_KEYS = { partitionKey: 'pk', sortKey: 'sk' } as const;
@@ -33,16 +33,16 @@ export class RegistryTable extends Construct {
   constructor(scope: Construct, id: string, props: RegistryTableProps = {}) {
     super(scope, id);
     this.table = new dynamodb.Table(this, 'Table', {
-      partitionKey: { name: REGISTRY_KEYS.partitionKey, type: dynamodb.AttributeType.STRING },
-      sortKey: { name: REGISTRY_KEYS.sortKey, type: dynamodb.AttributeType.STRING },
+      partitionKey: { name: REGISTRY_TABLE.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: REGISTRY_TABLE.sortKey, type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       deletionProtection: true,
-      timeToLiveAttribute: TTL_ATTRIBUTE,
+      timeToLiveAttribute: REGISTRY_TABLE.ttlAttribute,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
-    for (const [indexName, keys] of Object.entries(REGISTRY_INDEXES)) {
+    for (const [indexName, keys] of Object.entries(REGISTRY_TABLE.indexes)) {
       const sortKey = 'sortKey' in keys ? keys.sortKey : undefined;
       this.table.addGlobalSecondaryIndex({
         indexName,
@@ -55,7 +55,7 @@ export class RegistryTable extends Construct {
 
   /** The ARN of each index, by name: grants name them one by one rather than `index/*`. */
   get indexArns(): string[] {
-    return Object.keys(REGISTRY_INDEXES).map((name) => `${this.table.tableArn}/index/${name}`);
+    return Object.keys(REGISTRY_TABLE.indexes).map((name) => `${this.table.tableArn}/index/${name}`);
   }
 
   /** Item reads and writes on the table, Query on its indexes: what the registry adapter calls, nothing more. */

@@ -10,7 +10,7 @@
 import { DriftError, RejectedError, UpdateInProgressError } from '../functions/core/errors.js';
 import { functionNameOf } from '../functions/core/function-ref.js';
 import { type CodeLocation, type CodeStatus, type CodeUpdate } from '../functions/core/release.js';
-import { sha256Hex } from '../functions/handlers/sha256.js';
+import { sha256Hex } from '../functions/sha256.js';
 import type { CodeRelease } from '../functions/ports.js';
 import type { SimLambda } from './lambda.js';
 

@@ -9,9 +9,9 @@ import { fileURLToPath } from 'node:url';
 import FakeTimers from '@sinonjs/fake-timers';
 import { StateMachine } from 'aws-local-stepfunctions';
 import type { ExecutionSummary, RolloutState } from '../functions/core/state.js';
-import { TASK_FUNCTIONS, type TaskFunctionKey } from '../functions/task-functions.js';
+import { ASL_PATH, TASK_FUNCTIONS, type TaskFunctionKey } from '../functions/names.js';
 import { bindTasks, type TaskHandler, type TaskPorts } from './tasks.js';
-import { logger } from '../functions/handlers/middleware.js';
+import { logger } from '../functions/logger.js';
 
 // In process, the handlers' structured logs would drown what the rehearsal shows; the run's own
 // event log and the world's records say what happened.
@@ -19,8 +19,6 @@ logger.setLogLevel('SILENT');
 
 /** One event of an execution's log (StateEntered, StateExited, ExecutionFailed...). */
 export type EventLog = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
-
-export const ASL_PATH = fileURLToPath(new URL('../statemachine/rollout.asl.json', import.meta.url));
 
 interface AslState {
   Type: string;

@@ -3,17 +3,17 @@
  * in-memory world in the rehearsal and tests, or fakes. Keyed like `TASK_FUNCTIONS`, so a task
  * added to the workflow without a local binding fails to compile.
  */
-import type { TaskFunctionKey } from '../functions/task-functions.js';
+import type { TaskFunctionKey } from '../functions/names.js';
 import type { AlarmReader, Clock, CodeRelease, Invoker, LambdaControl, MetricsReader, Notifier, RolloutRegistry } from '../functions/ports.js';
-import { makePrepare } from '../functions/handlers/prepare.js';
-import { makeShiftWeight } from '../functions/handlers/shift-weight.js';
-import { makeCheckHealth } from '../functions/handlers/check-health.js';
-import { makeFinalize } from '../functions/handlers/finalize.js';
-import { makeRollback } from '../functions/handlers/rollback.js';
-import { makeNotify } from '../functions/handlers/notify.js';
-import { makeAcquireLock } from '../functions/handlers/acquire-lock.js';
-import { makeReleaseLock } from '../functions/handlers/release-lock.js';
-import { makeRelease } from '../functions/handlers/release.js';
+import { makePrepare } from '../functions/tasks/prepare.js';
+import { makeShiftWeight } from '../functions/tasks/shift-weight.js';
+import { makeCheckHealth } from '../functions/tasks/check-health.js';
+import { makeFinalize } from '../functions/tasks/finalize.js';
+import { makeRollback } from '../functions/tasks/rollback.js';
+import { makeNotify } from '../functions/tasks/notify.js';
+import { makeAcquireLock } from '../functions/tasks/acquire-lock.js';
+import { makeReleaseLock } from '../functions/tasks/release-lock.js';
+import { makeRelease } from '../functions/tasks/release.js';
 
 export interface TaskPorts {
   readonly lambda: LambdaControl;

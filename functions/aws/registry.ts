@@ -67,18 +67,8 @@ import {
   type StoredResponse,
 } from '../core/registry.js';
 import type { IdempotencyStore, RolloutRegistry } from '../ports.js';
+import { ENV, REGISTRY_TABLE } from '../names.js';
 import { toRolloutError } from './errors.js';
-
-/** Index names, for the infra that creates them. */
-export const REGISTRY_INDEXES = {
-  byFunction: { partitionKey: 'gsi1pk', sortKey: 'startedKey' },
-  byStatus: { partitionKey: 'gsi2pk', sortKey: 'startedKey' },
-  byExecution: { partitionKey: 'gsi3pk' },
-  byStartTime: { partitionKey: 'gsi4pk', sortKey: 'startedKey' },
-} as const;
-
-/** The TTL attribute: epoch seconds. */
-export const TTL_ATTRIBUTE = 'ttl';
 
 const LOCK_SK = 'LOCK';
 const ROLLOUT_SK = 'ROLLOUT';
@@ -90,7 +80,7 @@ const statusKey = (status: RolloutStatus) => `STATUS#${status}`;
 const startedKey = (f: Pick<RolloutFacts, 'startedAt' | 'rolloutId'>) => `${f.startedAt}#${f.rolloutId}`;
 
 // Attributes only the table needs; records and locks are returned without them.
-const INTERNAL = new Set(['pk', 'sk', 'type', 'aliasKey', 'gsi1pk', 'gsi2pk', 'gsi3pk', 'gsi4pk', 'startedKey', TTL_ATTRIBUTE]);
+const INTERNAL = new Set(['pk', 'sk', 'type', 'aliasKey', 'gsi1pk', 'gsi2pk', 'gsi3pk', 'gsi4pk', 'startedKey', REGISTRY_TABLE.ttlAttribute]);
 
 // Codes DynamoDB uses for rate limiting with HTTP 400, which `toRolloutError` would call a rejection.
 const THROTTLING = new Set(['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded', 'ThrottlingError', 'ProvisionedThroughputExceeded']);
@@ -235,9 +225,6 @@ function decodeToken(token: string): Record<string, string> {
   throw new InvalidInputError([{ field: 'nextToken', rule: 'is not a token this API returned' }]);
 }
 
-/** Environment variable holding the registry table's name. */
-export const TABLE_NAME_ENV = 'ROLLOUT_TABLE_NAME';
-
 /** DynamoDB reads a Query page of at most 1 MB; this many pages answer one list call at most. */
 export const MAX_PAGES_PER_LIST = 10;
 
@@ -251,7 +238,7 @@ export class DynamoRolloutRegistry implements RolloutRegistry, IdempotencyStore 
 
   private get tableName(): string {
     const name = typeof this.table === 'function' ? this.table() : this.table;
-    if (!name) throw new RejectedError(`${TABLE_NAME_ENV} is not set: the rollout registry needs its DynamoDB table name`);
+    if (!name) throw new RejectedError(`${ENV.tableName} is not set: the rollout registry needs its DynamoDB table name`);
     return name;
   }
 
@@ -451,7 +438,7 @@ export class DynamoRolloutRegistry implements RolloutRegistry, IdempotencyStore 
     const names: Record<string, string> = {};
     const values: Record<string, unknown> = {};
     const filters: string[] = [];
-    let index: keyof typeof REGISTRY_INDEXES;
+    let index: keyof typeof REGISTRY_TABLE.indexes;
     if (query.functionName !== undefined) {
       index = 'byFunction';
       names['#gsi1pk'] = 'gsi1pk';
@@ -475,7 +462,7 @@ export class DynamoRolloutRegistry implements RolloutRegistry, IdempotencyStore 
       names['#gsi4pk'] = 'gsi4pk';
       values[':pk'] = 'ROLLOUT';
     }
-    const partitionKey = REGISTRY_INDEXES[index].partitionKey;
+    const partitionKey = REGISTRY_TABLE.indexes[index].partitionKey;
     const items: Item[] = [];
     let start: Record<string, unknown> | undefined = query.nextToken === undefined ? undefined : decodeToken(query.nextToken);
     const context = `Query ${index}`;
@@ -519,7 +506,7 @@ export class DynamoRolloutRegistry implements RolloutRegistry, IdempotencyStore 
         await this.client.send(
           new PutCommand({
             TableName: this.tableName,
-            Item: { ...idempotencyKey(key), type: 'idempotency', ...claim, [TTL_ATTRIBUTE]: Math.ceil(claim.expiresAt / 1000) },
+            Item: { ...idempotencyKey(key), type: 'idempotency', ...claim, [REGISTRY_TABLE.ttlAttribute]: Math.ceil(claim.expiresAt / 1000) },
             // Not live (see `isLive`): expired, or an in-progress claim whose request died.
             ConditionExpression: 'attribute_not_exists(#pk) OR #expiresAt <= :now OR (#status = :inProgress AND #inProgressUntil <= :now)',
             ExpressionAttributeNames: { '#pk': 'pk', '#expiresAt': 'expiresAt', '#status': 'status', '#inProgressUntil': 'inProgressUntil' },
@@ -549,7 +536,7 @@ export class DynamoRolloutRegistry implements RolloutRegistry, IdempotencyStore 
       .setOnce('createdAt', now)
       .set('expiresAt', expiresAt)
       .setOnce('inProgressUntil', now)
-      .set(TTL_ATTRIBUTE, Math.ceil(expiresAt / 1000));
+      .set(REGISTRY_TABLE.ttlAttribute, Math.ceil(expiresAt / 1000));
     u.name('pk');
     try {
       await this.client.send(

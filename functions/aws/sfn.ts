@@ -11,10 +11,8 @@ import {
 } from '@aws-sdk/client-sfn';
 import { NotFoundError, RejectedError, ThrottledError } from '../core/errors.js';
 import type { ExecutionInfo, ExecutionStatus, Workflow } from '../ports.js';
+import { ENV } from '../names.js';
 import { toRolloutError } from './errors.js';
-
-/** Environment variable holding the rollout state machine's ARN (the API's StartExecution). */
-export const STATE_MACHINE_ARN_ENV = 'ROLLOUT_STATE_MACHINE_ARN';
 
 /** StopExecution's limits (https://docs.aws.amazon.com/step-functions/latest/apireference/API_StopExecution.html). */
 export const MAX_STOP_ERROR_CHARS = 256;
@@ -34,7 +32,7 @@ const STATE_MACHINE_ARN = /^arn:(aws[a-zA-Z-]*):states:([a-z0-9-]+):(\d{12}):sta
  */
 export function executionArnOf(stateMachineArn: string, name: string): string {
   const m = STATE_MACHINE_ARN.exec(stateMachineArn);
-  if (!m) throw new RejectedError(`${STATE_MACHINE_ARN_ENV} is not a state machine ARN: ${JSON.stringify(stateMachineArn)}`);
+  if (!m) throw new RejectedError(`${ENV.stateMachineArn} is not a state machine ARN: ${JSON.stringify(stateMachineArn)}`);
   return `arn:${m[1]}:states:${m[2]}:${m[3]}:execution:${m[4]}:${name}`;
 }
 
@@ -107,7 +105,7 @@ export class SfnWorkflow implements Workflow {
 
   private get arn(): string {
     const arn = typeof this.stateMachineArn === 'function' ? this.stateMachineArn() : this.stateMachineArn;
-    if (!arn) throw new RejectedError(`${STATE_MACHINE_ARN_ENV} is not set: the API needs the ARN of the rollout state machine`);
+    if (!arn) throw new RejectedError(`${ENV.stateMachineArn} is not set: the API needs the ARN of the rollout state machine`);
     return arn;
   }
 
@@ -172,9 +170,4 @@ export class SfnWorkflow implements Workflow {
     }
     return undefined;
   }
-}
-
-/** A workflow whose state machine ARN comes from `process.env[STATE_MACHINE_ARN_ENV]` when first needed. */
-export function envWorkflow(client: SFNClient, env: NodeJS.ProcessEnv = process.env): SfnWorkflow {
-  return new SfnWorkflow(client, () => env[STATE_MACHINE_ARN_ENV] ?? '');
 }

@@ -20,21 +20,6 @@ import { MAX_DESCRIPTION_LENGTH, RolloutInputSchema, toFieldIssues } from './inp
 import { type Notification, toSubject } from './notification.js';
 import type { CaughtError } from './state.js';
 
-/**
- * Environment variables of the artifact trigger (set by the infrastructure). The topic ARN comes from
- * `TOPIC_ARN_ENV` in `task-functions.ts`, like Notify's.
- */
-export const RELEASE_ENV = {
-  /** The rollout state machine to start. Shared with the API and the guard. */
-  stateMachineArn: 'ROLLOUT_STATE_MACHINE_ARN',
-  /** The artifacts bucket; events for any other bucket start nothing. */
-  bucket: 'ROLLOUT_ARTIFACTS_BUCKET',
-  /** The key prefix (may be empty). */
-  prefix: 'ROLLOUT_ARTIFACTS_PREFIX',
-  /** The construct's allowedFunctions, comma-separated. */
-  allowedFunctions: 'ROLLOUT_ALLOWED_FUNCTIONS',
-} as const;
-
 // ----- the key convention -----
 
 /** The default key prefix under which artifacts start releases. */

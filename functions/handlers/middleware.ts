@@ -1,9 +1,7 @@
-/** The middy stack every task handler shares: structured logs with the Lambda context. */
+/** The middy stack every handler shares: structured logs with the Lambda context. */
 import middy from '@middy/core';
-import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-
-export const logger = new Logger({ serviceName: 'lambda-rollout' });
+import { logger } from '../logger.js';
 
 /**
  * Wraps a task function for Lambda. Errors are logged and rethrown unchanged, so Step Functions

@@ -8,9 +8,8 @@ import { Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { REGISTRY_INDEXES } from '../../functions/aws/registry.js';
-import { TASK_PERMISSIONS } from '../../functions/task-functions.js';
-import { checkCapabilities } from '../../infra/functions.js';
+import { REGISTRY_TABLE } from '../../functions/names.js';
+import { checkCapabilities, TASK_PERMISSIONS } from '../../infra/functions.js';
 import { REGISTRY_ITEM_ACTIONS } from '../../infra/registry-table.js';
 import type { RolloutStack } from '../../infra/rollout-stack.js';
 import { buildStack, type FlatStatement, iamStatements, logicalId, testApp } from './support.js';
@@ -59,7 +58,7 @@ describe('the Release task', () => {
       expect(of(release).filter((s) => s.actions.includes(action)).flatMap((s) => s.resources), action).toEqual([table]);
     }
     expect(of(release).filter((s) => s.actions.includes('dynamodb:Query')).flatMap((s) => s.resources).sort()).toEqual(
-      [table, ...Object.keys(REGISTRY_INDEXES).map((n) => `${table}/index/${n}`)].sort(),
+      [table, ...Object.keys(REGISTRY_TABLE.indexes).map((n) => `${table}/index/${n}`)].sort(),
     );
   });
 

@@ -2,8 +2,9 @@
 import { readFileSync } from 'node:fs';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { TASK_FUNCTIONS, TASK_PERMISSIONS, TOPIC_ARN_ENV, type TaskFunctionKey } from '../../functions/task-functions.js';
-import { ASL_PATH, SERVICE_FUNCTIONS, type ServiceFunctionId } from '../../infra/lambda-rollout.js';
+import { ASL_PATH, ENV, TASK_FUNCTIONS, type TaskFunctionKey } from '../../functions/names.js';
+import { TASK_PERMISSIONS } from '../../infra/functions.js';
+import { SERVICE_FUNCTIONS, type ServiceFunctionId } from '../../infra/lambda-rollout.js';
 import type { RolloutStack } from '../../infra/rollout-stack.js';
 import { buildStack, type FlatStatement, flat, iamStatements, logicalId } from './support.js';
 
@@ -126,11 +127,11 @@ describe('task functions', () => {
     const topic = logicalId(stack.rollout.topic);
     for (const key of KEYS) {
       const vars = template.toJSON().Resources[functionId[key]].Properties.Environment.Variables;
-      expect(vars[TOPIC_ARN_ENV]).toEqual(TASK_PERMISSIONS[key].publish ? { Ref: topic } : undefined);
+      expect(vars[ENV.topicArn]).toEqual(TASK_PERMISSIONS[key].publish ? { Ref: topic } : undefined);
     }
     for (const id of SERVICE) {
       const vars = template.toJSON().Resources[logicalId(stack.rollout.serviceFunctions[id])].Properties.Environment.Variables;
-      expect(vars[TOPIC_ARN_ENV]).toEqual(SERVICE_FUNCTIONS[id].can.publish ? { Ref: topic } : undefined);
+      expect(vars[ENV.topicArn]).toEqual(SERVICE_FUNCTIONS[id].can.publish ? { Ref: topic } : undefined);
     }
   });
 

@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { validateAllowedFunctions } from '../../infra/allowed-functions.js';
 import { readAllowedFunctions, readArtifactKeyPrefix, readNotificationEmail } from '../../infra/context.js';
 import { LambdaRollout, REPO_ROOT, SERVICE_FUNCTIONS } from '../../infra/lambda-rollout.js';
-import { TASK_PERMISSIONS } from '../../functions/task-functions.js';
+import { TASK_PERMISSIONS } from '../../infra/functions.js';
 import { iamStatements, testApp } from './support.js';
 
 const refusal = (props: Record<string, unknown>) => () =>

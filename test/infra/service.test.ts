@@ -4,10 +4,8 @@
  */
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { REGISTRY_INDEXES, TABLE_NAME_ENV } from '../../functions/aws/registry.js';
-import { STATE_MACHINE_ARN_ENV } from '../../functions/aws/sfn.js';
-import { RELEASE_ENV } from '../../functions/core/release.js';
-import { TASK_FUNCTIONS, TASK_PERMISSIONS, TOPIC_ARN_ENV, type TaskFunctionKey } from '../../functions/task-functions.js';
+import { ENV, REGISTRY_TABLE, TASK_FUNCTIONS, type TaskFunctionKey } from '../../functions/names.js';
+import { TASK_PERMISSIONS } from '../../infra/functions.js';
 import { functionSearchTerms, versionSearch } from '../../infra/dashboard.js';
 import { SERVICE_FUNCTIONS, type ServiceFunctionId } from '../../infra/lambda-rollout.js';
 import { REGISTRY_ITEM_ACTIONS } from '../../infra/registry-table.js';
@@ -121,7 +119,7 @@ describe('rollout API', () => {
     for (const action of ['states:StopExecution', 'states:DescribeExecution', 'states:GetExecutionHistory']) {
       expect(resourcesOf(action, roles.Api)).toEqual([executions()]);
     }
-    expect(envOf(ids.Api)).toMatchObject({ [STATE_MACHINE_ARN_ENV]: { Ref: ids.sm }, [TABLE_NAME_ENV]: { Ref: ids.table } });
+    expect(envOf(ids.Api)).toMatchObject({ [ENV.stateMachineArn]: { Ref: ids.sm }, [ENV.tableName]: { Ref: ids.table } });
     expect([...actionsOf(roles.Api)].filter((a) => a.startsWith('lambda:'))).toEqual([]);
   });
 });
@@ -174,11 +172,11 @@ describe('artifacts bucket', () => {
 
   it('gives the trigger its settings and exactly the reads, start and publish it needs', () => {
     expect(envOf(ids.ArtifactTrigger)).toMatchObject({
-      [RELEASE_ENV.stateMachineArn]: { Ref: ids.sm },
-      [RELEASE_ENV.bucket]: { Ref: ids.bucket },
-      [RELEASE_ENV.prefix]: 'releases/',
-      [RELEASE_ENV.allowedFunctions]: `orders-*,${PAYMENTS}`,
-      [TOPIC_ARN_ENV]: { Ref: ids.topic },
+      [ENV.stateMachineArn]: { Ref: ids.sm },
+      [ENV.artifactsBucket]: { Ref: ids.bucket },
+      [ENV.artifactsPrefix]: 'releases/',
+      [ENV.allowedFunctions]: `orders-*,${PAYMENTS}`,
+      [ENV.topicArn]: { Ref: ids.topic },
     });
     expect(resourcesOf('states:StartExecution', roles.ArtifactTrigger)).toEqual([`\${${ids.sm}}`]);
     for (const action of ['s3:GetObject', 's3:GetObjectVersion', 's3:GetObjectTagging', 's3:GetObjectVersionTagging']) {
@@ -193,7 +191,7 @@ describe('artifacts bucket', () => {
     const t = Template.fromStack(other);
     t.hasResourceProperties('AWS::Events::Rule', { EventPattern: { source: ['aws.s3'], detail: { object: { key: [{ prefix: 'ci/out/' }] } } } });
     const trigger = logicalId(other.rollout.serviceFunctions.ArtifactTrigger);
-    expect(t.toJSON().Resources[trigger].Properties.Environment.Variables[RELEASE_ENV.prefix]).toBe('ci/out/');
+    expect(t.toJSON().Resources[trigger].Properties.Environment.Variables[ENV.artifactsPrefix]).toBe('ci/out/');
     const role = logicalId(other.rollout.serviceFunctions.ArtifactTrigger.role!);
     const reads = iamStatements(t).filter((s) => s.roles.includes(role) && s.actions.includes('s3:GetObjectVersion')).flatMap((s) => s.resources);
     expect(reads).toEqual([`\${${logicalId(other.rollout.artifacts.bucket)}.Arn}/ci/out/*`]);
@@ -218,7 +216,7 @@ describe('execution guard', () => {
     }
     for (const a of ['states:StartExecution', 'states:StopExecution', 'lambda:UpdateFunctionCode', 'lambda:PublishVersion']) expect(actions.has(a), a).toBe(false);
     expect(resourcesOf('states:GetExecutionHistory', roles.Guard)).toEqual([executions()]);
-    expect(envOf(ids.Guard)).toMatchObject({ [STATE_MACHINE_ARN_ENV]: { Ref: ids.sm }, [TABLE_NAME_ENV]: { Ref: ids.table }, [TOPIC_ARN_ENV]: { Ref: ids.topic } });
+    expect(envOf(ids.Guard)).toMatchObject({ [ENV.stateMachineArn]: { Ref: ids.sm }, [ENV.tableName]: { Ref: ids.table }, [ENV.topicArn]: { Ref: ids.topic } });
   });
 });
 
@@ -239,7 +237,7 @@ describe('registry table', () => {
     expect(props.KeySchema).toEqual([{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }]);
     expect(props.TimeToLiveSpecification).toEqual({ AttributeName: 'ttl', Enabled: true });
     expect(props.GlobalSecondaryIndexes).toEqual(
-      Object.entries(REGISTRY_INDEXES).map(([name, keys]) => ({
+      Object.entries(REGISTRY_TABLE.indexes).map(([name, keys]) => ({
         IndexName: name,
         KeySchema: [
           { AttributeName: keys.partitionKey, KeyType: 'HASH' },
@@ -263,11 +261,11 @@ describe('registry table', () => {
       expect(new Set(dynamo.flatMap((s) => s.actions))).toEqual(new Set(REGISTRY_ITEM_ACTIONS));
       expect(resourcesOf('dynamodb:PutItem', role)).toEqual([`\${${ids.table}.Arn}`]);
       expect(resourcesOf('dynamodb:Query', role)).toEqual(
-        [`\${${ids.table}.Arn}`, ...Object.keys(REGISTRY_INDEXES).map((n) => `\${${ids.table}.Arn}/index/${n}`)].sort(),
+        [`\${${ids.table}.Arn}`, ...Object.keys(REGISTRY_TABLE.indexes).map((n) => `\${${ids.table}.Arn}/index/${n}`)].sort(),
       );
     }
     for (const key of KEYS) {
-      expect(envOf(logicalId(stack.rollout.functions[key]))[TABLE_NAME_ENV]).toEqual(TASK_PERMISSIONS[key].registry ? { Ref: ids.table } : undefined);
+      expect(envOf(logicalId(stack.rollout.functions[key]))[ENV.tableName]).toEqual(TASK_PERMISSIONS[key].registry ? { Ref: ids.table } : undefined);
     }
   });
 });

@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import aslValidator from 'asl-validator';
 import { ErrorName, TRANSIENT_ERRORS } from '../../functions/core/errors.js';
-import { TASK_FUNCTIONS } from '../../functions/task-functions.js';
-import { ASL_PATH, loadDefinition, localHandlers, substituteLocally, taskKeyOf } from '../../sim/runner.js';
+import { ASL_PATH, TASK_FUNCTIONS } from '../../functions/names.js';
+import { loadDefinition, localHandlers, substituteLocally, taskKeyOf } from '../../sim/runner.js';
 import { bindTasks } from '../../sim/tasks.js';
 import { SimWorld } from '../../sim/world.js';
 

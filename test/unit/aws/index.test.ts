@@ -1,13 +1,20 @@
 import 'aws-sdk-client-mock-vitest/extend';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { AwsLambdaControl, AwsMetricsReader, awsPorts, defaultClients, envTopicNotifier } from '../../../functions/aws/index.js';
+import { AwsLambdaControl } from '../../../functions/aws/lambda-control.js';
+import { AwsMetricsReader } from '../../../functions/aws/cloudwatch-metrics.js';
+import { cloudWatchClient, lambdaClient, snsClient, documentClient } from '../../../functions/aws/clients.js';
+import { lambdaControl, metricsReader, rolloutRegistry, topicNotifier, workflow } from '../../../functions/aws/index.js';
+import { ErrorName } from '../../../functions/core/errors.js';
 import type { Notification } from '../../../functions/core/notification.js';
-import { systemClock } from '../../../functions/ports.js';
-import { TOPIC_ARN_ENV } from '../../../functions/task-functions.js';
+import { ENV } from '../../../functions/names.js';
+import { randomIds } from '../../../functions/ports.js';
+import { STATE_MACHINE_ARN } from '../support/rollouts.js';
 
 const snsMock = mockClient(SNSClient);
+const ddb = mockClient(DynamoDBDocumentClient);
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:rollouts';
 const notification: Notification = { type: 'promoted', subject: 'promoted', body: { type: 'promoted' }, attributes: { eventType: 'promoted' } };
 
@@ -20,43 +27,62 @@ afterEach(() => {
   vi.unstubAllEnvs();
 });
 
-describe('awsPorts', () => {
-  it('builds the adapters and the system clock without the topic ARN', () => {
-    vi.stubEnv(TOPIC_ARN_ENV, undefined);
-    const ports = awsPorts();
-    expect(ports.lambda).toBeInstanceOf(AwsLambdaControl);
-    expect(ports.metrics).toBeInstanceOf(AwsMetricsReader);
-    expect(ports.clock).toBe(systemClock);
-    expect(typeof ports.notifier.publish).toBe('function');
+describe('the ports on AWS', () => {
+  it('build their adapters over the shared clients without any environment', () => {
+    vi.stubEnv(ENV.topicArn, undefined);
+    expect(lambdaControl()).toBeInstanceOf(AwsLambdaControl);
+    expect(metricsReader()).toBeInstanceOf(AwsMetricsReader);
+    expect(typeof topicNotifier().publish).toBe('function');
+    expect(lambdaClient()).toBe(lambdaClient());
   });
 
-  it('fails at publish time, sending nothing, when the topic ARN is not set', async () => {
-    vi.stubEnv(TOPIC_ARN_ENV, undefined);
-    const { notifier } = awsPorts();
-    await expect(notifier.publish(notification)).rejects.toThrow(`${TOPIC_ARN_ENV} is not set`);
+  it('fail at publish time, sending nothing, when the topic ARN is not set', async () => {
+    vi.stubEnv(ENV.topicArn, undefined);
+    const notifier = topicNotifier();
+    await expect(notifier.publish(notification)).rejects.toThrow(`${ENV.topicArn} is not set`);
     expect(snsMock).not.toHaveReceivedAnyCommand();
   });
 
-  it('publishes to the topic named by the environment when publishing', async () => {
-    vi.stubEnv(TOPIC_ARN_ENV, undefined);
-    const { notifier } = awsPorts();
-    vi.stubEnv(TOPIC_ARN_ENV, TOPIC);
+  it('publish to the topic named by the environment when publishing', async () => {
+    vi.stubEnv(ENV.topicArn, undefined);
+    const notifier = topicNotifier();
+    vi.stubEnv(ENV.topicArn, TOPIC);
     await notifier.publish(notification);
     expect(snsMock).toHaveReceivedCommandWith(PublishCommand, { TopicArn: TOPIC, Subject: 'promoted' });
   });
 
-  it('reads the topic from the environment it is given', async () => {
-    await envTopicNotifier(new SNSClient({}), { [TOPIC_ARN_ENV]: `${TOPIC}-2` }).publish(notification);
+  it('read the topic from the environment they are given', async () => {
+    await topicNotifier({ [ENV.topicArn]: `${TOPIC}-2` }).publish(notification);
     expect(snsMock).toHaveReceivedCommandWith(PublishCommand, { TopicArn: `${TOPIC}-2` });
+  });
+
+  it('read the table name and the state machine ARN when they are first needed', async () => {
+    ddb.reset();
+    ddb.on(GetCommand).resolves({});
+    const env: Record<string, string | undefined> = {};
+    const registry = rolloutRegistry(env);
+    const sfn = workflow(env);
+    await expect(registry.get('r1')).rejects.toMatchObject({ name: ErrorName.Rejected, message: expect.stringContaining(ENV.tableName) });
+    expect(() => sfn.executionArnFor('x')).toThrow(ENV.stateMachineArn);
+    env[ENV.tableName] = 'rollouts';
+    env[ENV.stateMachineArn] = STATE_MACHINE_ARN;
+    expect(await registry.get('r1')).toBeUndefined();
+    expect(ddb).toHaveReceivedCommandWith(GetCommand, { TableName: 'rollouts' });
+    expect(sfn.executionArnFor('x')).toBe('arn:aws:states:eu-west-1:123456789012:execution:lambda-rollout:x');
+  });
+
+  it('make short ids that are safe in execution names', () => {
+    const ids = new Set(Array.from({ length: 1000 }, () => randomIds.newId()));
+    expect(ids.size).toBe(1000);
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{12}$/);
   });
 });
 
-describe('defaultClients', () => {
+describe('the shared clients', () => {
   it('use standard retries with 3 attempts, whatever the environment says', async () => {
     vi.stubEnv('AWS_MAX_ATTEMPTS', '7');
     vi.stubEnv('AWS_RETRY_MODE', 'adaptive');
-    const clients = defaultClients();
-    for (const client of [clients.lambda, clients.cloudwatch, clients.sns]) {
+    for (const client of [lambdaClient(), cloudWatchClient(), snsClient(), documentClient()]) {
       expect(await client.config.maxAttempts()).toBe(3);
       expect(((await client.config.retryStrategy()) as { mode?: string }).mode).toBe('standard');
     }

@@ -7,7 +7,8 @@ import { ConditionalCheckFailedException, DynamoDBClient, ProvisionedThroughputE
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { DynamoRolloutRegistry, TABLE_NAME_ENV } from '../../../functions/aws/registry.js';
+import { DynamoRolloutRegistry } from '../../../functions/aws/registry.js';
+import { ENV } from '../../../functions/names.js';
 import { ErrorName } from '../../../functions/core/errors.js';
 import { IDEMPOTENCY_TTL_MS, LockHeldError } from '../../../functions/core/registry.js';
 import { marshall } from '../support/dynamodb-table.js';
@@ -194,7 +195,7 @@ describe('DynamoRolloutRegistry errors', () => {
 
   it('refuses to call DynamoDB without a table name, naming the variable', async () => {
     const unnamed = new DynamoRolloutRegistry(client, () => '');
-    await expect(unnamed.get('r1')).rejects.toMatchObject({ name: ErrorName.Rejected, message: expect.stringContaining(TABLE_NAME_ENV) });
+    await expect(unnamed.get('r1')).rejects.toMatchObject({ name: ErrorName.Rejected, message: expect.stringContaining(ENV.tableName) });
     expect(ddb).not.toHaveReceivedAnyCommand();
   });
 });

@@ -10,7 +10,8 @@ import {
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { envWorkflow, executionArnOf, MAX_STOP_CAUSE_CHARS, SfnWorkflow, STATE_MACHINE_ARN_ENV } from '../../../functions/aws/sfn.js';
+import { executionArnOf, MAX_STOP_CAUSE_CHARS, SfnWorkflow } from '../../../functions/aws/sfn.js';
+import { ENV } from '../../../functions/names.js';
 import { ErrorName } from '../../../functions/core/errors.js';
 import { rolloutStateIn } from '../../../functions/core/registry.js';
 import { executionArn, runningState, STATE_MACHINE_ARN, T0 } from '../support/rollouts.js';
@@ -51,10 +52,10 @@ describe('SfnWorkflow', () => {
 
   it('reads the state machine ARN from the environment when it starts, and says which variable is missing', async () => {
     const env: NodeJS.ProcessEnv = {};
-    const lazy = envWorkflow(client, env);
-    await expect(lazy.start('x', {})).rejects.toMatchObject({ name: ErrorName.Rejected, message: expect.stringContaining(STATE_MACHINE_ARN_ENV) });
+    const lazy = new SfnWorkflow(client, () => env[ENV.stateMachineArn] ?? '');
+    await expect(lazy.start('x', {})).rejects.toMatchObject({ name: ErrorName.Rejected, message: expect.stringContaining(ENV.stateMachineArn) });
     expect(sfn).not.toHaveReceivedAnyCommand();
-    env[STATE_MACHINE_ARN_ENV] = STATE_MACHINE_ARN;
+    env[ENV.stateMachineArn] = STATE_MACHINE_ARN;
     sfn.on(StartExecutionCommand).resolves({ executionArn: executionArn('x'), startDate: new Date(T0) });
     await expect(lazy.start('x', {})).resolves.toMatchObject({ executionArn: executionArn('x') });
   });

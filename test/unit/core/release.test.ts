@@ -1,4 +1,4 @@
-import { sha256Hex } from '../../../functions/handlers/sha256.js';
+import { sha256Hex } from '../../../functions/sha256.js';
 import { describe, expect, it } from 'vitest';
 import { ErrorName } from '../../../functions/core/errors.js';
 import {

@@ -9,7 +9,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { DynamoRolloutRegistry, REGISTRY_INDEXES } from '../../../functions/aws/registry.js';
+import { DynamoRolloutRegistry } from '../../../functions/aws/registry.js';
+import { REGISTRY_TABLE } from '../../../functions/names.js';
 import { ErrorName, InvalidInputError } from '../../../functions/core/errors.js';
 import {
   IDEMPOTENCY_TTL_MS,
@@ -31,7 +32,7 @@ const implementations: [string, () => Registry][] = [
   [
     'DynamoDB',
     () => {
-      fakeDocumentClient('rollouts', REGISTRY_INDEXES);
+      fakeDocumentClient('rollouts', REGISTRY_TABLE.indexes);
       return new DynamoRolloutRegistry(DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-1' })), 'rollouts');
     },
   ],

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { makePrepare } from '../../../functions/handlers/prepare.js';
-import { makeShiftWeight } from '../../../functions/handlers/shift-weight.js';
-import { makeCheckHealth } from '../../../functions/handlers/check-health.js';
-import { makeFinalize } from '../../../functions/handlers/finalize.js';
-import { makeRollback } from '../../../functions/handlers/rollback.js';
+import { makePrepare } from '../../../functions/tasks/prepare.js';
+import { makeShiftWeight } from '../../../functions/tasks/shift-weight.js';
+import { makeCheckHealth } from '../../../functions/tasks/check-health.js';
+import { makeFinalize } from '../../../functions/tasks/finalize.js';
+import { makeRollback } from '../../../functions/tasks/rollback.js';
 import { DriftError } from '../../../functions/core/errors.js';
 import type { RolloutState } from '../../../functions/core/state.js';
 import { ScriptedMetrics, T0, alarmsOf, fixedClock, ordersWorld, probeAnswers } from '../../support/fakes.js';

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { ErrorName, RejectedError, ThrottledError } from '../../../functions/core/errors.js';
 import type { Notification } from '../../../functions/core/notification.js';
 import type { RolloutState } from '../../../functions/core/state.js';
-import { makeNotify } from '../../../functions/handlers/notify.js';
+import { makeNotify } from '../../../functions/tasks/notify.js';
 import type { EventPublisher } from '../../../functions/ports.js';
 import { RecordingNotifier } from '../../../sim/notifier.js';
 import { InMemoryRolloutRegistry } from '../../../sim/registry.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { makePrepare, type PrepareResult } from '../../../functions/handlers/prepare.js';
+import { makePrepare, type PrepareResult } from '../../../functions/tasks/prepare.js';
 import { ThrottledError } from '../../../functions/core/errors.js';
 import type { RolloutState } from '../../../functions/core/state.js';
 import { alarmsOf, fixedClock, ordersWorld } from '../../support/fakes.js';

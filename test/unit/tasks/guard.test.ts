@@ -10,9 +10,9 @@ import { InMemoryRolloutRegistry } from '../../../sim/registry.js';
 import { RecordingNotifier } from '../../../sim/notifier.js';
 import type { Notification } from '../../../functions/core/notification.js';
 import type { RolloutState } from '../../../functions/core/state.js';
-import { type ExecutionStatusChange, makeGuard } from '../../../functions/handlers/guard.js';
-import { makeAcquireLock } from '../../../functions/handlers/acquire-lock.js';
-import { makeReleaseLock } from '../../../functions/handlers/release-lock.js';
+import { type ExecutionStatusChange, makeGuard } from '../../../functions/tasks/guard.js';
+import { makeAcquireLock } from '../../../functions/tasks/acquire-lock.js';
+import { makeReleaseLock } from '../../../functions/tasks/release-lock.js';
 import type { AliasUpdate } from '../../../functions/core/lambda-model.js';
 
 const NOW = T0 + 300_000;

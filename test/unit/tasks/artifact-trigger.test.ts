@@ -4,14 +4,11 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { SfnReleaseStarter } from '../../../functions/aws/code-release.js';
 import { ErrorName, NotFoundError, ThrottledError } from '../../../functions/core/errors.js';
-import { RELEASE_ENV, releaseExecutionName } from '../../../functions/core/release.js';
-import { sha256Hex } from '../../../functions/handlers/sha256.js';
-import {
-  makeArtifactTrigger,
-  type ObjectCreatedEvent,
-  type TriggerPorts,
-  triggerConfigFromEnv,
-} from '../../../functions/handlers/artifact-trigger.js';
+import { releaseExecutionName } from '../../../functions/core/release.js';
+import { ENV } from '../../../functions/names.js';
+import { sha256Hex } from '../../../functions/sha256.js';
+import { triggerConfigFromEnv } from '../../../functions/handlers/artifact-trigger.js';
+import { makeArtifactTrigger, type ObjectCreatedEvent, type TriggerPorts } from '../../../functions/tasks/artifact-trigger.js';
 import type { ArtifactReader, ReleaseStarter } from '../../../functions/ports.js';
 import { SimLambda } from '../../../sim/lambda.js';
 import { fixedClock, RecordingNotifier } from '../../support/fakes.js';
@@ -225,21 +222,21 @@ describe('artifact trigger: failures that should be retried are thrown', () => {
 
 describe('triggerConfigFromEnv', () => {
   const env = {
-    [RELEASE_ENV.stateMachineArn]: SM,
-    [RELEASE_ENV.bucket]: BUCKET,
-    [RELEASE_ENV.prefix]: 'releases/',
-    [RELEASE_ENV.allowedFunctions]: 'orders-*,payments',
+    [ENV.stateMachineArn]: SM,
+    [ENV.artifactsBucket]: BUCKET,
+    [ENV.artifactsPrefix]: 'releases/',
+    [ENV.allowedFunctions]: 'orders-*,payments',
   };
 
   it('reads the settings', () => {
     expect(triggerConfigFromEnv(env)).toEqual({ stateMachineArn: SM, bucket: BUCKET, prefix: 'releases/', allowedFunctions: ['orders-*', 'payments'] });
   });
 
-  it.each([RELEASE_ENV.stateMachineArn, RELEASE_ENV.bucket, RELEASE_ENV.allowedFunctions])('names a missing %s', (name) => {
+  it.each([ENV.stateMachineArn, ENV.artifactsBucket, ENV.allowedFunctions])('names a missing %s', (name) => {
     expect(() => triggerConfigFromEnv({ ...env, [name]: undefined })).toThrow(`${name} is not set`);
   });
 
   it('refuses a bad prefix', () => {
-    expect(() => triggerConfigFromEnv({ ...env, [RELEASE_ENV.prefix]: 'releases' })).toThrow(/ROLLOUT_ARTIFACTS_PREFIX: the artifact key prefix must be empty or/);
+    expect(() => triggerConfigFromEnv({ ...env, [ENV.artifactsPrefix]: 'releases' })).toThrow(/ROLLOUT_ARTIFACTS_PREFIX: the artifact key prefix must be empty or/);
   });
 });

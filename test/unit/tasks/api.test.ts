@@ -3,7 +3,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ErrorName, RejectedError, ThrottledError, TransientError } from '../../../functions/core/errors.js';
 import { parseRolloutInput } from '../../../functions/core/input.js';
-import { makeApi, STALE_PENDING_MS } from '../../../functions/handlers/api.js';
+import { makeApi, STALE_PENDING_MS } from '../../../functions/tasks/api.js';
 import type { RolloutState } from '../../../functions/core/state.js';
 import { InMemoryRolloutRegistry } from '../../../sim/registry.js';
 import { FakeWorkflow } from '../support/fake-workflow.js';

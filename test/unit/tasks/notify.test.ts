@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { makeNotify } from '../../../functions/handlers/notify.js';
-import { makePrepare } from '../../../functions/handlers/prepare.js';
+import { makeNotify } from '../../../functions/tasks/notify.js';
+import { makePrepare } from '../../../functions/tasks/prepare.js';
 import type { RolloutState } from '../../../functions/core/state.js';
 import { RecordingNotifier, alarmsOf, fixedClock, ordersWorld } from '../../support/fakes.js';
 

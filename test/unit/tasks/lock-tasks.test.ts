@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { ErrorName, ThrottledError } from '../../../functions/core/errors.js';
 import { STARTED_OUTSIDE_API } from '../../../functions/core/registry.js';
 import type { RolloutState } from '../../../functions/core/state.js';
-import { makeAcquireLock } from '../../../functions/handlers/acquire-lock.js';
-import { makeReleaseLock } from '../../../functions/handlers/release-lock.js';
+import { makeAcquireLock } from '../../../functions/tasks/acquire-lock.js';
+import { makeReleaseLock } from '../../../functions/tasks/release-lock.js';
 import { InMemoryRolloutRegistry } from '../../../sim/registry.js';
 import { CALLER, executionArn, iso, lockRequest, runningState, T0 } from '../support/rollouts.js';
 

@@ -1,0 +1,102 @@
+/**
+ * Deployment names, in one place: the environment variables the infrastructure sets and the
+ * handlers read, the workflow's definition substitutions (one task function each), the workflow
+ * file, and the registry table's keys. Shared by `infra/`, `functions/handlers/` and the rehearsal;
+ * plain data, importing nothing of the project.
+ */
+import { fileURLToPath } from 'node:url';
+
+/** Environment variables of the service's functions. */
+export const ENV = {
+  /** The SNS topic rollout notifications go to (Notify, the guard, the artifact trigger). */
+  topicArn: 'ROLLOUT_TOPIC_ARN',
+  /** The rollout registry's DynamoDB table (locks, records, idempotency keys). */
+  tableName: 'ROLLOUT_TABLE_NAME',
+  /** The rollout state machine (the API, the guard, the artifact trigger start or read its executions). */
+  stateMachineArn: 'ROLLOUT_STATE_MACHINE_ARN',
+  /** The artifacts bucket; events for any other bucket start nothing. */
+  artifactsBucket: 'ROLLOUT_ARTIFACTS_BUCKET',
+  /** The artifact key prefix (may be empty). */
+  artifactsPrefix: 'ROLLOUT_ARTIFACTS_PREFIX',
+  /** The construct's allowedFunctions, comma-separated. */
+  allowedFunctions: 'ROLLOUT_ALLOWED_FUNCTIONS',
+} as const;
+
+export type EnvName = (typeof ENV)[keyof typeof ENV];
+
+/**
+ * The task functions of the workflow, keyed by the `${...}` placeholder that stands for each
+ * function's ARN in the workflow definition. CDK builds one Lambda function per entry and passes
+ * these keys as definition substitutions; the rehearsal binds the same keys to the same task
+ * factories in process.
+ */
+export const TASK_FUNCTIONS = {
+  PrepareFunctionArn: {
+    id: 'Prepare',
+    entry: 'functions/handlers/prepare.ts',
+    description: 'lambda-rollout: check a rollout input and the function, resolve the baseline, plan the steps',
+  },
+  ShiftWeightFunctionArn: {
+    id: 'ShiftWeight',
+    entry: 'functions/handlers/shift-weight.ts',
+    description: "lambda-rollout: route a step's weight to the target version (UpdateAlias with RevisionId)",
+  },
+  CheckHealthFunctionArn: {
+    id: 'CheckHealth',
+    entry: 'functions/handlers/check-health.ts',
+    description: 'lambda-rollout: judge the target against the baseline from CloudWatch metrics',
+  },
+  FinalizeFunctionArn: {
+    id: 'Finalize',
+    entry: 'functions/handlers/finalize.ts',
+    description: 'lambda-rollout: promote the target to 100% of the alias',
+  },
+  RollbackFunctionArn: {
+    id: 'Rollback',
+    entry: 'functions/handlers/rollback.ts',
+    description: 'lambda-rollout: put the alias wholly back on the baseline, or report drift',
+  },
+  NotifyFunctionArn: {
+    id: 'Notify',
+    entry: 'functions/handlers/notify.ts',
+    description: 'lambda-rollout: publish rollout events to SNS, EventBridge and the registry',
+  },
+  AcquireLockFunctionArn: {
+    id: 'AcquireLock',
+    entry: 'functions/handlers/acquire-lock.ts',
+    description: 'lambda-rollout: take the alias lock in the rollout registry (one rollout per alias)',
+  },
+  ReleaseLockFunctionArn: {
+    id: 'ReleaseLock',
+    entry: 'functions/handlers/release-lock.ts',
+    description: "lambda-rollout: record the rollout's outcome and release the alias lock",
+  },
+  ReleaseFunctionArn: {
+    id: 'Release',
+    entry: 'functions/handlers/release.ts',
+    description: 'lambda-rollout: update function code from an artifact and publish it as a version',
+  },
+} as const;
+
+export type TaskFunctionKey = keyof typeof TASK_FUNCTIONS;
+
+/** The workflow definition: the one file CDK deploys and the rehearsal runs. */
+export const ASL_PATH = fileURLToPath(new URL('../statemachine/rollout.asl.json', import.meta.url));
+
+/**
+ * The rollout registry table: string partition and sort keys, the TTL attribute (epoch seconds),
+ * and the global secondary indexes the registry adapter queries (projection ALL).
+ */
+export const REGISTRY_TABLE = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  ttlAttribute: 'ttl',
+  indexes: {
+    byFunction: { partitionKey: 'gsi1pk', sortKey: 'startedKey' },
+    byStatus: { partitionKey: 'gsi2pk', sortKey: 'startedKey' },
+    byExecution: { partitionKey: 'gsi3pk' },
+    byStartTime: { partitionKey: 'gsi4pk', sortKey: 'startedKey' },
+  },
+} as const;
+
+export type RegistryIndexName = keyof typeof REGISTRY_TABLE.indexes;

@@ -1,0 +1,32 @@
+/** ShiftWeight: routes the current step's weight to the target, with the RevisionId last seen. */
+import { startBake } from '../core/decide.js';
+import { asRolloutState, type RolloutState } from '../core/state.js';
+import type { Clock, LambdaControl } from '../ports.js';
+import { writeAlias, withAlias } from './alias-writer.js';
+
+/** ShiftWeight over its ports. */
+export function makeShiftWeight({ lambda, clock }: { lambda: LambdaControl; clock: Clock }) {
+  return async function shiftWeight(event: unknown): Promise<RolloutState> {
+    const state = asRolloutState(event);
+    const { rollout, cursor } = state;
+    if (cursor.next !== 'shift' || !(cursor.weightPercent > 0 && cursor.weightPercent < 100)) {
+      throw new TypeError(`ShiftWeight needs a step to shift to; the cursor says ${JSON.stringify(cursor)}`);
+    }
+    const written = await writeAlias(lambda, {
+      functionName: rollout.functionName,
+      alias: rollout.alias,
+      functionVersion: rollout.baselineVersion,
+      routing: { [rollout.targetVersion]: cursor.weightPercent },
+      revisionId: state.alias.revisionId,
+    });
+    const now = clock.now();
+    return {
+      ...withAlias(state, written),
+      cursor: startBake(cursor, now, rollout.health),
+      history: [
+        ...state.history,
+        { step: cursor.step, weightPercent: cursor.weightPercent, shiftedAt: now, revisionId: written.revisionId, checks: 0 },
+      ],
+    };
+  };
+}
