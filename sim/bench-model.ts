@@ -4,7 +4,7 @@
  * Prints wall time per request rate. Run: npx tsx sim/bench-model.ts
  */
 import { performance } from 'node:perf_hooks';
-import { SimCloudWatch } from './cloudwatch.js';
+import { SimCloudWatch } from './cloudwatch/index.js';
 import { Random } from './random.js';
 import { TrafficModel } from './traffic.js';
 

@@ -6,7 +6,7 @@
  * reports and charts.
  */
 import type { AliasState } from '../functions/core/lambda-model.js';
-import { Histogram, MetricAggregate, type MetricSink } from './cloudwatch.js';
+import { Histogram, MetricAggregate, type MetricSink } from './cloudwatch/index.js';
 import {
   lognormalFromMedianP99,
   normalQuantile,

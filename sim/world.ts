@@ -5,7 +5,7 @@
  */
 import type { AliasState } from '../functions/core/lambda-model.js';
 import { systemClock } from '../functions/ports.js';
-import { SimCloudWatch } from './cloudwatch.js';
+import { SimCloudWatch } from './cloudwatch/index.js';
 import { SimLambda } from './lambda.js';
 import { RecordingNotifier } from './notifier.js';
 import { SimInvoker } from './invoker.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SimCloudWatch } from '../../../sim/cloudwatch.js';
+import { SimCloudWatch } from '../../../sim/cloudwatch/index.js';
 import { Random } from '../../../sim/random.js';
 import { TrafficModel, type TrafficModelOptions } from '../../../sim/traffic.js';
 

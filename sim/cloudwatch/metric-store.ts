@@ -1,0 +1,189 @@
+/**
+ * The metric store of the simulated CloudWatch: one aggregate per metric, dimension set and
+ * minute, written by PutMetricData or the traffic model and read by GetMetricData with
+ * CloudWatch's period and StartTime rules.
+ *
+ * Nothing is readable before AWS would have it: minute [m, m+60s) appears at m + 60 s + the
+ * ingestion delay. Every read takes `now` from its caller, so the store holds no clock.
+ */
+import { RejectedError } from '../../functions/core/errors.js';
+import type { MetricDataRequest, MetricSeries } from '../../functions/ports.js';
+import { MetricAggregate, parsePercentile, type StatisticSet } from './statistics.js';
+
+/** The store's resolution, and the step at which alarms are evaluated. */
+export const MINUTE_MS = 60_000;
+const DAY_MS = 24 * 60 * MINUTE_MS;
+
+/** Where per-minute aggregates go; the traffic model writes through this. */
+export interface MetricSink {
+  /** Merges `aggregate` into the minute holding `timestamp` (epoch ms) of one metric. */
+  putAggregate(
+    namespace: string,
+    metricName: string,
+    dimensions: Readonly<Record<string, string>>,
+    timestamp: number,
+    aggregate: MetricAggregate,
+  ): void;
+}
+
+/** One datum of PutMetricData: exactly one of `value`, `values` (with optional `counts`) or `statisticValues`. */
+export interface MetricDatumInput {
+  readonly metricName: string;
+  readonly dimensions?: Readonly<Record<string, string>>;
+  /** Epoch ms; default now. */
+  readonly timestamp?: number;
+  readonly value?: number;
+  readonly values?: readonly number[];
+  /** How many times each of `values` occurred; default 1 each. */
+  readonly counts?: readonly number[];
+  readonly statisticValues?: StatisticSet;
+}
+
+/**
+ * Per-minute aggregates of every metric, readable once their ingestion delay has passed.
+ *
+ * @example
+ * const store = new MetricStore(120);
+ * store.putMetricData('Custom', [{ metricName: 'Latency', value: 12 }], Date.now());
+ */
+export class MetricStore implements MetricSink {
+  private readonly delayMs: number;
+  private readonly series = new Map<string, Map<number, MetricAggregate>>();
+
+  /** `delaySeconds`: how long after a minute ends its data becomes readable. */
+  constructor(delaySeconds: number) {
+    if (!(delaySeconds >= 0)) throw new RangeError(`delaySeconds must be >= 0, got ${delaySeconds}`);
+    this.delayMs = delaySeconds * 1000;
+  }
+
+  /** Epoch ms from which the minute holding `timestamp` is readable. */
+  visibleFrom(timestamp: number): number {
+    return floorTo(timestamp, MINUTE_MS) + MINUTE_MS + this.delayMs;
+  }
+
+  /** {@inheritDoc MetricSink.putAggregate} */
+  putAggregate(
+    namespace: string,
+    metricName: string,
+    dimensions: Readonly<Record<string, string>>,
+    timestamp: number,
+    aggregate: MetricAggregate,
+  ): void {
+    if (aggregate.sampleCount <= 0) return;
+    const key = seriesKey(namespace, metricName, dimensions);
+    let minutes = this.series.get(key);
+    if (!minutes) this.series.set(key, (minutes = new Map()));
+    const minute = floorTo(timestamp, MINUTE_MS);
+    let stored = minutes.get(minute);
+    if (!stored) minutes.set(minute, (stored = new MetricAggregate()));
+    stored.merge(aggregate);
+  }
+
+  /** PutMetricData: custom metrics from any code; a datum without a timestamp is stored at `now`. */
+  putMetricData(namespace: string, data: readonly MetricDatumInput[], now: number): void {
+    for (const datum of data) {
+      const kinds = [datum.value !== undefined, datum.values !== undefined, datum.statisticValues !== undefined];
+      if (kinds.filter(Boolean).length !== 1) {
+        throw new RejectedError(`${datum.metricName}: give exactly one of value, values or statisticValues`);
+      }
+      if (datum.counts && datum.counts.length !== datum.values?.length) {
+        throw new RejectedError(`${datum.metricName}: counts must match values one for one`);
+      }
+      const agg = new MetricAggregate();
+      if (datum.value !== undefined) agg.addValue(datum.value);
+      datum.values?.forEach((v, i) => agg.addValue(v, datum.counts?.[i] ?? 1));
+      if (datum.statisticValues) agg.addStatisticSet(datum.statisticValues);
+      this.putAggregate(namespace, datum.metricName, datum.dimensions ?? {}, datum.timestamp ?? now, agg);
+    }
+  }
+
+  /**
+   * GetMetricData as answered at `now`. StartTime is rounded down as CloudWatch documents (to
+   * the minute when under 15 days old, 5 minutes under 63 days, else the hour); datapoints start
+   * there, one per period, while their timestamp is before EndTime. Periods with no visible data
+   * are absent.
+   */
+  getMetricData(request: MetricDataRequest, now: number): MetricSeries[] {
+    if (!(request.startTime < request.endTime)) {
+      throw new RejectedError('The parameter StartTime must be less than the parameter EndTime.');
+    }
+    const ids = new Set<string>();
+    for (const q of request.queries) {
+      if (!/^[a-z][a-zA-Z0-9_]*$/.test(q.id)) throw new RejectedError(`query id "${q.id}" must start with a lower-case letter`);
+      if (ids.has(q.id)) throw new RejectedError(`duplicate query id "${q.id}"`);
+      ids.add(q.id);
+      periodMs(q.periodSeconds);
+      parsePercentile(q.stat);
+    }
+    const start = roundStartTime(request.startTime, now);
+    return request.queries.map((q) => {
+      const step = periodMs(q.periodSeconds);
+      const timestamps: number[] = [];
+      const values: number[] = [];
+      for (let t = start; t < request.endTime; t += step) {
+        const value = this.aggregate(q.namespace, q.metricName, q.dimensions, t, t + step, now)?.statistic(q.stat);
+        if (value !== undefined) {
+          timestamps.push(t);
+          values.push(value);
+        }
+      }
+      return { id: q.id, timestamps, values };
+    });
+  }
+
+  /** The samples of [from, to) readable at `now`, or undefined when there are none. */
+  aggregate(
+    namespace: string,
+    metricName: string,
+    dimensions: Readonly<Record<string, string>>,
+    from: number,
+    to: number,
+    now: number,
+  ): MetricAggregate | undefined {
+    const minutes = this.series.get(seriesKey(namespace, metricName, dimensions));
+    if (!minutes) return undefined;
+    let out: MetricAggregate | undefined;
+    for (let m = floorTo(from, MINUTE_MS); m < to; m += MINUTE_MS) {
+      if (m + MINUTE_MS + this.delayMs > now) break;
+      const agg = minutes.get(m);
+      if (!agg) continue;
+      if (!out) out = new MetricAggregate();
+      out.merge(agg);
+    }
+    return out;
+  }
+}
+
+/**
+ * A period in ms. Throws RejectedError for a period the store cannot answer: it keeps
+ * one-minute resolution, so periods are whole minutes.
+ */
+export function periodMs(periodSeconds: number): number {
+  if (!Number.isInteger(periodSeconds) || periodSeconds < 60 || periodSeconds % 60 !== 0) {
+    throw new RejectedError(
+      `period ${periodSeconds}s is not supported: the simulation keeps one-minute resolution, so use a multiple of 60`,
+    );
+  }
+  return periodSeconds * 1000;
+}
+
+/** GetMetricData's documented StartTime rounding, by the age of StartTime at `now`. */
+export function roundStartTime(startTime: number, now: number): number {
+  const age = now - startTime;
+  if (age > 63 * DAY_MS) return floorTo(startTime, 60 * MINUTE_MS);
+  if (age > 15 * DAY_MS) return floorTo(startTime, 5 * MINUTE_MS);
+  return floorTo(startTime, MINUTE_MS);
+}
+
+/** `t` rounded down to a multiple of `step`. */
+export function floorTo(t: number, step: number): number {
+  return Math.floor(t / step) * step;
+}
+
+function seriesKey(namespace: string, metricName: string, dimensions: Readonly<Record<string, string>>): string {
+  const dims = Object.keys(dimensions)
+    .sort()
+    .map((k) => `${k}=${dimensions[k]}`)
+    .join('\u0001');
+  return `${namespace}\u0000${metricName}\u0000${dims}`;
+}
