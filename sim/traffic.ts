@@ -7,13 +7,8 @@
  */
 import type { AliasState } from '../functions/core/lambda-model.js';
 import { Histogram, MetricAggregate, type MetricSink } from './cloudwatch/index.js';
-import {
-  lognormalFromMedianP99,
-  normalQuantile,
-  normalUpperQuantile,
-  type LognormalParams,
-  type Random,
-} from './random.js';
+import { normalQuantile, normalUpperQuantile } from '../functions/core/normal.js';
+import { lognormalFromMedianP99, type LognormalParams, type Random } from './random.js';
 
 const SECOND_MS = 1000;
 const MINUTE_MS = 60_000;

@@ -4,7 +4,8 @@
  * Too little evidence is inconclusive, never healthy.
  */
 import { z } from 'zod';
-import { errorEvidence, type MinuteEvidence, normalUpper, totals, twoProportionZ, wilsonLower, wilsonUpper } from './judge.js';
+import { errorEvidence, type MinuteEvidence, totals, twoProportionZ, wilsonLower, wilsonUpper } from './judge.js';
+import { normalUpperQuantile } from './normal.js';
 
 const int = (rule: string) => z.number({ error: rule }).int({ error: rule });
 const fraction = (rule: string) => z.number({ error: rule }).min(0, { error: rule }).max(1, { error: rule });
@@ -166,10 +167,10 @@ const rate = (e: number, n: number) => (n > 0 ? e / n : 0);
 const showRate = (c: { errors: number; invocations: number }) => `${pct(rate(c.errors, c.invocations))} (${c.errors}/${c.invocations})`;
 
 /** A target whose error rate is above this with 99% confidence is failing, whatever else is known. */
-export const CRASH = { z: normalUpper(0.01), rate: 0.5 } as const;
+export const CRASH = { z: normalUpperQuantile(0.01), rate: 0.5 } as const;
 
 /** How sure "no worse" must be (one-sided), and the margin it allows, for early advances. */
-export const NO_WORSE = { z: normalUpper(0.1), margin: 0.005 } as const;
+export const NO_WORSE = { z: normalUpperQuantile(0.1), margin: 0.005 } as const;
 
 /**
  * Errors, judged over every complete minute since the target first got traffic.
@@ -200,7 +201,7 @@ export function judgeErrors(policy: HealthPolicy, minutes: readonly MinuteEviden
     }
   } else {
     const z = twoProportionZ({ n: t.invocations, x: t.errors }, { n: b.invocations, x: b.errors });
-    const critical = normalUpper(p.falseRollbackRate);
+    const critical = normalUpperQuantile(p.falseRollbackRate);
     if (z >= critical && increase > p.tolerance && t.invocations >= policy.minRequests) {
       return signal('unhealthy', `error rate higher than the baseline's (z ${z.toFixed(2)} >= ${critical.toFixed(2)})`);
     }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { logGamma, lognormalFromMedianP99, normalQuantile, normalUpperQuantile, Random } from '../../../sim/random.js';
+import { normalQuantile, normalUpperQuantile } from '../../../functions/core/normal.js';
+import { logGamma, lognormalFromMedianP99, Random } from '../../../sim/random.js';
 
 /** Upper 1e-4 quantile of chi-square(df), Wilson–Hilferty: a correct sampler fails 1 in 10,000 seeds. */
 function chiSquareCritical(df: number, z = 3.719): number {
