@@ -1,8 +1,11 @@
 /** The workflow definition itself: valid ASL, wired to exactly the task functions we build. */
 import { readFileSync } from 'node:fs';
+import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import aslValidator from 'asl-validator';
+import { formatAsl } from '../../cli/format-asl.js';
 import { ErrorName, TRANSIENT_ERRORS } from '../../functions/core/errors.js';
+import { RETRY_POLICIES, type RetryPolicyName } from '../../functions/core/retry-policies.js';
 import { ASL_PATH, TASK_FUNCTIONS } from '../../functions/names.js';
 import { loadDefinition, localHandlers, substituteLocally, taskKeyOf } from '../../sim/runner.js';
 import { bindTasks } from '../../sim/tasks.js';
@@ -72,5 +75,26 @@ describe('statemachine/rollout.asl.json', () => {
       'RollbackFailed:Fail:RollbackFailed',
       'RolledBack:Fail:RolloutRolledBack',
     ]);
+  });
+
+  it('is written in its canonical layout (npm run format:asl): one line per retrier, catcher and choice rule', () => {
+    const text = readFileSync(ASL_PATH, 'utf8');
+    expect(text, 'run npm run format:asl').toBe(formatAsl(JSON.parse(text)));
+  });
+});
+
+describe('retry policies', () => {
+  // A fresh copy: the test above sorts the shared definition's ErrorEquals in place.
+  const fresh = Object.entries(loadDefinition().States).filter(([, s]) => s.Type === 'Task');
+  const policyOf = (retry: unknown) =>
+    (Object.keys(RETRY_POLICIES) as RetryPolicyName[]).find((name) => isDeepStrictEqual(RETRY_POLICIES[name], retry));
+
+  it.each(fresh)('%s retries with one of the named policies, exactly', (name, state) => {
+    expect(policyOf(state.Retry), `${name}'s Retry is none of ${Object.keys(RETRY_POLICIES).join(', ')}: change it to one of them, or change a policy`).toBeDefined();
+  });
+
+  it('uses every named policy', () => {
+    const used = new Set(fresh.map(([, state]) => policyOf(state.Retry)));
+    expect(Object.keys(RETRY_POLICIES).filter((name) => !used.has(name as RetryPolicyName))).toEqual([]);
   });
 });
