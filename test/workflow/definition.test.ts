@@ -97,4 +97,60 @@ describe('retry policies', () => {
     const used = new Set(fresh.map(([, state]) => policyOf(state.Retry)));
     expect(Object.keys(RETRY_POLICIES).filter((name) => !used.has(name as RetryPolicyName))).toEqual([]);
   });
+
+  it('retries the tasks that end a rollout hard, and notifications at best effort', () => {
+    const byPolicy = (policy: RetryPolicyName) => fresh.filter(([, state]) => policyOf(state.Retry) === policy).map(([name]) => name).sort();
+    expect(byPolicy('hard')).toEqual(['ReleaseLock', 'Rollback']);
+    expect(byPolicy('bestEffort')).toEqual(tasks.filter(([, state]) => taskKeyOf(state) === 'NotifyFunctionArn').map(([name]) => name).sort());
+  });
+});
+
+describe('one ending path', () => {
+  const ENDING_NOTIFY = 'NotifyEnding';
+  const terminals = states.filter(([, s]) => s.Type === 'Succeed' || s.Type === 'Fail').map(([name]) => name);
+  const nextOf = (state: Record<string, unknown>): string[] =>
+    [
+      state.Next,
+      state.Default,
+      ...((state.Choices as { Next: string }[] | undefined) ?? []).map((c) => c.Next),
+      ...((state.Catch as { Next: string }[] | undefined) ?? []).map((c) => c.Next),
+    ].filter((n): n is string => typeof n === 'string');
+  /** The states reachable from `from` without passing through `wall`. */
+  const reachable = (from: string, wall?: string) => {
+    const seen = new Set<string>();
+    const visit = (name: string) => {
+      if (seen.has(name) || name === wall) return;
+      seen.add(name);
+      nextOf(definition.States[name] as Record<string, unknown>).forEach(visit);
+    };
+    visit(from);
+    return seen;
+  };
+
+  it('no two Task states differ only in where they go next (or in their Comment)', () => {
+    const withoutNext = ([, state]: (typeof tasks)[number]) => {
+      const { Next: _next, Comment: _comment, Catch, ...rest } = state;
+      return JSON.stringify({ ...rest, Catch: (Catch as object[] | undefined)?.map((c) => ({ ...c, Next: undefined })) });
+    };
+    const twins = tasks.flatMap((a, i) => tasks.slice(i + 1).filter((b) => withoutNext(a) === withoutNext(b)).map((b) => `${a[0]} = ${b[0]}`));
+    expect(twins, twins.join('; ')).toEqual([]);
+  });
+
+  it('has one Notify task for every ending, next to the mid-rollout events, and one ReleaseLock task', () => {
+    const notify = tasks.filter(([, s]) => taskKeyOf(s) === 'NotifyFunctionArn').map(([name]) => name);
+    expect(notify.sort()).toEqual(['NotifyAnnounced', ENDING_NOTIFY, 'NotifyShifted', 'NotifyStarted'].sort());
+    expect(tasks.filter(([, s]) => taskKeyOf(s) === 'ReleaseLockFunctionArn').map(([name]) => name)).toEqual(['ReleaseLock']);
+  });
+
+  it('tells people of every ending through that one Notify', () => {
+    const before = reachable(definition.StartAt, ENDING_NOTIFY);
+    expect(terminals.filter((name) => before.has(name))).toEqual([]);
+    expect(terminals.every((name) => reachable(ENDING_NOTIFY).has(name))).toBe(true);
+  });
+
+  it('releases the lock through that one ReleaseLock, except after a failed rollback, which keeps it for the guard', () => {
+    const withoutRelease = reachable(definition.StartAt, 'ReleaseLock');
+    expect(terminals.filter((name) => withoutRelease.has(name))).toEqual(['RollbackFailed']);
+    expect(reachable('ReleaseLock').has('RollbackFailed')).toBe(false);
+  });
 });
