@@ -214,7 +214,14 @@ export function endingOf(state: EndedState, now: number): RolloutEnding {
   return { ...base, status: 'failed', reason: 'the workflow ended without an outcome' };
 }
 
-function lastEventType(state: EndedState): RolloutEventType {
+/**
+ * The event a rollout's ending is told as: its outcome (promoted, rolled_back, drift), a
+ * refusal, or `failed` when an error stopped it. Notify announces the ending as this event, and
+ * the record keeps it as the last event.
+ *
+ * @example lastEventType({ ...state, error: { Error: 'RollbackFailed', Cause: 'Rate exceeded' } }) // 'failed'
+ */
+export function lastEventType(state: EndedState): RolloutEventType {
   if (state.outcome) return state.outcome.status;
   if (state.refusal) return 'refused';
   return 'failed';

@@ -7,14 +7,22 @@
  */
 import { isRefusal, TRANSIENT_ERRORS } from '../core/errors.js';
 import { type Notification, type RolloutEventType, notificationFor, refusalNotification, wants } from '../core/notification.js';
-import { type ProgressUpdate, progressUpdateFor } from '../core/registry.js';
+import { lastEventType, type ProgressUpdate, progressUpdateFor } from '../core/registry.js';
 import { asRolloutState, type CaughtError } from '../core/state.js';
 import type { Clock, EventPublisher, Notifier, RolloutRegistry } from '../ports.js';
 import { logger } from '../logger.js';
 
-export type NotifyEvent =
+/** An event of a rollout, or a refusal told from the execution's input and the error. */
+type TypedEvent =
   | { readonly event: RolloutEventType; readonly state: unknown }
   | { readonly event: 'refused'; readonly input: unknown; readonly error: CaughtError };
+
+/**
+ * What Notify receives: an event the workflow names, or how a rollout ended (`ending`: the
+ * workflow's last state, with the execution's input, which names the function even when the
+ * rollout was refused before it had a state). The workflow's one ending path sends the latter.
+ */
+export type NotifyEvent = TypedEvent | { readonly ending: unknown; readonly input: unknown };
 
 export type ChannelName = 'sns' | 'eventBridge' | 'registry';
 /** delivered; skipped (not wanted, or nothing to record); failed (the error was logged). */
@@ -103,11 +111,24 @@ export function allFailedError(report: DeliveryReport): Error {
   return error;
 }
 
+/**
+ * The event an ending is told as: a refusal (before or after the rollout had a state, told from
+ * the input as ever), or the event the state ended with (its outcome; `failed` after an error).
+ */
+function typed(event: NotifyEvent): TypedEvent {
+  if (!('ending' in event)) return event;
+  const refusal = (event.ending as { refusal?: CaughtError } | null)?.refusal;
+  if (refusal) return { event: 'refused', input: event.input, error: refusal };
+  const state = asRolloutState(event.ending);
+  return { event: lastEventType(state), state };
+}
+
 /** Notify over its ports. */
 export function makeNotify(ports: NotifyPorts) {
   const { clock } = ports;
   const several = ports.events !== undefined || ports.registry !== undefined;
-  return async function notify(event: NotifyEvent): Promise<NotifyResult> {
+  return async function notify(received: NotifyEvent): Promise<NotifyResult> {
+    const event = typed(received);
     const now = clock.now();
     let delivery: Delivery;
     if ('state' in event) {

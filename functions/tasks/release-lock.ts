@@ -2,7 +2,8 @@
  * ReleaseLock: writes the rollout's final record (outcome, reason, every step) and releases the
  * alias's lock if this rollout holds it. Idempotent: a record that already ended is left as it
  * is, and another rollout's lock is never touched. Returns its input unchanged, so the workflow
- * goes on to its Succeed or Fail state with the same data.
+ * ends the execution (HowItEnded) from the same data. The workflow does not call it after a
+ * failed rollback: the alias may be split, and the guard releases the lock once it is whole.
  */
 import { endingOf, type EndedState } from '../core/registry.js';
 import { asRolloutState } from '../core/state.js';

@@ -1,8 +1,11 @@
 /** The workflow definition itself: valid ASL, wired to exactly the task functions we build. */
 import { readFileSync } from 'node:fs';
+import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import aslValidator from 'asl-validator';
+import { formatAsl } from '../../cli/format-asl.js';
 import { ErrorName, TRANSIENT_ERRORS } from '../../functions/core/errors.js';
+import { RETRY_POLICIES, type RetryPolicyName } from '../../functions/core/retry-policies.js';
 import { ASL_PATH, TASK_FUNCTIONS } from '../../functions/names.js';
 import { loadDefinition, localHandlers, substituteLocally, taskKeyOf } from '../../sim/runner.js';
 import { bindTasks } from '../../sim/tasks.js';
@@ -72,5 +75,82 @@ describe('statemachine/rollout.asl.json', () => {
       'RollbackFailed:Fail:RollbackFailed',
       'RolledBack:Fail:RolloutRolledBack',
     ]);
+  });
+
+  it('is written in its canonical layout (npm run format:asl): one line per retrier, catcher and choice rule', () => {
+    const text = readFileSync(ASL_PATH, 'utf8');
+    expect(text, 'run npm run format:asl').toBe(formatAsl(JSON.parse(text)));
+  });
+});
+
+describe('retry policies', () => {
+  // A fresh copy: the test above sorts the shared definition's ErrorEquals in place.
+  const fresh = Object.entries(loadDefinition().States).filter(([, s]) => s.Type === 'Task');
+  const policyOf = (retry: unknown) =>
+    (Object.keys(RETRY_POLICIES) as RetryPolicyName[]).find((name) => isDeepStrictEqual(RETRY_POLICIES[name], retry));
+
+  it.each(fresh)('%s retries with one of the named policies, exactly', (name, state) => {
+    expect(policyOf(state.Retry), `${name}'s Retry is none of ${Object.keys(RETRY_POLICIES).join(', ')}: change it to one of them, or change a policy`).toBeDefined();
+  });
+
+  it('uses every named policy', () => {
+    const used = new Set(fresh.map(([, state]) => policyOf(state.Retry)));
+    expect(Object.keys(RETRY_POLICIES).filter((name) => !used.has(name as RetryPolicyName))).toEqual([]);
+  });
+
+  it('retries the tasks that end a rollout hard, and notifications at best effort', () => {
+    const byPolicy = (policy: RetryPolicyName) => fresh.filter(([, state]) => policyOf(state.Retry) === policy).map(([name]) => name).sort();
+    expect(byPolicy('hard')).toEqual(['ReleaseLock', 'Rollback']);
+    expect(byPolicy('bestEffort')).toEqual(tasks.filter(([, state]) => taskKeyOf(state) === 'NotifyFunctionArn').map(([name]) => name).sort());
+  });
+});
+
+describe('one ending path', () => {
+  const ENDING_NOTIFY = 'NotifyEnding';
+  const terminals = states.filter(([, s]) => s.Type === 'Succeed' || s.Type === 'Fail').map(([name]) => name);
+  const nextOf = (state: Record<string, unknown>): string[] =>
+    [
+      state.Next,
+      state.Default,
+      ...((state.Choices as { Next: string }[] | undefined) ?? []).map((c) => c.Next),
+      ...((state.Catch as { Next: string }[] | undefined) ?? []).map((c) => c.Next),
+    ].filter((n): n is string => typeof n === 'string');
+  /** The states reachable from `from` without passing through `wall`. */
+  const reachable = (from: string, wall?: string) => {
+    const seen = new Set<string>();
+    const visit = (name: string) => {
+      if (seen.has(name) || name === wall) return;
+      seen.add(name);
+      nextOf(definition.States[name] as Record<string, unknown>).forEach(visit);
+    };
+    visit(from);
+    return seen;
+  };
+
+  it('no two Task states differ only in where they go next (or in their Comment)', () => {
+    const withoutNext = ([, state]: (typeof tasks)[number]) => {
+      const { Next: _next, Comment: _comment, Catch, ...rest } = state;
+      return JSON.stringify({ ...rest, Catch: (Catch as object[] | undefined)?.map((c) => ({ ...c, Next: undefined })) });
+    };
+    const twins = tasks.flatMap((a, i) => tasks.slice(i + 1).filter((b) => withoutNext(a) === withoutNext(b)).map((b) => `${a[0]} = ${b[0]}`));
+    expect(twins, twins.join('; ')).toEqual([]);
+  });
+
+  it('has one Notify task for every ending, next to the mid-rollout events, and one ReleaseLock task', () => {
+    const notify = tasks.filter(([, s]) => taskKeyOf(s) === 'NotifyFunctionArn').map(([name]) => name);
+    expect(notify.sort()).toEqual(['NotifyAnnounced', ENDING_NOTIFY, 'NotifyShifted', 'NotifyStarted'].sort());
+    expect(tasks.filter(([, s]) => taskKeyOf(s) === 'ReleaseLockFunctionArn').map(([name]) => name)).toEqual(['ReleaseLock']);
+  });
+
+  it('tells people of every ending through that one Notify', () => {
+    const before = reachable(definition.StartAt, ENDING_NOTIFY);
+    expect(terminals.filter((name) => before.has(name))).toEqual([]);
+    expect(terminals.every((name) => reachable(ENDING_NOTIFY).has(name))).toBe(true);
+  });
+
+  it('releases the lock through that one ReleaseLock, except after a failed rollback, which keeps it for the guard', () => {
+    const withoutRelease = reachable(definition.StartAt, 'ReleaseLock');
+    expect(terminals.filter((name) => withoutRelease.has(name))).toEqual(['RollbackFailed']);
+    expect(reachable('ReleaseLock').has('RollbackFailed')).toBe(false);
   });
 });

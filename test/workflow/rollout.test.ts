@@ -2,12 +2,14 @@
  * The real workflow definition, run by aws-local-stepfunctions with the real handlers, against
  * the simulated world: which weights the alias had, how each rollout ended, what people were told.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { RejectedError } from '../../functions/core/errors.js';
 import type { RolloutState } from '../../functions/core/state.js';
-import type { RunWorkflowOptions } from '../../sim/runner.js';
+import { loadDefinition, type RunWorkflowOptions, taskKeyOf } from '../../sim/runner.js';
 import { SimWorld, type WorldOptions } from '../../sim/world.js';
 import type { TaskHandler } from '../../sim/tasks.js';
 
+const definition = loadDefinition();
 const healthy = { errorRate: 0.001, p50Ms: 40, p99Ms: 200 };
 const crashing = { errorRate: 1, p50Ms: 40, p99Ms: 200 };
 
@@ -225,6 +227,32 @@ describe('failure of the failure path', () => {
     expect(result.error?.Cause).toContain('not authorized');
     expect(split(w.aliasState)).toBe(true);
     expect(w.notifier.published.at(-1)?.type).toBe('failed');
+  });
+
+  it.each([
+    ['a promotion ends LockNotReleased', healthy, 'LockNotReleased', 'promoted', '2'],
+    ['a rollback still ends RolloutRolledBack', crashing, 'RolloutRolledBack', 'rolled_back', '1'],
+  ])('a registry that cannot record the ending: %s, and the lock stays for the guard', async (_, target, error, told, version) => {
+    const w = new SimWorld({ rate: 50, baseline: healthy, target, metricDelaySeconds: 0 });
+    vi.spyOn(w.registry, 'finish').mockRejectedValue(new RejectedError('AccessDeniedException: not authorized'));
+    const result = await w.rehearse({ functionName: 'orders', alias: 'live', targetVersion: '2', strategy: 'Canary10Percent5Minutes' });
+    expect(result.error?.Error).toBe(error);
+    expect(w.notifier.published.at(-1)?.type).toBe(told);
+    expect(w.aliasState).toMatchObject({ functionVersion: version, routing: {} });
+    expect(await w.registry.getLock('orders', 'live')).toMatchObject({ rolloutId: result.executionName });
+  });
+
+  it('a notification that cannot be sent at the end still records the ending and frees the alias', async () => {
+    const wrapTask = (name: string, handler: TaskHandler): TaskHandler =>
+      async (input) => {
+        if (taskKeyOf(definition.States[name]!) === 'NotifyFunctionArn' && 'ending' in (input as object)) throw new RejectedError('AccessDeniedException: not authorized');
+        return handler(input);
+      };
+    const { result, world, types } = await rehearse('Canary10Percent5Minutes', {}, { wrapTask });
+    expect(result.status).toBe('SUCCEEDED');
+    expect(types).toEqual(['started', 'shifted', 'verdict']);
+    expect(await world.registry.get(result.executionName)).toMatchObject({ status: 'promoted' });
+    expect(await world.registry.getLock('orders', 'live')).toBeUndefined();
   });
 
   it('a broken notifier never stops a rollout', async () => {

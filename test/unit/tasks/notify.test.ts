@@ -42,6 +42,47 @@ describe('Notify', () => {
     expect(result.type).toBe('failed');
   });
 
+  describe('an ending, as the last state of the workflow records it', () => {
+    const input = { functionName: 'orders', alias: 'live', targetVersion: '9' };
+    const at = '2026-01-05T10:05:00.000Z';
+
+    it.each([
+      ['promoted', { outcome: { status: 'promoted', reason: 'v2 serves 100% of live', at, finalVersion: '2' } }],
+      ['rolled_back', { outcome: { status: 'rolled_back', reason: 'errors 5x the baseline', at, finalVersion: '1' } }],
+      ['drift', { outcome: { status: 'drift', reason: 'alias live was changed by someone else', at, finalVersion: '1' } }],
+      ['failed', { error: { Error: 'RollbackFailed', Cause: 'AccessDeniedException: not authorized' } }],
+    ] as const)('announces %s as the same event the state names', async (type, ended) => {
+      const [byEnding, byEvent] = [new RecordingNotifier(), new RecordingNotifier()];
+      const ending = { ...(await state()), ...ended };
+      const result = await makeNotify({ notifier: byEnding, clock: fixedClock() })({ ending, input });
+      await makeNotify({ notifier: byEvent, clock: fixedClock() })({ event: type, state: ending });
+      expect(result.type).toBe(type);
+      expect(byEnding.published).toEqual(byEvent.published);
+    });
+
+    it('announces a refusal before any rollout state from the execution input', async () => {
+      const notifier = new RecordingNotifier();
+      const refusal = { Error: 'RolloutRefused', Cause: 'version 9 of function orders is not published' };
+      const result = await makeNotify({ notifier, clock: fixedClock() })({ ending: { ...input, refusal }, input });
+      expect(result.type).toBe('refused');
+      expect(notifier.subjects).toEqual(['lambda-rollout orders:live refused: version 9 of function orders is not published']);
+    });
+
+    it('announces a refusal after Prepare (another rollout holds the lock) the same way', async () => {
+      const [byEnding, byError] = [new RecordingNotifier(), new RecordingNotifier()];
+      const refusal = { Error: 'RolloutRefused', Cause: 'rollout r0 is already running on orders:live' };
+      await makeNotify({ notifier: byEnding, clock: fixedClock() })({ ending: { ...(await state()), refusal }, input });
+      await makeNotify({ notifier: byError, clock: fixedClock() })({ event: 'refused', input, error: refusal });
+      expect(byEnding.published).toEqual(byError.published);
+      expect(byEnding.subjects).toEqual(['lambda-rollout orders:live refused: rollout r0 is already running on orders:live']);
+    });
+
+    it('calls an unexpected error before the start a failure', async () => {
+      const result = await makeNotify({ notifier: new RecordingNotifier(), clock: fixedClock() })({ ending: { refusal: { Error: 'Throttled', Cause: 'Rate exceeded' } }, input: {} });
+      expect(result.type).toBe('failed');
+    });
+  });
+
   it('fails loudly on something that is not a rollout state', async () => {
     await expect(makeNotify({ notifier: new RecordingNotifier(), clock: fixedClock() })({ event: 'started', state: {} })).rejects.toThrow('Not a rollout state: missing rollout.functionName');
   });

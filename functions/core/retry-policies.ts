@@ -1,0 +1,46 @@
+/**
+ * How the workflow's tasks retry, as a few named policies. Every Task state of
+ * `statemachine/rollout.asl.json` has as its `Retry` exactly one of these lists, and a test
+ * names any state whose list is none of them. So changing how the workflow retries is one
+ * decision made here: change the policy, and the test lists every state to update.
+ */
+import { TRANSIENT_ERRORS } from './errors.js';
+
+/** One entry of a Task state's `Retry` list, as Step Functions reads it. */
+export interface Retrier {
+  readonly ErrorEquals: readonly string[];
+  readonly IntervalSeconds: number;
+  readonly BackoffRate: number;
+  readonly MaxAttempts: number;
+  readonly MaxDelaySeconds?: number;
+  readonly JitterStrategy: 'FULL' | 'NONE';
+}
+
+/** Throttling, 5xx and Lambda service errors, with exponential backoff and full jitter. */
+function transientErrors(maxAttempts: number, maxDelaySeconds: number): Retrier {
+  return { ErrorEquals: TRANSIENT_ERRORS, IntervalSeconds: 2, BackoffRate: 2, MaxAttempts: maxAttempts, MaxDelaySeconds: maxDelaySeconds, JitterStrategy: 'FULL' };
+}
+
+/** A task that outlived its TimeoutSeconds may have hung on a connection: two more tries. */
+const TIMED_OUT: Retrier = { ErrorEquals: ['States.Timeout'], IntervalSeconds: 5, BackoffRate: 2, MaxAttempts: 2, JitterStrategy: 'FULL' };
+
+/**
+ * The policies, by name. Waits are upper bounds: full jitter draws each one between zero and
+ * the backoff.
+ *
+ * @example RETRY_POLICIES.hard[0].MaxAttempts // 10
+ */
+export const RETRY_POLICIES = {
+  /** The tasks that move a rollout on: six retries, about 2 minutes of waiting at most. */
+  transient: [transientErrors(6, 60), TIMED_OUT],
+  /** Notifications: four retries, 30 s of waiting at most; a lost notification never stops a rollout. */
+  bestEffort: [transientErrors(4, 60), TIMED_OUT],
+  /**
+   * The tasks that must finish whatever happens: Rollback, which puts the alias back, and
+   * ReleaseLock, which records the ending and frees the alias. Ten retries, at most 5 minutes
+   * apart, about 18 minutes of waiting at most.
+   */
+  hard: [transientErrors(10, 300), TIMED_OUT],
+} as const satisfies Record<string, readonly Retrier[]>;
+
+export type RetryPolicyName = keyof typeof RETRY_POLICIES;
