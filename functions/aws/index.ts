@@ -4,15 +4,16 @@
  * One factory per port: a handler that calls two of them bundles two clients, not seven.
  */
 import { ENV } from '../names.js';
-import type { AlarmReader, ArtifactReader, CodeRelease, EventPublisher, IdempotencyStore, Invoker, LambdaControl, MetricsReader, Notifier, ReleaseStarter, RolloutRegistry, Workflow } from '../ports.js';
+import type { AlarmReader, ArtifactReader, CodeRelease, EventPublisher, IdempotencyStore, Invoker, LambdaControl, MetricsReader, Notifier, RolloutRegistry, Workflow } from '../ports.js';
 import { AwsAlarmReader } from './alarms.js';
 import { cloudWatchClient, documentClient, eventBridgeClient, lambdaClient, s3Client, sfnClient, snsClient } from './clients.js';
 import { AwsMetricsReader } from './cloudwatch-metrics.js';
-import { AwsCodeRelease, S3ArtifactReader, SfnReleaseStarter } from './code-release.js';
 import { EventBridgePublisher } from './events.js';
 import { AwsInvoker } from './invoker.js';
+import { AwsCodeRelease } from './lambda-code.js';
 import { AwsLambdaControl } from './lambda-control.js';
 import { DynamoRolloutRegistry } from './registry.js';
+import { S3ArtifactReader } from './s3-artifacts.js';
 import { SfnWorkflow } from './sfn.js';
 import { SnsNotifier } from './sns-notifier.js';
 
@@ -46,6 +47,3 @@ export const rolloutRegistry = (env: Env = process.env): RolloutRegistry & Idemp
 
 /** The rollout state machine named by the environment, read when first needed. */
 export const workflow = (env: Env = process.env): Workflow => new SfnWorkflow(sfnClient(), () => env[ENV.stateMachineArn] ?? '');
-
-/** Starts executions of a state machine under idempotent names. */
-export const releaseStarter = (stateMachineArn: string): ReleaseStarter => new SfnReleaseStarter(sfnClient(), stateMachineArn);
