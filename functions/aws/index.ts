@@ -9,6 +9,7 @@ import { AwsAlarmReader } from './alarms.js';
 import { cloudWatchClient, documentClient, eventBridgeClient, lambdaClient, s3Client, sfnClient, snsClient } from './clients.js';
 import { AwsMetricsReader } from './cloudwatch-metrics.js';
 import { EventBridgePublisher } from './events.js';
+import { DynamoIdempotencyStore } from './idempotency-store.js';
 import { AwsInvoker } from './invoker.js';
 import { AwsCodeRelease } from './lambda-code.js';
 import { AwsLambdaControl } from './lambda-control.js';
@@ -41,9 +42,11 @@ export function topicNotifier(env: Env = process.env): Notifier {
   };
 }
 
-/** The registry in the table named by the environment, read at each call. */
-export const rolloutRegistry = (env: Env = process.env): RolloutRegistry & IdempotencyStore =>
-  new DynamoRolloutRegistry(documentClient(), () => env[ENV.tableName] ?? '');
+/** The registry (locks and records) in the table named by the environment, read at each call. */
+export const rolloutRegistry = (env: Env = process.env): RolloutRegistry => new DynamoRolloutRegistry(documentClient(), () => env[ENV.tableName] ?? '');
+
+/** The API's idempotency keys in the same table, named by the environment, read at each call. */
+export const idempotencyStore = (env: Env = process.env): IdempotencyStore => new DynamoIdempotencyStore(documentClient(), () => env[ENV.tableName] ?? '');
 
 /** The rollout state machine named by the environment, read when first needed. */
 export const workflow = (env: Env = process.env): Workflow => new SfnWorkflow(sfnClient(), () => env[ENV.stateMachineArn] ?? '');

@@ -5,22 +5,24 @@ import { ErrorName, RejectedError, ThrottledError, TransientError } from '../../
 import { parseRolloutInput } from '../../../functions/core/input.js';
 import { makeApi, STALE_PENDING_MS } from '../../../functions/tasks/api.js';
 import type { RolloutState } from '../../../functions/core/state.js';
-import { InMemoryRolloutRegistry } from '../../../sim/registry.js';
+import { InMemoryIdempotencyStore, InMemoryRolloutRegistry } from '../../../sim/registry.js';
 import { FakeWorkflow } from '../support/fake-workflow.js';
 import { CALLER, ending, executionArn, iso, lockRequest, runningState, T0 } from '../support/rollouts.js';
 import { progressUpdateFor } from '../../../functions/core/registry.js';
 
 const NOW = T0 + 60_000;
 let registry: InMemoryRolloutRegistry;
+let idempotency: InMemoryIdempotencyStore;
 let workflow: FakeWorkflow;
 let nextId: number;
 let api: ReturnType<typeof makeApi>;
 
 beforeEach(() => {
   registry = new InMemoryRolloutRegistry();
+  idempotency = new InMemoryIdempotencyStore();
   workflow = new FakeWorkflow(() => NOW);
   nextId = 0;
-  api = makeApi({ registry, idempotency: registry, workflow, clock: { now: () => NOW }, ids: { newId: () => `id${String(++nextId).padStart(4, '0')}` } });
+  api = makeApi({ registry, idempotency, workflow, clock: { now: () => NOW }, ids: { newId: () => `id${String(++nextId).padStart(4, '0')}` } });
 });
 
 interface Call {
@@ -188,7 +190,7 @@ describe('POST /rollouts', () => {
           throw new TransientError('TransactWriteItems: the answer was lost');
         },
       }),
-      idempotency: registry,
+      idempotency,
       workflow,
       clock: { now: () => NOW },
       ids: { newId: () => 'id0001' },
@@ -379,7 +381,7 @@ describe('routing and errors', () => {
   it('answers an unexpected failure with 500 and the request id, never the stack', async () => {
     const broken = makeApi({
       registry: { ...registry, get: async () => Promise.reject(new Error('kaboom at /var/task/index.js:1:2')) } as unknown as InMemoryRolloutRegistry,
-      idempotency: registry,
+      idempotency,
       workflow,
       clock: { now: () => NOW },
       ids: { newId: () => 'x' },
@@ -392,7 +394,7 @@ describe('routing and errors', () => {
   it('maps throttling to 429 with Retry-After', async () => {
     const throttled = makeApi({
       registry: { ...registry, list: async () => Promise.reject(new ThrottledError('Rate exceeded')) } as unknown as InMemoryRolloutRegistry,
-      idempotency: registry,
+      idempotency,
       workflow,
       clock: { now: () => NOW },
       ids: { newId: () => 'x' },
