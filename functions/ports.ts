@@ -107,11 +107,6 @@ export interface ArtifactReader {
   readArtifact(bucket: string, key: string, versionId: string): Promise<{ tags: Record<string, string>; metadata: Record<string, string> }>;
 }
 
-/** Starts rollout executions under idempotent names; a name already used is reported, not thrown. */
-export interface ReleaseStarter {
-  start(name: string, input: unknown): Promise<{ executionArn: string; alreadyStarted: boolean }>;
-}
-
 // ---------------------------------------------------------------------------------------------
 // The service around the workflow: rollout registry and lock, idempotency, events, the workflow.
 
@@ -176,8 +171,11 @@ export interface ExecutionInfo {
 export interface Workflow {
   /** The ARN the execution named `name` has (or will have) on this state machine. */
   executionArnFor(name: string): string;
-  /** StartExecution. Same name and input as a running execution: its ARN again (Step Functions is idempotent there). */
-  start(name: string, input: unknown): Promise<{ executionArn: string; startedAt: string }>;
+  /**
+   * StartExecution under `name`, which makes the start idempotent: an execution of that name already
+   * started (running with the same input, or not) is reported (`alreadyStarted`), not thrown.
+   */
+  start(name: string, input: unknown): Promise<{ executionArn: string; alreadyStarted: boolean }>;
   /** StopExecution with an error name and a cause. */
   stop(executionArn: string, reason: { readonly error: string; readonly cause: string }): Promise<void>;
   /** DescribeExecution. Throws NotFoundError for an unknown execution. */

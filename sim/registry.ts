@@ -1,8 +1,9 @@
 /**
- * The rollout registry in memory: the twin of `functions/aws/registry.ts`, held to the same
- * behavioural test suite. The rules (who may take a lock, who may write a record) are the pure
- * functions of `functions/core/registry.ts`; the DynamoDB adapter states them as condition
- * expressions. Records are copied in and out, so callers never share mutable state with it.
+ * The rollout registry and the API's idempotency keys in memory: the twins of
+ * `functions/aws/registry.ts` and `functions/aws/idempotency-store.ts`, held to the same behavioural
+ * test suite. The rules (who may take a lock, who may write a record, when a key still answers) are
+ * the pure functions of `functions/core/registry.ts`; the DynamoDB adapters state them as condition
+ * expressions. Records are copied in and out, so callers never share mutable state with them.
  */
 import { InvalidInputError } from '../functions/core/errors.js';
 import {
@@ -48,10 +49,10 @@ function decodeToken(token: string): string {
   throw new InvalidInputError([{ field: 'nextToken', rule: 'is not a token this API returned' }]);
 }
 
-export class InMemoryRolloutRegistry implements RolloutRegistry, IdempotencyStore {
+/** Alias locks and rollout records in memory. */
+export class InMemoryRolloutRegistry implements RolloutRegistry {
   private readonly locks = new Map<string, RolloutLock>();
   private readonly records = new Map<string, RolloutRecord>();
-  private readonly keys = new Map<string, IdempotencyRecord>();
 
   async acquire(request: LockRequest): Promise<RolloutLock> {
     const key = aliasKey(request.functionName, request.alias);
@@ -150,6 +151,31 @@ export class InMemoryRolloutRegistry implements RolloutRegistry, IdempotencyStor
     return { items: items.map(copy), ...(matching.length > query.limit && last ? { nextToken: encodeToken(sortKey(last)) } : {}) };
   }
 
+  /** Every record, newest first: for the rehearsal report and tests. */
+  get allRecords(): RolloutRecord[] {
+    return [...this.records.values()].sort((a, b) => (sortKey(a) < sortKey(b) ? 1 : -1)).map(copy);
+  }
+
+  // The facts a write sets. Facts from the first write win where a later writer knows less
+  // (the workflow's AcquireLock does not know the API's startedAt; Prepare knows the baseline).
+  private facts(next: LockRequest | ProgressUpdate | RolloutEnding, record: RolloutRecord | undefined) {
+    return {
+      rolloutId: next.rolloutId,
+      executionArn: next.executionArn,
+      functionName: next.functionName,
+      alias: next.alias,
+      baselineVersion: next.baselineVersion ?? record?.baselineVersion,
+      targetVersion: next.targetVersion,
+      strategy: next.strategy ?? record?.strategy,
+      startedAt: record?.startedAt ?? next.startedAt,
+    };
+  }
+}
+
+/** The API's idempotency keys in memory. */
+export class InMemoryIdempotencyStore implements IdempotencyStore {
+  private readonly keys = new Map<string, IdempotencyRecord>();
+
   async claim(key: string, fingerprint: string, now: number): Promise<IdempotencyRecord | undefined> {
     const existing = this.keys.get(key);
     if (isLive(existing, now)) return copy(existing);
@@ -174,25 +200,5 @@ export class InMemoryRolloutRegistry implements RolloutRegistry, IdempotencyStor
   async forget(key: string, fingerprint: string): Promise<void> {
     const existing = this.keys.get(key);
     if (existing?.status === 'in_progress' && existing.fingerprint === fingerprint) this.keys.delete(key);
-  }
-
-  /** Every record, newest first: for the rehearsal report and tests. */
-  get allRecords(): RolloutRecord[] {
-    return [...this.records.values()].sort((a, b) => (sortKey(a) < sortKey(b) ? 1 : -1)).map(copy);
-  }
-
-  // The facts a write sets. Facts from the first write win where a later writer knows less
-  // (the workflow's AcquireLock does not know the API's startedAt; Prepare knows the baseline).
-  private facts(next: LockRequest | ProgressUpdate | RolloutEnding, record: RolloutRecord | undefined) {
-    return {
-      rolloutId: next.rolloutId,
-      executionArn: next.executionArn,
-      functionName: next.functionName,
-      alias: next.alias,
-      baselineVersion: next.baselineVersion ?? record?.baselineVersion,
-      targetVersion: next.targetVersion,
-      strategy: next.strategy ?? record?.strategy,
-      startedAt: record?.startedAt ?? next.startedAt,
-    };
   }
 }

@@ -4,15 +4,17 @@
  * One factory per port: a handler that calls two of them bundles two clients, not seven.
  */
 import { ENV } from '../names.js';
-import type { AlarmReader, ArtifactReader, CodeRelease, EventPublisher, IdempotencyStore, Invoker, LambdaControl, MetricsReader, Notifier, ReleaseStarter, RolloutRegistry, Workflow } from '../ports.js';
+import type { AlarmReader, ArtifactReader, CodeRelease, EventPublisher, IdempotencyStore, Invoker, LambdaControl, MetricsReader, Notifier, RolloutRegistry, Workflow } from '../ports.js';
 import { AwsAlarmReader } from './alarms.js';
 import { cloudWatchClient, documentClient, eventBridgeClient, lambdaClient, s3Client, sfnClient, snsClient } from './clients.js';
 import { AwsMetricsReader } from './cloudwatch-metrics.js';
-import { AwsCodeRelease, S3ArtifactReader, SfnReleaseStarter } from './code-release.js';
 import { EventBridgePublisher } from './events.js';
+import { DynamoIdempotencyStore } from './idempotency-store.js';
 import { AwsInvoker } from './invoker.js';
+import { AwsCodeRelease } from './lambda-code.js';
 import { AwsLambdaControl } from './lambda-control.js';
 import { DynamoRolloutRegistry } from './registry.js';
+import { S3ArtifactReader } from './s3-artifacts.js';
 import { SfnWorkflow } from './sfn.js';
 import { SnsNotifier } from './sns-notifier.js';
 
@@ -40,12 +42,11 @@ export function topicNotifier(env: Env = process.env): Notifier {
   };
 }
 
-/** The registry in the table named by the environment, read at each call. */
-export const rolloutRegistry = (env: Env = process.env): RolloutRegistry & IdempotencyStore =>
-  new DynamoRolloutRegistry(documentClient(), () => env[ENV.tableName] ?? '');
+/** The registry (locks and records) in the table named by the environment, read at each call. */
+export const rolloutRegistry = (env: Env = process.env): RolloutRegistry => new DynamoRolloutRegistry(documentClient(), () => env[ENV.tableName] ?? '');
+
+/** The API's idempotency keys in the same table, named by the environment, read at each call. */
+export const idempotencyStore = (env: Env = process.env): IdempotencyStore => new DynamoIdempotencyStore(documentClient(), () => env[ENV.tableName] ?? '');
 
 /** The rollout state machine named by the environment, read when first needed. */
 export const workflow = (env: Env = process.env): Workflow => new SfnWorkflow(sfnClient(), () => env[ENV.stateMachineArn] ?? '');
-
-/** Starts executions of a state machine under idempotent names. */
-export const releaseStarter = (stateMachineArn: string): ReleaseStarter => new SfnReleaseStarter(sfnClient(), stateMachineArn);

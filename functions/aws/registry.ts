@@ -1,59 +1,18 @@
 /**
- * The rollout registry in DynamoDB: the alias locks, the rollout records and the API's
- * idempotency keys, in one table. Conditional writes make the lock; the rules they state are the
- * pure functions of `core/registry.ts` (`mayTakeLock`, `mayOpenRecord`, `mayWriteRecord`), which
- * the in-memory twin (`sim/registry.ts`) applies directly. Both pass the same behavioural suite.
- *
- * ## Table (on-demand, point-in-time recovery, encrypted)
- *
- * | key | type | |
- * | --- | --- | --- |
- * | `pk` | S | partition key |
- * | `sk` | S | sort key |
- * | `ttl` | N | TTL attribute (epoch seconds); only idempotency items have it |
- *
- * Items:
- *
- * | item | pk | sk | other attributes |
- * | --- | --- | --- | --- |
- * | lock | `LOCK#<function>:<alias>` | `LOCK` | rolloutId, executionArn, status (pending/running), functionName, alias, baselineVersion, targetVersion, startedBy, startedAt, updatedAt |
- * | rollout | `ROLLOUT#<rolloutId>` | `ROLLOUT` | the `RolloutRecord` (status, progress with every step's weight, RevisionId, verdict and numbers, reason, finalVersion, timestamps) plus the GSI keys below |
- * | idempotency key | `IDEMPOTENCY#<key>` | `IDEMPOTENCY` | fingerprint, status, response, createdAt, expiresAt, inProgressUntil, ttl |
- *
- * `<function>` is the bare function name, so a name and an ARN of the same function share one lock.
- *
- * Global secondary indexes (projection ALL; only rollout items carry their keys):
- *
- * | index | partition key | sort key | answers |
- * | --- | --- | --- | --- |
- * | `byFunction` | `gsi1pk` = `FUNCTION#<function>` (S) | `startedKey` = `<startedAt>#<rolloutId>` (S) | rollouts of a function (alias and status filtered) |
- * | `byStatus` | `gsi2pk` = `STATUS#<status>` (S) | `startedKey` (S) | rollouts by status, e.g. everything running |
- * | `byExecution` | `gsi3pk` = the execution ARN (S) | none | the rollout of an execution (the guard) |
- * | `byStartTime` | `gsi4pk` = `ROLLOUT` (S) | `startedKey` (S) | every rollout, newest first |
- *
- * Permissions: GetItem, PutItem, UpdateItem, DeleteItem, Query (table and `index/*`); the
- * transaction needs no extra action beyond UpdateItem on both items.
+ * The rollout registry in DynamoDB: the alias locks and the rollout records, in the registry table
+ * (`dynamo-table.ts` describes its items and indexes). Conditional writes make the lock; the rules
+ * they state are the pure functions of `core/registry.ts` (`mayTakeLock`, `mayOpenRecord`,
+ * `mayWriteRecord`), which the in-memory twin (`sim/registry.ts`) applies directly. Both pass the
+ * same behavioural suite.
  */
-import {
-  DeleteCommand,
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  type QueryCommandInput,
-  TransactWriteCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
-import { InvalidInputError, RejectedError, ThrottledError, TransientError } from '../core/errors.js';
+import { type DynamoDBDocumentClient, DeleteCommand, QueryCommand, type QueryCommandInput, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { InvalidInputError, TransientError } from '../core/errors.js';
 import { functionNameOf } from '../core/function-ref.js';
 import {
   aliasKey,
-  type IdempotencyRecord,
-  IDEMPOTENCY_TTL_MS,
-  isLive,
   LockHeldError,
   type LockRequest,
-  newClaim,
   type ProgressUpdate,
   type RolloutEnding,
   RolloutIdTakenError,
@@ -64,56 +23,21 @@ import {
   type RolloutRecord,
   type RolloutStatus,
   STARTED_OUTSIDE_API,
-  type StoredResponse,
 } from '../core/registry.js';
-import type { IdempotencyStore, RolloutRegistry } from '../ports.js';
-import { ENV, REGISTRY_TABLE } from '../names.js';
-import { toRolloutError } from './errors.js';
+import type { RolloutRegistry } from '../ports.js';
+import { REGISTRY_TABLE } from '../names.js';
+import { cancellationError, conditionalWrite, conditionItem, errorName, type Item, itemKey, RegistryTable, tableCall, tableError, Update, withoutAttributes } from './dynamo-table.js';
 
-const LOCK_SK = 'LOCK';
-const ROLLOUT_SK = 'ROLLOUT';
-const IDEMPOTENCY_SK = 'IDEMPOTENCY';
-const lockKey = (functionName: string, alias: string) => ({ pk: `LOCK#${aliasKey(functionName, alias)}`, sk: LOCK_SK });
-const rolloutKey = (rolloutId: string) => ({ pk: `ROLLOUT#${rolloutId}`, sk: ROLLOUT_SK });
-const idempotencyKey = (key: string) => ({ pk: `IDEMPOTENCY#${key}`, sk: IDEMPOTENCY_SK });
+const lockKey = (functionName: string, alias: string) => itemKey('LOCK', aliasKey(functionName, alias));
+const rolloutKey = (rolloutId: string) => itemKey('ROLLOUT', rolloutId);
 const statusKey = (status: RolloutStatus) => `STATUS#${status}`;
 const startedKey = (f: Pick<RolloutFacts, 'startedAt' | 'rolloutId'>) => `${f.startedAt}#${f.rolloutId}`;
 
-// Attributes only the table needs; records and locks are returned without them.
+// Attributes only the table needs; records are returned without them, locks also without updatedAt.
 const INTERNAL = new Set(['pk', 'sk', 'type', 'aliasKey', 'gsi1pk', 'gsi2pk', 'gsi3pk', 'gsi4pk', 'startedKey', REGISTRY_TABLE.ttlAttribute]);
+const LOCK_INTERNAL = new Set([...INTERNAL, 'updatedAt']);
 
-// Codes DynamoDB uses for rate limiting with HTTP 400, which `toRolloutError` would call a rejection.
-const THROTTLING = new Set(['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded', 'ThrottlingError', 'ProvisionedThroughputExceeded']);
-// A transaction that met another one on the same item: retrying is the documented answer.
-const CONFLICT = new Set(['TransactionConflictException', 'TransactionConflict', 'TransactionInProgressException']);
-
-type Item = Record<string, unknown>;
-
-function errorName(error: unknown): string {
-  return typeof error === 'object' && error !== null && typeof (error as { name?: unknown }).name === 'string' ? (error as { name: string }).name : '';
-}
-
-function isConditionFailure(error: unknown): boolean {
-  return errorName(error) === 'ConditionalCheckFailedException';
-}
-
-/** A DynamoDB failure as a `core/errors.ts` class, with DynamoDB's own throttling codes recognised. */
-export function registryError(error: unknown, context: string): Error {
-  const name = errorName(error);
-  const message = `${context}: ${error instanceof Error ? error.message : String(error)} (${name || 'unknown error'})`;
-  if (THROTTLING.has(name)) return new ThrottledError(message, { cause: error });
-  if (CONFLICT.has(name)) return new TransientError(message, { cause: error });
-  return toRolloutError(error, context);
-}
-
-// Reads a string attribute from an item that may be in DynamoDB's wire form ({ S: "..." }):
-// condition-failure items come back marshalled, since the document client does not unmarshall errors.
-function stringOf(item: Item | undefined, name: string): string | undefined {
-  const value = item?.[name];
-  if (typeof value === 'string') return value;
-  if (typeof value === 'object' && value !== null && typeof (value as { S?: unknown }).S === 'string') return (value as { S: string }).S;
-  return undefined;
-}
+const stringOf = (item: Item | undefined, name: string): string | undefined => (typeof item?.[name] === 'string' ? item[name] : undefined);
 
 function lockFromItem(item: Item | undefined): RolloutLock | undefined {
   const rolloutId = stringOf(item, 'rolloutId');
@@ -135,47 +59,7 @@ function lockFromItem(item: Item | undefined): RolloutLock | undefined {
   };
 }
 
-function withoutInternals<T>(item: Item): T {
-  return Object.fromEntries(Object.entries(item).filter(([k]) => !INTERNAL.has(k) && k !== 'updatedAt' && k !== 'type')) as T;
-}
-
-function recordFromItem(item: Item): RolloutRecord {
-  return Object.fromEntries(Object.entries(item).filter(([k]) => !INTERNAL.has(k))) as unknown as RolloutRecord;
-}
-
-/** Builds SET clauses with a placeholder per attribute name (`#name`) and per value (`:name`). */
-class Update {
-  private readonly sets: string[] = [];
-  readonly names: Record<string, string> = {};
-  readonly values: Record<string, unknown> = {};
-
-  /** `#name = :name`; skipped when the value is undefined (nothing to write). */
-  set(name: string, value: unknown): this {
-    if (value === undefined) return this;
-    this.sets.push(`${this.name(name)} = ${this.value(name, value)}`);
-    return this;
-  }
-
-  /** `#name = if_not_exists(#name, :name)`: the first writer's value wins. */
-  setOnce(name: string, value: unknown): this {
-    this.sets.push(`${this.name(name)} = if_not_exists(${this.name(name)}, ${this.value(name, value)})`);
-    return this;
-  }
-
-  name(name: string): string {
-    this.names[`#${name}`] = name;
-    return `#${name}`;
-  }
-
-  value(name: string, value: unknown): string {
-    this.values[`:${name}`] = value;
-    return `:${name}`;
-  }
-
-  get expression(): string {
-    return `SET ${this.sets.join(', ')}`;
-  }
-}
+const recordFromItem = (item: Item): RolloutRecord => withoutAttributes<RolloutRecord>(item, INTERNAL);
 
 // The attributes every rollout write sets, so that whichever write comes first (the API's
 // acquire, the workflow's acquire, a progress or an ending) leaves a complete, listable item.
@@ -197,7 +81,7 @@ function rolloutFacts(update: Update, facts: RolloutFacts): Update {
     .setOnce('startedKey', startedKey(facts));
 }
 
-/** Rollout and idempotency writes to an open record: a new one, or this execution's that has not ended (`mayWriteRecord`). */
+/** Progress and ending writes go to an open record: a new one, or this execution's that has not ended (`mayWriteRecord`). */
 const OPEN_RECORD_OF_EXECUTION = 'attribute_not_exists(#pk) OR (#executionArn = :executionArn AND attribute_not_exists(#endedAt))';
 
 function encodeToken(key: Item): string {
@@ -228,18 +112,13 @@ function decodeToken(token: string): Record<string, string> {
 /** DynamoDB reads a Query page of at most 1 MB; this many pages answer one list call at most. */
 export const MAX_PAGES_PER_LIST = 10;
 
-/** The registry and the idempotency keys in one DynamoDB table. Every failure is a `core/errors.ts` class. */
-export class DynamoRolloutRegistry implements RolloutRegistry, IdempotencyStore {
-  /** `tableName` may be a function, read at each call, so handlers load before their environment is checked. */
-  constructor(
-    private readonly client: DynamoDBDocumentClient,
-    private readonly table: string | (() => string),
-  ) {}
+/** The rollout registry in the registry table. Every failure is a `core/errors.ts` class. */
+export class DynamoRolloutRegistry implements RolloutRegistry {
+  private readonly table: RegistryTable;
 
-  private get tableName(): string {
-    const name = typeof this.table === 'function' ? this.table() : this.table;
-    if (!name) throw new RejectedError(`${ENV.tableName} is not set: the rollout registry needs its DynamoDB table name`);
-    return name;
+  /** `table` may be a function, read at each call, so handlers load before their environment is checked. */
+  constructor(client: DynamoDBDocumentClient, table: string | (() => string)) {
+    this.table = new RegistryTable(client, table);
   }
 
   /**
@@ -272,12 +151,12 @@ export class DynamoRolloutRegistry implements RolloutRegistry, IdempotencyStore 
     record.value('pending', 'pending');
     if (!pending) record.value('running', 'running');
     try {
-      await this.client.send(
+      await this.table.client.send(
         new TransactWriteCommand({
           TransactItems: [
             {
               Update: {
-                TableName: this.tableName,
+                TableName: this.table.name,
                 Key: lockKey(request.functionName, request.alias),
                 UpdateExpression: lock.expression,
                 ConditionExpression: pending
@@ -290,7 +169,7 @@ export class DynamoRolloutRegistry implements RolloutRegistry, IdempotencyStore 
             },
             {
               Update: {
-                TableName: this.tableName,
+                TableName: this.table.name,
                 Key: rolloutKey(request.rolloutId),
                 UpdateExpression: record.expression,
                 ConditionExpression: pending
@@ -314,16 +193,16 @@ export class DynamoRolloutRegistry implements RolloutRegistry, IdempotencyStore 
 
   // Names the holder from the item DynamoDB returned with the cancellation, or reads it.
   private async acquireFailure(error: unknown, request: LockRequest, context: string): Promise<Error> {
-    if (errorName(error) !== 'TransactionCanceledException') return registryError(error, context);
-    const reasons = (error as { CancellationReasons?: { Code?: string; Item?: Item }[] }).CancellationReasons ?? [];
+    if (errorName(error) !== 'TransactionCanceledException') return tableError(error, context);
+    const reasons = (error as { CancellationReasons?: { Code?: string; Item?: Record<string, AttributeValue> }[] }).CancellationReasons ?? [];
     const [lockReason, recordReason] = reasons;
     if (lockReason?.Code === 'ConditionalCheckFailed') {
-      const holder = lockFromItem(lockReason.Item) ?? (await this.getLock(request.functionName, request.alias));
+      const holder = lockFromItem(conditionItem(lockReason.Item)) ?? (await this.getLock(request.functionName, request.alias));
       if (holder) return new LockHeldError(holder);
       return new TransientError(`${context}: the lock was held and released meanwhile; try again`, { cause: error });
     }
     if (recordReason?.Code === 'ConditionalCheckFailed') {
-      const existing = recordReason.Item;
+      const existing = conditionItem(recordReason.Item);
       const found =
         stringOf(existing, 'executionArn') !== undefined
           ? { rolloutId: request.rolloutId, executionArn: stringOf(existing, 'executionArn') as string, status: (stringOf(existing, 'status') ?? 'failed') as RolloutStatus }
@@ -331,35 +210,31 @@ export class DynamoRolloutRegistry implements RolloutRegistry, IdempotencyStore 
       if (found) return new RolloutIdTakenError(found);
       return new TransientError(`${context}: the rollout record changed meanwhile; try again`, { cause: error });
     }
-    const codes = reasons.map((r) => r.Code ?? 'None');
-    if (codes.some((c) => THROTTLING.has(c))) return new ThrottledError(`${context}: throttled (${codes.join(', ')})`, { cause: error });
-    if (codes.some((c) => CONFLICT.has(c))) return new TransientError(`${context}: conflicting transaction (${codes.join(', ')})`, { cause: error });
-    return new RejectedError(`${context}: transaction cancelled (${codes.join(', ')})`, { cause: error });
+    return cancellationError(
+      reasons.map((r) => r.Code ?? 'None'),
+      context,
+      error,
+    );
   }
 
   /** DeleteItem conditioned on the holder: someone else's lock stays. */
   async release(lock: { functionName: string; alias: string; rolloutId: string; executionArn: string }): Promise<boolean> {
-    const context = `DeleteItem lock ${aliasKey(lock.functionName, lock.alias)} of ${lock.rolloutId}`;
-    try {
-      await this.client.send(
+    return conditionalWrite(`DeleteItem lock ${aliasKey(lock.functionName, lock.alias)} of ${lock.rolloutId}`, () =>
+      this.table.client.send(
         new DeleteCommand({
-          TableName: this.tableName,
+          TableName: this.table.name,
           Key: lockKey(lock.functionName, lock.alias),
           ConditionExpression: '#rolloutId = :rolloutId AND #executionArn = :executionArn',
           ExpressionAttributeNames: { '#rolloutId': 'rolloutId', '#executionArn': 'executionArn' },
           ExpressionAttributeValues: { ':rolloutId': lock.rolloutId, ':executionArn': lock.executionArn },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw registryError(error, context);
-    }
+      ),
+    );
   }
 
   async getLock(functionName: string, alias: string): Promise<RolloutLock | undefined> {
-    const item = await this.getItem(lockKey(functionName, alias), `GetItem lock ${aliasKey(functionName, alias)}`);
-    return item ? withoutInternals<RolloutLock>(item) : undefined;
+    const item = await this.table.getItem(lockKey(functionName, alias), `GetItem lock ${aliasKey(functionName, alias)}`);
+    return item ? withoutAttributes<RolloutLock>(item, LOCK_INTERNAL) : undefined;
   }
 
   async recordProgress(update: ProgressUpdate): Promise<boolean> {
@@ -388,46 +263,39 @@ export class DynamoRolloutRegistry implements RolloutRegistry, IdempotencyStore 
   private async updateOpenRecord(facts: RolloutFacts, u: Update, context: string): Promise<boolean> {
     u.name('pk');
     u.name('endedAt');
-    try {
-      await this.client.send(
+    return conditionalWrite(context, () =>
+      this.table.client.send(
         new UpdateCommand({
-          TableName: this.tableName,
+          TableName: this.table.name,
           Key: rolloutKey(facts.rolloutId),
           UpdateExpression: u.expression,
           ConditionExpression: OPEN_RECORD_OF_EXECUTION,
           ExpressionAttributeNames: u.names,
           ExpressionAttributeValues: u.values,
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw registryError(error, context);
-    }
+      ),
+    );
   }
 
   async get(rolloutId: string): Promise<RolloutRecord | undefined> {
-    const item = await this.getItem(rolloutKey(rolloutId), `GetItem rollout ${rolloutId}`);
+    const item = await this.table.getItem(rolloutKey(rolloutId), `GetItem rollout ${rolloutId}`);
     return item ? recordFromItem(item) : undefined;
   }
 
   async findByExecution(executionArn: string): Promise<RolloutRecord | undefined> {
-    const context = `Query byExecution ${executionArn}`;
-    try {
-      const out = await this.client.send(
+    const out = await tableCall(`Query byExecution ${executionArn}`, () =>
+      this.table.client.send(
         new QueryCommand({
-          TableName: this.tableName,
+          TableName: this.table.name,
           IndexName: 'byExecution',
           KeyConditionExpression: '#gsi3pk = :executionArn',
           ExpressionAttributeNames: { '#gsi3pk': 'gsi3pk' },
           ExpressionAttributeValues: { ':executionArn': executionArn },
         }),
-      );
-      const item = out.Items?.[0];
-      return item ? recordFromItem(item) : undefined;
-    } catch (error) {
-      throw registryError(error, context);
-    }
+      ),
+    );
+    const item = out.Items?.[0];
+    return item ? recordFromItem(item) : undefined;
   }
 
   /**
@@ -468,7 +336,7 @@ export class DynamoRolloutRegistry implements RolloutRegistry, IdempotencyStore 
     const context = `Query ${index}`;
     for (let page = 0; page < MAX_PAGES_PER_LIST && items.length <= query.limit; page += 1) {
       const input: QueryCommandInput = {
-        TableName: this.tableName,
+        TableName: this.table.name,
         IndexName: index,
         KeyConditionExpression: `#${partitionKey} = :pk`,
         ExpressionAttributeNames: names,
@@ -478,12 +346,7 @@ export class DynamoRolloutRegistry implements RolloutRegistry, IdempotencyStore 
         ...(filters.length > 0 ? { FilterExpression: filters.join(' AND ') } : {}),
         ...(start ? { ExclusiveStartKey: start } : {}),
       };
-      let out;
-      try {
-        out = await this.client.send(new QueryCommand(input));
-      } catch (error) {
-        throw registryError(error, context);
-      }
+      const out = await tableCall(context, () => this.table.client.send(new QueryCommand(input)));
       items.push(...(out.Items ?? []));
       start = out.LastEvaluatedKey;
       if (!start) break;
@@ -495,90 +358,5 @@ export class DynamoRolloutRegistry implements RolloutRegistry, IdempotencyStore 
     // (the page budget ran out while filtering): continue where DynamoDB stopped.
     const next = more && last ? { pk: last.pk, sk: last.sk, [partitionKey]: last[partitionKey], startedKey: last.startedKey } : !more && start ? start : undefined;
     return { items: pageItems.map(recordFromItem), ...(next ? { nextToken: encodeToken(next) } : {}) };
-  }
-
-  /** PutItem unless a live record holds the key; the holder is read back when one does. */
-  async claim(key: string, fingerprint: string, now: number): Promise<IdempotencyRecord | undefined> {
-    const context = `PutItem idempotency key ${key}`;
-    for (let attempt = 0; attempt < 2; attempt += 1) {
-      const claim = newClaim(key, fingerprint, now);
-      try {
-        await this.client.send(
-          new PutCommand({
-            TableName: this.tableName,
-            Item: { ...idempotencyKey(key), type: 'idempotency', ...claim, [REGISTRY_TABLE.ttlAttribute]: Math.ceil(claim.expiresAt / 1000) },
-            // Not live (see `isLive`): expired, or an in-progress claim whose request died.
-            ConditionExpression: 'attribute_not_exists(#pk) OR #expiresAt <= :now OR (#status = :inProgress AND #inProgressUntil <= :now)',
-            ExpressionAttributeNames: { '#pk': 'pk', '#expiresAt': 'expiresAt', '#status': 'status', '#inProgressUntil': 'inProgressUntil' },
-            ExpressionAttributeValues: { ':now': now, ':inProgress': 'in_progress' },
-          }),
-        );
-        return undefined;
-      } catch (error) {
-        if (!isConditionFailure(error)) throw registryError(error, context);
-      }
-      const existing = await this.getItem(idempotencyKey(key), `GetItem idempotency key ${key}`);
-      const record = existing ? withoutInternals<IdempotencyRecord>(existing) : undefined;
-      if (isLive(record, now)) return record;
-      // The holder expired or was forgotten between our write and our read: claim again.
-    }
-    throw new TransientError(`${context}: the key changed hands twice while claiming it; try again`);
-  }
-
-  async complete(key: string, fingerprint: string, response: StoredResponse, now: number): Promise<void> {
-    const expiresAt = now + IDEMPOTENCY_TTL_MS;
-    const u = new Update()
-      .set('type', 'idempotency')
-      .set('key', key)
-      .set('fingerprint', fingerprint)
-      .set('status', 'completed')
-      .set('response', response)
-      .setOnce('createdAt', now)
-      .set('expiresAt', expiresAt)
-      .setOnce('inProgressUntil', now)
-      .set(REGISTRY_TABLE.ttlAttribute, Math.ceil(expiresAt / 1000));
-    u.name('pk');
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: idempotencyKey(key),
-          UpdateExpression: u.expression,
-          ConditionExpression: 'attribute_not_exists(#pk) OR #fingerprint = :fingerprint',
-          ExpressionAttributeNames: u.names,
-          ExpressionAttributeValues: u.values,
-        }),
-      );
-    } catch (error) {
-      // Another request's key (a different fingerprint): not ours to overwrite.
-      if (isConditionFailure(error)) return;
-      throw registryError(error, `UpdateItem idempotency key ${key}`);
-    }
-  }
-
-  async forget(key: string, fingerprint: string): Promise<void> {
-    try {
-      await this.client.send(
-        new DeleteCommand({
-          TableName: this.tableName,
-          Key: idempotencyKey(key),
-          ConditionExpression: '#status = :inProgress AND #fingerprint = :fingerprint',
-          ExpressionAttributeNames: { '#status': 'status', '#fingerprint': 'fingerprint' },
-          ExpressionAttributeValues: { ':inProgress': 'in_progress', ':fingerprint': fingerprint },
-        }),
-      );
-    } catch (error) {
-      if (isConditionFailure(error)) return;
-      throw registryError(error, `DeleteItem idempotency key ${key}`);
-    }
-  }
-
-  private async getItem(key: { pk: string; sk: string }, context: string): Promise<Item | undefined> {
-    try {
-      const out = await this.client.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
-      return out.Item;
-    } catch (error) {
-      throw registryError(error, context);
-    }
   }
 }

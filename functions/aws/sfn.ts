@@ -1,4 +1,7 @@
-/** Workflow over the AWS SDK v3 Step Functions client: start, stop, describe, read history. */
+/**
+ * Workflow over the AWS SDK v3 Step Functions client: start (for the API and the artifact trigger),
+ * stop, describe, read history.
+ */
 import {
   DescribeExecutionCommand,
   type DescribeExecutionCommandOutput,
@@ -42,9 +45,11 @@ function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 3)}...`;
 }
 
+const nameOf = (error: unknown) => (typeof error === 'object' && error !== null ? (error as { name?: unknown }).name : undefined);
+
 // Step Functions answers with names, not HTTP codes, for the cases that matter here.
 function sfnError(error: unknown, context: string): Error {
-  const name = typeof error === 'object' && error !== null ? (error as { name?: unknown }).name : undefined;
+  const name = nameOf(error);
   const message = `${context}: ${error instanceof Error ? error.message : String(error)}`;
   if (name === 'ExecutionDoesNotExist') return new NotFoundError(message, { cause: error });
   // The account's limit of open executions: free capacity comes back as executions end.
@@ -113,13 +118,21 @@ export class SfnWorkflow implements Workflow {
     return executionArnOf(this.arn, name);
   }
 
-  /** StartExecution with the input as JSON. */
-  async start(name: string, input: unknown): Promise<{ executionArn: string; startedAt: string }> {
+  /**
+   * StartExecution with the input as JSON. A Standard workflow answers the same name and input with
+   * the running execution, and ExecutionAlreadyExists when the input differs or the execution has
+   * ended: either way an execution of that name was started already, so both are success
+   * (`alreadyStarted`). Names are the callers' idempotency: an artifact's, or the API's random one.
+   */
+  async start(name: string, input: unknown): Promise<{ executionArn: string; alreadyStarted: boolean }> {
     const stateMachineArn = this.arn;
-    const out = await call(`StartExecution ${name}`, () =>
-      this.client.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) })),
-    );
-    return { executionArn: out.executionArn ?? executionArnOf(stateMachineArn, name), startedAt: (out.startDate ?? new Date()).toISOString() };
+    try {
+      const out = await this.client.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }));
+      return { executionArn: out.executionArn ?? executionArnOf(stateMachineArn, name), alreadyStarted: false };
+    } catch (error) {
+      if (nameOf(error) === 'ExecutionAlreadyExists') return { executionArn: executionArnOf(stateMachineArn, name), alreadyStarted: true };
+      throw sfnError(error, `StartExecution ${name} on ${stateMachineArn}`);
+    }
   }
 
   /** StopExecution; the error and cause are clipped to Step Functions' limits. */

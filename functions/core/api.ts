@@ -1,14 +1,75 @@
 /**
- * The rollout API's pure parts: request schemas, execution names, console links, response
- * shapes and the mapping of errors to HTTP statuses. The handler (`handlers/api.ts`) only reads
- * the API Gateway event, calls the ports and returns what these functions build.
+ * The rollout API's pure parts: which route a path is, request schemas, execution names, console
+ * links, response shapes (starts, refusals, idempotent replays) and the mapping of errors to HTTP
+ * statuses. The API (`tasks/api.ts`) reads the request, calls the ports and returns what these
+ * functions build.
  */
 import { z } from 'zod';
 import { InvalidInputError, type FieldIssue, RolloutError, ErrorName } from './errors.js';
 import { functionNameOf, isFunctionRef } from './function-ref.js';
 import { toFieldIssues, type ParsedInput } from './input.js';
-import { DEFAULT_PAGE_SIZE, isEnded, MAX_PAGE_SIZE, ROLLOUT_STATUSES, type RolloutQuery, type RolloutRecord } from './registry.js';
+import {
+  DEFAULT_PAGE_SIZE,
+  type IdempotencyRecord,
+  isEnded,
+  LockHeldError,
+  MAX_PAGE_SIZE,
+  ROLLOUT_STATUSES,
+  RolloutIdTakenError,
+  type RolloutQuery,
+  type RolloutRecord,
+} from './registry.js';
 import type { StepRecord } from './state.js';
+
+/** A route of the API's table: a method and a path template such as "/rollouts/{id}". */
+export interface RouteKey {
+  readonly method: string;
+  readonly path: string;
+}
+
+const segmentsOf = (path: string) => path.split('/').filter(Boolean);
+
+/**
+ * Whether `path` fits the path template `template`, segment by segment (`{name}` fits any one).
+ *
+ * @example fitsTemplate('/rollouts/{id}/abort', '/rollouts/r1/abort') // true
+ */
+export function fitsTemplate(template: string, path: string): boolean {
+  const want = segmentsOf(template);
+  const got = segmentsOf(path);
+  return want.length === got.length && want.every((part, i) => /^\{\w+\}$/.test(part) || part === got[i]);
+}
+
+/**
+ * The path the routes know for a request. A custom domain's base path mapping ("/v1") prefixes
+ * API Gateway's `path`, so the route's path is a suffix of it: the longest suffix that fits a route
+ * of the request's method, else the longest that fits any route (whose method is then not allowed).
+ * When API Gateway routed one of the table's resources itself, only the suffix of its depth counts.
+ * Undefined when no route fits.
+ *
+ * @example routePath([{ method: 'GET', path: '/rollouts/{id}' }], { method: 'GET', path: '/v1/rollouts/r1' }) // '/rollouts/r1'
+ */
+export function routePath(routes: readonly RouteKey[], request: { readonly method: string; readonly path: string; readonly resource?: string }): string | undefined {
+  const segments = segmentsOf(request.path);
+  const resource = routes.find((r) => r.path === request.resource);
+  const suffixes = segments
+    .map((_, i) => `/${segments.slice(i).join('/')}`)
+    .filter((suffix) => !resource || segmentsOf(suffix).length === segmentsOf(resource.path).length);
+  const fitting = suffixes.filter((suffix) => routes.some((r) => fitsTemplate(r.path, suffix)));
+  return fitting.find((suffix) => routes.some((r) => r.method === request.method && fitsTemplate(r.path, suffix))) ?? fitting[0];
+}
+
+/**
+ * The answer for a request no route takes: 405 naming the methods `path` has (`Allow`), or 404.
+ *
+ * @example noRoute('DELETE', '/rollouts', [{ method: 'POST', path: '/rollouts' }]).headers // { Allow: 'POST' }
+ */
+export function noRoute(method: string, path: string, routes: readonly RouteKey[]): ApiResponse {
+  const allowed = [...new Set(routes.filter((r) => fitsTemplate(r.path, path)).map((r) => r.method))];
+  return allowed.length > 0
+    ? json(405, { error: `${method} is not allowed here; use ${allowed.join(', ')}` }, { Allow: allowed.join(', ') })
+    : json(404, { error: `no route for ${method} ${path}` });
+}
 
 /** Step Functions execution names: 1-80 characters; these are also the characters CloudWatch Logs accepts. */
 export const MAX_EXECUTION_NAME = 80;
@@ -54,6 +115,46 @@ export function consoleUrl(executionArn: string): string | undefined {
  */
 export function startInput(parsed: ParsedInput, rolloutId: string): Record<string, unknown> {
   return { ...parsed.input, rolloutId };
+}
+
+/**
+ * 202 for a started rollout: its id, its execution and the console link, and where to read it
+ * (`Location`, under the stage's base path).
+ *
+ * @example startedResponse('r1', arn, '/v1').headers // { Location: '/v1/rollouts/r1' }
+ */
+export function startedResponse(rolloutId: string, executionArn: string, basePath: string): ApiResponse {
+  return json(202, { rolloutId, executionArn, consoleUrl: consoleUrl(executionArn) }, { Location: `${basePath}/rollouts/${encodeURIComponent(rolloutId)}` });
+}
+
+/**
+ * 409 for a start the registry refused: the alias is held by a running rollout (named, with its
+ * execution and since when), or the rollout id is taken. Undefined for any other error.
+ *
+ * @example startRefusal(new LockHeldError(holder), 'r2')?.body // { error, runningRolloutId: holder.rolloutId, executionArn, since }
+ */
+export function startRefusal(error: unknown, rolloutId: string): ApiResponse | undefined {
+  if (error instanceof LockHeldError) {
+    return json(409, { error: error.reason, runningRolloutId: error.holder.rolloutId, executionArn: error.holder.executionArn, since: error.holder.startedAt });
+  }
+  if (error instanceof RolloutIdTakenError) return json(409, { error: error.reason, rolloutId });
+  return undefined;
+}
+
+/**
+ * The answer to a request whose `Idempotency-Key` already holds a live record: 422 when the key was
+ * used for another request, 409 while the first request is in progress, else the first answer again.
+ *
+ * @example replayResponse(completed, completed.fingerprint).headers // { 'Idempotent-Replayed': 'true' }
+ */
+export function replayResponse(existing: IdempotencyRecord, fingerprint: string): ApiResponse {
+  if (existing.fingerprint !== fingerprint) {
+    return json(422, { error: 'this Idempotency-Key was already used with a different request; use a new key for a new request' });
+  }
+  if (existing.status === 'in_progress' || !existing.response) {
+    return json(409, { error: 'a request with this Idempotency-Key is still in progress; retry shortly' }, { 'Retry-After': '1' });
+  }
+  return json(existing.response.statusCode, existing.response.body, { 'Idempotent-Replayed': 'true' });
 }
 
 /**

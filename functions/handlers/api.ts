@@ -1,8 +1,9 @@
-/** The rollout API on Lambda: the registry table (locks, records, idempotency keys) and the state machine. */
-import { rolloutRegistry, workflow } from '../aws/index.js';
+/** The rollout API on Lambda: the registry table (locks and records, idempotency keys) and the state machine. */
+import { idempotencyStore, rolloutRegistry, workflow } from '../aws/index.js';
 import { randomIds, systemClock } from '../ports.js';
 import { makeApi } from '../tasks/api.js';
 import { lambdaHandler } from './middleware.js';
 
-const registry = rolloutRegistry();
-export const handler = lambdaHandler(makeApi({ registry, idempotency: registry, workflow: workflow(), clock: systemClock, ids: randomIds }));
+export const handler = lambdaHandler(
+  makeApi({ registry: rolloutRegistry(), idempotency: idempotencyStore(), workflow: workflow(), clock: systemClock, ids: randomIds }),
+);

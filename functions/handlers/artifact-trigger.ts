@@ -2,7 +2,7 @@
  * The artifact trigger on Lambda. Its settings come from the environment the construct sets, read
  * on the first event, so that importing this module (tests, the bundler) needs no environment.
  */
-import { artifactReader, lambdaControl, releaseStarter, topicNotifier } from '../aws/index.js';
+import { artifactReader, lambdaControl, topicNotifier, workflow } from '../aws/index.js';
 import { parseAllowedFunctions, prefixProblem } from '../core/release.js';
 import { ENV } from '../names.js';
 import { systemClock } from '../ports.js';
@@ -27,7 +27,7 @@ function awsTrigger() {
   return makeArtifactTrigger({
     lambda: lambdaControl(),
     artifacts: artifactReader(),
-    starter: releaseStarter(config.stateMachineArn),
+    starter: workflow({ [ENV.stateMachineArn]: config.stateMachineArn }),
     notifier: topicNotifier(),
     clock: systemClock,
     config,

@@ -32,7 +32,7 @@ import {
   releaseExecutionName,
   releaseRolloutInput,
 } from '../core/release.js';
-import { type ArtifactReader, type Clock, type LambdaControl, type Notifier, type ReleaseStarter } from '../ports.js';
+import { type ArtifactReader, type Clock, type LambdaControl, type Notifier, type Workflow } from '../ports.js';
 import { sha256Hex } from '../sha256.js';
 import { logger } from '../logger.js';
 
@@ -59,7 +59,8 @@ export interface TriggerConfig {
 export interface TriggerPorts {
   readonly lambda: Pick<LambdaControl, 'getVersion'>;
   readonly artifacts: ArtifactReader;
-  readonly starter: ReleaseStarter;
+  /** Starts the rollout's execution; the name derived from the object version makes a repeated start report `alreadyStarted`. */
+  readonly starter: Pick<Workflow, 'start'>;
   readonly notifier: Notifier;
   readonly clock: Clock;
   readonly config: TriggerConfig;

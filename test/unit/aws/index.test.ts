@@ -1,12 +1,12 @@
 import 'aws-sdk-client-mock-vitest/extend';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AwsLambdaControl } from '../../../functions/aws/lambda-control.js';
 import { AwsMetricsReader } from '../../../functions/aws/cloudwatch-metrics.js';
 import { cloudWatchClient, lambdaClient, snsClient, documentClient } from '../../../functions/aws/clients.js';
-import { lambdaControl, metricsReader, rolloutRegistry, topicNotifier, workflow } from '../../../functions/aws/index.js';
+import { idempotencyStore, lambdaControl, metricsReader, rolloutRegistry, topicNotifier, workflow } from '../../../functions/aws/index.js';
 import { ErrorName } from '../../../functions/core/errors.js';
 import type { Notification } from '../../../functions/core/notification.js';
 import { ENV } from '../../../functions/names.js';
@@ -59,15 +59,20 @@ describe('the ports on AWS', () => {
   it('read the table name and the state machine ARN when they are first needed', async () => {
     ddb.reset();
     ddb.on(GetCommand).resolves({});
+    ddb.on(DeleteCommand).resolves({});
     const env: Record<string, string | undefined> = {};
     const registry = rolloutRegistry(env);
+    const keys = idempotencyStore(env);
     const sfn = workflow(env);
     await expect(registry.get('r1')).rejects.toMatchObject({ name: ErrorName.Rejected, message: expect.stringContaining(ENV.tableName) });
+    await expect(keys.forget('k1', 'fp1')).rejects.toMatchObject({ name: ErrorName.Rejected, message: expect.stringContaining(ENV.tableName) });
     expect(() => sfn.executionArnFor('x')).toThrow(ENV.stateMachineArn);
     env[ENV.tableName] = 'rollouts';
     env[ENV.stateMachineArn] = STATE_MACHINE_ARN;
     expect(await registry.get('r1')).toBeUndefined();
     expect(ddb).toHaveReceivedCommandWith(GetCommand, { TableName: 'rollouts' });
+    await keys.forget('k1', 'fp1');
+    expect(ddb).toHaveReceivedCommandWith(DeleteCommand, { TableName: 'rollouts', Key: { pk: 'IDEMPOTENCY#k1', sk: 'IDEMPOTENCY' } });
     expect(sfn.executionArnFor('x')).toBe('arn:aws:states:eu-west-1:123456789012:execution:lambda-rollout:x');
   });
 

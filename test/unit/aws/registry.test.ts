@@ -4,13 +4,13 @@
  */
 import 'aws-sdk-client-mock-vitest/extend';
 import { ConditionalCheckFailedException, DynamoDBClient, ProvisionedThroughputExceededException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DynamoRolloutRegistry } from '../../../functions/aws/registry.js';
 import { ENV } from '../../../functions/names.js';
 import { ErrorName } from '../../../functions/core/errors.js';
-import { IDEMPOTENCY_TTL_MS, LockHeldError } from '../../../functions/core/registry.js';
+import { LockHeldError } from '../../../functions/core/registry.js';
 import { marshall } from '../support/dynamodb-table.js';
 import { CALLER, ending, executionArn, iso, lockRequest, T0 } from '../support/rollouts.js';
 
@@ -133,28 +133,6 @@ describe('DynamoRolloutRegistry requests', () => {
     });
     expect(input?.ExpressionAttributeValues).toMatchObject({ ':status': 'rolled_back', ':gsi2pk': 'STATUS#rolled_back', ':finalVersion': '7', ':endedAt': iso(T0 + 600_000) });
     expect(input?.UpdateExpression).toContain('#startedAt = if_not_exists(#startedAt, :startedAt)');
-  });
-
-  it('claims an idempotency key with a put that only replaces a dead record, and a TTL in epoch seconds', async () => {
-    ddb.on(PutCommand).resolves({});
-    await registry.claim('k1', 'fp1', T0);
-    expect(ddb).toHaveReceivedCommandWith(PutCommand, {
-      TableName: 'rollouts',
-      Item: {
-        pk: 'IDEMPOTENCY#k1',
-        sk: 'IDEMPOTENCY',
-        type: 'idempotency',
-        key: 'k1',
-        fingerprint: 'fp1',
-        status: 'in_progress',
-        createdAt: T0,
-        expiresAt: T0 + IDEMPOTENCY_TTL_MS,
-        inProgressUntil: T0 + 60_000,
-        ttl: Math.ceil((T0 + IDEMPOTENCY_TTL_MS) / 1000),
-      },
-      ConditionExpression: 'attribute_not_exists(#pk) OR #expiresAt <= :now OR (#status = :inProgress AND #inProgressUntil <= :now)',
-      ExpressionAttributeValues: { ':now': T0, ':inProgress': 'in_progress' },
-    });
   });
 
   it('lists from the status index newest first, reading one item past the page', async () => {

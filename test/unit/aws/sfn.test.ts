@@ -1,8 +1,10 @@
 import 'aws-sdk-client-mock-vitest/extend';
 import {
   DescribeExecutionCommand,
+  ExecutionAlreadyExists,
   ExecutionDoesNotExist,
   ExecutionLimitExceeded,
+  InvalidExecutionInput,
   GetExecutionHistoryCommand,
   SFNClient,
   StartExecutionCommand,
@@ -39,10 +41,10 @@ describe('execution ARNs', () => {
 });
 
 describe('SfnWorkflow', () => {
-  it('starts an execution with the input as JSON and answers with its ARN and start time', async () => {
+  it('starts an execution under the given name with the input as JSON and answers with its ARN', async () => {
     sfn.on(StartExecutionCommand).resolves({ executionArn: ARN, startDate: new Date(T0) });
     const started = await workflow.start('orders-live-v8-abc', { functionName: 'orders', rolloutId: 'r1' });
-    expect(started).toEqual({ executionArn: ARN, startedAt: new Date(T0).toISOString() });
+    expect(started).toEqual({ executionArn: ARN, alreadyStarted: false });
     expect(sfn).toHaveReceivedCommandWith(StartExecutionCommand, {
       stateMachineArn: STATE_MACHINE_ARN,
       name: 'orders-live-v8-abc',
@@ -60,9 +62,19 @@ describe('SfnWorkflow', () => {
     await expect(lazy.start('x', {})).resolves.toMatchObject({ executionArn: executionArn('x') });
   });
 
+  it('treats ExecutionAlreadyExists as success: an execution of this name was started already', async () => {
+    sfn.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ message: 'Execution Already Exists', $metadata: meta }));
+    expect(await workflow.start('n1', {})).toEqual({ executionArn: executionArn('n1'), alreadyStarted: true });
+  });
+
   it('calls the account\'s execution limit throttling, so callers retry later', async () => {
     sfn.on(StartExecutionCommand).rejects(new ExecutionLimitExceeded({ message: 'The maximum number of running executions has been reached', $metadata: meta }));
     await expect(workflow.start('x', {})).rejects.toMatchObject({ name: ErrorName.Throttled });
+  });
+
+  it('maps other start failures, naming the execution and the state machine', async () => {
+    sfn.on(StartExecutionCommand).rejects(new InvalidExecutionInput({ message: 'Invalid execution input', $metadata: meta }));
+    await expect(workflow.start('n1', {})).rejects.toMatchObject({ name: ErrorName.Rejected, message: expect.stringContaining(`StartExecution n1 on ${STATE_MACHINE_ARN}`) });
   });
 
   it('stops with the error and cause, clipped to Step Functions\' limits', async () => {

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, consoleUrl, errorResponse, executionName, MAX_EXECUTION_NAME, parseListQuery } from '../../../functions/core/api.js';
+import { canonicalJson, consoleUrl, errorResponse, executionName, MAX_EXECUTION_NAME, noRoute, parseListQuery, replayResponse, routePath } from '../../../functions/core/api.js';
+import { newClaim } from '../../../functions/core/registry.js';
 import { ErrorName, InvalidInputError, NotFoundError, TransientError } from '../../../functions/core/errors.js';
 
 describe('executionName', () => {
@@ -70,5 +71,48 @@ describe('errorResponse', () => {
     expect(errorResponse(new TransientError('x'), 'req-9').statusCode).toBe(503);
     expect(errorResponse(new InvalidInputError([{ field: 'limit', rule: 'r' }]), 'req-9')).toEqual({ statusCode: 400, body: { errors: [{ field: 'limit', rule: 'r' }] } });
     expect(ErrorName.Transient).toBe('TransientAwsError');
+  });
+});
+
+describe('routePath', () => {
+  const routes = [
+    { method: 'POST', path: '/rollouts' },
+    { method: 'GET', path: '/rollouts' },
+    { method: 'GET', path: '/rollouts/{id}' },
+    { method: 'POST', path: '/rollouts/{id}/abort' },
+  ];
+
+  it.each([
+    ['GET', '/rollouts/r1', undefined, '/rollouts/r1'],
+    ['GET', '/v1/rollouts/r1', undefined, '/rollouts/r1'],
+    ['POST', '/v1/rollouts/r1/abort/', undefined, '/rollouts/r1/abort'],
+    ['DELETE', '/v1/rollouts', undefined, '/rollouts'],
+    // An id named like the collection: the longest suffix with a route for the method wins.
+    ['POST', '/rollouts/rollouts', undefined, '/rollouts'],
+    // API Gateway routed the resource itself: only the suffix of its depth counts.
+    ['POST', '/rollouts/rollouts', '/rollouts/{id}', '/rollouts/rollouts'],
+    ['GET', '/nothing', undefined, undefined],
+    ['GET', '/', undefined, undefined],
+  ])('%s %s (resource %s) is the route path %s', (method, path, resource, expected) => {
+    expect(routePath(routes, { method, path, ...(resource ? { resource } : {}) })).toBe(expected);
+  });
+
+  it('answers a path with routes for other methods 405, naming them, and any other 404', () => {
+    expect(noRoute('DELETE', '/rollouts', routes)).toEqual({ statusCode: 405, body: { error: 'DELETE is not allowed here; use POST, GET' }, headers: { Allow: 'POST, GET' } });
+    expect(noRoute('GET', '/nothing', routes)).toEqual({ statusCode: 404, body: { error: 'no route for GET /nothing' } });
+  });
+});
+
+describe('replayResponse', () => {
+  const claim = newClaim('k', 'fp1', 0);
+
+  it('refuses another request under the key, asks to retry while in progress, else replays the first answer', () => {
+    expect(replayResponse(claim, 'fp2').statusCode).toBe(422);
+    expect(replayResponse(claim, 'fp1')).toMatchObject({ statusCode: 409, headers: { 'Retry-After': '1' } });
+    expect(replayResponse({ ...claim, status: 'completed', response: { statusCode: 202, body: { rolloutId: 'r1' } } }, 'fp1')).toEqual({
+      statusCode: 202,
+      body: { rolloutId: 'r1' },
+      headers: { 'Idempotent-Replayed': 'true' },
+    });
   });
 });

@@ -1,6 +1,7 @@
 /**
- * One behavioural suite, run against both registries: the in-memory twin and the DynamoDB
- * adapter over a table that evaluates its conditional writes (test/unit/support/dynamodb-table.ts).
+ * One behavioural suite, run against both registries and both idempotency stores: the in-memory
+ * twins and the DynamoDB adapters over one table that evaluates their conditional writes
+ * (test/unit/support/dynamodb-table.ts).
  * What a user of the registry notices: who holds an alias, what a refusal says, what the
  * history shows, how lists page, how long idempotency keys answer.
  */
@@ -9,6 +10,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { DynamoIdempotencyStore } from '../../../functions/aws/idempotency-store.js';
 import { DynamoRolloutRegistry } from '../../../functions/aws/registry.js';
 import { REGISTRY_TABLE } from '../../../functions/names.js';
 import { ErrorName, InvalidInputError } from '../../../functions/core/errors.js';
@@ -21,19 +23,18 @@ import {
   STARTED_OUTSIDE_API,
 } from '../../../functions/core/registry.js';
 import type { IdempotencyStore, RolloutRegistry } from '../../../functions/ports.js';
-import { InMemoryRolloutRegistry } from '../../../sim/registry.js';
+import { InMemoryIdempotencyStore, InMemoryRolloutRegistry } from '../../../sim/registry.js';
 import { fakeDocumentClient } from '../support/dynamodb-table.js';
 import { CALLER, ending, executionArn, iso, lockRequest, T0 } from '../support/rollouts.js';
 
-type Registry = RolloutRegistry & IdempotencyStore;
-
-const implementations: [string, () => Registry][] = [
-  ['in memory', () => new InMemoryRolloutRegistry()],
+const implementations: [string, () => { registry: RolloutRegistry; idempotency: IdempotencyStore }][] = [
+  ['in memory', () => ({ registry: new InMemoryRolloutRegistry(), idempotency: new InMemoryIdempotencyStore() })],
   [
     'DynamoDB',
     () => {
       fakeDocumentClient('rollouts', REGISTRY_TABLE.indexes);
-      return new DynamoRolloutRegistry(DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-1' })), 'rollouts');
+      const client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-1' }));
+      return { registry: new DynamoRolloutRegistry(client, 'rollouts'), idempotency: new DynamoIdempotencyStore(client, 'rollouts') };
     },
   ],
 ];
@@ -46,7 +47,7 @@ const progress = (step: number, weightPercent: number) => ({
   lastEvent: { type: 'shifted' as const, at: iso(T0) },
 });
 
-async function collect(registry: Registry, query: Parameters<Registry['list']>[0]): Promise<{ pages: RolloutRecord[][] }> {
+async function collect(registry: RolloutRegistry, query: Parameters<RolloutRegistry['list']>[0]): Promise<{ pages: RolloutRecord[][] }> {
   const pages: RolloutRecord[][] = [];
   let nextToken: string | undefined;
   do {
@@ -58,9 +59,10 @@ async function collect(registry: Registry, query: Parameters<Registry['list']>[0
 }
 
 describe.each(implementations)('rollout registry (%s)', (_, make) => {
-  let registry: Registry;
+  let registry: RolloutRegistry;
+  let idempotency: IdempotencyStore;
   beforeEach(() => {
-    registry = make();
+    ({ registry, idempotency } = make());
   });
 
   describe('the lock', () => {
@@ -180,7 +182,7 @@ describe.each(implementations)('rollout registry (%s)', (_, make) => {
     });
 
     it('lists newest first, filtered by function (name or ARN), alias and status', async () => {
-      const ids = async (q: Parameters<Registry['list']>[0]) => (await registry.list(q)).items.map((r) => r.rolloutId);
+      const ids = async (q: Parameters<RolloutRegistry['list']>[0]) => (await registry.list(q)).items.map((r) => r.rolloutId);
       expect(await ids({ limit: 20 })).toEqual(['r5', 'r4', 'r3', 'r2', 'r1', 'r0']);
       expect(await ids({ functionName: 'orders', limit: 20 })).toEqual(['r5', 'r4', 'r2', 'r1', 'r0']);
       expect(await ids({ functionName: 'arn:aws:lambda:eu-west-1:123456789012:function:orders', alias: 'live', limit: 20 })).toEqual(['r4', 'r2', 'r0']);
@@ -208,36 +210,36 @@ describe.each(implementations)('rollout registry (%s)', (_, make) => {
 
   describe('idempotency keys', () => {
     it('claims a fresh key, then answers with the claim, then with the stored answer', async () => {
-      expect(await registry.claim('k1', 'fp1', T0)).toBeUndefined();
-      expect(await registry.claim('k1', 'fp1', T0 + 1000)).toMatchObject({ key: 'k1', fingerprint: 'fp1', status: 'in_progress' });
-      await registry.complete('k1', 'fp1', { statusCode: 202, body: { rolloutId: 'r1', steps: [1, 2] } }, T0 + 2000);
-      expect(await registry.claim('k1', 'fp1', T0 + 3000)).toMatchObject({ status: 'completed', response: { statusCode: 202, body: { rolloutId: 'r1', steps: [1, 2] } } });
+      expect(await idempotency.claim('k1', 'fp1', T0)).toBeUndefined();
+      expect(await idempotency.claim('k1', 'fp1', T0 + 1000)).toMatchObject({ key: 'k1', fingerprint: 'fp1', status: 'in_progress' });
+      await idempotency.complete('k1', 'fp1', { statusCode: 202, body: { rolloutId: 'r1', steps: [1, 2] } }, T0 + 2000);
+      expect(await idempotency.claim('k1', 'fp1', T0 + 3000)).toMatchObject({ status: 'completed', response: { statusCode: 202, body: { rolloutId: 'r1', steps: [1, 2] } } });
     });
 
     it('forgets the answer after 24 hours, even before the table deletes it', async () => {
-      await registry.claim('k1', 'fp1', T0);
-      await registry.complete('k1', 'fp1', { statusCode: 202, body: {} }, T0);
-      expect(await registry.claim('k1', 'fp1', T0 + IDEMPOTENCY_TTL_MS - 1)).toMatchObject({ status: 'completed' });
-      expect(await registry.claim('k1', 'fp2', T0 + IDEMPOTENCY_TTL_MS)).toBeUndefined();
-      expect(await registry.claim('k1', 'fp2', T0 + IDEMPOTENCY_TTL_MS + 1)).toMatchObject({ status: 'in_progress', fingerprint: 'fp2' });
+      await idempotency.claim('k1', 'fp1', T0);
+      await idempotency.complete('k1', 'fp1', { statusCode: 202, body: {} }, T0);
+      expect(await idempotency.claim('k1', 'fp1', T0 + IDEMPOTENCY_TTL_MS - 1)).toMatchObject({ status: 'completed' });
+      expect(await idempotency.claim('k1', 'fp2', T0 + IDEMPOTENCY_TTL_MS)).toBeUndefined();
+      expect(await idempotency.claim('k1', 'fp2', T0 + IDEMPOTENCY_TTL_MS + 1)).toMatchObject({ status: 'in_progress', fingerprint: 'fp2' });
     });
 
     it('lets a retry take over the claim of a request that died', async () => {
-      await registry.claim('k1', 'fp1', T0);
-      expect(await registry.claim('k1', 'fp1', T0 + IN_PROGRESS_MS - 1)).toMatchObject({ status: 'in_progress' });
-      expect(await registry.claim('k1', 'fp1', T0 + IN_PROGRESS_MS)).toBeUndefined();
+      await idempotency.claim('k1', 'fp1', T0);
+      expect(await idempotency.claim('k1', 'fp1', T0 + IN_PROGRESS_MS - 1)).toMatchObject({ status: 'in_progress' });
+      expect(await idempotency.claim('k1', 'fp1', T0 + IN_PROGRESS_MS)).toBeUndefined();
     });
 
     it("forgets a claim on request, but only the claimer's, and never a stored answer", async () => {
-      await registry.claim('k1', 'fp1', T0);
-      await registry.forget('k1', 'fp-other');
-      expect(await registry.claim('k1', 'fp1', T0 + 1)).toMatchObject({ status: 'in_progress' });
-      await registry.forget('k1', 'fp1');
-      expect(await registry.claim('k1', 'fp1', T0 + 2)).toBeUndefined();
-      await registry.complete('k1', 'fp1', { statusCode: 202, body: {} }, T0 + 3);
-      await registry.forget('k1', 'fp1');
-      await registry.complete('k1', 'fp-other', { statusCode: 500, body: {} }, T0 + 4);
-      expect(await registry.claim('k1', 'fp1', T0 + 5)).toMatchObject({ status: 'completed', response: { statusCode: 202 } });
+      await idempotency.claim('k1', 'fp1', T0);
+      await idempotency.forget('k1', 'fp-other');
+      expect(await idempotency.claim('k1', 'fp1', T0 + 1)).toMatchObject({ status: 'in_progress' });
+      await idempotency.forget('k1', 'fp1');
+      expect(await idempotency.claim('k1', 'fp1', T0 + 2)).toBeUndefined();
+      await idempotency.complete('k1', 'fp1', { statusCode: 202, body: {} }, T0 + 3);
+      await idempotency.forget('k1', 'fp1');
+      await idempotency.complete('k1', 'fp-other', { statusCode: 500, body: {} }, T0 + 4);
+      expect(await idempotency.claim('k1', 'fp1', T0 + 5)).toMatchObject({ status: 'completed', response: { statusCode: 202 } });
     });
   });
 });
@@ -251,8 +253,8 @@ describe('both registries, step by step', () => {
     );
     await fc.assert(
       fc.asyncProperty(fc.array(op, { maxLength: 12 }), async (ops) => {
-        const [memory, dynamo] = implementations.map(([, make]) => make()) as [Registry, Registry];
-        const apply = async (registry: Registry, o: (typeof ops)[number]) => {
+        const [memory, dynamo] = implementations.map(([, make]) => make().registry) as [RolloutRegistry, RolloutRegistry];
+        const apply = async (registry: RolloutRegistry, o: (typeof ops)[number]) => {
           const arn = executionArn(`r${o.id}-e${o.exec}`);
           try {
             if (o.kind === 'acquire') return (await registry.acquire(lockRequest(`r${o.id}`, { executionArn: arn, alias: o.alias, status: o.pending ? 'pending' : 'running' }))).rolloutId;

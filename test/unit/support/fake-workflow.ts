@@ -1,6 +1,6 @@
 /** A Step Functions state machine in memory, for the API and guard tests. */
 import { executionArnOf } from '../../../functions/aws/sfn.js';
-import { NotFoundError, RejectedError } from '../../../functions/core/errors.js';
+import { NotFoundError } from '../../../functions/core/errors.js';
 import type { ExecutionInfo, ExecutionStatus, Workflow } from '../../../functions/ports.js';
 import { STATE_MACHINE_ARN } from './rollouts.js';
 
@@ -30,7 +30,7 @@ export class FakeWorkflow implements Workflow {
     return executionArnOf(STATE_MACHINE_ARN, name);
   }
 
-  async start(name: string, input: unknown): Promise<{ executionArn: string; startedAt: string }> {
+  async start(name: string, input: unknown): Promise<{ executionArn: string; alreadyStarted: boolean }> {
     this.calls.push({ op: 'start', args: [name, input] });
     if (this.failStart) {
       const error = this.failStart;
@@ -38,13 +38,10 @@ export class FakeWorkflow implements Workflow {
       throw error;
     }
     const arn = this.executionArnFor(name);
-    const existing = this.executions.get(arn);
-    if (existing && !(existing.status === 'RUNNING' && JSON.stringify(existing.input) === JSON.stringify(input))) {
-      throw new RejectedError(`StartExecution ${name}: Execution Already Exists: '${arn}' (ExecutionAlreadyExists)`);
-    }
-    const startedAt = existing?.startedAt ?? new Date(this.now()).toISOString();
-    this.executions.set(arn, existing ?? { name, input, status: 'RUNNING', startedAt, history: [] });
-    return { executionArn: arn, startedAt };
+    // Step Functions' name rule: an execution of that name, whatever its input or status, was started already.
+    if (this.executions.has(arn)) return { executionArn: arn, alreadyStarted: true };
+    this.executions.set(arn, { name, input, status: 'RUNNING', startedAt: new Date(this.now()).toISOString(), history: [] });
+    return { executionArn: arn, alreadyStarted: false };
   }
 
   async stop(executionArn: string, reason: { error: string; cause: string }): Promise<void> {

@@ -3,24 +3,27 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ErrorName, RejectedError, ThrottledError, TransientError } from '../../../functions/core/errors.js';
 import { parseRolloutInput } from '../../../functions/core/input.js';
-import { makeApi, STALE_PENDING_MS } from '../../../functions/tasks/api.js';
+import { makeApi } from '../../../functions/tasks/api.js';
+import { STALE_PENDING_MS } from '../../../functions/tasks/start-with-lock.js';
 import type { RolloutState } from '../../../functions/core/state.js';
-import { InMemoryRolloutRegistry } from '../../../sim/registry.js';
+import { InMemoryIdempotencyStore, InMemoryRolloutRegistry } from '../../../sim/registry.js';
 import { FakeWorkflow } from '../support/fake-workflow.js';
 import { CALLER, ending, executionArn, iso, lockRequest, runningState, T0 } from '../support/rollouts.js';
 import { progressUpdateFor } from '../../../functions/core/registry.js';
 
 const NOW = T0 + 60_000;
 let registry: InMemoryRolloutRegistry;
+let idempotency: InMemoryIdempotencyStore;
 let workflow: FakeWorkflow;
 let nextId: number;
 let api: ReturnType<typeof makeApi>;
 
 beforeEach(() => {
   registry = new InMemoryRolloutRegistry();
+  idempotency = new InMemoryIdempotencyStore();
   workflow = new FakeWorkflow(() => NOW);
   nextId = 0;
-  api = makeApi({ registry, idempotency: registry, workflow, clock: { now: () => NOW }, ids: { newId: () => `id${String(++nextId).padStart(4, '0')}` } });
+  api = makeApi({ registry, idempotency, workflow, clock: { now: () => NOW }, ids: { newId: () => `id${String(++nextId).padStart(4, '0')}` } });
 });
 
 interface Call {
@@ -188,7 +191,7 @@ describe('POST /rollouts', () => {
           throw new TransientError('TransactWriteItems: the answer was lost');
         },
       }),
-      idempotency: registry,
+      idempotency,
       workflow,
       clock: { now: () => NOW },
       ids: { newId: () => 'id0001' },
@@ -225,6 +228,48 @@ describe('POST /rollouts', () => {
     const res = await start(valid, { headers: { 'Idempotency-Key': 'has spaces in it' } });
     expect(res.statusCode).toBe(400);
     expect(body(res)).toEqual({ errors: [{ field: 'Idempotency-Key', rule: 'must be 1-255 visible ASCII characters, e.g. a UUID' }] });
+  });
+
+  it('forgets a refused start, so the same Idempotency-Key starts the rollout once the alias is free', async () => {
+    const headers = { 'Idempotency-Key': 'k-busy' };
+    await registry.acquire(lockRequest('r1'));
+    expect((await start(valid, { headers })).statusCode).toBe(409);
+    await registry.release({ functionName: 'orders', alias: 'live', rolloutId: 'r1', executionArn: executionArn('r1') });
+    const retry = await start(valid, { headers });
+    expect(retry.statusCode).toBe(202);
+    expect(retry.headers).not.toHaveProperty('Idempotent-Replayed');
+  });
+
+  it('answers 409 with Retry-After while the first request with the key is still in progress', async () => {
+    const headers = { 'Idempotency-Key': 'k-slow' };
+    let release: () => void = () => {};
+    const started = workflow.start.bind(workflow);
+    workflow.start = async (name, input) => {
+      await new Promise<void>((resolve) => (release = resolve));
+      return started(name, input);
+    };
+    const first = start(valid, { headers });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const second = await start(valid, { headers });
+    expect(second.statusCode).toBe(409);
+    expect(second.headers).toMatchObject({ 'Retry-After': '1' });
+    expect(body(second).error).toContain('still in progress');
+    release();
+    expect((await first).statusCode).toBe(202);
+    expect(starts()).toHaveLength(1);
+  });
+
+  it('answers 202 for a start whose answer could not be stored for its Idempotency-Key', async () => {
+    const forgetful = makeApi({
+      registry,
+      idempotency: Object.assign(Object.create(idempotency) as InMemoryIdempotencyStore, { complete: async () => Promise.reject(new TransientError('UpdateItem: ServiceUnavailable')) }),
+      workflow,
+      clock: { now: () => NOW },
+      ids: { newId: () => 'id0001' },
+    });
+    const res = await forgetful(event('POST', '/rollouts', { body: valid, headers: { 'Idempotency-Key': 'k-lost' } }));
+    expect(res.statusCode).toBe(202);
+    expect(starts()).toHaveLength(1);
   });
 
   it.each([
@@ -369,17 +414,36 @@ describe('routing and errors', () => {
     expect(viaBasePath.statusCode).toBe(200);
   });
 
+  it('decodes a %-encoded id read from the path, and takes the one API Gateway decoded as it is', async () => {
+    await registry.acquire(lockRequest('r-1'));
+    const viaProxy = await api({ ...event('GET', '/{proxy+}', { path: '/v1/rollouts/r%2D1' }), pathParameters: { proxy: 'rollouts/r-1' } });
+    expect(body(viaProxy)).toMatchObject({ rolloutId: 'r-1' });
+    const viaResource = await api({ ...event('GET', '/rollouts/{id}', { path: '/rollouts/r%2D1' }), pathParameters: { id: 'r-1' } });
+    expect(body(viaResource)).toMatchObject({ rolloutId: 'r-1' });
+  });
+
+  it('reads a base64-encoded body and answers a start under a base path with the stage in Location', async () => {
+    const res = await api({ ...event('POST', '/{proxy+}', { path: '/v1/rollouts' }), body: Buffer.from(JSON.stringify(valid)).toString('base64'), isBase64Encoded: true });
+    expect(res.statusCode).toBe(202);
+    expect(res.headers).toMatchObject({ Location: '/v1/rollouts/orders-live-v8-id0001', 'Cache-Control': 'no-store' });
+  });
+
   it('answers 404 for an unknown route and 405 with Allow for a known path', async () => {
     expect((await api(event('GET', '/nothing'))).statusCode).toBe(404);
     const res = await api(event('DELETE', '/rollouts'));
     expect(res.statusCode).toBe(405);
     expect(res.headers).toMatchObject({ Allow: 'POST, GET' });
+    expect(body(res)).toEqual({ error: 'DELETE is not allowed here; use POST, GET' });
+    expect(body(await api(event('GET', '/nothing')))).toEqual({ error: 'no route for GET /nothing' });
+    const viaProxy = await api(event('PUT', '/{proxy+}', { path: '/v1/rollouts/r1/abort' }));
+    expect(viaProxy.statusCode).toBe(405);
+    expect(viaProxy.headers).toMatchObject({ Allow: 'POST' });
   });
 
   it('answers an unexpected failure with 500 and the request id, never the stack', async () => {
     const broken = makeApi({
       registry: { ...registry, get: async () => Promise.reject(new Error('kaboom at /var/task/index.js:1:2')) } as unknown as InMemoryRolloutRegistry,
-      idempotency: registry,
+      idempotency,
       workflow,
       clock: { now: () => NOW },
       ids: { newId: () => 'x' },
@@ -392,7 +456,7 @@ describe('routing and errors', () => {
   it('maps throttling to 429 with Retry-After', async () => {
     const throttled = makeApi({
       registry: { ...registry, list: async () => Promise.reject(new ThrottledError('Rate exceeded')) } as unknown as InMemoryRolloutRegistry,
-      idempotency: registry,
+      idempotency,
       workflow,
       clock: { now: () => NOW },
       ids: { newId: () => 'x' },

@@ -2,14 +2,14 @@ import 'aws-sdk-client-mock-vitest/extend';
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { SfnReleaseStarter } from '../../../functions/aws/code-release.js';
+import { SfnWorkflow } from '../../../functions/aws/sfn.js';
 import { ErrorName, NotFoundError, ThrottledError } from '../../../functions/core/errors.js';
 import { releaseExecutionName } from '../../../functions/core/release.js';
 import { ENV } from '../../../functions/names.js';
 import { sha256Hex } from '../../../functions/sha256.js';
 import { triggerConfigFromEnv } from '../../../functions/handlers/artifact-trigger.js';
 import { makeArtifactTrigger, type ObjectCreatedEvent, type TriggerPorts } from '../../../functions/tasks/artifact-trigger.js';
-import type { ArtifactReader, ReleaseStarter } from '../../../functions/ports.js';
+import type { ArtifactReader, Workflow } from '../../../functions/ports.js';
 import { SimLambda } from '../../../sim/lambda.js';
 import { fixedClock, RecordingNotifier } from '../../support/fakes.js';
 
@@ -41,7 +41,7 @@ function objectCreated(key: string, versionId: string | null = 'v-42', bucket = 
 }
 
 /** Step Functions' name rule for Standard workflows: a name is used once; a repeat starts nothing. */
-class FakeStarter implements ReleaseStarter {
+class FakeStarter implements Pick<Workflow, 'start'> {
   readonly executions = new Map<string, unknown>();
   readonly calls: { name: string; input: unknown }[] = [];
   async start(name: string, input: unknown) {
@@ -147,7 +147,7 @@ describe('artifact trigger: SFN ExecutionAlreadyExists is success', () => {
       .resolvesOnce({ executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:Rollout:x', startDate: new Date(0) })
       .rejects(new ExecutionAlreadyExists({ message: 'Execution Already Exists', $metadata: { httpStatusCode: 400 } }));
     const { lambda, notifier, artifacts } = setUp();
-    const trigger = makeArtifactTrigger({ lambda, artifacts, notifier, clock: fixedClock(), config: CONFIG, starter: new SfnReleaseStarter(new SFNClient({}), SM) });
+    const trigger = makeArtifactTrigger({ lambda, artifacts, notifier, clock: fixedClock(), config: CONFIG, starter: new SfnWorkflow(new SFNClient({}), SM) });
     const event = objectCreated('releases/orders-api/live/42.zip');
 
     const first = await trigger(event);

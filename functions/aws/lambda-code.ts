@@ -1,7 +1,7 @@
 /**
- * Adapters for code releases over the AWS SDK v3: Lambda's code control plane (CodeRelease), the
- * artifact's tags and metadata in S3 (ArtifactReader), and starting rollout executions under idempotent
- * names in Step Functions (ReleaseStarter). Every failure is a `core/errors.ts` class.
+ * Lambda's code control plane for releases over the AWS SDK v3 (CodeRelease): UpdateFunctionCode from
+ * one exact S3 object version, GetFunctionConfiguration, PublishVersion conditioned on the code. Every
+ * failure is a `core/errors.ts` class.
  */
 import {
   GetFunctionConfigurationCommand,
@@ -9,11 +9,9 @@ import {
   PublishVersionCommand,
   UpdateFunctionCodeCommand,
 } from '@aws-sdk/client-lambda';
-import { GetObjectTaggingCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { DriftError, RejectedError } from '../core/errors.js';
 import type { CodeLocation, CodeStatus, CodeUpdate } from '../core/release.js';
-import type { ArtifactReader, CodeRelease, ReleaseStarter } from '../ports.js';
+import type { CodeRelease } from '../ports.js';
 import { mapAwsErrors, toRolloutError } from './errors.js';
 
 /**
@@ -101,65 +99,5 @@ export class AwsCodeRelease implements CodeRelease {
     }
     if (!out.Version) throw new RejectedError(`${context}: Lambda answered without a version number`);
     return { version: out.Version };
-  }
-}
-
-/** An artifact's tags and user-defined metadata through an `S3Client`, at one exact object version. */
-export class S3ArtifactReader implements ArtifactReader {
-  constructor(private readonly client: S3Client) {}
-
-  /** GetObjectTagging and HeadObject with the VersionId; metadata keys in lower case, without `x-amz-meta-`. */
-  async readArtifact(bucket: string, key: string, versionId: string) {
-    const where = `s3://${bucket}/${key}?versionId=${versionId}`;
-    const [tagging, head] = await Promise.all([
-      mapAwsErrors(`GetObjectTagging ${where}`, () =>
-        this.client.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: key, VersionId: versionId })),
-      ),
-      mapAwsErrors(`HeadObject ${where}`, () =>
-        this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId })),
-      ),
-    ]);
-    const tags: Record<string, string> = {};
-    for (const tag of tagging.TagSet ?? []) if (tag.Key !== undefined) tags[tag.Key] = tag.Value ?? '';
-    const metadata: Record<string, string> = {};
-    for (const [name, value] of Object.entries(head.Metadata ?? {})) metadata[name.toLowerCase()] = value;
-    return { tags, metadata };
-  }
-}
-
-/**
- * The ARN of an execution of a state machine.
- *
- * @example executionArnOf('arn:aws:states:eu-west-1:123456789012:stateMachine:Rollout', 'x') // 'arn:aws:states:eu-west-1:123456789012:execution:Rollout:x'
- */
-export function executionArnOf(stateMachineArn: string, name: string): string {
-  return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
-}
-
-/** Starts rollout executions through an `SFNClient`. */
-export class SfnReleaseStarter implements ReleaseStarter {
-  constructor(
-    private readonly client: SFNClient,
-    private readonly stateMachineArn: string,
-  ) {}
-
-  /**
-   * StartExecution under `name`. A Standard workflow answers the same name and input with the running
-   * execution, and ExecutionAlreadyExists when the input differs or the execution has ended: either way
-   * this object version already started its rollout, so both are success (`alreadyStarted`).
-   */
-  async start(name: string, input: unknown) {
-    const context = `StartExecution ${name} on ${this.stateMachineArn}`;
-    try {
-      const out = await this.client.send(
-        new StartExecutionCommand({ stateMachineArn: this.stateMachineArn, name, input: JSON.stringify(input) }),
-      );
-      return { executionArn: out.executionArn ?? executionArnOf(this.stateMachineArn, name), alreadyStarted: false };
-    } catch (error) {
-      if ((error as { name?: unknown }).name === 'ExecutionAlreadyExists') {
-        return { executionArn: executionArnOf(this.stateMachineArn, name), alreadyStarted: true };
-      }
-      throw toRolloutError(error, context);
-    }
   }
 }

@@ -10,24 +10,17 @@ import {
   TooManyRequestsException,
   UpdateFunctionCodeCommand,
 } from '@aws-sdk/client-lambda';
-import { GetObjectTaggingCommand, HeadObjectCommand, NoSuchKey, S3Client } from '@aws-sdk/client-s3';
-import { ExecutionAlreadyExists, ExecutionLimitExceeded, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { AwsCodeRelease, executionArnOf, S3ArtifactReader, SfnReleaseStarter } from '../../../functions/aws/code-release.js';
+import { AwsCodeRelease } from '../../../functions/aws/lambda-code.js';
 import { DriftError, ErrorName } from '../../../functions/core/errors.js';
 
 const lambdaMock = mockClient(LambdaClient);
-const s3Mock = mockClient(S3Client);
-const sfnMock = mockClient(SFNClient);
 const release = () => new AwsCodeRelease(new LambdaClient({}));
 const LOCATION = { s3Bucket: 'artifacts', s3Key: 'releases/orders/live/42.zip', s3ObjectVersion: '3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY' };
-const SM = 'arn:aws:states:eu-west-1:123456789012:stateMachine:Rollout';
 
 beforeEach(() => {
   lambdaMock.reset();
-  s3Mock.reset();
-  sfnMock.reset();
 });
 
 describe('AwsCodeRelease.updateCode', () => {
@@ -160,49 +153,5 @@ describe('AwsCodeRelease.publishVersion', () => {
       name: ErrorName.Drift,
       message: expect.stringContaining('published version 8 with CodeSha256 theirs=, not ours'),
     });
-  });
-});
-
-describe('S3ArtifactReader', () => {
-  it('reads tags and metadata at the exact version id', async () => {
-    s3Mock.on(GetObjectTaggingCommand).resolves({ TagSet: [{ Key: 'rollout-strategy', Value: 'AllAtOnce' }, { Key: 'team', Value: 'orders' }] });
-    s3Mock.on(HeadObjectCommand).resolves({ Metadata: { 'rollout-description': 'hotfix', 'Mixed-Case': 'x' } });
-
-    const out = await new S3ArtifactReader(new S3Client({})).readArtifact('artifacts', 'releases/orders/live/42.zip', 'v1');
-
-    expect(s3Mock.commandCalls(GetObjectTaggingCommand)[0]?.args[0].input).toStrictEqual({ Bucket: 'artifacts', Key: 'releases/orders/live/42.zip', VersionId: 'v1' });
-    expect(s3Mock.commandCalls(HeadObjectCommand)[0]?.args[0].input).toStrictEqual({ Bucket: 'artifacts', Key: 'releases/orders/live/42.zip', VersionId: 'v1' });
-    expect(out).toEqual({ tags: { 'rollout-strategy': 'AllAtOnce', team: 'orders' }, metadata: { 'rollout-description': 'hotfix', 'mixed-case': 'x' } });
-  });
-
-  it('maps a missing object version to NotFoundError', async () => {
-    s3Mock.on(GetObjectTaggingCommand).rejects(new NoSuchKey({ message: 'The specified key does not exist.', $metadata: { httpStatusCode: 404 } }));
-    s3Mock.on(HeadObjectCommand).resolves({});
-    await expect(new S3ArtifactReader(new S3Client({})).readArtifact('artifacts', 'k', 'v1')).rejects.toMatchObject({ name: ErrorName.NotFound });
-  });
-});
-
-describe('SfnReleaseStarter', () => {
-  const starter = () => new SfnReleaseStarter(new SFNClient({}), SM);
-
-  it('starts the execution under the given name with the JSON input', async () => {
-    sfnMock.on(StartExecutionCommand).resolves({ executionArn: `${SM.replace('stateMachine', 'execution')}:n1`, startDate: new Date() });
-    const out = await starter().start('n1', { functionName: 'orders' });
-    expect(sfnMock.commandCalls(StartExecutionCommand)[0]?.args[0].input).toStrictEqual({ stateMachineArn: SM, name: 'n1', input: '{"functionName":"orders"}' });
-    expect(out).toEqual({ executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:Rollout:n1', alreadyStarted: false });
-  });
-
-  it('treats ExecutionAlreadyExists as success: this name already started its rollout', async () => {
-    sfnMock.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ message: 'Execution Already Exists', $metadata: { httpStatusCode: 400 } }));
-    expect(await starter().start('n1', {})).toEqual({ executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:Rollout:n1', alreadyStarted: true });
-  });
-
-  it('maps other failures', async () => {
-    sfnMock.on(StartExecutionCommand).rejects(new ExecutionLimitExceeded({ message: 'limit', $metadata: { httpStatusCode: 400 } }));
-    await expect(starter().start('n1', {})).rejects.toMatchObject({ name: ErrorName.Rejected, message: expect.stringContaining(`StartExecution n1 on ${SM}`) });
-  });
-
-  it('derives execution ARNs', () => {
-    expect(executionArnOf(SM, 'x')).toBe('arn:aws:states:eu-west-1:123456789012:execution:Rollout:x');
   });
 });
