@@ -1,7 +1,7 @@
 /**
  * Artifact trigger: an EventBridge rule sends S3 "Object Created" events for the artifacts bucket (under
  * the key prefix) here. An object named by the convention `<prefix><functionName>/<alias>/<build>.zip`
- * (see `core/release.ts`), for a function on the allow-list that exists, starts one rollout that first
+ * (see `core/artifact.ts`), for a function on the allow-list that exists, starts one rollout that first
  * deploys exactly that object version:
  *
  *     StartExecution(name = <function>-<alias>-<sha256(bucket, key, versionId)>, input =
@@ -31,7 +31,7 @@ import {
   type ReleaseRolloutInput,
   releaseExecutionName,
   releaseRolloutInput,
-} from '../core/release.js';
+} from '../core/artifact.js';
 import { type ArtifactReader, type Clock, type LambdaControl, type Notifier, type ReleaseStarter } from '../ports.js';
 import { sha256Hex } from '../sha256.js';
 import { logger } from '../logger.js';
