@@ -1,9 +1,8 @@
 /**
  * Artifacts that start releases: what the artifact trigger decides about an object uploaded to S3.
  * Pure: the key convention, the allow-list match, the strategy and description read from the object's
- * tags or metadata, the rollout input with its release, the idempotent execution name, and the
- * notification for an artifact that starts nothing. What the release then does with the code is in
- * `release.ts`.
+ * tags or metadata, the rollout input with its release, and the idempotent execution name. What the
+ * release then does with the code is in `release.ts`.
  *
  * The key convention, under a configurable prefix (default `releases/`):
  *
@@ -19,7 +18,6 @@
 import type { FieldIssue } from './errors.js';
 import { FUNCTION_NAME_PATTERN } from './function-ref.js';
 import { MAX_DESCRIPTION_LENGTH, RolloutInputSchema, toFieldIssues } from './input.js';
-import { type Notification, toSubject } from './notification.js';
 import { defaultDescription, type Release } from './release.js';
 
 // ----- the key convention -----
@@ -242,7 +240,7 @@ export function releaseExecutionName(
 
 // ----- artifacts that start nothing -----
 
-/** An artifact that started no rollout, and why. */
+/** An artifact that started no rollout, and why (`artifactRefusalNotification` tells people). */
 export interface ArtifactRefusal {
   readonly bucket: string;
   readonly key: string;
@@ -250,35 +248,4 @@ export interface ArtifactRefusal {
   readonly functionName?: string | undefined;
   readonly alias?: string | undefined;
   readonly reason: string;
-}
-
-/**
- * The notification for an artifact that started nothing: a `refused` event naming the object and the rule.
- *
- * @example artifactRefusalNotification({ bucket: 'b', key: 'releases/x.zip', reason: 'why' }, 0).subject
- *   // 'lambda-rollout artifact releases/x.zip started nothing: why'
- */
-export function artifactRefusalNotification(refusal: ArtifactRefusal, now: number): Notification {
-  // The reason matters more than the key (which is in the body): the subject keeps 100 characters only.
-  const target = refusal.functionName ? `${refusal.functionName}${refusal.alias ? `:${refusal.alias}` : ''} artifact` : `artifact ${refusal.key}`;
-  return {
-    type: 'refused',
-    subject: toSubject(`lambda-rollout ${target} started nothing: ${refusal.reason}`),
-    body: {
-      type: 'refused',
-      at: new Date(now).toISOString(),
-      source: 'artifact',
-      bucket: refusal.bucket,
-      key: refusal.key,
-      versionId: refusal.versionId ?? null,
-      functionName: refusal.functionName ?? null,
-      alias: refusal.alias ?? null,
-      reason: refusal.reason,
-    },
-    attributes: {
-      eventType: 'refused',
-      ...(refusal.functionName ? { functionName: refusal.functionName } : {}),
-      ...(refusal.alias ? { alias: refusal.alias } : {}),
-    },
-  };
 }

@@ -23,7 +23,6 @@ import { toFieldIssues } from '../core/input.js';
 import {
   allowedFunctionRef,
   type ArtifactRefusal,
-  artifactRefusalNotification,
   artifactSettings,
   parseAllowedFunctions,
   parseArtifactKey,
@@ -32,6 +31,7 @@ import {
   releaseExecutionName,
   releaseRolloutInput,
 } from '../core/artifact.js';
+import { artifactRefusalNotification } from '../core/notification.js';
 import { type ArtifactReader, type Clock, type LambdaControl, type Notifier, type ReleaseStarter } from '../ports.js';
 import { sha256Hex } from '../sha256.js';
 import { logger } from '../logger.js';

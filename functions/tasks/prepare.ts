@@ -5,7 +5,8 @@
  */
 import { NotFoundError, RefusedError, refusalOf } from '../core/errors.js';
 import { parseRolloutInput } from '../core/input.js';
-import { describeRouting, isSplit, type VersionConfig } from '../core/lambda-model.js';
+import { describeRouting, isSplit } from '../core/alias.js';
+import type { VersionConfig } from '../core/lambda-model.js';
 import { firstCursor } from '../core/decide.js';
 import type { CaughtError, RolloutState } from '../core/state.js';
 import { functionNameOf } from '../core/function-ref.js';

@@ -24,4 +24,20 @@ describe('functions/core stays pure', () => {
     }
     expect(source).not.toMatch(/process\.env|Date\.now\(|new Date\(\)|Math\.random|node:/);
   });
+
+  it('has no import cycle: every file builds only on files that do not build on it', () => {
+    const edges = new Map(
+      files.map((f) => [f, importsOf(readFileSync(join(CORE, f), 'utf8')).filter((s) => s?.startsWith('./')).map((s) => (s as string).slice(2).replace(/\.js$/, '.ts'))]),
+    );
+    const cycles: string[] = [];
+    const done = new Set<string>();
+    const visit = (file: string, path: readonly string[]) => {
+      if (path.includes(file)) return void cycles.push([...path.slice(path.indexOf(file)), file].join(' -> '));
+      if (done.has(file)) return;
+      for (const next of edges.get(file) ?? []) visit(next, [...path, file]);
+      done.add(file);
+    };
+    for (const file of files) visit(file, []);
+    expect(cycles).toEqual([]);
+  });
 });

@@ -2,7 +2,6 @@ import { sha256Hex } from '../../../functions/sha256.js';
 import { describe, expect, it } from 'vitest';
 import {
   allowedFunctionRef,
-  artifactRefusalNotification,
   artifactSettings,
   globMatch,
   parseAllowedFunctions,
@@ -158,25 +157,5 @@ describe('releaseRolloutInput', () => {
 
   it('keeps the default description within 256 characters', () => {
     expect(defaultDescription({ s3Bucket: 'b', s3Key: 'k'.repeat(400), s3ObjectVersion: 'v', build: '1' })).toHaveLength(256);
-  });
-});
-
-describe('artifactRefusalNotification', () => {
-  it('is a refused event naming the object and the reason', () => {
-    const n = artifactRefusalNotification(
-      { bucket: 'artifacts', key: 'releases/inventory/live/1.zip', versionId: 'v1', functionName: 'inventory', alias: 'live', reason: 'function inventory is not in the allowed functions (orders-*)' },
-      Date.UTC(2026, 0, 5),
-    );
-    expect(n.type).toBe('refused');
-    expect(n.subject).toBe('lambda-rollout inventory:live artifact started nothing: function inventory is not in the allowed ...');
-    expect(n.subject.length).toBeLessThanOrEqual(100);
-    expect(n.body).toMatchObject({ source: 'artifact', bucket: 'artifacts', versionId: 'v1', reason: 'function inventory is not in the allowed functions (orders-*)', at: '2026-01-05T00:00:00.000Z' });
-    expect(n.attributes).toEqual({ eventType: 'refused', functionName: 'inventory', alias: 'live' });
-  });
-
-  it('names no function when the key names none', () => {
-    const n = artifactRefusalNotification({ bucket: 'b', key: 'releases/x.zip', reason: 'bad key' }, 0);
-    expect(n.subject).toBe('lambda-rollout artifact releases/x.zip started nothing: bad key');
-    expect(n.attributes).toEqual({ eventType: 'refused' });
   });
 });
