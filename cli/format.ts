@@ -2,7 +2,7 @@
  * Pure text formatting for the command line: durations, counts, tables, progress bars, and the
  * texts a person reads after a rehearsal or a plan. Nothing here writes or reads anything.
  */
-import { describeRouting } from '../functions/core/lambda-model.js';
+import { describeRouting } from '../functions/core/alias.js';
 import type { VerdictKind } from '../functions/core/health.js';
 import type { NextAction } from '../functions/core/state.js';
 import type { Plan } from '../functions/core/strategy.js';

@@ -4,7 +4,11 @@
  * rehearsal and in tests.
  */
 import type { AliasState, AliasUpdate, VersionConfig } from './core/lambda-model.js';
+import type { MetricQuery, MetricSeries } from './core/evidence.js';
 import type { Notification } from './core/notification.js';
+
+// The health checks build their queries as data in core; the metrics port sends them as they are.
+export type { MetricQuery, MetricSeries } from './core/evidence.js';
 
 /** Lambda's alias control plane. Errors are the classes in `core/errors.ts`. */
 export interface LambdaControl {
@@ -19,31 +23,12 @@ export interface LambdaControl {
   updateAlias(update: AliasUpdate): Promise<AliasState>;
 }
 
-/** One CloudWatch metric query: a metric, its dimensions, a statistic and a period. */
-export interface MetricQuery {
-  /** Unique within a request; lower-case first letter, as CloudWatch requires. */
-  readonly id: string;
-  readonly namespace: string;
-  readonly metricName: string;
-  readonly dimensions: Readonly<Record<string, string>>;
-  /** Sum, SampleCount, Average, Minimum, Maximum or a percentile such as p99. */
-  readonly stat: string;
-  readonly periodSeconds: number;
-}
-
 export interface MetricDataRequest {
   readonly queries: readonly MetricQuery[];
   /** Epoch milliseconds, inclusive. */
   readonly startTime: number;
   /** Epoch milliseconds, exclusive. */
   readonly endTime: number;
-}
-
-/** A query's datapoints in ascending time order; periods with no data are absent. */
-export interface MetricSeries {
-  readonly id: string;
-  readonly timestamps: readonly number[];
-  readonly values: readonly number[];
 }
 
 /** CloudWatch GetMetricData, reduced to what the health checks need. */

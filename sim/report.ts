@@ -8,7 +8,7 @@
  * Series and markers carry `data-series`, `data-verdict` and `data-marker` attributes so a test
  * (or a person with devtools) can find them.
  */
-import { describeRouting } from '../functions/core/lambda-model.js';
+import { describeRouting } from '../functions/core/alias.js';
 import type { VerdictKind } from '../functions/core/health.js';
 import type { RehearsalCheck, RehearsalOutcome, RehearsalResult, TimelinePoint } from './rehearsal.js';
 

@@ -117,6 +117,15 @@ export function causeMessage(cause: string | undefined): string {
   return cause;
 }
 
+/**
+ * Text on one line: every run of whitespace (newlines included) as one space.
+ *
+ * @example oneLine('Rate\n  exceeded ') // 'Rate exceeded'
+ */
+export function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
 /** Refusals: the rollout did not start (or the release did not deploy), and nothing was changed. */
 export function isRefusal(errorName: string | undefined): boolean {
   return errorName === ErrorName.Refused || errorName === ErrorName.InvalidInput;

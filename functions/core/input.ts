@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { type FieldIssue, InvalidInputError } from './errors.js';
 import { FUNCTION_ARN_PATTERN, FUNCTION_NAME_PATTERN } from './function-ref.js';
 import { HealthPolicySchema } from './health.js';
-import { NotificationOptionsSchema } from './notification.js';
+import { NotificationOptionsSchema } from './notification-options.js';
 import {
   MAX_EXECUTION_SECONDS,
   MIN_BAKE_SECONDS,

@@ -1,4 +1,7 @@
-/** What the workflow knows of a Lambda function's versions and aliases. Plain data, no I/O. */
+/**
+ * What the workflow knows of a Lambda function's versions and aliases. Plain data, no I/O; the
+ * rules about aliases (split, routing, whose a split is) are in `alias.ts`.
+ */
 
 /** A published version's configuration, as far as rollouts care. */
 export interface VersionConfig {
@@ -32,32 +35,4 @@ export interface AliasUpdate {
   /** Version to weight in percent; empty clears the routing. */
   readonly routing: Readonly<Record<string, number>>;
   readonly revisionId: string;
-}
-
-/** True when the alias sends any traffic to a version other than its primary. */
-export function isSplit(alias: Pick<AliasState, 'routing'>): boolean {
-  return Object.values(alias.routing).some((w) => w > 0);
-}
-
-/**
- * True when the alias already routes exactly as `want` asks: same primary version and same
- * weights. Lets a retried write recognise its own earlier success.
- *
- * @example routesAs({ functionVersion: '2', routing: {} }, { functionVersion: '2', routing: {} }) // true
- */
-export function routesAs(
-  alias: Pick<AliasState, 'functionVersion' | 'routing'>,
-  want: Pick<AliasUpdate, 'functionVersion' | 'routing'>,
-): boolean {
-  if (alias.functionVersion !== want.functionVersion) return false;
-  const a = Object.entries(alias.routing).filter(([, w]) => w > 0);
-  const b = Object.entries(want.routing).filter(([, w]) => w > 0);
-  return a.length === b.length && b.every(([v, w]) => Math.abs((alias.routing[v] ?? 0) - w) < 1e-9);
-}
-
-/** Describes an alias's routing in words, e.g. "v3 90% + v4 10%" or "v3 100%". */
-export function describeRouting(alias: Pick<AliasState, 'functionVersion' | 'routing'>): string {
-  const extra = Object.entries(alias.routing).filter(([, w]) => w > 0);
-  const rest = 100 - extra.reduce((t, [, w]) => t + w, 0);
-  return [`v${alias.functionVersion} ${+rest.toFixed(2)}%`, ...extra.map(([v, w]) => `v${v} ${w}%`)].join(' + ');
 }

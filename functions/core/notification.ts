@@ -1,57 +1,20 @@
 /**
- * Rollout notifications: a readable subject, a JSON body with the facts, and message attributes
- * that SNS subscription filter policies can match (eventType, functionName, alias).
+ * Every notification the service sends, built here and nowhere else: a readable subject, a JSON
+ * body with the facts, and message attributes that SNS subscription filter policies can match
+ * (eventType, functionName, alias...). Events of a running or finished rollout, refusals before a
+ * rollout started, endings the guard reads from a record, and artifacts that started nothing.
+ * This module reads the state, registry and artifact types; none of them imports it.
  */
-import { z } from 'zod';
-import { functionNameOf } from './function-ref.js';
-import { describeRouting } from './lambda-model.js';
+import { describeRouting } from './alias.js';
+import type { ArtifactRefusal } from './artifact.js';
 import { causeMessage } from './errors.js';
+import { functionNameOf } from './function-ref.js';
+import type { RolloutEventType } from './notification-options.js';
+import type { EndedStatus, RolloutRecord } from './registry.js';
 import { type CaughtError, factsOf, positionOf, type RolloutState } from './state.js';
 
-/**
- * Lifecycle events. `verdict`: a health check's result; `held`: a step held for more evidence;
- * `aborted`: the execution was stopped and the guard put the alias back (or found it whole).
- */
-export const EVENT_TYPES = ['started', 'shifted', 'promoted', 'rolled_back', 'refused', 'drift', 'failed', 'verdict', 'held', 'aborted'] as const;
-export type RolloutEventType = (typeof EVENT_TYPES)[number];
-
-/** SNS allows 10 message attributes; three are ours, a few are kept for later. */
-export const MAX_CUSTOM_ATTRIBUTES = 5;
-const ATTRIBUTE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
-const RESERVED_ATTRIBUTES = ['eventType', 'functionName', 'alias', 'outcome', 'rolloutId'];
-
-export const NotificationOptionsSchema = z
-  .strictObject({
-    /**
-     * Which events to publish to people (SNS). Default: all of them. The workflow announces a
-     * step's verdict once, when the step ends, and a hold when it starts, not every check in
-     * between. An empty list publishes none.
-     */
-    events: z
-      .array(z.enum(EVENT_TYPES, { error: `must be one of ${EVENT_TYPES.join(', ')}` }), {
-        error: 'must be a list of event types',
-      })
-      .optional(),
-    /** Extra message attributes (e.g. team), for subscription filter policies. */
-    attributes: z
-      .record(
-        z.string().regex(ATTRIBUTE_NAME, { error: 'names must be 1-64 letters, digits, "_" or "-"' }).refine(
-          (k) => !RESERVED_ATTRIBUTES.includes(k),
-          { error: `names must not be one of ours (${RESERVED_ATTRIBUTES.join(', ')})` },
-        ),
-        z.string({ error: 'values must be strings' }).min(1, { error: 'values must not be empty' }).max(256, {
-          error: 'values must be at most 256 characters',
-        }),
-        { error: (issue) => (issue.code === 'invalid_type' ? 'must be an object of string attributes' : undefined) },
-      )
-      .refine((a) => Object.keys(a).length <= MAX_CUSTOM_ATTRIBUTES, {
-        error: `at most ${MAX_CUSTOM_ATTRIBUTES} attributes`,
-      })
-      .optional(),
-  })
-  .prefault({});
-
-export type NotificationOptions = z.output<typeof NotificationOptionsSchema>;
+// The adapters name the event type beside the notification.
+export type { RolloutEventType } from './notification-options.js';
 
 export interface Notification {
   readonly type: RolloutEventType;
@@ -59,11 +22,6 @@ export interface Notification {
   readonly subject: string;
   readonly body: Readonly<Record<string, unknown>>;
   readonly attributes: Readonly<Record<string, string>>;
-}
-
-/** True when the options ask for this event (every event by default). */
-export function wants(options: NotificationOptions | undefined, type: RolloutEventType): boolean {
-  return !options?.events || options.events.includes(type);
 }
 
 /** Makes a string a valid SNS subject: printable ASCII, one line, 100 characters at most. */
@@ -170,6 +128,65 @@ export function refusalNotification(
       eventType: type,
       ...(fn ? { functionName: functionNameOf(fn) } : {}),
       ...(alias ? { alias } : {}),
+    },
+  };
+}
+
+/**
+ * A notification built from a rollout's record, for the guard when the execution stopped before
+ * any rollout state existed (e.g. aborted during Prepare).
+ *
+ * @example recordNotification('aborted', record, 'aborted', 'execution aborted: wrong version; no traffic had moved', now).subject
+ *   // 'lambda-rollout orders:live v8 aborted: execution aborted: wrong version; no traffic had moved'
+ */
+export function recordNotification(type: 'aborted' | 'failed', record: RolloutRecord, status: EndedStatus, reason: string, now: number): Notification {
+  const fn = functionNameOf(record.functionName);
+  return {
+    type,
+    subject: toSubject(`lambda-rollout ${fn}:${record.alias} v${record.targetVersion} ${type}: ${reason}`),
+    body: {
+      type,
+      at: new Date(now).toISOString(),
+      rolloutId: record.rolloutId,
+      executionArn: record.executionArn,
+      functionName: record.functionName,
+      alias: record.alias,
+      baselineVersion: record.baselineVersion ?? null,
+      targetVersion: record.targetVersion,
+      outcome: status,
+      reason,
+    },
+    attributes: { eventType: type, functionName: fn, alias: record.alias, rolloutId: record.rolloutId, outcome: status },
+  };
+}
+
+/**
+ * The notification for an artifact that started nothing: a `refused` event naming the object and the rule.
+ *
+ * @example artifactRefusalNotification({ bucket: 'b', key: 'releases/x.zip', reason: 'why' }, 0).subject
+ *   // 'lambda-rollout artifact releases/x.zip started nothing: why'
+ */
+export function artifactRefusalNotification(refusal: ArtifactRefusal, now: number): Notification {
+  // The reason matters more than the key (which is in the body): the subject keeps 100 characters only.
+  const target = refusal.functionName ? `${refusal.functionName}${refusal.alias ? `:${refusal.alias}` : ''} artifact` : `artifact ${refusal.key}`;
+  return {
+    type: 'refused',
+    subject: toSubject(`lambda-rollout ${target} started nothing: ${refusal.reason}`),
+    body: {
+      type: 'refused',
+      at: new Date(now).toISOString(),
+      source: 'artifact',
+      bucket: refusal.bucket,
+      key: refusal.key,
+      versionId: refusal.versionId ?? null,
+      functionName: refusal.functionName ?? null,
+      alias: refusal.alias ?? null,
+      reason: refusal.reason,
+    },
+    attributes: {
+      eventType: 'refused',
+      ...(refusal.functionName ? { functionName: refusal.functionName } : {}),
+      ...(refusal.alias ? { alias: refusal.alias } : {}),
     },
   };
 }

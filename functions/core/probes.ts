@@ -1,5 +1,6 @@
-/** Synthetic probes: what counts as a good answer from a directly invoked version. */
-import type { ProbePolicy } from './health.js';
+/** Synthetic probes: when a step sends them, what counts as a good answer from a directly invoked version, and what the answers add up to. */
+import type { ProbeEvidence, ProbePolicy } from './health.js';
+import type { RolloutState } from './state.js';
 
 export interface ProbeAnswer {
   readonly statusCode: number;
@@ -33,4 +34,25 @@ export function judgeProbeAnswer(answer: ProbeAnswer, expect: ProbePolicy['expec
   return actual === expect.equals
     ? { ok: true }
     : { ok: false, failure: `${expect.field} was ${JSON.stringify(actual)}, expected ${JSON.stringify(expect.equals)}` };
+}
+
+/**
+ * The probes to send at this check, if any: once per step, so none when the policy has none or the
+ * step's record already holds its probes.
+ *
+ * @example probesDue(stateWithProbesSent) // undefined
+ */
+export function probesDue(state: RolloutState): ProbePolicy | undefined {
+  const policy = state.rollout.health.probes;
+  if (!policy || state.history.at(-1)?.probes) return undefined;
+  return policy;
+}
+
+/**
+ * The probes' evidence from each answer's judgement: how many were sent and passed, and the first failure.
+ *
+ * @example tallyProbes([{ ok: true }, { ok: false, failure: 'invoke status 500' }]) // { sent: 2, passed: 1, failure: 'invoke status 500' }
+ */
+export function tallyProbes(judged: readonly { ok: boolean; failure?: string | undefined }[]): ProbeEvidence {
+  return { sent: judged.length, passed: judged.filter((j) => j.ok).length, failure: judged.find((j) => !j.ok && j.failure !== undefined)?.failure };
 }

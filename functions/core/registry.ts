@@ -3,14 +3,16 @@
  * each rollout leaves behind, and the pure rules that build them from the workflow's state and
  * decide how a rollout ended. No I/O: the DynamoDB adapter (`functions/aws/registry.ts`) and the
  * in-memory twin (`sim/registry.ts`) store what these functions build, with the same semantics.
+ * The API's idempotency records live in the same table; their rules are in `idempotency.ts`.
  */
-import { causeMessage, ErrorName, isRefusal, RefusedError } from './errors.js';
+import { causeMessage, oneLine, RefusedError } from './errors.js';
 import { functionNameOf } from './function-ref.js';
-import { type AliasState, isSplit, routesAs } from './lambda-model.js';
-import { type Notification, type RolloutEventType, toSubject } from './notification.js';
-import { asRolloutState, type CaughtError, factsOf, type Outcome, positionOf, type RolloutFacts, type RolloutState, type StepRecord } from './state.js';
+import type { RolloutEventType } from './notification-options.js';
+import { type CaughtError, factsOf, positionOf, type RolloutFacts, type RolloutState, type StepRecord } from './state.js';
 
 export { factsOf, type RolloutFacts } from './state.js';
+// The registry's adapters and the API read the idempotency rules from here.
+export { IDEMPOTENCY_TTL_MS, type IdempotencyRecord, IN_PROGRESS_MS, isLive, newClaim, type StoredResponse } from './idempotency.js';
 
 /** A rollout that holds its alias: `pending` (the API took the lock, the execution is starting) or `running`. */
 export const ACTIVE_STATUSES = ['pending', 'running'] as const;
@@ -92,6 +94,16 @@ export interface RolloutRecord extends RolloutFacts {
   readonly reason?: string | undefined;
   readonly finalVersion?: string | undefined;
   readonly endedAt?: string | undefined;
+}
+
+/**
+ * The facts of a rollout's record, without its status and progress.
+ *
+ * @example factsOfRecord(record).rolloutId // record.rolloutId
+ */
+export function factsOfRecord(record: RolloutRecord): RolloutFacts {
+  const { rolloutId, executionArn, functionName, alias, baselineVersion, targetVersion, strategy, startedAt } = record;
+  return { rolloutId, executionArn, functionName, alias, baselineVersion, targetVersion, strategy, startedAt };
 }
 
 /** Filters and paging for `RolloutRegistry.list`. Newest first. */
@@ -194,8 +206,6 @@ export function progressUpdateFor(type: RolloutEventType, state: RolloutState, n
 /** What ReleaseLock receives: a rollout state that ended with an outcome, a refusal or an error. */
 export type EndedState = RolloutState & { readonly refusal?: CaughtError | undefined };
 
-const oneLine = (s: string) => s.replace(/\s+/g, ' ').trim();
-
 /**
  * The ending of a rollout from the workflow's last state: its outcome when it has one; a
  * refusal; otherwise the error that stopped it.
@@ -225,157 +235,4 @@ export function lastEventType(state: EndedState): RolloutEventType {
   if (state.outcome) return state.outcome.status;
   if (state.refusal) return 'refused';
   return 'failed';
-}
-
-/** Step Functions execution statuses the guard acts on. */
-export const GUARDED_STATUSES = ['ABORTED', 'TIMED_OUT', 'FAILED'] as const;
-export type GuardedStatus = (typeof GUARDED_STATUSES)[number];
-
-/**
- * Errors of the workflow's own Fail states: the workflow already put the alias back (or left it
- * as someone else set it) and notified, so the guard only makes sure the lock is released.
- */
-export const WORKFLOW_ENDINGS: readonly string[] = [ErrorName.RolledBack, ErrorName.Drift, ErrorName.Refused, ErrorName.InvalidInput, ErrorName.LockNotReleased];
-
-/** What the guard should do with an alias after an execution stopped. */
-export type AliasVerdict =
-  | { readonly kind: 'whole'; readonly version: string }
-  | { readonly kind: 'restore'; readonly revisionId: string }
-  | { readonly kind: 'drift'; readonly reason: string };
-
-/**
- * Whether an execution that stopped left the alias split by this rollout. The alias is this
- * rollout's when it routes the baseline plus the target and carries the RevisionId the rollout
- * last saw, or routes exactly as the shift that was in flight when the execution stopped (that
- * write landed but its answer never reached the state). Anything else is someone else's change:
- * drift, never overwritten.
- *
- * @example aliasVerdict(state, { functionVersion: '7', routing: { '8': 10 }, revisionId: state.alias.revisionId }) // { kind: 'restore', ... }
- */
-export function aliasVerdict(state: RolloutState, alias: Pick<AliasState, 'functionVersion' | 'routing' | 'revisionId'>): AliasVerdict {
-  if (!isSplit(alias)) return { kind: 'whole', version: alias.functionVersion };
-  const r = state.rollout;
-  const ours =
-    alias.functionVersion === r.baselineVersion && Object.entries(alias.routing).every(([v, w]) => v === r.targetVersion || w <= 0);
-  const inFlight =
-    state.cursor.next === 'shift' &&
-    routesAs(alias, { functionVersion: r.baselineVersion, routing: { [r.targetVersion]: state.cursor.weightPercent } });
-  if (ours && (alias.revisionId === state.alias.revisionId || inFlight)) return { kind: 'restore', revisionId: alias.revisionId };
-  return {
-    kind: 'drift',
-    reason: `alias ${r.alias} was changed by someone else (revision ${alias.revisionId}, this rollout last saw ${state.alias.revisionId}) and was left as it is`,
-  };
-}
-
-/**
- * The latest rollout state in an execution's history, for the guard: a value that is a rollout
- * state with the alias's RevisionId, or undefined.
- */
-export function rolloutStateIn(value: unknown): RolloutState | undefined {
-  try {
-    return asRolloutState(value);
-  } catch {
-    return undefined;
-  }
-}
-
-/** The ended status for an execution that stopped without finishing the workflow. */
-export function guardStatus(status: GuardedStatus, error: string | undefined): EndedStatus {
-  if (status === 'ABORTED') return 'aborted';
-  if (status === 'TIMED_OUT') return 'timed_out';
-  if (isRefusal(error)) return 'refused';
-  if (error === ErrorName.RolledBack) return 'rolled_back';
-  if (error === ErrorName.Drift) return 'drift';
-  return 'failed';
-}
-
-/**
- * The guard's one-line reason: how the execution stopped, and how the alias was left.
- *
- * @example guardReason('ABORTED', { cause: 'bad canary' }, 'alias live restored to v7') // 'execution aborted: bad canary; alias live restored to v7'
- */
-export function guardReason(status: GuardedStatus, stop: { readonly error?: string | undefined; readonly cause?: string | undefined }, aliasNote: string): string {
-  const cause = oneLine(causeMessage(stop.cause));
-  const how =
-    status === 'ABORTED'
-      ? `execution aborted${cause ? `: ${cause}` : ''}`
-      : status === 'TIMED_OUT'
-        ? 'execution timed out'
-        : `execution failed: ${stop.error ?? 'unknown error'}${cause ? ` (${cause})` : ''}`;
-  return `${how}; ${aliasNote}`;
-}
-
-/** The outcome a state gets when the guard ends it, so notifications show how the alias was left. */
-export function guardOutcome(state: RolloutState, alias: Pick<AliasState, 'functionVersion' | 'routing'>, reason: string, now: number): Outcome {
-  const whole = !isSplit(alias);
-  const status = !whole ? 'drift' : alias.functionVersion === state.rollout.targetVersion ? 'promoted' : 'rolled_back';
-  return { status, reason, at: new Date(now).toISOString(), finalVersion: alias.functionVersion };
-}
-
-/**
- * A notification built from a rollout's record, for the guard when the execution stopped before
- * any rollout state existed (e.g. aborted during Prepare).
- */
-export function recordNotification(type: 'aborted' | 'failed', record: RolloutRecord, status: EndedStatus, reason: string, now: number): Notification {
-  const fn = functionNameOf(record.functionName);
-  return {
-    type,
-    subject: toSubject(`lambda-rollout ${fn}:${record.alias} v${record.targetVersion} ${type}: ${reason}`),
-    body: {
-      type,
-      at: new Date(now).toISOString(),
-      rolloutId: record.rolloutId,
-      executionArn: record.executionArn,
-      functionName: record.functionName,
-      alias: record.alias,
-      baselineVersion: record.baselineVersion ?? null,
-      targetVersion: record.targetVersion,
-      outcome: status,
-      reason,
-    },
-    attributes: { eventType: type, functionName: fn, alias: record.alias, rolloutId: record.rolloutId, outcome: status },
-  };
-}
-
-/** How long the API remembers an `Idempotency-Key`'s first answer. */
-export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
-/**
- * How long a claimed key counts as "in progress". API Gateway gives up on an integration after
- * 29 s, so a claim older than this belongs to a request that died: a retry may take it over.
- */
-export const IN_PROGRESS_MS = 60 * 1000;
-
-/** An HTTP answer kept for replay. */
-export interface StoredResponse {
-  readonly statusCode: number;
-  readonly body: unknown;
-}
-
-/** What the registry remembers of one `Idempotency-Key`. */
-export interface IdempotencyRecord {
-  readonly key: string;
-  /** A hash of the request, so the same key with another request is told apart. */
-  readonly fingerprint: string;
-  readonly status: 'in_progress' | 'completed';
-  readonly response?: StoredResponse | undefined;
-  /** Epoch ms. */
-  readonly createdAt: number;
-  /** Epoch ms; DynamoDB's TTL deletes the item some time after (its `ttl` is in epoch seconds). */
-  readonly expiresAt: number;
-  /** Epoch ms: until when an in-progress claim blocks others. */
-  readonly inProgressUntil: number;
-}
-
-/**
- * Whether a stored record still answers for its key: not expired (DynamoDB deletes expired items
- * only eventually, so reads must check), and either completed or claimed by a live request.
- */
-export function isLive(record: IdempotencyRecord | undefined, now: number): record is IdempotencyRecord {
-  if (!record || record.expiresAt <= now) return false;
-  return record.status === 'completed' || record.inProgressUntil > now;
-}
-
-/** A fresh in-progress claim of `key`. */
-export function newClaim(key: string, fingerprint: string, now: number): IdempotencyRecord {
-  return { key, fingerprint, status: 'in_progress', createdAt: now, expiresAt: now + IDEMPOTENCY_TTL_MS, inProgressUntil: now + IN_PROGRESS_MS };
 }

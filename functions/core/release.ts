@@ -1,193 +1,17 @@
 /**
- * Code releases: from a build artifact in S3 to a published Lambda version, before the normal rollout.
- * Pure: the artifact key convention, the allow-list match, the strategy read from an object's tags or
- * metadata, the idempotent execution name, the rollout input, and the judgement of a code update's status.
- *
- * The key convention, under a configurable prefix (default `releases/`):
- *
- *     <prefix><functionName>/<alias>/<build>.zip        e.g. releases/orders-api/live/2026-01-05.3.zip
- *
- * - functionName: 1-64 letters, digits, "-" or "_" (a Lambda function name, not an ARN)
- * - alias: 1-128 letters, digits, "-" or "_", not all digits (the alias whose traffic moves)
- * - build: 1-128 letters, digits, ".", "-" or "_", then `.zip` (a build label, shown in the version's description)
- *
- * None of these characters is ever URL-encoded, so the key reads the same whether an event carries it
- * encoded or not; a key with any other character breaks the convention and is refused.
+ * Code releases: from one exact S3 object version to a published Lambda version, before the normal
+ * rollout. Pure: the release task's event and the code state it carries between UpdateCode, CheckCode
+ * and Publish (one zod schema each, the types derived from them), the refusals before any code
+ * changes, the judgement of a code update's status, and what Publish asks for.
  */
-import { type FieldIssue, refusal } from './errors.js';
-import { FUNCTION_NAME_PATTERN } from './function-ref.js';
-import { MAX_DESCRIPTION_LENGTH, RolloutInputSchema, toFieldIssues } from './input.js';
-import { type Notification, toSubject } from './notification.js';
+import { z } from 'zod';
+import { InvalidInputError, refusal } from './errors.js';
+import { functionNameOf } from './function-ref.js';
+import { FunctionNameSchema, MAX_DESCRIPTION_LENGTH, parseRolloutInput, ReleaseSchema, type RolloutInput, toFieldIssues } from './input.js';
+import type { RolloutLock } from './registry.js';
 import type { CaughtError } from './state.js';
 
-// ----- the key convention -----
-
-/** The default key prefix under which artifacts start releases. */
-export const DEFAULT_ARTIFACT_PREFIX = 'releases/';
-/** The convention, for messages. */
-export const KEY_CONVENTION = '<prefix><functionName>/<alias>/<build>.zip';
-
-const ALIAS_PATTERN = /^(?!\d+$)[a-zA-Z0-9_-]{1,128}$/;
-const BUILD_PATTERN = /^[A-Za-z0-9._-]{1,128}$/;
-const PREFIX_PATTERN = /^(?:[A-Za-z0-9._-]+\/)*$/;
-
-/** What an artifact key names. */
-export interface ArtifactKey {
-  readonly functionName: string;
-  readonly alias: string;
-  readonly build: string;
-}
-
-/** A result that is either a value or a one-line reason for refusing. */
-export type Checked<T> = ({ readonly ok: true } & T) | { readonly ok: false; readonly reason: string };
-
-/**
- * Why a key prefix is not usable, or undefined when it is: empty, or folder names of letters, digits,
- * ".", "-" or "_", each ending with "/".
- *
- * @example prefixProblem('releases/') // undefined
- */
-export function prefixProblem(prefix: string): string | undefined {
-  if (PREFIX_PATTERN.test(prefix)) return undefined;
-  return `the artifact key prefix must be empty or folder names of letters, digits, ".", "-" or "_", each ending with "/" (like 'releases/'); received '${prefix}'`;
-}
-
-/**
- * Reads the function, alias and build from an artifact key, or says which rule the key breaks.
- *
- * @example parseArtifactKey('releases/orders/live/42.zip', 'releases/') // { ok: true, functionName: 'orders', alias: 'live', build: '42' }
- */
-export function parseArtifactKey(key: string, prefix: string = DEFAULT_ARTIFACT_PREFIX): Checked<ArtifactKey> {
-  const refuse = (rule: string) => ({ ok: false as const, reason: `key '${key}' breaks the convention ${KEY_CONVENTION}: ${rule}` });
-  if (!key.startsWith(prefix)) return refuse(`it is not under the prefix '${prefix}'`);
-  const parts = key.slice(prefix.length).split('/');
-  if (parts.length !== 3) {
-    return refuse(`expected functionName/alias/build.zip after the prefix, found ${parts.length} part${parts.length === 1 ? '' : 's'}`);
-  }
-  const [functionName = '', alias = '', file = ''] = parts;
-  if (!FUNCTION_NAME_PATTERN.test(functionName)) {
-    return refuse(`the function name '${functionName}' must be 1-64 letters, digits, "-" or "_"`);
-  }
-  if (!ALIAS_PATTERN.test(alias)) return refuse(`the alias '${alias}' must be 1-128 letters, digits, "-" or "_", not all digits`);
-  if (!file.endsWith('.zip')) return refuse(`the file '${file}' must end with .zip`);
-  const build = file.slice(0, -'.zip'.length);
-  if (!BUILD_PATTERN.test(build)) return refuse(`the build '${build}' must be 1-128 letters, digits, ".", "-" or "_"`);
-  return { ok: true, functionName, alias, build };
-}
-
-// ----- the allow-list -----
-
-const ARN_PREFIX = /^(arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:\d{12}:function:)([A-Za-z0-9_*-]+)$/;
-
-/** True when `name` matches `pattern`, where `*` stands for any characters (as in IAM). */
-export function globMatch(pattern: string, name: string): boolean {
-  const escaped = pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'));
-  return new RegExp(`^${escaped.join('.*')}$`).test(name);
-}
-
-/**
- * Splits the allow-list as the infrastructure passes it in the environment: entries separated by
- * commas, blanks dropped.
- *
- * @example parseAllowedFunctions(' orders-*, payments ,') // ['orders-*', 'payments']
- */
-export function parseAllowedFunctions(value: string | undefined): string[] {
-  return (value ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0);
-}
-
-/**
- * The function reference a rollout should use for `name`, when an allow-list entry covers it: the name
- * itself for a name or name pattern (`orders-*`), or the full ARN for an ARN entry. The first matching
- * entry wins; undefined when none does. Entries are those of the construct's `allowedFunctions`.
- *
- * @example allowedFunctionRef('orders-api', ['orders-*']) // 'orders-api'
- * @example allowedFunctionRef('payments', ['arn:aws:lambda:eu-west-1:123456789012:function:payments']) // 'arn:aws:lambda:eu-west-1:123456789012:function:payments'
- */
-export function allowedFunctionRef(name: string, entries: readonly string[]): string | undefined {
-  for (const entry of entries) {
-    const arn = ARN_PREFIX.exec(entry);
-    if (arn) {
-      if (globMatch(arn[2] ?? '', name)) return `${arn[1] ?? ''}${name}`;
-    } else if (!entry.startsWith('arn:') && globMatch(entry, name)) {
-      return name;
-    }
-  }
-  return undefined;
-}
-
-// ----- strategy and description from the object's tags or metadata -----
-
-/** The tag or user-defined metadata key naming the strategy: a preset name, or (metadata only) JSON. */
-export const STRATEGY_KEY = 'rollout-strategy';
-/** The tag or user-defined metadata key holding the published version's description. */
-export const DESCRIPTION_KEY = 'rollout-description';
-/** Lambda's limit for a version description. */
-export { MAX_DESCRIPTION_LENGTH };
-
-/** What the artifact says about its rollout. Absent fields take the workflow's defaults. */
-export interface ArtifactSettings {
-  /** A preset name or a strategy object, as given (the workflow parses it again). */
-  readonly strategy?: unknown;
-  readonly description?: string;
-}
-
-function pick(key: string, tags: Readonly<Record<string, string>>, metadata: Readonly<Record<string, string>>): Checked<{ value?: string }> {
-  const tag = tags[key]?.trim();
-  const meta = metadata[key]?.trim();
-  if (tag && meta && tag !== meta) {
-    return { ok: false, reason: `tag ${key} ('${tag}') and metadata ${key} ('${meta}') disagree; set only one` };
-  }
-  const value = tag || meta;
-  return value ? { ok: true, value } : { ok: true };
-}
-
-const StrategySchema = RolloutInputSchema.shape.strategy;
-
-function issuesLine(issues: readonly FieldIssue[]): string {
-  return issues.map((i) => (i.field && i.field !== '(input)' ? `${i.field}: ${i.rule}` : i.rule)).join('; ');
-}
-
-/**
- * The strategy and description an artifact's object tags or user-defined metadata ask for (keys
- * `rollout-strategy` and `rollout-description`). Tags cannot hold JSON (S3 refuses braces and quotes in
- * tag values), so a strategy object goes in metadata (`x-amz-meta-rollout-strategy`). When both a tag and
- * metadata are set they must agree. A strategy is checked with the same rules as the rollout input.
- *
- * @example artifactSettings({ 'rollout-strategy': 'Linear10PercentEvery1Minute' }, {}) // { ok: true, strategy: 'Linear10PercentEvery1Minute' }
- */
-export function artifactSettings(
-  tags: Readonly<Record<string, string>>,
-  metadata: Readonly<Record<string, string>>,
-): Checked<ArtifactSettings> {
-  const strategy = pick(STRATEGY_KEY, tags, metadata);
-  if (!strategy.ok) return strategy;
-  const description = pick(DESCRIPTION_KEY, tags, metadata);
-  if (!description.ok) return description;
-  if (description.value !== undefined && description.value.length > MAX_DESCRIPTION_LENGTH) {
-    return { ok: false, reason: `${DESCRIPTION_KEY} must be at most ${MAX_DESCRIPTION_LENGTH} characters (Lambda's limit for a version description); it has ${description.value.length}` };
-  }
-  let value: unknown = strategy.value;
-  if (typeof value === 'string' && /^[[{]/.test(value)) {
-    try {
-      value = JSON.parse(value);
-    } catch (error) {
-      return { ok: false, reason: `${STRATEGY_KEY} is not valid JSON: ${(error as Error).message}` };
-    }
-  }
-  if (value !== undefined) {
-    const parsed = StrategySchema.safeParse(value);
-    if (!parsed.success) {
-      return { ok: false, reason: `${STRATEGY_KEY} is not a strategy: ${issuesLine(toFieldIssues(parsed.error.issues))}` };
-    }
-  }
-  return {
-    ok: true,
-    ...(value !== undefined ? { strategy: value } : {}),
-    ...(description.value !== undefined ? { description: description.value } : {}),
-  };
-}
-
-// ----- the release and the rollout input -----
+// ----- the release -----
 
 /** The exact object version a release deploys, and what to call the version it publishes. */
 export interface Release {
@@ -201,14 +25,6 @@ export interface Release {
   readonly description: string;
 }
 
-/** The rollout input an artifact starts: the normal input without targetVersion, plus the release. */
-export interface ReleaseRolloutInput {
-  readonly functionName: string;
-  readonly alias: string;
-  readonly strategy?: unknown;
-  readonly release: Release;
-}
-
 /**
  * The default description of a version published from an artifact, at most 256 characters.
  *
@@ -220,97 +36,7 @@ export function defaultDescription(r: Omit<Release, 'description'>): string {
   return text.length <= MAX_DESCRIPTION_LENGTH ? text : `${text.slice(0, MAX_DESCRIPTION_LENGTH - 3)}...`;
 }
 
-/** The rollout input for an artifact: function reference, alias, the strategy if set, and the release. */
-export function releaseRolloutInput(args: {
-  readonly functionRef: string;
-  readonly key: ArtifactKey;
-  readonly bucket: string;
-  readonly objectKey: string;
-  readonly versionId: string;
-  readonly settings: ArtifactSettings;
-}): ReleaseRolloutInput {
-  const location = { s3Bucket: args.bucket, s3Key: args.objectKey, s3ObjectVersion: args.versionId, build: args.key.build };
-  return {
-    functionName: args.functionRef,
-    alias: args.key.alias,
-    ...(args.settings.strategy !== undefined ? { strategy: args.settings.strategy } : {}),
-    release: { ...location, description: args.settings.description ?? defaultDescription(location) },
-  };
-}
-
-// ----- the execution name -----
-
-/**
- * The execution name for one object version: readable (function and alias) and unique (128 bits of
- * a SHA-256 of bucket, key and version id). The same object version always gets the same name, so a
- * duplicate event cannot start a second rollout. At most 80 characters of `[A-Za-z0-9_-]`, the set
- * Step Functions can also log to CloudWatch Logs. The hash is passed in: core does no crypto.
- *
- * @example releaseExecutionName({ bucket: 'b', key: 'releases/orders/live/42.zip', versionId: 'v1', functionName: 'orders', alias: 'live' }, sha256Hex)
- *   // 'orders-live-' followed by 32 hex digits
- */
-export function releaseExecutionName(
-  args: {
-    readonly bucket: string;
-    readonly key: string;
-    readonly versionId: string;
-    readonly functionName: string;
-    readonly alias: string;
-  },
-  sha256Hex: (text: string) => string,
-): string {
-  const digest = sha256Hex(`${args.bucket}\n${args.key}\n${args.versionId}`).slice(0, 32);
-  const safe = (s: string, n: number) => s.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, n);
-  return `${safe(args.functionName, 30)}-${safe(args.alias, 16)}-${digest}`;
-}
-
-// ----- notifications for artifacts that start nothing -----
-
-/** An artifact that started no rollout, and why. */
-export interface ArtifactRefusal {
-  readonly bucket: string;
-  readonly key: string;
-  readonly versionId?: string | undefined;
-  readonly functionName?: string | undefined;
-  readonly alias?: string | undefined;
-  readonly reason: string;
-}
-
-/**
- * The notification for an artifact that started nothing: a `refused` event naming the object and the rule.
- *
- * @example artifactRefusalNotification({ bucket: 'b', key: 'releases/x.zip', reason: 'why' }, 0).subject
- *   // 'lambda-rollout artifact releases/x.zip started nothing: why'
- */
-export function artifactRefusalNotification(refusal: ArtifactRefusal, now: number): Notification {
-  // The reason matters more than the key (which is in the body): the subject keeps 100 characters only.
-  const target = refusal.functionName ? `${refusal.functionName}${refusal.alias ? `:${refusal.alias}` : ''} artifact` : `artifact ${refusal.key}`;
-  return {
-    type: 'refused',
-    subject: toSubject(`lambda-rollout ${target} started nothing: ${refusal.reason}`),
-    body: {
-      type: 'refused',
-      at: new Date(now).toISOString(),
-      source: 'artifact',
-      bucket: refusal.bucket,
-      key: refusal.key,
-      versionId: refusal.versionId ?? null,
-      functionName: refusal.functionName ?? null,
-      alias: refusal.alias ?? null,
-      reason: refusal.reason,
-    },
-    attributes: {
-      eventType: 'refused',
-      ...(refusal.functionName ? { functionName: refusal.functionName } : {}),
-      ...(refusal.alias ? { alias: refusal.alias } : {}),
-    },
-  };
-}
-
 // ----- the code update, as the release task judges it -----
-
-/** Lambda's LastUpdateStatus values a release acts on. */
-export type CodeUpdateStatus = 'InProgress' | 'Successful' | 'Failed';
 
 /** Where UpdateFunctionCode takes the code from: one exact S3 object version. */
 export interface CodeLocation {
@@ -337,23 +63,94 @@ export interface CodeStatus {
   readonly revisionId: string;
 }
 
-/** A release's code update as the workflow carries it between UpdateCode, CheckCode and Publish. */
-export interface CodeState {
-  readonly status: CodeUpdateStatus;
+const text = z.string({ error: 'must be a string' }).min(1, { error: 'must not be empty' });
+const epochMs = z.number({ error: 'must be epoch milliseconds' });
+
+/**
+ * A release's code update as the workflow carries it between UpdateCode, CheckCode and Publish
+ * (`$.code`): "InProgress" (wait and check again), "Successful" (our CodeSha256 is live in
+ * `$LATEST`) or "Failed" with `reason` and `refusal` (`refusal.Cause` equals `reason`).
+ */
+export const CodeStateSchema = z.object({
+  /** Lambda's LastUpdateStatus values a release acts on. */
+  status: z.enum(['InProgress', 'Successful', 'Failed'], { error: 'must be InProgress, Successful or Failed' }),
   /** The CodeSha256 our update set: the only code this release may publish. */
-  readonly codeSha256: string;
+  codeSha256: text,
   /** The function's RevisionId when last seen; Publish is conditioned on it. */
-  readonly revisionId: string;
-  /** When the update started, epoch ms. */
-  readonly startedAt: number;
-  /** When the status was last read, epoch ms. */
-  readonly checkedAt: number;
+  revisionId: z.string(),
+  /** When the update started. */
+  startedAt: epochMs,
+  /** When the status was last read. */
+  checkedAt: epochMs,
   /** How many times the status was read. */
-  readonly checks: number;
+  checks: z.number().int().min(0),
   /** Why the release was refused (Failed only), in one line. */
-  readonly reason?: string | undefined;
+  reason: z.string().optional(),
   /** The refusal for the workflow's Notify state (Failed only), shaped like a caught error. */
-  readonly refusal?: CaughtError | undefined;
+  refusal: z.object({ Error: z.string(), Cause: z.string().optional() }).optional(),
+});
+
+export type CodeState = Readonly<z.output<typeof CodeStateSchema>>;
+
+/**
+ * The Release task's event: one task function, three actions, wired by the workflow as
+ *
+ *     [release present] -> UpdateCode -> Wait -> CheckCode -> Choice
+ *         InProgress -> Wait (again)
+ *         Successful -> Publish -> (targetVersion = version) -> the normal rollout (Prepare...)
+ *         Failed     -> Notify (refused) -> Fail
+ *
+ * `release` is the rollout input's `release` object, as the artifact trigger builds it:
+ * `{ "s3Bucket", "s3Key", "s3ObjectVersion", "build"?, "description"? }`; `code` is a {@link CodeState}.
+ *
+ * - **update** (state UpdateCode; ResultPath `$.code`): `{ "action": "update", "functionName", "release", "input"? }`;
+ *   out a CodeState, "InProgress" (UpdateFunctionCode started, checks 0), or "Failed" when the rollout
+ *   input breaks a rule, another rollout holds the alias, or Lambda refused the update (function or
+ *   object version missing, unreadable or invalid package...).
+ * - **status** (state CheckCode, after a Wait of a few seconds; ResultPath `$.code`):
+ *   `{ "action": "status", "functionName", "code", "maxWaitSeconds"? }` (default 900); out the next
+ *   CodeState (see `judgeCodeStatus`). A Failed `code` is returned unchanged without calling AWS.
+ * - **publish** (state Publish; ResultPath `$.publish`): `{ "action": "publish", "functionName", "release", "code" }`
+ *   (code Successful); out a {@link PublishResult}: the workflow then sets `targetVersion` to `version`.
+ *
+ * Choices: `$.code.status` equals "InProgress" / "Successful" / "Failed"; `$.publish.status` equals
+ * "Published" / "Failed". Transient AWS errors (Throttled, TransientAwsError, AliasUpdateInProgress for
+ * Lambda's 409 while another update runs) are thrown for the workflow's Retry.
+ */
+export const ReleaseEventSchema = z.discriminatedUnion(
+  'action',
+  [
+    z.object({
+      action: z.literal('update'),
+      functionName: FunctionNameSchema,
+      release: ReleaseSchema,
+      /** The whole rollout input: checked, and the alias's lock looked at, before any code changes. */
+      input: z.unknown().optional(),
+    }),
+    z.object({
+      action: z.literal('status'),
+      functionName: FunctionNameSchema,
+      code: CodeStateSchema,
+      maxWaitSeconds: z.number().int().positive().max(86_400).optional(),
+    }),
+    z.object({ action: z.literal('publish'), functionName: FunctionNameSchema, release: ReleaseSchema, code: CodeStateSchema }),
+  ],
+  { error: 'action must be update, status or publish' },
+);
+
+export type ReleaseEvent = z.input<typeof ReleaseEventSchema>;
+/** The release as an event carries it: `build` and `description` may be absent. */
+export type ReleaseSource = z.output<typeof ReleaseSchema>;
+
+/**
+ * Parses the Release task's event. Throws InvalidInputError naming every broken rule.
+ *
+ * @example parseReleaseEvent({ action: 'status', functionName: 'orders', code }).action // 'status'
+ */
+export function parseReleaseEvent(event: unknown): z.output<typeof ReleaseEventSchema> {
+  const parsed = ReleaseEventSchema.safeParse(event, { reportInput: true });
+  if (!parsed.success) throw new InvalidInputError(toFieldIssues(parsed.error.issues));
+  return parsed.data;
 }
 
 /** How long a code update may stay InProgress before the release gives up, by default. */
@@ -407,4 +204,113 @@ function waitOrGiveUp(seen: Omit<CodeState, 'status'>, now: number, limitSeconds
     return failedCode(seen, `the code update of ${fn} is still ${what} after ${elapsed} s (limit ${limitSeconds} s); no version is published`);
   }
   return { ...seen, status: 'InProgress' };
+}
+
+// ----- before the update, and the update itself -----
+
+/**
+ * The rollout a release is for, checked before any code changes: every rule of the rollout input
+ * except the target version, which is what the release will publish. The parsed input, or the
+ * refusal in words.
+ *
+ * @example checkReleaseInput({ functionName: 'orders', alias: 'live', strategy: 'Nope' }) // { refusal: 'Invalid rollout input: strategy: ...' }
+ */
+export function checkReleaseInput(input: unknown): { readonly input: RolloutInput } | { readonly refusal: string } {
+  try {
+    return { input: parseRolloutInput({ ...(input as object), targetVersion: (input as { targetVersion?: unknown }).targetVersion ?? '1' }).input };
+  } catch (error) {
+    if (error instanceof InvalidInputError) return { refusal: error.message };
+    throw error;
+  }
+}
+
+/**
+ * Why the alias's lock refuses the release: another rollout holds it (the workflow's own lock would
+ * refuse only after a version was published). Undefined when the alias is free or held by this rollout.
+ *
+ * @example lockRefusal(input, { rolloutId: 'r0', executionArn: arn, startedAt }) // 'rollout r0 is already running on orders:live (...); the artifact was not deployed'
+ */
+export function lockRefusal(
+  input: Pick<RolloutInput, 'functionName' | 'alias' | 'rolloutId'>,
+  lock: Pick<RolloutLock, 'rolloutId' | 'executionArn' | 'startedAt'> | undefined,
+): string | undefined {
+  if (!lock || lock.rolloutId === input.rolloutId) return undefined;
+  return `rollout ${lock.rolloutId} is already running on ${functionNameOf(input.functionName)}:${input.alias} (execution ${lock.executionArn}, since ${lock.startedAt}); the artifact was not deployed`;
+}
+
+/**
+ * Why Lambda's refusal of the code update (missing function or object, invalid package, no access)
+ * refuses the release: nothing changed, and retrying would not help.
+ *
+ * @example updateRefusal('orders', { s3Bucket: 'b', s3Key: 'k.zip', s3ObjectVersion: 'v1' }, 'no such key') // 'the code update of orders from s3://b/k.zip (version v1) was refused: no such key'
+ */
+export function updateRefusal(functionName: string, location: CodeLocation, why: string): string {
+  const where = `s3://${location.s3Bucket}/${location.s3Key} (version ${location.s3ObjectVersion})`;
+  return `the code update of ${functionNameOf(functionName)} from ${where} was refused: ${why}`;
+}
+
+/**
+ * The code state of a release refused before its code changed.
+ *
+ * @example refusedUpdate('why', now).status // 'Failed'
+ */
+export function refusedUpdate(reason: string, now: number): CodeState {
+  return failedCode({ codeSha256: 'none', revisionId: '', startedAt: now, checkedAt: now, checks: 0 }, reason);
+}
+
+/**
+ * The code state once UpdateFunctionCode started.
+ *
+ * @example startedUpdate({ codeSha256: 'abc=', revisionId: 'r1' }, now).status // 'InProgress'
+ */
+export function startedUpdate(started: CodeUpdate, now: number): CodeState {
+  return { status: 'InProgress', codeSha256: started.codeSha256, revisionId: started.revisionId, startedAt: now, checkedAt: now, checks: 0 };
+}
+
+// ----- publishing -----
+
+/** What Publish returns. */
+export type PublishResult =
+  | { readonly status: 'Published'; readonly version: string; readonly codeSha256: string }
+  | { readonly status: 'Failed'; readonly reason: string; readonly refusal: CaughtError };
+
+/**
+ * A Publish that publishes nothing, with its refusal.
+ *
+ * @example refusedPublish('why') // { status: 'Failed', reason: 'why', refusal: { Error: 'RolloutRefused', Cause: 'why' } }
+ */
+export function refusedPublish(reason: string): PublishResult {
+  return { status: 'Failed', reason, refusal: refusal(reason) };
+}
+
+/**
+ * Why Publish must not publish: the code update did not succeed (its own reason when it failed).
+ *
+ * @example publishRefusal('orders', { ...code, status: 'InProgress' }) // 'cannot publish orders: its code update is InProgress, not Successful'
+ */
+export function publishRefusal(functionName: string, code: CodeState): string | undefined {
+  if (code.status === 'Successful') return undefined;
+  return code.reason ?? `cannot publish ${functionNameOf(functionName)}: its code update is ${code.status}, not Successful`;
+}
+
+/**
+ * What PublishVersion is asked for: exactly our code, at the revision last seen, with the release's
+ * description (by default one naming the build, or the key's file name, and the object version).
+ *
+ * @example publishRequest({ s3Bucket: 'b', s3Key: 'r/o/live/42.zip', s3ObjectVersion: 'v1' }, code).description // 'lambda-rollout build 42.zip from s3://b/r/o/live/42.zip (version v1)'
+ */
+export function publishRequest(release: ReleaseSource, code: CodeState): { codeSha256: string; revisionId: string | undefined; description: string } {
+  const description =
+    release.description ?? defaultDescription({ ...release, build: release.build ?? release.s3Key.split('/').pop() ?? release.s3Key });
+  return { codeSha256: code.codeSha256, revisionId: code.revisionId || undefined, description };
+}
+
+/**
+ * Why PublishVersion refused our code: `$LATEST` no longer holds it (someone else changed the
+ * code), so nothing was published.
+ *
+ * @example changedCodeRefusal('orders', code, 'precondition failed') // 'CodeSha256 mismatch on orders: $LATEST no longer holds the code our update set (...); ...'
+ */
+export function changedCodeRefusal(functionName: string, code: CodeState, why: string): string {
+  return `CodeSha256 mismatch on ${functionNameOf(functionName)}: $LATEST no longer holds the code our update set (${code.codeSha256}); someone else changed it, so no version was published (${why})`;
 }

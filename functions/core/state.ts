@@ -4,7 +4,7 @@
  */
 import type { Counts, HealthPolicy, Signal, VerdictKind } from './health.js';
 import type { Plan } from './strategy.js';
-import type { NotificationOptions } from './notification.js';
+import type { NotificationOptions } from './notification-options.js';
 
 /**
  * What the next state of the workflow should do: shift to the cursor's weight; bake (wait and
@@ -116,6 +116,29 @@ export function asRolloutState(value: unknown): RolloutState {
   ].filter((x): x is string => x !== null);
   if (missing.length > 0) throw new TypeError(`Not a rollout state: missing ${missing.join(', ')}`);
   return v as RolloutState;
+}
+
+/**
+ * The latest rollout state in an execution's history, for the guard: a value that is a rollout
+ * state with the alias's RevisionId, or undefined.
+ *
+ * @example rolloutStateIn({ refusal: { Error: 'RolloutRefused' } }) // undefined
+ */
+export function rolloutStateIn(value: unknown): RolloutState | undefined {
+  try {
+    return asRolloutState(value);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The state with the alias as a task wrote or found it.
+ *
+ * @example withAlias(state, { functionVersion: '8', routing: {}, revisionId: 'r9' }).alias // { functionVersion: '8', routing: {}, revisionId: 'r9' }
+ */
+export function withAlias(state: RolloutState, alias: { functionVersion: string; routing: Readonly<Record<string, number>>; revisionId: string }): RolloutState {
+  return { ...state, alias: { functionVersion: alias.functionVersion, routing: { ...alias.routing }, revisionId: alias.revisionId } };
 }
 
 /** A promoted execution's output: the outcome and every step, without the workflow's internals. */

@@ -3,7 +3,7 @@
  * on the first event, so that importing this module (tests, the bundler) needs no environment.
  */
 import { artifactReader, lambdaControl, topicNotifier, workflow } from '../aws/index.js';
-import { parseAllowedFunctions, prefixProblem } from '../core/release.js';
+import { parseAllowedFunctions, prefixProblem } from '../core/artifact.js';
 import { ENV } from '../names.js';
 import { systemClock } from '../ports.js';
 import { makeArtifactTrigger, type ObjectCreatedEvent, type TriggerConfig } from '../tasks/artifact-trigger.js';

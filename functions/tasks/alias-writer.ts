@@ -1,9 +1,12 @@
-/** Alias writes shared by the tasks that move traffic. */
+/**
+ * Alias writes shared by the tasks that move traffic. Core decides (does the alias already route
+ * as asked, whose is a split, what restoring takes); these functions do the reads and writes.
+ */
+import { changedWhileRestoring, planRestore, type Restoration, restored, routesAs } from '../core/alias.js';
 import { DriftError } from '../core/errors.js';
-import { type AliasState, type AliasUpdate, routesAs } from '../core/lambda-model.js';
-import { aliasVerdict } from '../core/registry.js';
-import type { LambdaControl } from '../ports.js';
+import type { AliasUpdate } from '../core/lambda-model.js';
 import type { RolloutState } from '../core/state.js';
+import type { LambdaControl } from '../ports.js';
 
 /**
  * UpdateAlias with the RevisionId this rollout last saw. A RevisionId mismatch is drift, except
@@ -21,37 +24,19 @@ export async function writeAlias(lambda: LambdaControl, update: AliasUpdate) {
   }
 }
 
-/** The state with the alias as written. */
-export function withAlias(state: RolloutState, alias: { functionVersion: string; routing: Readonly<Record<string, number>>; revisionId: string }): RolloutState {
-  return { ...state, alias: { functionVersion: alias.functionVersion, routing: { ...alias.routing }, revisionId: alias.revisionId } };
-}
-
-/** What restoring the baseline did to the alias. */
-export interface Restoration {
-  /** restored: this run wrote the baseline; already_whole: nothing to undo; drift: someone else's change, left alone. */
-  readonly action: 'restored' | 'already_whole' | 'drift';
-  readonly alias: Pick<AliasState, 'functionVersion' | 'routing' | 'revisionId'>;
-  /** One line: how the alias was left. */
-  readonly note: string;
-}
-
 /**
  * Puts the alias wholly back on the baseline when this rollout left it split, with the RevisionId
  * it last saw (or the one its in-flight shift produced), and never over someone else's change.
  * Rollback and the guard share it, so both judge "ours or someone else's" the same way.
  */
 export async function restoreBaseline(lambda: LambdaControl, state: RolloutState): Promise<Restoration> {
-  const r = state.rollout;
-  const current = await lambda.getAlias(r.functionName, r.alias);
-  const verdict = aliasVerdict(state, current);
-  if (verdict.kind === 'whole') return { action: 'already_whole', alias: current, note: `alias ${r.alias} routes wholly to v${verdict.version}` };
-  if (verdict.kind === 'drift') return { action: 'drift', alias: current, note: verdict.reason };
+  const { functionName, alias } = state.rollout;
+  const plan = planRestore(state, await lambda.getAlias(functionName, alias));
+  if (plan.kind === 'settled') return plan.restoration;
   try {
-    const written = await writeAlias(lambda, { functionName: r.functionName, alias: r.alias, functionVersion: r.baselineVersion, routing: {}, revisionId: verdict.revisionId });
-    return { action: 'restored', alias: written, note: `alias ${r.alias} restored to v${r.baselineVersion}` };
+    return restored(state, await writeAlias(lambda, plan.update));
   } catch (error) {
     if (!(error instanceof DriftError)) throw error;
-    const changed = await lambda.getAlias(r.functionName, r.alias);
-    return { action: 'drift', alias: changed, note: `alias ${r.alias} was changed by someone else while it was being restored (revision ${changed.revisionId}) and was left as it is` };
+    return changedWhileRestoring(state, await lambda.getAlias(functionName, alias));
   }
 }

@@ -1,7 +1,7 @@
 /**
  * Artifact trigger: an EventBridge rule sends S3 "Object Created" events for the artifacts bucket (under
  * the key prefix) here. An object named by the convention `<prefix><functionName>/<alias>/<build>.zip`
- * (see `core/release.ts`), for a function on the allow-list that exists, starts one rollout that first
+ * (see `core/artifact.ts`), for a function on the allow-list that exists, starts one rollout that first
  * deploys exactly that object version:
  *
  *     StartExecution(name = <function>-<alias>-<sha256(bucket, key, versionId)>, input =
@@ -23,7 +23,6 @@ import { toFieldIssues } from '../core/input.js';
 import {
   allowedFunctionRef,
   type ArtifactRefusal,
-  artifactRefusalNotification,
   artifactSettings,
   parseAllowedFunctions,
   parseArtifactKey,
@@ -31,7 +30,8 @@ import {
   type ReleaseRolloutInput,
   releaseExecutionName,
   releaseRolloutInput,
-} from '../core/release.js';
+} from '../core/artifact.js';
+import { artifactRefusalNotification } from '../core/notification.js';
 import { type ArtifactReader, type Clock, type LambdaControl, type Notifier, type Workflow } from '../ports.js';
 import { sha256Hex } from '../sha256.js';
 import { logger } from '../logger.js';

@@ -1,7 +1,8 @@
 /** Finalize: makes the target the alias's version and clears the routing, with the RevisionId last seen. */
+import { promotedState } from '../core/outcome.js';
 import { asRolloutState, type RolloutState } from '../core/state.js';
 import type { Clock, LambdaControl } from '../ports.js';
-import { writeAlias, withAlias } from './alias-writer.js';
+import { writeAlias } from './alias-writer.js';
 
 /** Finalize over its ports. */
 export function makeFinalize({ lambda, clock }: { lambda: LambdaControl; clock: Clock }) {
@@ -15,16 +16,6 @@ export function makeFinalize({ lambda, clock }: { lambda: LambdaControl; clock: 
       routing: {},
       revisionId: state.alias.revisionId,
     });
-    const last = state.history.at(-1);
-    return {
-      ...withAlias(state, written),
-      cursor: { ...state.cursor, next: 'promote', weightPercent: 100, bakeSeconds: 0 },
-      outcome: {
-        status: 'promoted',
-        reason: `v${rollout.targetVersion} serves 100% of ${rollout.alias}${last?.reason ? ` (last check: ${last.reason})` : ''}`,
-        at: new Date(clock.now()).toISOString(),
-        finalVersion: rollout.targetVersion,
-      },
-    };
+    return promotedState(state, written, clock.now());
   };
 }

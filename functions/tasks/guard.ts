@@ -6,46 +6,26 @@
  * with the RevisionId, never over someone else's change: that is reported as drift), the lock
  * is released, the record gets its ending, and people hear about it on the same channels as
  * Notify's. Idempotent: a second run finds the alias whole and the record ended, and is quiet.
+ * How the rollout ended, and who hears about it, are core's rules (`core/guard.ts`).
  */
+import type { Restoration } from '../core/alias.js';
 import { NotFoundError } from '../core/errors.js';
-import { notificationFor, wants } from '../core/notification.js';
 import {
-  type EndedStatus,
-  factsOf,
-  GUARDED_STATUSES,
-  type GuardedStatus,
-  guardOutcome,
-  guardReason,
-  guardStatus,
-  progressOf,
-  recordNotification,
-  type RolloutFacts,
-  type RolloutRecord,
-  rolloutStateIn,
-  WORKFLOW_ENDINGS,
-} from '../core/registry.js';
-import type { RolloutState } from '../core/state.js';
+  type ExecutionStatusChange,
+  type ExecutionStop,
+  executionStop,
+  guardDecision,
+  isGuarded,
+  type NobodyTold,
+  untouchedAlias,
+  vanishedAlias,
+} from '../core/guard.js';
+import type { EndedStatus } from '../core/registry.js';
+import { rolloutStateIn, type RolloutState } from '../core/state.js';
 import type { Clock, EventPublisher, LambdaControl, Notifier, RolloutRegistry, Workflow } from '../ports.js';
-import { type Restoration, restoreBaseline, withAlias } from './alias-writer.js';
 import { logger } from '../logger.js';
-import { type ChannelName, type ChannelResult, deliver } from './notify.js';
-
-/** The EventBridge event, as far as the guard reads it ("Step Functions Execution Status Change"). */
-export interface ExecutionStatusChange {
-  readonly source?: string;
-  readonly 'detail-type'?: string;
-  readonly detail: {
-    readonly executionArn: string;
-    readonly stateMachineArn?: string;
-    readonly name?: string;
-    readonly status: string;
-    /** Epoch ms. */
-    readonly startDate?: number;
-    readonly stopDate?: number | null;
-    readonly error?: string | null;
-    readonly cause?: string | null;
-  };
-}
+import { restoreBaseline } from './alias-writer.js';
+import { type ChannelName, type ChannelResult, deliver } from './deliver.js';
 
 /**
  * What the guard did with the alias: restored it to the baseline; found it already whole; found
@@ -66,7 +46,7 @@ export interface GuardResult {
   /** Whether this run released the lock (false: not held by this rollout). */
   readonly lockReleased?: boolean;
   /** How each channel fared, or why nobody was told (the workflow told them, or this was a repeat). */
-  readonly notified?: Readonly<Partial<Record<ChannelName, ChannelResult>>> | 'workflow already notified' | 'already ended';
+  readonly notified?: Readonly<Partial<Record<ChannelName, ChannelResult>>> | NobodyTold;
 }
 
 export interface GuardPorts {
@@ -78,23 +58,14 @@ export interface GuardPorts {
   readonly clock: Clock;
 }
 
-function isGuarded(status: string): status is GuardedStatus {
-  return (GUARDED_STATUSES as readonly string[]).includes(status);
-}
-
 /** Puts the alias back on the baseline when this rollout left it split; an alias deleted since is whole. */
 async function secureAlias(lambda: LambdaControl, state: RolloutState): Promise<Restoration> {
   try {
     return await restoreBaseline(lambda, state);
   } catch (error) {
-    if (error instanceof NotFoundError) return { action: 'already_whole', alias: state.alias, note: `alias ${state.rollout.alias} no longer exists` };
+    if (error instanceof NotFoundError) return vanishedAlias(state);
     throw error;
   }
-}
-
-function factsOfRecord(record: RolloutRecord): RolloutFacts {
-  const { rolloutId, executionArn, functionName, alias, baselineVersion, targetVersion, strategy, startedAt } = record;
-  return { rolloutId, executionArn, functionName, alias, baselineVersion, targetVersion, strategy, startedAt };
 }
 
 /** Guard over its ports. */
@@ -102,11 +73,11 @@ export function makeGuard(ports: GuardPorts) {
   const { registry, workflow, lambda, clock } = ports;
 
   // The event may carry the error and cause; when it does not, DescribeExecution has them.
-  async function stopOf(detail: ExecutionStatusChange['detail']): Promise<{ error?: string; cause?: string }> {
-    if (detail.error || detail.cause) return { ...(detail.error ? { error: detail.error } : {}), ...(detail.cause ? { cause: detail.cause } : {}) };
+  async function stopOf(detail: ExecutionStatusChange['detail']): Promise<ExecutionStop> {
+    const told = executionStop(detail);
+    if (told.error || told.cause) return told;
     try {
-      const info = await workflow.describe(detail.executionArn);
-      return { ...(info.error ? { error: info.error } : {}), ...(info.cause ? { cause: info.cause } : {}) };
+      return executionStop(await workflow.describe(detail.executionArn));
     } catch (error) {
       logger.warn('could not read why the execution stopped', { error: error as Error });
       return {};
@@ -118,50 +89,19 @@ export function makeGuard(ports: GuardPorts) {
     if (!isGuarded(status)) return { executionArn, status, action: 'ignored' };
 
     const [record, state] = await Promise.all([registry.findByExecution(executionArn), workflow.findInHistory(executionArn, rolloutStateIn)]);
-    if (!record && !state) {
+    const known = state ? { state, record } : record ? { record } : undefined;
+    if (!known) {
       logger.warn('no rollout known for this execution', { executionArn });
       return { executionArn, status, action: 'unknown' };
     }
     const stop = await stopOf(event.detail);
-    const secured: Restoration = state
-      ? await secureAlias(lambda, state)
-      : { action: 'already_whole', alias: { functionVersion: record?.baselineVersion ?? '', routing: {}, revisionId: '' }, note: 'no traffic had moved' };
-    const now = clock.now();
-    // A state that already has its outcome, with the alias whole, ended as that outcome: the
-    // execution stopped after the work was done (e.g. ReleaseLock failed after promotion).
-    const endedAs: EndedStatus =
-      secured.action === 'drift' ? 'drift' : state?.outcome && secured.action === 'already_whole' ? state.outcome.status : guardStatus(status, stop.error);
-    const reason = guardReason(status, stop, secured.note);
-    const facts = state ? factsOf(state) : factsOfRecord(record as RolloutRecord);
+    const secured = state ? await secureAlias(lambda, state) : untouchedAlias(record);
+    const { endedAs, reason, facts, tell, ending } = guardDecision({ ...known, status, stop, secured, now: clock.now() });
 
     // Notify first, then record the ending: a run that dies in between notifies again on retry
     // (at least once), while a later repeat finds the record ended and stays quiet.
-    const type = secured.action === 'drift' ? 'drift' : status === 'ABORTED' ? 'aborted' : 'failed';
-    let notified: GuardResult['notified'];
-    const workflowNotified = status === 'FAILED' && WORKFLOW_ENDINGS.includes(stop.error ?? '') && secured.action === 'already_whole';
-    if (record?.endedAt !== undefined) notified = 'already ended';
-    else if (workflowNotified) notified = 'workflow already notified';
-    else {
-      const ended: RolloutState | undefined = state && {
-        ...withAlias(state, secured.alias),
-        outcome: guardOutcome(state, secured.alias, reason, now),
-        error: { Error: stop.error ?? (status === 'TIMED_OUT' ? 'States.Timeout' : status), Cause: stop.cause },
-      };
-      const notification = ended
-        ? notificationFor(type, ended, now)
-        : recordNotification(type === 'aborted' ? 'aborted' : 'failed', record as RolloutRecord, endedAs, reason, now);
-      const report = await deliver({ notifier: ports.notifier, events: ports.events }, { notification, toSns: state ? wants(state.rollout.notifications, type) : true });
-      notified = report.channels;
-    }
-
-    const recorded = await registry.finish({
-      ...facts,
-      status: endedAs,
-      reason,
-      ...(secured.action !== 'drift' && secured.alias.functionVersion ? { finalVersion: secured.alias.functionVersion } : {}),
-      endedAt: new Date(now).toISOString(),
-      ...(state ? { progress: progressOf(type, withAlias(state, secured.alias), now) } : {}),
-    });
+    const notified = typeof tell === 'string' ? tell : (await deliver({ notifier: ports.notifier, events: ports.events }, tell)).channels;
+    const recorded = await registry.finish(ending);
     const lockReleased = await registry.release({ functionName: facts.functionName, alias: facts.alias, rolloutId: facts.rolloutId, executionArn });
     return { executionArn, status, action: secured.action, rolloutId: facts.rolloutId, endedAs, reason, recorded, lockReleased, notified };
   };

@@ -5,12 +5,18 @@
  * only when every channel it tried failed (so the workflow's Retry applies). The workflow never
  * fails or rolls back because of it.
  */
-import { isRefusal, TRANSIENT_ERRORS } from '../core/errors.js';
-import { type Notification, type RolloutEventType, notificationFor, refusalNotification, wants } from '../core/notification.js';
-import { lastEventType, type ProgressUpdate, progressUpdateFor } from '../core/registry.js';
+import { isRefusal } from '../core/errors.js';
+import { notificationFor, refusalNotification } from '../core/notification.js';
+import { type RolloutEventType, wants } from '../core/notification-options.js';
+import { lastEventType, progressUpdateFor } from '../core/registry.js';
 import { asRolloutState, type CaughtError } from '../core/state.js';
-import type { Clock, EventPublisher, Notifier, RolloutRegistry } from '../ports.js';
-import { logger } from '../logger.js';
+import type { Clock } from '../ports.js';
+import { allFailedError, type ChannelName, type ChannelResult, type Channels, deliver, type Delivery } from './deliver.js';
+
+/** Notify's ports: the channels, and the clock for the event's time. */
+export interface NotifyPorts extends Channels {
+  readonly clock: Clock;
+}
 
 /** An event of a rollout, or a refusal told from the execution's input and the error. */
 type TypedEvent =
@@ -24,10 +30,6 @@ type TypedEvent =
  */
 export type NotifyEvent = TypedEvent | { readonly ending: unknown; readonly input: unknown };
 
-export type ChannelName = 'sns' | 'eventBridge' | 'registry';
-/** delivered; skipped (not wanted, or nothing to record); failed (the error was logged). */
-export type ChannelResult = 'delivered' | 'skipped' | 'failed';
-
 export interface NotifyResult {
   /** Whether the event reached at least one channel. */
   readonly published: boolean;
@@ -37,78 +39,6 @@ export interface NotifyResult {
   readonly channels?: Readonly<Partial<Record<ChannelName, ChannelResult>>>;
   /** The channels that failed; present with `channels`. */
   readonly failed?: readonly ChannelName[];
-}
-
-/**
- * Notify's ports. `events` and `registry` are optional so the rehearsal and older wirings run
- * with SNS alone; on AWS all three are wired.
- */
-export interface NotifyPorts {
-  readonly notifier: Notifier;
-  readonly clock: Clock;
-  readonly events?: EventPublisher | undefined;
-  readonly registry?: Pick<RolloutRegistry, 'recordProgress'> | undefined;
-}
-
-/** What to send where: SNS gets it only when the rollout asked for the event. */
-export interface Delivery {
-  readonly notification: Notification;
-  /** False when the rollout's `notifications.events` leaves this event out (SNS is for people). */
-  readonly toSns: boolean;
-  /** The progress to record, when the event belongs to a rollout. */
-  readonly progress?: ProgressUpdate | undefined;
-}
-
-export interface DeliveryReport {
-  readonly channels: Partial<Record<ChannelName, ChannelResult>>;
-  readonly failed: ChannelName[];
-  readonly errors: Partial<Record<ChannelName, unknown>>;
-}
-
-function isRetryable(error: unknown): boolean {
-  return error instanceof Error && TRANSIENT_ERRORS.includes(error.name);
-}
-
-/**
- * Sends a notification on every wired channel at once, each on its own. Never throws: failures
- * are reported. Shared with the guard, so its events reach the same channels.
- */
-export async function deliver(ports: Omit<NotifyPorts, 'clock'>, delivery: Delivery): Promise<DeliveryReport> {
-  const { notification, progress } = delivery;
-  const runs: [ChannelName, () => Promise<boolean>][] = [
-    ['sns', async () => (delivery.toSns ? (await ports.notifier.publish(notification), true) : false)],
-  ];
-  const { events, registry } = ports;
-  if (events) runs.push(['eventBridge', async () => (await events.publish(notification), true)]);
-  if (registry) runs.push(['registry', async () => (progress ? registry.recordProgress(progress) : false)]);
-
-  const settled = await Promise.allSettled(runs.map(([, run]) => run()));
-  const report: DeliveryReport = { channels: {}, failed: [], errors: {} };
-  settled.forEach((outcome, i) => {
-    const name = (runs[i] as [ChannelName, unknown])[0];
-    if (outcome.status === 'fulfilled') {
-      report.channels[name] = outcome.value ? 'delivered' : 'skipped';
-      return;
-    }
-    report.channels[name] = 'failed';
-    report.failed.push(name);
-    report.errors[name] = outcome.reason;
-    logger.warn('notification channel failed', { channel: name, type: notification.type, error: outcome.reason as Error });
-  });
-  return report;
-}
-
-/**
- * The error to throw when every channel tried failed: a retryable one when there is one (so the
- * workflow's Retry applies), its message naming every channel's failure.
- */
-export function allFailedError(report: DeliveryReport): Error {
-  const errors = report.failed.map((name) => [name, report.errors[name]] as const);
-  const chosen = (errors.find(([, e]) => isRetryable(e)) ?? errors[0])?.[1];
-  const summary = errors.map(([name, e]) => `${name}: ${e instanceof Error ? e.message : String(e)}`).join('; ');
-  const error = chosen instanceof Error ? chosen : new Error(String(chosen));
-  error.message = `every notification channel failed: ${summary}`;
-  return error;
 }
 
 /**

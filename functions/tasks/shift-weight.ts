@@ -1,8 +1,8 @@
 /** ShiftWeight: routes the current step's weight to the target, with the RevisionId last seen. */
 import { startBake } from '../core/decide.js';
-import { asRolloutState, type RolloutState } from '../core/state.js';
+import { asRolloutState, type RolloutState, withAlias } from '../core/state.js';
 import type { Clock, LambdaControl } from '../ports.js';
-import { writeAlias, withAlias } from './alias-writer.js';
+import { writeAlias } from './alias-writer.js';
 
 /** ShiftWeight over its ports. */
 export function makeShiftWeight({ lambda, clock }: { lambda: LambdaControl; clock: Clock }) {

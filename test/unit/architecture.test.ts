@@ -102,6 +102,7 @@ describe('the rules catch a planted violation', () => {
     expect(found).toContain('sim/entry.ts -> sim/planted.ts -> functions/aws/index.ts');
     expect(found.some((chain) => chain.endsWith('@aws-sdk/client-lambda'))).toBe(true);
   });
+
 });
 
 describe('the layers hold', () => {

@@ -4,7 +4,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { detailType, EVENT_SOURCE, EventBridgePublisher, MAX_ENTRY_BYTES } from '../../../functions/aws/events.js';
 import { ErrorName } from '../../../functions/core/errors.js';
-import { EVENT_TYPES, notificationFor } from '../../../functions/core/notification.js';
+import { notificationFor } from '../../../functions/core/notification.js';
+import { EVENT_TYPES } from '../../../functions/core/notification-options.js';
 import { executionArn, runningState, T0 } from '../support/rollouts.js';
 
 const eb = mockClient(EventBridgeClient);

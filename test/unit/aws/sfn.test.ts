@@ -15,7 +15,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { executionArnOf, MAX_STOP_CAUSE_CHARS, SfnWorkflow } from '../../../functions/aws/sfn.js';
 import { ENV } from '../../../functions/names.js';
 import { ErrorName } from '../../../functions/core/errors.js';
-import { rolloutStateIn } from '../../../functions/core/registry.js';
+import { rolloutStateIn } from '../../../functions/core/state.js';
 import { executionArn, runningState, STATE_MACHINE_ARN, T0 } from '../support/rollouts.js';
 
 const sfn = mockClient(SFNClient);

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { notificationFor, refusalNotification, toSubject, wants } from '../../../functions/core/notification.js';
+import { artifactRefusalNotification, notificationFor, recordNotification, refusalNotification, toSubject } from '../../../functions/core/notification.js';
+import { wants } from '../../../functions/core/notification-options.js';
+import type { RolloutRecord } from '../../../functions/core/registry.js';
 import { HealthPolicySchema } from '../../../functions/core/health.js';
 import { toPlan } from '../../../functions/core/strategy.js';
 import type { RolloutState } from '../../../functions/core/state.js';
@@ -102,5 +104,46 @@ describe('refusalNotification', () => {
     const n = refusalNotification(42, { Error: 'Throttled', Cause: '{"errorType":"Throttled","errorMessage":"Rate exceeded","trace":[]}' }, NOW, 'failed');
     expect(n.subject).toBe('lambda-rollout unknown function could not start: Rate exceeded');
     expect(n.attributes).toEqual({ eventType: 'failed' });
+  });
+});
+
+describe('recordNotification', () => {
+  const record: RolloutRecord = {
+    rolloutId: 'orders-live-v8-1a2b',
+    executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:lambda-rollout:orders-live-v8-1a2b',
+    functionName: 'orders',
+    alias: 'live',
+    targetVersion: '8',
+    startedAt: '2026-01-05T10:00:00.000Z',
+    status: 'pending',
+    startedBy: 'arn:aws:iam::123456789012:user/alice',
+    updatedAt: '2026-01-05T10:00:00.000Z',
+  };
+
+  it('tells how a rollout without a state ended, from its record', () => {
+    const n = recordNotification('aborted', record, 'aborted', 'execution aborted: wrong version; no traffic had moved', NOW);
+    expect(n.subject).toBe('lambda-rollout orders:live v8 aborted: execution aborted: wrong version; no traffic had moved');
+    expect(n.body).toMatchObject({ type: 'aborted', rolloutId: 'orders-live-v8-1a2b', baselineVersion: null, targetVersion: '8', outcome: 'aborted', at: '2026-01-05T10:15:00.000Z' });
+    expect(n.attributes).toEqual({ eventType: 'aborted', functionName: 'orders', alias: 'live', rolloutId: 'orders-live-v8-1a2b', outcome: 'aborted' });
+  });
+});
+
+describe('artifactRefusalNotification', () => {
+  it('is a refused event naming the object and the reason', () => {
+    const n = artifactRefusalNotification(
+      { bucket: 'artifacts', key: 'releases/inventory/live/1.zip', versionId: 'v1', functionName: 'inventory', alias: 'live', reason: 'function inventory is not in the allowed functions (orders-*)' },
+      Date.UTC(2026, 0, 5),
+    );
+    expect(n.type).toBe('refused');
+    expect(n.subject).toBe('lambda-rollout inventory:live artifact started nothing: function inventory is not in the allowed ...');
+    expect(n.subject.length).toBeLessThanOrEqual(100);
+    expect(n.body).toMatchObject({ source: 'artifact', bucket: 'artifacts', versionId: 'v1', reason: 'function inventory is not in the allowed functions (orders-*)', at: '2026-01-05T00:00:00.000Z' });
+    expect(n.attributes).toEqual({ eventType: 'refused', functionName: 'inventory', alias: 'live' });
+  });
+
+  it('names no function when the key names none', () => {
+    const n = artifactRefusalNotification({ bucket: 'b', key: 'releases/x.zip', reason: 'bad key' }, 0);
+    expect(n.subject).toBe('lambda-rollout artifact releases/x.zip started nothing: bad key');
+    expect(n.attributes).toEqual({ eventType: 'refused' });
   });
 });

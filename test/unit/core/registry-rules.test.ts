@@ -1,10 +1,7 @@
-/** The pure rules behind the registry and the guard: table-driven. */
+/** The pure rules behind the registry: table-driven. */
 import { describe, expect, it } from 'vitest';
 import {
-  aliasVerdict,
   endingOf,
-  guardReason,
-  guardStatus,
   isLive,
   mayTakeLock,
   newClaim,
@@ -29,26 +26,6 @@ describe('mayTakeLock', () => {
   });
 });
 
-describe('aliasVerdict', () => {
-  const state = runningState();
-  it.each([
-    ['whole on the baseline', { functionVersion: '7', routing: {}, revisionId: 'x' }, { kind: 'whole', version: '7' }],
-    ['whole on the target', { functionVersion: '8', routing: {}, revisionId: 'x' }, { kind: 'whole', version: '8' }],
-    ['split by this rollout, as last seen', { functionVersion: '7', routing: { '8': 30 }, revisionId: 'r3' }, { kind: 'restore', revisionId: 'r3' }],
-    ['split by this rollout at another weight, revision moved', { functionVersion: '7', routing: { '8': 50 }, revisionId: 'r9' }, { kind: 'drift' }],
-    ['split towards another version', { functionVersion: '7', routing: { '9': 30 }, revisionId: 'r3' }, { kind: 'drift' }],
-    ['split on another primary', { functionVersion: '6', routing: { '8': 30 }, revisionId: 'r3' }, { kind: 'drift' }],
-  ])('%s', (_, alias, expected) => {
-    expect(aliasVerdict(state, alias)).toMatchObject(expected);
-  });
-
-  it('takes the in-flight shift as ours: the write landed, its answer did not', () => {
-    const shifting = runningState({ cursor: { step: 3, weightPercent: 40, next: 'shift' } });
-    expect(aliasVerdict(shifting, { functionVersion: '7', routing: { '8': 40 }, revisionId: 'r4' })).toEqual({ kind: 'restore', revisionId: 'r4' });
-    expect(aliasVerdict(shifting, { functionVersion: '7', routing: { '8': 45 }, revisionId: 'r4' }).kind).toBe('drift');
-  });
-});
-
 describe('endingOf', () => {
   const state = runningState();
   it.each([
@@ -58,26 +35,6 @@ describe('endingOf', () => {
     [{}, { status: 'failed', reason: 'the workflow ended without an outcome' }],
   ])('%j', (extra, expected) => {
     expect(endingOf({ ...state, ...extra }, T0)).toMatchObject({ ...expected, rolloutId: state.rollout.id, endedAt: iso(T0), progress: { currentStep: 3 } });
-  });
-});
-
-describe('guard wording', () => {
-  it.each([
-    ['ABORTED', undefined, 'aborted'],
-    ['TIMED_OUT', undefined, 'timed_out'],
-    ['FAILED', 'RolloutRolledBack', 'rolled_back'],
-    ['FAILED', 'AliasDrift', 'drift'],
-    ['FAILED', 'RolloutRefused', 'refused'],
-    ['FAILED', 'InvalidRolloutInput', 'refused'],
-    ['FAILED', 'States.Runtime', 'failed'],
-  ] as const)('%s with %s ends as %s', (status, error, expected) => {
-    expect(guardStatus(status, error)).toBe(expected);
-  });
-
-  it('says how it stopped and how the alias was left', () => {
-    expect(guardReason('FAILED', { error: 'States.Runtime', cause: 'bad path $.x' }, 'alias live routes wholly to v7')).toBe(
-      'execution failed: States.Runtime (bad path $.x); alias live routes wholly to v7',
-    );
   });
 });
 

@@ -1,190 +1,22 @@
-import { sha256Hex } from '../../../functions/sha256.js';
 import { describe, expect, it } from 'vitest';
 import { ErrorName } from '../../../functions/core/errors.js';
 import {
-  allowedFunctionRef,
-  artifactRefusalNotification,
-  artifactSettings,
+  changedCodeRefusal,
+  checkReleaseInput,
   type CodeState,
+  CodeStateSchema,
   type CodeStatus,
   DEFAULT_MAX_UPDATE_SECONDS,
-  defaultDescription,
-  globMatch,
   judgeCodeStatus,
-  parseAllowedFunctions,
-  parseArtifactKey,
-  prefixProblem,
-  releaseExecutionName,
-  releaseRolloutInput,
+  lockRefusal,
+  parseReleaseEvent,
+  publishRefusal,
+  publishRequest,
+  refusedPublish,
+  refusedUpdate,
+  startedUpdate,
+  updateRefusal,
 } from '../../../functions/core/release.js';
-
-describe('parseArtifactKey', () => {
-  it.each([
-    ['releases/orders/live/42.zip', 'releases/', { functionName: 'orders', alias: 'live', build: '42' }],
-    ['releases/orders-api_v2/prod-eu/2026-01-05.3.zip', 'releases/', { functionName: 'orders-api_v2', alias: 'prod-eu', build: '2026-01-05.3' }],
-    ['orders/live/abc123.zip', '', { functionName: 'orders', alias: 'live', build: 'abc123' }],
-    ['ci/out/orders/live/7.zip', 'ci/out/', { functionName: 'orders', alias: 'live', build: '7' }],
-    [`releases/${'f'.repeat(64)}/${'a'.repeat(128)}/${'b'.repeat(128)}.zip`, 'releases/', { functionName: 'f'.repeat(64), alias: 'a'.repeat(128), build: 'b'.repeat(128) }],
-  ])('%s under %j names %j', (key, prefix, expected) => {
-    expect(parseArtifactKey(key, prefix)).toEqual({ ok: true, ...expected });
-  });
-
-  it.each([
-    ['other/orders/live/42.zip', 'releases/', "it is not under the prefix 'releases/'"],
-    ['releases/orders/42.zip', 'releases/', 'expected functionName/alias/build.zip after the prefix, found 2 parts'],
-    ['releases/orders/live/x/42.zip', 'releases/', 'found 4 parts'],
-    ['releases/orders.zip', 'releases/', 'found 1 part'],
-    ['releases/or ders/live/42.zip', 'releases/', `the function name 'or ders' must be 1-64 letters, digits, "-" or "_"`],
-    [`releases/${'f'.repeat(65)}/live/42.zip`, 'releases/', 'the function name'],
-    ['releases//live/42.zip', 'releases/', `the function name '' must be`],
-    ['releases/orders/123/42.zip', 'releases/', `the alias '123' must be 1-128 letters, digits, "-" or "_", not all digits`],
-    ['releases/orders/li+ve/42.zip', 'releases/', `the alias 'li+ve'`],
-    ['releases/orders/live/42.jar', 'releases/', `the file '42.jar' must end with .zip`],
-    ['releases/orders/live/.zip', 'releases/', `the build '' must be 1-128 letters, digits, ".", "-" or "_"`],
-    ['releases/orders/live/4%202.zip', 'releases/', `the build '4%202'`],
-  ])('refuses %s (prefix %j): %s', (key, prefix, rule) => {
-    const result = parseArtifactKey(key, prefix);
-    expect(result.ok).toBe(false);
-    if (!result.ok) {
-      expect(result.reason).toContain(`key '${key}' breaks the convention <prefix><functionName>/<alias>/<build>.zip`);
-      expect(result.reason).toContain(rule);
-      expect(result.reason).not.toContain('\n');
-    }
-  });
-});
-
-describe('prefixProblem', () => {
-  it.each(['', 'releases/', 'a/b.c/d_e-f/'])('accepts %j', (prefix) => expect(prefixProblem(prefix)).toBeUndefined());
-  it.each(['releases', '/releases/', 'rel eases/', 'a//', 'x*/'])('refuses %j', (prefix) =>
-    expect(prefixProblem(prefix)).toContain(`received '${prefix}'`));
-});
-
-describe('allow-list', () => {
-  it.each([
-    ['orders-*', 'orders-api', true],
-    ['orders-*', 'orders-', true],
-    ['orders-*', 'legacy-orders-api', false],
-    ['*-api', 'orders-api', true],
-    ['orders', 'orders', true],
-    ['orders', 'orders2', false],
-    ['o.ders', 'orders', false],
-  ])('globMatch(%j, %j) is %s', (pattern, name, expected) => expect(globMatch(pattern, name)).toBe(expected));
-
-  const ENTRIES = ['orders-*', 'arn:aws:lambda:eu-west-1:123456789012:function:payments', 'arn:aws:lambda:eu-west-1:123456789012:function:billing-*'];
-  it.each([
-    ['orders-api', 'orders-api'],
-    ['payments', 'arn:aws:lambda:eu-west-1:123456789012:function:payments'],
-    ['billing-eu', 'arn:aws:lambda:eu-west-1:123456789012:function:billing-eu'],
-    ['payments-v2', undefined],
-    ['inventory', undefined],
-  ])('allowedFunctionRef(%j) is %j', (name, expected) => expect(allowedFunctionRef(name, ENTRIES)).toBe(expected));
-
-  it('takes the first matching entry', () => {
-    expect(allowedFunctionRef('payments', ['payments', ENTRIES[1]!])).toBe('payments');
-  });
-
-  it('parses the comma-separated list from the environment', () => {
-    expect(parseAllowedFunctions(' orders-*, payments ,,')).toEqual(['orders-*', 'payments']);
-    expect(parseAllowedFunctions(undefined)).toEqual([]);
-  });
-});
-
-describe('artifactSettings', () => {
-  it.each([
-    ['nothing', {}, {}, {}],
-    ['a preset tag', { 'rollout-strategy': 'Linear10PercentEvery1Minute' }, {}, { strategy: 'Linear10PercentEvery1Minute' }],
-    ['a CodeDeploy name in metadata', {}, { 'rollout-strategy': 'CodeDeployDefault.LambdaAllAtOnce' }, { strategy: 'CodeDeployDefault.LambdaAllAtOnce' }],
-    ['JSON in metadata', {}, { 'rollout-strategy': '{"type":"canary","percent":5,"bakeSeconds":600}' }, { strategy: { type: 'canary', percent: 5, bakeSeconds: 600 } }],
-    ['the same value in both', { 'rollout-strategy': 'AllAtOnce' }, { 'rollout-strategy': 'AllAtOnce' }, { strategy: 'AllAtOnce' }],
-    ['a description', { 'rollout-description': 'fix: retries' }, {}, { description: 'fix: retries' }],
-    ['blank values', { 'rollout-strategy': '  ' }, { 'rollout-description': '' }, {}],
-  ])('reads %s', (_, tags, metadata, expected) => {
-    expect(artifactSettings(tags, metadata)).toEqual({ ok: true, ...expected });
-  });
-
-  it.each([
-    ['an unknown preset', { 'rollout-strategy': 'Canary50Percent' }, {}, 'rollout-strategy is not a strategy: "Canary50Percent" is not a preset'],
-    ['broken JSON', {}, { 'rollout-strategy': '{"type":' }, 'rollout-strategy is not valid JSON'],
-    ['a bad strategy object', {}, { 'rollout-strategy': '{"type":"canary","percent":150,"bakeSeconds":600}' }, 'rollout-strategy is not a strategy: percent: the canary weight must be more than 0 and less than 100'],
-    ['disagreeing tag and metadata', { 'rollout-strategy': 'AllAtOnce' }, { 'rollout-strategy': 'Linear10PercentEvery1Minute' }, "tag rollout-strategy ('AllAtOnce') and metadata rollout-strategy ('Linear10PercentEvery1Minute') disagree; set only one"],
-    ['a description over 256 characters', { 'rollout-description': 'x'.repeat(257) }, {}, 'rollout-description must be at most 256 characters'],
-  ])('refuses %s', (_, tags, metadata, reason) => {
-    const result = artifactSettings(tags, metadata);
-    expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.reason).toContain(reason);
-  });
-});
-
-describe('releaseExecutionName', () => {
-  const base = { bucket: 'artifacts', key: 'releases/orders/live/42.zip', versionId: 'v1', functionName: 'orders', alias: 'live' };
-
-  it('is readable, 80 characters of [A-Za-z0-9_-] at most, and the same for the same object version', () => {
-    const name = releaseExecutionName(base, sha256Hex);
-    expect(name).toMatch(/^orders-live-[0-9a-f]{32}$/);
-    expect(releaseExecutionName({ ...base }, sha256Hex)).toBe(name);
-    const long = releaseExecutionName({ ...base, functionName: 'f'.repeat(64), alias: 'a'.repeat(128) }, sha256Hex);
-    expect(long.length).toBeLessThanOrEqual(80);
-    expect(long).toMatch(/^[A-Za-z0-9_-]{1,80}$/);
-  });
-
-  it.each([
-    ['another version', { versionId: 'v2' }],
-    ['another key', { key: 'releases/orders/live/43.zip' }],
-    ['another bucket', { bucket: 'artifacts-2' }],
-    ['a boundary shift', { bucket: 'artifacts\nreleases', key: 'orders/live/42.zip' }],
-  ])('differs for %s', (_, change) => {
-    expect(releaseExecutionName({ ...base, ...change }, sha256Hex)).not.toBe(releaseExecutionName(base, sha256Hex));
-  });
-});
-
-describe('releaseRolloutInput', () => {
-  const key = { functionName: 'orders', alias: 'live', build: '42' };
-  const args = { functionRef: 'orders', key, bucket: 'artifacts', objectKey: 'releases/orders/live/42.zip', versionId: 'v1' };
-
-  it('builds the input without a strategy when none is set, with the default description', () => {
-    expect(releaseRolloutInput({ ...args, settings: {} })).toEqual({
-      functionName: 'orders',
-      alias: 'live',
-      release: {
-        s3Bucket: 'artifacts',
-        s3Key: 'releases/orders/live/42.zip',
-        s3ObjectVersion: 'v1',
-        build: '42',
-        description: 'lambda-rollout build 42 from s3://artifacts/releases/orders/live/42.zip (version v1)',
-      },
-    });
-  });
-
-  it('carries the strategy and description from the artifact', () => {
-    const input = releaseRolloutInput({ ...args, settings: { strategy: 'AllAtOnce', description: 'hotfix' } });
-    expect(input.strategy).toBe('AllAtOnce');
-    expect(input.release.description).toBe('hotfix');
-  });
-
-  it('keeps the default description within 256 characters', () => {
-    expect(defaultDescription({ s3Bucket: 'b', s3Key: 'k'.repeat(400), s3ObjectVersion: 'v', build: '1' })).toHaveLength(256);
-  });
-});
-
-describe('artifactRefusalNotification', () => {
-  it('is a refused event naming the object and the reason', () => {
-    const n = artifactRefusalNotification(
-      { bucket: 'artifacts', key: 'releases/inventory/live/1.zip', versionId: 'v1', functionName: 'inventory', alias: 'live', reason: 'function inventory is not in the allowed functions (orders-*)' },
-      Date.UTC(2026, 0, 5),
-    );
-    expect(n.type).toBe('refused');
-    expect(n.subject).toBe('lambda-rollout inventory:live artifact started nothing: function inventory is not in the allowed ...');
-    expect(n.subject.length).toBeLessThanOrEqual(100);
-    expect(n.body).toMatchObject({ source: 'artifact', bucket: 'artifacts', versionId: 'v1', reason: 'function inventory is not in the allowed functions (orders-*)', at: '2026-01-05T00:00:00.000Z' });
-    expect(n.attributes).toEqual({ eventType: 'refused', functionName: 'inventory', alias: 'live' });
-  });
-
-  it('names no function when the key names none', () => {
-    const n = artifactRefusalNotification({ bucket: 'b', key: 'releases/x.zip', reason: 'bad key' }, 0);
-    expect(n.subject).toBe('lambda-rollout artifact releases/x.zip started nothing: bad key');
-    expect(n.attributes).toEqual({ eventType: 'refused' });
-  });
-});
 
 describe('judgeCodeStatus', () => {
   const T0 = Date.UTC(2026, 0, 5, 10);
@@ -228,5 +60,89 @@ describe('judgeCodeStatus', () => {
   it('leaves a Failed state as it is', () => {
     const failed: CodeState = { ...code, status: 'Failed', reason: 'x', refusal: { Error: ErrorName.Refused, Cause: 'x' } };
     expect(judgeCodeStatus(failed, seen({}), T0 + 1000, opts)).toBe(failed);
+  });
+});
+
+describe('the release event and its code state', () => {
+  const T0 = Date.UTC(2026, 0, 5, 10);
+  const code = { status: 'InProgress', codeSha256: 'ours=', revisionId: 'r1', startedAt: T0, checkedAt: T0, checks: 0 };
+  const release = { s3Bucket: 'artifacts', s3Key: 'releases/orders/live/42.zip', s3ObjectVersion: 'v1' };
+
+  it('parses each action', () => {
+    expect(parseReleaseEvent({ action: 'update', functionName: 'orders', release }).action).toBe('update');
+    expect(parseReleaseEvent({ action: 'status', functionName: 'orders', code, maxWaitSeconds: 60 })).toMatchObject({ action: 'status', code, maxWaitSeconds: 60 });
+    expect(parseReleaseEvent({ action: 'publish', functionName: 'orders', release, code: { ...code, status: 'Successful' } }).action).toBe('publish');
+  });
+
+  it.each([
+    ['an unknown action', { action: 'deploy', functionName: 'orders' }, 'action must be update, status or publish'],
+    ['a code state with a bad status', { action: 'status', functionName: 'orders', code: { ...code, status: 'Done' } }, 'code.status: must be InProgress, Successful or Failed'],
+    ['a code state without a CodeSha256', { action: 'status', functionName: 'orders', code: { ...code, codeSha256: '' } }, 'code.codeSha256: must not be empty'],
+    ['an unversioned object', { action: 'update', functionName: 'orders', release: { ...release, s3ObjectVersion: 'null' } }, 'release.s3ObjectVersion'],
+  ])('refuses %s, naming the field', (_, event, message) => {
+    expect(() => parseReleaseEvent(event)).toThrow(expect.objectContaining({ name: ErrorName.InvalidInput, message: expect.stringContaining(message) }));
+  });
+
+  it('one schema gives the code state its type and its check', () => {
+    const parsed: CodeState = CodeStateSchema.parse({ ...code, extra: 'dropped' });
+    expect(parsed).toEqual(code);
+  });
+});
+
+describe('before the code changes', () => {
+  it.each([
+    ['a valid input', { functionName: 'orders', alias: 'live' }, undefined],
+    ['a broken rule', { functionName: 'orders', alias: 'live', strategy: 'Canary50Percent' }, 'Invalid rollout input: strategy: "Canary50Percent" is not a preset'],
+  ])('checks the rollout input except its target: %s', (_, input, refusal) => {
+    const checked = checkReleaseInput(input);
+    if (refusal) expect(checked).toEqual({ refusal: expect.stringContaining(refusal) });
+    else expect(checked).toMatchObject({ input: { functionName: 'orders', alias: 'live', targetVersion: '1' } });
+  });
+
+  const input = { functionName: 'orders', alias: 'live', rolloutId: 'build-42' };
+  const lock = { rolloutId: 'r0', executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:lambda-rollout:r0', startedAt: '2026-01-05T09:00:00.000Z' };
+  it.each([
+    ['a free alias', undefined, undefined],
+    ["this rollout's own lock", { ...lock, rolloutId: 'build-42' }, undefined],
+    ["another rollout's lock", lock, `rollout r0 is already running on orders:live (execution ${lock.executionArn}, since ${lock.startedAt}); the artifact was not deployed`],
+  ])('refuses on the lock: %s', (_, held, expected) => expect(lockRefusal(input, held)).toBe(expected));
+
+  it('refuses what Lambda refused, naming the object version', () => {
+    const reason = updateRefusal('arn:aws:lambda:eu-west-1:123456789012:function:orders', { s3Bucket: 'b', s3Key: 'k.zip', s3ObjectVersion: 'v1' }, 'no such key');
+    expect(reason).toBe('the code update of orders from s3://b/k.zip (version v1) was refused: no such key');
+    expect(refusedUpdate(reason, 5)).toEqual({ status: 'Failed', codeSha256: 'none', revisionId: '', startedAt: 5, checkedAt: 5, checks: 0, reason, refusal: { Error: ErrorName.Refused, Cause: reason } });
+  });
+
+  it('starts InProgress with the CodeSha256 and RevisionId Lambda answered', () => {
+    expect(startedUpdate({ codeSha256: 'abc=', revisionId: 'r1' }, 5)).toEqual({ status: 'InProgress', codeSha256: 'abc=', revisionId: 'r1', startedAt: 5, checkedAt: 5, checks: 0 });
+  });
+});
+
+describe('publishing', () => {
+  const done: CodeState = { status: 'Successful', codeSha256: 'ours=', revisionId: 'r2', startedAt: 0, checkedAt: 1, checks: 1 };
+  const release = { s3Bucket: 'b', s3Key: 'releases/orders/live/42.zip', s3ObjectVersion: 'v1' };
+
+  it.each<[string, CodeState, string | undefined]>([
+    ['a successful update', done, undefined],
+    ['an update still in progress', { ...done, status: 'InProgress' }, 'cannot publish orders: its code update is InProgress, not Successful'],
+    ['a failed update, with its reason', { ...done, status: 'Failed', reason: 'the code update of orders failed' }, 'the code update of orders failed'],
+  ])('publishes only %s', (_, code, expected) => expect(publishRefusal('orders', code)).toBe(expected));
+
+  it.each([
+    ['the release description', { ...release, description: 'hotfix' }, 'hotfix'],
+    ['the build', { ...release, build: '42' }, 'lambda-rollout build 42 from s3://b/releases/orders/live/42.zip (version v1)'],
+    ["the key's file name", release, 'lambda-rollout build 42.zip from s3://b/releases/orders/live/42.zip (version v1)'],
+  ])('asks for exactly our code, described by %s', (_, source, description) => {
+    expect(publishRequest(source, done)).toEqual({ codeSha256: 'ours=', revisionId: 'r2', description });
+  });
+
+  it('asks without a revision when none was seen', () => {
+    expect(publishRequest(release, { ...done, revisionId: '' }).revisionId).toBeUndefined();
+  });
+
+  it('refuses when $LATEST no longer holds our code', () => {
+    const reason = changedCodeRefusal('orders', done, 'precondition failed');
+    expect(reason).toBe('CodeSha256 mismatch on orders: $LATEST no longer holds the code our update set (ours=); someone else changed it, so no version was published (precondition failed)');
+    expect(refusedPublish(reason)).toEqual({ status: 'Failed', reason, refusal: { Error: ErrorName.Refused, Cause: reason } });
   });
 });

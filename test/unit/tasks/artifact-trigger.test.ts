@@ -4,7 +4,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { SfnWorkflow } from '../../../functions/aws/sfn.js';
 import { ErrorName, NotFoundError, ThrottledError } from '../../../functions/core/errors.js';
-import { releaseExecutionName } from '../../../functions/core/release.js';
+import { releaseExecutionName } from '../../../functions/core/artifact.js';
 import { ENV } from '../../../functions/names.js';
 import { sha256Hex } from '../../../functions/sha256.js';
 import { triggerConfigFromEnv } from '../../../functions/handlers/artifact-trigger.js';

@@ -4,8 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ErrorName } from '../../../functions/core/errors.js';
-import type { CodeState } from '../../../functions/core/release.js';
-import { makeRelease, type PublishResult } from '../../../functions/tasks/release.js';
+import type { CodeState, PublishResult } from '../../../functions/core/release.js';
+import { makeRelease } from '../../../functions/tasks/release.js';
 import { SimCodeRelease } from '../../../sim/code-release.js';
 import { SimLambda } from '../../../sim/lambda.js';
 import { T0 } from '../../support/fakes.js';
