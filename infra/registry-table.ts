@@ -1,7 +1,8 @@
 /**
  * The rollout registry's DynamoDB table: alias locks, rollout records and API idempotency keys. Its key
- * schema, indexes and TTL attribute come from the registry adapter (`functions/aws/registry.ts`), so the
- * table and the code that queries it cannot drift apart.
+ * schema, indexes and TTL attribute are `REGISTRY_TABLE` in `functions/names.ts`, which the adapters
+ * (`functions/aws/registry.ts`, `functions/aws/idempotency-store.ts`) query by, so the table and the code
+ * cannot drift apart.
  */
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
