@@ -160,11 +160,11 @@ describe('rollout simulate refuses bad input with exit 2, naming the option or f
 });
 
 describe('rollout --help', () => {
-  it('lists the commands and the exit codes', async () => {
+  it('lists the rehearsal and the commands for a deployed service, and the exit codes', async () => {
     const run = await rollout('--help');
     expect(run.code).toBe(0);
-    for (const verb of ['simulate', 'demo', 'plan']) expect(run.stdout).toMatch(new RegExp(`^  ${verb} `, 'm'));
-    expect(run.stdout).toContain('Exit codes: 0 promoted, 1 rolled back or failed, 2 bad usage or input.');
+    for (const verb of ['simulate', 'demo', 'plan', 'start', 'status', 'list', 'abort', 'report']) expect(run.stdout).toMatch(new RegExp(`^  ${verb} `, 'm'));
+    expect(run.stdout).toContain('Exit codes: 0 promoted (or done), 1 rolled back or failed, 2 bad usage or input, 3 refused (another rollout holds the alias), 4 could not reach AWS.');
     expect(run.stderr).toBe('');
   });
 });
