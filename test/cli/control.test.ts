@@ -39,14 +39,16 @@ describe('refused: exit 3', () => {
 });
 
 describe('rollout abort', () => {
-  it('stops a running rollout: a second start meanwhile is refused (3), the abort waits for the guard (1), a second abort is refused (3)', async () => {
+  it('stops a running rollout: a second start meanwhile is refused (3) and a report too early (2), the abort waits for the guard (1), a second abort is refused (3)', async () => {
     await aws.world(SLOW);
     const first = await aws.rollout([...start, '--strategy', 'Linear10PercentEvery10Minutes', '--json']);
     expect(first.code).toBe(0);
     const id = String(json(first).rolloutId);
-    const second = await aws.rollout(start);
+    const [second, early] = await Promise.all([aws.rollout(start), aws.rollout(['report', id])]);
     expect(second.code).toBe(3);
     expect(second.stderr).toContain(`refused: rollout ${id} is already running on orders:live`);
+    expect(early.code).toBe(2);
+    expect(early.stderr).toContain(`error: rollout ${id} has not ended (running); report it once it has`);
 
     const abort = await aws.rollout(['abort', id, '--reason', 'p99 doubled on the dashboard', '--wait', ...FAST_POLL]);
     expect(abort.code).toBe(1);

@@ -51,22 +51,23 @@ describe('rollout start --wait', () => {
 describe('a crashing release: start --wait --json, then status, list, report and a repeated start', () => {
   let started: Run;
   let id: string;
-  let runs: Record<'status' | 'watch' | 'table' | 'page' | 'badQuery' | 'again' | 'report', Run>;
+  let runs: Record<'status' | 'watch' | 'unknown' | 'table' | 'page' | 'badQuery' | 'again' | 'report', Run>;
   const file = join(mkdtempSync(join(tmpdir(), 'rollout-report-')), 'release.html');
   beforeAll(async () => {
     await aws.world({ target: crashing });
     started = await aws.rollout([...start, '--idempotency-key', 'build-417', '--wait', '--json', ...FAST_POLL]);
     id = String(json(started).rolloutId);
-    const [status, watch, table, page, badQuery, again, report] = await Promise.all([
+    const [status, watch, unknown, table, page, badQuery, again, report] = await Promise.all([
       aws.rollout(['status', id]),
       aws.rollout(['status', id, '--watch', '--json', ...FAST_POLL]),
+      aws.rollout(['status', 'orders-live-v2-000000000000']),
       aws.rollout(['list', '--function', 'orders']),
       aws.rollout(['list', '--json', '--limit', '5']),
       aws.rollout(['list', '--limit', '500']),
       aws.rollout([...start, '--idempotency-key', 'build-417', '--json']),
       aws.rollout(['report', id, '--out', file]),
     ]);
-    runs = { status, watch, table, page, badQuery, again, report };
+    runs = { status, watch, unknown, table, page, badQuery, again, report };
   });
 
   it('start --wait exits 1 with the reason; --json prints one object with the outcome and the facts, the progress on stderr', async () => {
@@ -90,9 +91,11 @@ describe('a crashing release: start --wait --json, then status, list, report and
     expect(lines[5]).toMatch(/^ {2}console {2}https:/);
   });
 
-  it('status --watch of an ended rollout exits with its outcome; --json prints the rollout', () => {
+  it('status --watch of an ended rollout exits with its outcome; --json prints the rollout; an unknown id exits 2', () => {
     expect(runs.watch.code).toBe(1);
     expect(json(runs.watch)).toMatchObject({ rolloutId: id, status: 'rolled_back', execution: { status: 'FAILED', error: 'RolloutRolledBack' } });
+    expect(runs.unknown.code).toBe(2);
+    expect(runs.unknown.stderr).toBe('error: no rollout orders-live-v2-000000000000 (GET /rollouts/{id}, 404)\n');
   });
 
   it('list shows it; a query the API refuses exits 2 naming the parameter', () => {
