@@ -147,7 +147,8 @@ export function formatVerdict(verdict: VerdictKind | null | undefined, st: Style
 const served = (p: { target: { requests: number; errors: number }; baseline: { requests: number; errors: number } }) =>
   `new ${formatCount(p.target.requests)} req / ${formatCount(p.target.errors)} err, old ${formatCount(p.baseline.requests)} req / ${formatCount(p.baseline.errors)} err`;
 
-const NEXT_WORDS: Record<NextAction, string> = {
+/** What the workflow does next, in words. */
+export const NEXT_WORDS: Record<NextAction, string> = {
   shift: 'next step',
   hold: 'hold for more traffic',
   promote: 'promote',
@@ -239,9 +240,9 @@ export function manySummaryText(s: RehearsalSummary): string {
   lines.push('');
   lines.push(
     table(
-      ['outcome', 'share of runs'],
-      (Object.keys(OUTCOME_WORDS) as RehearsalOutcome[]).map((o) => [o.replace('_', ' '), formatPercent(s.outcomes[o])]),
-      ['left', 'right'],
+      ['outcome', 'runs', 'share of runs'],
+      (Object.keys(OUTCOME_WORDS) as RehearsalOutcome[]).map((o) => [o.replace('_', ' '), formatCount(s.outcomeCounts[o]), formatPercent(s.outcomeShares[o])]),
+      ['left', 'right', 'right'],
     ),
   );
   lines.push('');
@@ -260,24 +261,46 @@ export function manySummaryText(s: RehearsalSummary): string {
   return lines.join('\n');
 }
 
-/** A plan: each step's weight and bake, then promotion, and the total. */
-export function planText(plan: Plan, maxHoldSeconds: number): string {
-  const lines: string[] = [];
-  const n = plan.steps.length;
-  lines.push(`${plan.strategy}: ${n === 0 ? 'no steps, all traffic moves at once' : `${n} step${n === 1 ? '' : 's'}`}`);
-  lines.push('');
+/**
+ * A plan as data (`plan --json`): each step's weight, bake and start, when promotion comes when
+ * every check is healthy, and how long holds for more traffic could stretch it.
+ *
+ * @example planData(toPlan('Canary10Percent5Minutes'), 600).promoteAtSeconds // 300
+ */
+export function planData(plan: Plan, maxHoldSeconds: number) {
   let at = 0;
-  const rows = plan.steps.map((s, i) => {
-    const row = [String(i + 1), formatWeight(s.weightPercent), formatDuration(s.bakeSeconds), formatDuration(at)];
+  const steps = plan.steps.map((s, i) => {
+    const row = { step: i + 1, weightPercent: s.weightPercent, bakeSeconds: s.bakeSeconds, startsAtSeconds: at };
     at += s.bakeSeconds;
     return row;
   });
-  rows.push(['then', '100%', 'promote', formatDuration(at)]);
+  return {
+    strategy: plan.strategy,
+    steps,
+    /** When the target gets 100%, seconds from the first shift, when every check is healthy. */
+    promoteAtSeconds: at,
+    totalBakeSeconds: plan.totalBakeSeconds,
+    /** The longest a step may hold for more traffic beyond its bake (the health policy's insufficientData.maxHoldSeconds). */
+    maxHoldSecondsPerStep: maxHoldSeconds,
+    /** The longest the plan can take: every bake plus every step's longest hold. */
+    maxTotalSeconds: plan.totalBakeSeconds + steps.length * maxHoldSeconds,
+  };
+}
+
+/** A plan: each step's weight and bake, then promotion, and the total. */
+export function planText(plan: Plan, maxHoldSeconds: number): string {
+  const data = planData(plan, maxHoldSeconds);
+  const lines: string[] = [];
+  const n = data.steps.length;
+  lines.push(`${plan.strategy}: ${n === 0 ? 'no steps, all traffic moves at once' : `${n} step${n === 1 ? '' : 's'}`}`);
+  lines.push('');
+  const rows = data.steps.map((s) => [String(s.step), formatWeight(s.weightPercent), formatDuration(s.bakeSeconds), formatDuration(s.startsAtSeconds)]);
+  rows.push(['then', '100%', 'promote', formatDuration(data.promoteAtSeconds)]);
   lines.push(table(['step', 'weight', 'bake', 'starts at'], rows, ['right', 'right', 'right', 'right']));
   lines.push('');
-  lines.push(`total: ${formatDuration(plan.totalBakeSeconds)} of bakes when every check is healthy`);
+  lines.push(`total: ${formatDuration(data.totalBakeSeconds)} of bakes when every check is healthy`);
   if (n > 0 && maxHoldSeconds > 0) {
-    lines.push(`with too little traffic to judge, each step may hold up to ${formatDuration(maxHoldSeconds)} longer (at most ${formatDuration(plan.totalBakeSeconds + n * maxHoldSeconds)} in all)`);
+    lines.push(`with too little traffic to judge, each step may hold up to ${formatDuration(maxHoldSeconds)} longer (at most ${formatDuration(data.maxTotalSeconds)} in all)`);
   }
   return lines.join('\n');
 }

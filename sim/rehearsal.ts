@@ -304,8 +304,10 @@ export interface RehearsalSummary {
   readonly strategy: string;
   readonly runs: number;
   readonly firstSeed: number;
-  /** Share of runs, 0..1, by outcome. */
-  readonly outcomes: Readonly<Record<RehearsalOutcome, number>>;
+  /** How many runs ended each way. */
+  readonly outcomeCounts: Readonly<Record<RehearsalOutcome, number>>;
+  /** The share of runs that ended each way, a fraction from 0 to 1 (1 = every run), not a percentage. */
+  readonly outcomeShares: Readonly<Record<RehearsalOutcome, number>>;
   readonly durationSeconds: Distribution;
   readonly detectionSeconds: Distribution;
   /** Failed requests the new version served. */
@@ -324,7 +326,7 @@ export function distribution(values: readonly (number | null)[]): Distribution {
 export async function rehearseMany(scenario: Scenario, runs: number, options: RehearseOptions = {}): Promise<{ summary: RehearsalSummary; results: RehearsalResult[] }> {
   const results: RehearsalResult[] = [];
   for (let i = 0; i < runs; i++) results.push(await rehearse({ ...scenario, seed: scenario.seed + i }, options));
-  const share = (o: RehearsalOutcome) => results.filter((r) => r.outcome === o).length / runs;
+  const counted = (o: RehearsalOutcome) => results.filter((r) => r.outcome === o).length;
   return {
     results,
     summary: {
@@ -332,7 +334,8 @@ export async function rehearseMany(scenario: Scenario, runs: number, options: Re
       strategy: results[0]?.strategy ?? '',
       runs,
       firstSeed: scenario.seed,
-      outcomes: { promoted: share('promoted'), rolled_back: share('rolled_back'), failed: share('failed') },
+      outcomeCounts: { promoted: counted('promoted'), rolled_back: counted('rolled_back'), failed: counted('failed') },
+      outcomeShares: { promoted: counted('promoted') / runs, rolled_back: counted('rolled_back') / runs, failed: counted('failed') / runs },
       durationSeconds: distribution(results.map((r) => r.durationSeconds)),
       detectionSeconds: distribution(results.map((r) => r.detectionSeconds)),
       targetErrors: distribution(results.map((r) => r.target.errors)),

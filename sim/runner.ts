@@ -73,7 +73,8 @@ function compiledMachine(definition: ReturnType<typeof loadDefinition>): StateMa
 }
 
 export interface WorkflowRun {
-  readonly status: 'SUCCEEDED' | 'FAILED';
+  /** ABORTED: stopped through `signal`, as StopExecution does; no further state ran. */
+  readonly status: 'SUCCEEDED' | 'FAILED' | 'ABORTED';
   /** The execution's output when it succeeded. */
   readonly output?: ExecutionSummary;
   /** The last rollout state the execution held (from its event log), however it ended. */
@@ -97,9 +98,21 @@ export interface RunWorkflowOptions {
   readonly onEvent?: (event: EventLog) => void;
   /** Replaces task handlers by state name (fault injection in tests). */
   readonly wrapTask?: (stateName: string, handler: TaskHandler) => TaskHandler;
+  /**
+   * Lets others watch the run as it goes (a local rollout service answering a CLI): virtual time
+   * moves `virtualMs` at a time, with `realMs` of wall-clock time between moves. Default: the
+   * run goes as fast as it can.
+   */
+  readonly pace?: { readonly virtualMs: number; readonly realMs: number };
+  /** Stops the execution where it is, as StopExecution does: it ends ABORTED and runs no further state. */
+  readonly signal?: AbortSignal;
 }
 
 export const DEFAULT_START_TIME = Date.UTC(2026, 0, 5, 10, 0, 0);
+
+// Taken before any run installs fake timers: a paced run waits in wall-clock time between moves.
+const wallClockTimeout = globalThis.setTimeout;
+const wallClockPause = (ms: number) => new Promise<void>((resolve) => wallClockTimeout(resolve, ms));
 
 /**
  * Runs one rollout execution to its end in virtual time. Must not be called while another run
@@ -140,12 +153,21 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<Workflow
     let settled = false;
     const outcome = execution.result.then(
       (output) => ({ status: 'SUCCEEDED' as const, output: output as unknown as ExecutionSummary }),
-      (error: unknown) => ({ status: 'FAILED' as const, error: failureOf(error) }),
+      (error: unknown) => (options.signal?.aborted ? { status: 'ABORTED' as const } : { status: 'FAILED' as const, error: failureOf(error) }),
     );
     void outcome.finally(() => {
       settled = true;
     });
-    while (!settled) await clock.runAllAsync();
+    if (options.signal?.aborted) execution.abort();
+    options.signal?.addEventListener('abort', () => execution.abort(), { once: true });
+    const { pace } = options;
+    while (!settled) {
+      if (!pace) await clock.runAllAsync();
+      else {
+        await clock.tickAsync(pace.virtualMs);
+        await wallClockPause(pace.realMs);
+      }
+    }
     const result = await outcome;
     await clock.runAllAsync();
     await logging;

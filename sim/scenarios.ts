@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import type { FieldIssue } from '../functions/core/errors.js';
 import { toFieldIssues } from '../functions/core/input.js';
 
 const fraction = (what: string) =>
@@ -15,6 +16,10 @@ const seconds = z.number({ error: 'must be a number of seconds, 0 or more' }).mi
 /** The highest request rate a scenario may ask for. */
 export const MAX_RPS = 100_000;
 const rps = z.number({ error: 'must be requests per second, 0 or more' }).min(0, { error: 'must be requests per second, 0 or more' }).max(MAX_RPS, { error: `must be at most ${MAX_RPS} requests per second` });
+
+/** The rule for `traffic`, said whole whether it is missing or not an object. */
+const trafficRule = (issue: { readonly input?: unknown }) =>
+  `${issue.input === undefined ? 'is required' : 'must be an object'}: { rps: <requests per second> } or { shape: [{ atSeconds, rps }, ...] }`;
 
 const Settings = {
   errorRate: fraction('the error rate'),
@@ -44,12 +49,15 @@ export const ScenarioSchema = z.strictObject(
     /** A health policy, as in the rollout input. */
     health: z.unknown().optional(),
     traffic: z.union([
-      z.strictObject({ rps }),
-      z.strictObject({
-        shape: z
-          .array(z.strictObject({ atSeconds: seconds, rps }), { error: 'must be a list of { atSeconds, rps }' })
-          .min(1, { error: 'needs at least one point' }),
-      }),
+      z.strictObject({ rps }, { error: trafficRule }),
+      z.strictObject(
+        {
+          shape: z
+            .array(z.strictObject({ atSeconds: seconds, rps }), { error: 'must be a list of { atSeconds, rps }' })
+            .min(1, { error: 'needs at least one point' }),
+        },
+        { error: trafficRule },
+      ),
     ]),
     baseline: BehaviourSchema,
     target: BehaviourSchema,
@@ -84,15 +92,23 @@ export const BUILTIN_SCENARIOS = {
 
 export type BuiltinScenario = keyof typeof BUILTIN_SCENARIOS;
 
+/** A scenario that cannot be used: why, and for one that breaks rules, which file and each field with its rule. */
 export class ScenarioError extends Error {
   override readonly name = 'ScenarioError';
+  constructor(
+    message: string,
+    readonly invalid?: { readonly source: string; readonly issues: readonly FieldIssue[] },
+  ) {
+    super(message);
+  }
 }
 
 /** Parses a scenario object; throws ScenarioError naming each bad field. */
 export function parseScenario(raw: unknown, source = 'scenario'): Scenario {
-  const parsed = ScenarioSchema.safeParse(raw);
+  const parsed = ScenarioSchema.safeParse(raw, { reportInput: true });
   if (!parsed.success) {
-    throw new ScenarioError(`${source} is invalid: ${toFieldIssues(parsed.error.issues).map((i) => `${i.field}: ${i.rule}`).join('; ')}`);
+    const issues = toFieldIssues(parsed.error.issues);
+    throw new ScenarioError(`${source} is invalid: ${issues.map((i) => `${i.field}: ${i.rule}`).join('; ')}`, { source, issues });
   }
   return parsed.data;
 }

@@ -57,6 +57,7 @@ export class SimWorld {
     this.functionName = options.functionName ?? 'orders';
     this.alias = options.alias ?? 'live';
     this.startTime = options.startTime ?? DEFAULT_START_TIME;
+    this.idleAt = this.startTime;
     const random = new Random(options.seed ?? 1);
     this.cloudwatch = new SimCloudWatch({
       ...(options.metricDelaySeconds !== undefined ? { delaySeconds: options.metricDelaySeconds } : {}),
@@ -90,10 +91,11 @@ export class SimWorld {
 
   /**
    * The world's time: virtual while a run is in progress; before it, the start time, so that
-   * set-up (alarms, external alias changes) happens at the start of the world, not today.
+   * set-up (alarms, external alias changes) happens at the start of the world, not today; after
+   * it, the moment it ended, so that what the run left (metrics, the alias) is read as of then.
    */
   now(): number {
-    return this.running ? Date.now() : this.startTime;
+    return this.running ? Date.now() : this.idleAt;
   }
 
   /** Generates traffic up to `now` with the alias's current routing. */
@@ -108,13 +110,16 @@ export class SimWorld {
   async rehearse(input: unknown, options: Partial<Omit<RunWorkflowOptions, 'input'>> = {}): Promise<WorkflowRun> {
     this.running = true;
     try {
-      return await runWorkflow({ ports: this.ports(), startTime: this.startTime, ...options, input });
+      const run = await runWorkflow({ ports: this.ports(), startTime: this.startTime, ...options, input });
+      this.idleAt = run.endedAt;
+      return run;
     } finally {
       this.running = false;
     }
   }
 
   private running = false;
+  private idleAt: number;
 
   private advance(now: number, alias: Pick<AliasState, 'functionVersion' | 'routing'>): void {
     if (this.running) this.traffic.advanceTo(now, alias);

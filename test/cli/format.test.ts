@@ -183,13 +183,14 @@ describe('summaryText', () => {
 });
 
 describe('manySummaryText', () => {
-  it('shows outcome shares and median and p95 of duration, detection and errors', () => {
+  it('shows outcome counts and shares and median and p95 of duration, detection and errors', () => {
     const summary: RehearsalSummary = {
       scenario: 'error-regression',
       strategy: 'Canary10Percent5Minutes',
       runs: 20,
       firstSeed: 1,
-      outcomes: { promoted: 0.1, rolled_back: 0.9, failed: 0 },
+      outcomeCounts: { promoted: 2, rolled_back: 18, failed: 0 },
+      outcomeShares: { promoted: 0.1, rolled_back: 0.9, failed: 0 },
       durationSeconds: { median: 300, p95: 360, n: 20 },
       detectionSeconds: { median: 300, p95: 360, n: 18 },
       targetErrors: { median: 47, p95: 1550, n: 20 },
@@ -197,8 +198,8 @@ describe('manySummaryText', () => {
     };
     const lines = manySummaryText(summary).split('\n');
     expect(lines[0]).toBe('20 runs of scenario error-regression, seeds 1 to 20, strategy Canary10Percent5Minutes');
-    expect(lines).toContainEqual(expect.stringMatching(/^promoted\s+10%$/));
-    expect(lines).toContainEqual(expect.stringMatching(/^rolled back\s+90%$/));
+    expect(lines).toContainEqual(expect.stringMatching(/^promoted\s+2\s+10%$/));
+    expect(lines).toContainEqual(expect.stringMatching(/^rolled back\s+18\s+90%$/));
     expect(lines).toContainEqual(expect.stringMatching(/^virtual duration\s+5m 00s\s+6m 00s\s+20$/));
     expect(lines).toContainEqual(expect.stringMatching(/^first bad request to rollback\s+300s\s+360s\s+18$/));
     expect(lines).toContainEqual(expect.stringMatching(/^new version errors\s+47\s+1,550\s+20$/));
