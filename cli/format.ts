@@ -3,7 +3,8 @@
  * texts a person reads after a rehearsal or a plan. Nothing here writes or reads anything.
  */
 import { describeRouting } from '../functions/core/alias.js';
-import type { VerdictKind } from '../functions/core/health.js';
+import { expectedRun } from '../functions/core/expected.js';
+import type { HealthPolicy, VerdictKind } from '../functions/core/health.js';
 import type { NextAction } from '../functions/core/state.js';
 import type { Plan } from '../functions/core/strategy.js';
 import type { Distribution, RehearsalOutcome, RehearsalProgress, RehearsalResult, RehearsalSummary } from '../sim/rehearsal.js';
@@ -216,7 +217,7 @@ export function summaryText(r: RehearsalResult, st: Style = style(false)): strin
         .join('\n'),
     );
   } else {
-    lines.push('steps: none (all at once)');
+    lines.push(r.error === 'RolloutRefused' ? 'steps: none (refused before any traffic moved)' : 'steps: none (all at once)');
   }
   lines.push('');
   lines.push(`new version (v${r.target.version}) served ${servedText(r.target)}`);
@@ -260,24 +261,25 @@ export function manySummaryText(s: RehearsalSummary): string {
   return lines.join('\n');
 }
 
-/** A plan: each step's weight and bake, then promotion, and the total. */
-export function planText(plan: Plan, maxHoldSeconds: number): string {
+/**
+ * A plan as people read it: each step's weight, bake and when it starts in a healthy release
+ * (the workflow's own timing: the bake, then the wait for the first complete metric minute at
+ * the weight, `metricDelaySeconds` after it ends), promotion, and the total.
+ */
+export function planText(plan: Plan, policy: HealthPolicy): string {
   const lines: string[] = [];
   const n = plan.steps.length;
+  const run = expectedRun(plan, policy);
   lines.push(`${plan.strategy}: ${n === 0 ? 'no steps, all traffic moves at once' : `${n} step${n === 1 ? '' : 's'}`}`);
   lines.push('');
-  let at = 0;
-  const rows = plan.steps.map((s, i) => {
-    const row = [String(i + 1), formatWeight(s.weightPercent), formatDuration(s.bakeSeconds), formatDuration(at)];
-    at += s.bakeSeconds;
-    return row;
-  });
-  rows.push(['then', '100%', 'promote', formatDuration(at)]);
+  const rows = plan.steps.map((s, i) => [String(i + 1), formatWeight(s.weightPercent), formatDuration(s.bakeSeconds), formatDuration(run.steps[i]?.shiftedAtSeconds ?? 0)]);
+  rows.push(['then', '100%', 'promote', formatDuration(run.durationSeconds)]);
   lines.push(table(['step', 'weight', 'bake', 'starts at'], rows, ['right', 'right', 'right', 'right']));
   lines.push('');
-  lines.push(`total: ${formatDuration(plan.totalBakeSeconds)} of bakes when every check is healthy`);
+  lines.push(`total: ${formatDuration(run.durationSeconds)} when every check is healthy (${formatDuration(plan.totalBakeSeconds)} of bakes${run.durationSeconds > plan.totalBakeSeconds && policy.advance === 'evidence' ? `, and the wait for each weight's first complete metric minute, in CloudWatch ${policy.metricDelaySeconds}s after it ends` : ''})`);
+  const { maxHoldSeconds } = policy.insufficientData;
   if (n > 0 && maxHoldSeconds > 0) {
-    lines.push(`with too little traffic to judge, each step may hold up to ${formatDuration(maxHoldSeconds)} longer (at most ${formatDuration(plan.totalBakeSeconds + n * maxHoldSeconds)} in all)`);
+    lines.push(`with too little traffic to judge, each step may hold up to ${formatDuration(maxHoldSeconds)} longer (at most ${formatDuration(run.durationSeconds + n * maxHoldSeconds)} in all)`);
   }
   return lines.join('\n');
 }

@@ -12,6 +12,7 @@ import { type ParsedInput, parseRolloutInput } from '../functions/core/input.js'
 import { PRESETS } from '../functions/core/strategy.js';
 import type { RehearsalResult } from '../sim/rehearsal.js';
 import { BUILTIN_SCENARIOS, loadScenario, parseScenario, type Scenario, ScenarioError } from '../sim/scenarios.js';
+import { expectedRun } from '../functions/core/expected.js';
 import { formatCount, manySummaryText, planText, style, summaryText } from './format.js';
 import { applyOverrides, checkSimulateOptions, parseStrategyText, type RawSimulateOptions } from './options.js';
 import { LiveProgress } from './progress.js';
@@ -158,17 +159,25 @@ async function demo(): Promise<number> {
   return EXIT.promoted;
 }
 
-function plan(strategyText: string): number {
-  const s = parseStrategyText(strategyText);
+function plan(opts: { strategy: string; health?: string; json?: boolean }): number {
+  const s = parseStrategyText(opts.strategy);
   if (!s.ok) throw new UsageError([s.problem]);
+  let health: unknown;
+  try {
+    health = opts.health === undefined ? undefined : (JSON.parse(opts.health) as unknown);
+  } catch (error) {
+    throw new UsageError([`--health: must be a JSON health policy (${(error as Error).message}), got ${opts.health}`]);
+  }
   let parsed: ParsedInput;
   try {
-    parsed = parseRolloutInput({ ...SIM_FUNCTION, strategy: s.strategy });
+    parsed = parseRolloutInput({ ...SIM_FUNCTION, strategy: s.strategy, ...(health === undefined ? {} : { health }) });
   } catch (error) {
     if (!(error instanceof InvalidInputError)) throw error;
-    throw new UsageError([`--strategy refused (got ${strategyText}):`, ...error.issues.map((i) => `  ${i.field}: ${i.rule}`)]);
+    throw new UsageError([`refused (got --strategy ${opts.strategy}${opts.health === undefined ? '' : ` --health ${opts.health}`}):`, ...error.issues.map((i) => `  ${i.field}: ${i.rule}`)]);
   }
-  out(planText(parsed.plan, parsed.input.health.insufficientData.maxHoldSeconds));
+  const policy = parsed.input.health;
+  if (opts.json) out(JSON.stringify({ ...parsed.plan, expected: expectedRun(parsed.plan, policy), metricDelaySeconds: policy.metricDelaySeconds, advance: policy.advance }, null, 2));
+  else out(planText(parsed.plan, policy));
   return EXIT.promoted;
 }
 
@@ -222,9 +231,11 @@ function program(): Command {
     .command('plan')
     .description("Show the plan a strategy makes: each step's weight and bake, and the total time.")
     .option('--strategy <name|json>', 'a preset (listed below) or a JSON strategy', 'Canary10Percent5Minutes')
+    .option('--health <json>', 'a health policy, as in the rollout input (its metric delay, check cadence and advance rule set the timing)')
+    .option('--json', 'print the plan and its expected timeline as one JSON object')
     .addHelpText('after', `\nPresets: ${presets}\nExit codes: 0 the plan is sound, 2 refused.`)
-    .action((opts: { strategy: string }) => {
-      process.exitCode = plan(opts.strategy);
+    .action((opts: { strategy: string; health?: string; json?: boolean }) => {
+      process.exitCode = plan(opts);
     });
   return root;
 }

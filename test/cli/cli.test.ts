@@ -155,6 +155,14 @@ describe('rollout plan', () => {
     expect(run.code).toBe(0);
     const steps = run.stdout.split('\n').filter((l) => /^\s+\d+\s+\d+%\s+1m 00s/.test(l));
     expect(steps.map((l) => l.trim().split(/\s+/)[1])).toEqual(['10%', '20%', '30%', '40%', '50%', '60%', '70%', '80%', '90%']);
-    expect(run.stdout).toContain('total: 9m 00s');
+    expect(run.stdout).toContain('total: 27m 00s when every check is healthy (9m 00s of bakes');
+  });
+
+  it('prints the expected timeline as JSON, and takes a health policy', async () => {
+    const run = await rollout('plan', '--strategy', 'Linear10PercentEvery1Minute', '--health', '{"advance":"schedule"}', '--json');
+    expect(run.code).toBe(0);
+    const plan = JSON.parse(run.stdout) as { steps: unknown[]; expected: { durationSeconds: number; steps: { shiftedAtSeconds: number }[] }; advance: string };
+    expect(plan).toMatchObject({ advance: 'schedule', expected: { durationSeconds: 660, promotes: true } });
+    expect(plan.expected.steps.map((s) => s.shiftedAtSeconds)).toEqual([0, 180, 240, 300, 360, 420, 480, 540, 600]);
   });
 });

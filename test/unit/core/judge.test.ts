@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { ERROR_RATIO_GRID, errorEvidence, errorOriginLogRatio, type MinuteEvidence, wilsonLower, wilsonUpper } from '../../../functions/core/judge.js';
 import { HealthPolicySchema, judgeErrors } from '../../../functions/core/health.js';
+import { tallyOf } from '../../../functions/core/tally.js';
 import { Random } from '../../../sim/random.js';
 
 const minute = (t: [number, number], b: [number, number], at = 0): MinuteEvidence => ({
@@ -54,7 +55,7 @@ describe('the false-rollback bound holds on simulated healthy data, however ofte
       const n = rnd.poisson(rps * 60);
       const nt = rnd.binomial(n, weight);
       evidence.push(minute([nt, rnd.binomial(nt, rate)], [n - nt, rnd.binomial(n - nt, rate)], m * 60_000));
-      if (judgeErrors(policy, evidence).verdict === 'unhealthy') return true;
+      if (judgeErrors(policy, tallyOf(evidence)).verdict === 'unhealthy') return true;
     }
     return false;
   }
@@ -77,7 +78,7 @@ describe('a crash is always caught', () => {
   it('property: a target failing every request is unhealthy as soon as one complete minute has 10 requests', () => {
     fc.assert(
       fc.property(fc.integer({ min: 10, max: 50_000 }), fc.integer({ min: 0, max: 500_000 }), fc.double({ min: 0, max: 0.05, noNaN: true }), (nt, nb, rate) => {
-        const verdict = judgeErrors(policy, [minute([nt, nt], [nb, Math.floor(nb * rate)])]).verdict;
+        const verdict = judgeErrors(policy, tallyOf([minute([nt, nt], [nb, Math.floor(nb * rate)])])).verdict;
         expect(verdict).toBe('unhealthy');
       }),
     );
