@@ -58,18 +58,19 @@ export function shiftsOf(state: RolloutState): Shift[] {
 }
 
 /**
- * What a tally has judged, in words: "judged minutes 10:01-10:03 at 10%; none yet at 20%".
+ * What a step's checks have judged, in words: "judged minutes 10:01-10:03 at 10%; none yet at 20%".
  *
  * @example judgedText({ from, to, weights: [10], atWeight: 0 }, 20) // 'judged minutes 10:01-10:03 at 10%; none yet at 20%'
  */
 export function judgedText(judged: Judged | undefined, weightPercent: number): string {
-  if (!judged) return 'no complete minute judged yet';
-  const at = `judged minutes ${clockTime(judged.from)}-${clockTime(judged.to)} at ${judged.weights.map((w) => `${w}%`).join(', ')}`;
-  return judged.atWeight > 0 ? `${at} (${judged.atWeight} entirely at ${weightPercent}%)` : `${at}; none yet at ${weightPercent}%`;
+  const at = judged && judged.to > judged.from ? `judged minutes ${clockTime(judged.from)}-${clockTime(judged.to)} at ${judged.weights.map((w) => `${w}%`).join(', ')}` : 'no new complete minute judged';
+  return judged && judged.atWeight > 0 ? `${at} (${judged.atWeight} entirely at ${weightPercent}%)` : `${at}; none yet at ${weightPercent}%`;
 }
 
+/** What the step's checks have judged so far: bounded, a minute range and a few weights. */
 function judgedOf(tally: Tally): Judged | undefined {
-  return tally.from === undefined || tally.through === undefined ? undefined : { from: tally.from, to: tally.through, weights: tally.weights, atWeight: tally.atWeight?.minutes ?? 0 };
+  const step = tally.atWeight;
+  return step && { from: step.judgedFrom, to: Math.max(step.judgedFrom, tally.through ?? step.judgedFrom), weights: step.weights, atWeight: step.minutes };
 }
 
 /**

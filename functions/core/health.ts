@@ -265,12 +265,13 @@ export function judgeLatency(policy: HealthPolicy, tally: Tally): Signal[] {
     if (!test || !tally.latency) {
       return { name, verdict: 'skipped', reason: `${which} not judged yet: its threshold comes from ${l.minSamples} baseline samples (${tally.baseline.invocations} so far)` };
     }
-    const limit = `slower than ${test.thresholdMs} ms (baseline ${which} ${Math.round(tally.latency.reference[which])} ms x${l[which].maxRatio}, +${l[which].maxIncreaseMs} ms)`;
-    const vs = `target ${share(test.target)} vs baseline ${share(test.baseline)} ${limit}`;
+    // Healthy reasons stay short: one is kept per step in the execution's state.
+    const vs = `target ${share(test.target)} vs baseline ${share(test.baseline)} slower than ${test.thresholdMs} ms`;
     const { likelihoodRatio, bestRatio } = originEvidence(test.logs);
     const threshold = 2 / l.falseRollbackRate;
     if (likelihoodRatio >= threshold && rate(test.target.events, test.target.trials) > ALLOWED_SLOW[which]) {
-      return { name, verdict: 'unhealthy', reason: `${which} latency over the limit, slow requests ${bestRatio}x the baseline's share (likelihood ratio ${fmt(likelihoodRatio)} >= ${fmt(threshold)}): ${vs}` };
+      const limit = `baseline ${which} ${Math.round(tally.latency.reference[which])} ms x${l[which].maxRatio}, +${l[which].maxIncreaseMs} ms`;
+      return { name, verdict: 'unhealthy', reason: `${which} latency over the limit, slow requests ${bestRatio}x the baseline's share (likelihood ratio ${fmt(likelihoodRatio)} >= ${fmt(threshold)}): ${vs} (${limit})` };
     }
     if (test.target.trials < l.minSamples) return { name, verdict: 'skipped', reason: `${which} not judged yet: ${test.target.trials} of ${l.minSamples} target samples: ${vs}` };
     return { name, verdict: 'healthy', reason: `${which} latency within limits: ${vs}` };

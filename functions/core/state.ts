@@ -39,7 +39,7 @@ export interface Cursor {
   readonly awaiting?: number | undefined;
 }
 
-/** What a check judged: the complete minutes [from, to) since the target first got traffic, the weights they were served at, and how many were served entirely at the step's weight. */
+/** What a step's checks judged: the complete minutes [from, to) read during the step, the weights they were served at, and how many were served entirely at the step's weight. */
 export interface Judged {
   readonly from: number;
   readonly to: number;

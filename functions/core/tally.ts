@@ -37,11 +37,19 @@ export interface LatencyLimits {
   readonly p90: { readonly maxRatio: number; readonly maxIncreaseMs: number };
 }
 
-/** Evidence gathered entirely at one weight: complete minutes that started at or after its shift. */
+/**
+ * The current step's evidence: the minutes judged since it began (and the weights they were
+ * served at, a minute across a shift counting for both), and those served entirely at its weight
+ * (complete minutes that started at or after its shift).
+ */
 export interface AtWeight {
   readonly weightPercent: number;
   /** When this weight took effect, epoch ms. */
   readonly shiftedAt: number;
+  /** The first minute judged during this step, epoch ms (the tally's end when the step began). */
+  readonly judgedFrom: number;
+  /** The weights of the minutes judged during this step, lowest first. */
+  readonly weights: readonly number[];
   /** Complete minutes judged entirely at this weight (with or without traffic). */
   readonly minutes: number;
   readonly target: VersionMinute;
@@ -60,8 +68,6 @@ export interface Tally {
   /** The throttle test's, likewise. */
   readonly throttles: readonly number[];
   readonly latency?: LatencyTally | undefined;
-  /** The weights the judged minutes were served at, lowest first (a minute across a shift has both). */
-  readonly weights: readonly number[];
   readonly atWeight?: AtWeight | undefined;
   /** Every probe sent so far, before traffic and at each step. */
   readonly probes: { readonly sent: number; readonly passed: number };
@@ -70,7 +76,7 @@ export interface Tally {
 const ZERO: VersionMinute = { invocations: 0, errors: 0, throttles: 0 };
 
 /** Nothing judged yet. */
-export const EMPTY_TALLY: Tally = { target: ZERO, baseline: ZERO, errors: [], throttles: [], weights: [], probes: { sent: 0, passed: 0 } };
+export const EMPTY_TALLY: Tally = { target: ZERO, baseline: ZERO, errors: [], throttles: [], probes: { sent: 0, passed: 0 } };
 
 /** A weight and when it took effect: the steps of the rollout so far, in order. */
 export interface Shift {
@@ -96,17 +102,17 @@ export function weightsDuring(shifts: readonly Shift[], from: number, to: number
 
 /**
  * The tally after the complete minutes of [range.from, range.to): `minutes` holds those that had
- * data (a minute without any is a minute without traffic). Counts, tests, the weights served and
- * the evidence at the current weight (the last of `shifts`) move on; minutes already judged are
- * never counted twice.
+ * data (a minute without any is a minute without traffic). Counts, tests and the current step's
+ * evidence (the step of the last of `shifts`) move on; minutes already judged are never counted
+ * twice.
  *
  * @example foldMinutes(EMPTY_TALLY, [minute], { from: m, to: m + 60_000 }, [{ weightPercent: 10, shiftedAt: m }]).atWeight?.minutes // 1
  */
 export function foldMinutes(tally: Tally, minutes: readonly MinuteEvidence[], range: { from: number; to: number }, shifts: readonly Shift[]): Tally {
   const from = Math.max(range.from, tally.through ?? range.from);
-  if (!(range.to > from)) return tally;
   const current = shifts.at(-1);
-  let atWeight = current && tally.atWeight?.shiftedAt === current.shiftedAt ? tally.atWeight : current && { ...current, minutes: 0, target: ZERO, baseline: ZERO };
+  let atWeight = current && tally.atWeight?.shiftedAt === current.shiftedAt ? tally.atWeight : current && { ...current, judgedFrom: from, weights: [], minutes: 0, target: ZERO, baseline: ZERO };
+  if (!(range.to > from)) return { ...tally, atWeight };
   let { target, baseline, errors, throttles, latency } = tally;
   for (const m of minutes) {
     if (m.at < from || m.at >= range.to) continue;
@@ -119,10 +125,10 @@ export function foldMinutes(tally: Tally, minutes: readonly MinuteEvidence[], ra
   }
   if (atWeight) {
     const firstWhole = Math.max(from, Math.ceil(atWeight.shiftedAt / MINUTE) * MINUTE);
-    atWeight = { ...atWeight, minutes: atWeight.minutes + Math.max(0, Math.round((range.to - firstWhole) / MINUTE)) };
+    const weights = [...new Set([...atWeight.weights, ...weightsDuring(shifts, from, range.to)])].sort((a, b) => a - b);
+    atWeight = { ...atWeight, weights, minutes: atWeight.minutes + Math.max(0, Math.round((range.to - firstWhole) / MINUTE)) };
   }
-  const weights = [...new Set([...tally.weights, ...weightsDuring(shifts, from, range.to)])].sort((a, b) => a - b);
-  return { ...tally, from: tally.from ?? from, through: range.to, target, baseline, errors, throttles, latency, weights, atWeight };
+  return { ...tally, from: tally.from ?? from, through: range.to, target, baseline, errors, throttles, latency, atWeight };
 }
 
 /**

@@ -51,7 +51,7 @@ describe('every weight judged on its own evidence', () => {
     // The first step holds until its first minute is in (no data is never healthy); then a step a minute.
     expect(r.steps.map((s) => s.startedAtSeconds)).toEqual([0, 180, 240, 300, 360, 420, 480, 540, 600]);
     expect(r.durationSeconds).toBe(expectedRun(toPlan('Linear10PercentEvery1Minute'), HealthPolicySchema.parse(schedule)).durationSeconds);
-    expect(r.checks.find((c) => c.step === 4)?.reason).toMatch(/\(judged minutes 10:00-10:04 at 10%, 20%; none yet at 40%\)$/);
+    expect(r.checks.find((c) => c.step === 4)?.reason).toMatch(/\(judged minutes 10:03-10:04 at 20%; none yet at 40%\)$/);
     expect(r.steps.at(-1)?.judged?.atWeight).toBe(0);
   });
 
