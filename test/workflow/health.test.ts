@@ -80,7 +80,11 @@ describe('probes', () => {
   });
 
   it('a crashing target is refused by its probes before any traffic moves: no user request reaches it', async () => {
-    const r = await rehearse(scenario({ target: { ...steady, errorRate: 1 }, health: { probes: { count: 3 } } }));
+    let world: SimWorld | undefined;
+    const r = await rehearse(scenario({ target: { ...steady, errorRate: 1 }, health: { probes: { count: 3 } } }), { setup: (w) => (world = w) });
+    expect(await world?.registry.getLock('orders', 'live')).toBeUndefined();
+    expect(world?.registry.allRecords.map((x) => x.status)).toEqual(['refused']);
+    expect(world?.notifier.published.map((n) => n.type)).toEqual(['started', 'refused']);
     expect(r).toMatchObject({ outcome: 'failed', error: 'RolloutRefused', steps: [], durationSeconds: 0, finalAlias: { version: '1', routing: {} } });
     expect(r.reason).toMatch(/^version 2 failed its probes before any traffic moved: 3 of 3 failed: function error \(Unhandled\)/);
     expect(r.target).toMatchObject({ requests: 0, errors: 0 });
