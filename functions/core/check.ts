@@ -52,7 +52,11 @@ export interface CheckEvidence {
   readonly probes?: ProbeEvidence | undefined;
 }
 
-/** The weights of the rollout so far and when each took effect. */
+/**
+ * The weights of the rollout so far and when each took effect.
+ *
+ * @example shiftsOf(state)[0] // { weightPercent: 10, shiftedAt: state.history[0].shiftedAt }
+ */
 export function shiftsOf(state: RolloutState): Shift[] {
   return state.history.map((h) => ({ weightPercent: h.weightPercent, shiftedAt: h.shiftedAt }));
 }

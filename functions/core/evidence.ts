@@ -95,7 +95,11 @@ function versionOf(rollout: Rollout, role: Role): string {
   return role === 'target' ? rollout.targetVersion : rollout.baselineVersion;
 }
 
-/** CloudWatch's percentile rank: the percentage of values at or under `thresholdMs`. */
+/**
+ * CloudWatch's percentile rank statistic: the percentage of values at or under `thresholdMs`.
+ *
+ * @example percentileRank(300) // 'PR(:300)'
+ */
 export function percentileRank(thresholdMs: number): string {
   return `PR(:${thresholdMs})`;
 }

@@ -91,12 +91,20 @@ export function originEvidence(logs: readonly number[], grid: readonly number[] 
   return { likelihoodRatio: Math.exp(Math.min(logMean, 700)), logLikelihoodRatio: logMean, bestRatio: best };
 }
 
-/** A minute's errors out of invocations, per version. */
+/**
+ * A minute's errors out of invocations, per version.
+ *
+ * @example errorsOf(minute).target // { events: minute.target.errors, trials: minute.target.invocations }
+ */
 export function errorsOf(m: MinuteEvidence): OriginMinute {
   return { target: { events: m.target.errors, trials: m.target.invocations }, baseline: { events: m.baseline.errors, trials: m.baseline.invocations } };
 }
 
-/** A minute's throttles out of requests (invocations plus throttles), per version. */
+/**
+ * A minute's throttles out of requests (invocations plus throttles), per version.
+ *
+ * @example throttlesOf(minute).target.trials // minute.target.invocations + minute.target.throttles
+ */
 export function throttlesOf(m: MinuteEvidence): OriginMinute {
   const of = (v: VersionMinute) => ({ events: v.throttles, trials: v.invocations + v.throttles });
   return { target: of(m.target), baseline: of(m.baseline) };

@@ -166,7 +166,11 @@ export function tallyOf(minutes: readonly MinuteEvidence[], shifts: readonly Shi
   return foldMinutes(base, [...minutes].sort((a, b) => a.at - b.at), { from, to }, shifts);
 }
 
-/** Adds probe answers to the tally's count. */
+/**
+ * Adds probe answers to the tally's count.
+ *
+ * @example withProbes(EMPTY_TALLY, { sent: 3, passed: 3 }).probes // { sent: 3, passed: 3 }
+ */
 export function withProbes(tally: Tally, probes: { sent: number; passed: number } | undefined): Tally {
   return probes ? { ...tally, probes: { sent: tally.probes.sent + probes.sent, passed: tally.probes.passed + probes.passed } } : tally;
 }
