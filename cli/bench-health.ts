@@ -87,7 +87,8 @@ for (const rps of [10, 100, 1000]) {
     for (const policy of (compared ? Object.keys(POLICIES) : ['ours']) as PolicyName[]) {
       const rs = await runs('healthy', { strategy: 'Linear10PercentEvery1Minute', traffic: { rps }, baseline: version(errorRate), target: version(errorRate) }, policy);
       const falseRollbacks = rs.filter((r) => r.outcome !== 'promoted');
-      const why = [...new Set(falseRollbacks.map((r) => r.reason.split(/[:(]/)[0]!.trim()))].join('; ');
+      // Which signal rolled each back: its reason's first word (errors, p99, p90, throttled...).
+      const why = [...new Set(falseRollbacks.map((r) => r.reason.split(' ')[0]))].join(', ');
       add(`healthy, ${errorRate * 100}% errors, ${rps} rps`, policy, 'false rollbacks', `${rateCI(falseRollbacks.length, rs.length)}${policy === 'ours' && why ? ` (${why})` : ''}`, policy === 'ours' ? '<= 1%' : '');
     }
   }
