@@ -51,8 +51,8 @@ export const CustomMetricSchema = z
 
 export type CustomMetric = z.output<typeof CustomMetricSchema>;
 
-/** The most probes one round may send. */
-export const MAX_PROBES_PER_ROUND = 500;
+/** The most probes one round may send: they go one after another within one task's 120 s. */
+export const MAX_PROBES_PER_ROUND = 100;
 
 export const ProbeSchema = z.strictObject({
   /** The event each probe invocation sends, as JSON. */

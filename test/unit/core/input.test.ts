@@ -75,7 +75,7 @@ describe('parseRolloutInput', () => {
     [{ ...base, health: { metricDelaySeconds: 1000 } }, 'health.metricDelaySeconds: must be whole seconds from 0 to 900'],
     [{ ...base, health: { alarms: { names: [''] } } }, 'health.alarms.names[0]: must not be empty'],
     [{ ...base, health: { metrics: [{ name: 'x', namespace: 'N', metricName: 'M', stat: 'p99', compare: 'threshold' }] } }, 'health.metrics[0].threshold: is required when compare is "threshold"'],
-    [{ ...base, health: { probes: { count: 501 } } }, 'health.probes.count: must be a whole number from 1 to 500'],
+    [{ ...base, health: { probes: { count: 101 } } }, 'health.probes.count: must be a whole number from 1 to 100'],
     [{ ...base, health: { probes: { everySeconds: 30 } } }, 'health.probes.everySeconds: must be whole seconds, at least 60'],
     [{ ...base, health: { advance: 'fast' } }, 'health.advance: must be "evidence" or "schedule"'],
     [{ ...base, strategy: { type: 'adaptive', minBakeSeconds: 600, maxBakeSeconds: 120 } }, 'strategy.maxBakeSeconds: must be at least minBakeSeconds'],
