@@ -3,7 +3,8 @@
  * texts a person reads after a rehearsal or a plan. Nothing here writes or reads anything.
  */
 import { describeRouting } from '../functions/core/alias.js';
-import type { VerdictKind } from '../functions/core/health.js';
+import { expectedRun } from '../functions/core/expected.js';
+import type { HealthPolicy, VerdictKind } from '../functions/core/health.js';
 import type { NextAction } from '../functions/core/state.js';
 import type { Plan } from '../functions/core/strategy.js';
 import type { Distribution, RehearsalOutcome, RehearsalProgress, RehearsalResult, RehearsalSummary } from '../sim/rehearsal.js';
@@ -217,7 +218,7 @@ export function summaryText(r: RehearsalResult, st: Style = style(false)): strin
         .join('\n'),
     );
   } else {
-    lines.push('steps: none (all at once)');
+    lines.push(r.error === 'RolloutRefused' ? 'steps: none (refused before any traffic moved)' : 'steps: none (all at once)');
   }
   lines.push('');
   lines.push(`new version (v${r.target.version}) served ${servedText(r.target)}`);
@@ -262,34 +263,38 @@ export function manySummaryText(s: RehearsalSummary): string {
 }
 
 /**
- * A plan as data (`plan --json`): each step's weight, bake and start, when promotion comes when
- * every check is healthy, and how long holds for more traffic could stretch it.
+ * A plan as data (`plan --json`): each step's weight and bake and when it starts in a healthy
+ * release (the workflow's own timing: the bake, then the wait for the first complete metric minute
+ * at the weight, `metricDelaySeconds` after it ends), when promotion comes, and how long holds for
+ * more traffic could stretch it.
  *
- * @example planData(toPlan('Canary10Percent5Minutes'), 600).promoteAtSeconds // 300
+ * @example planData(toPlan('Canary10Percent5Minutes'), HealthPolicySchema.parse({})).promoteAtSeconds // 300
  */
-export function planData(plan: Plan, maxHoldSeconds: number) {
-  let at = 0;
-  const steps = plan.steps.map((s, i) => {
-    const row = { step: i + 1, weightPercent: s.weightPercent, bakeSeconds: s.bakeSeconds, startsAtSeconds: at };
-    at += s.bakeSeconds;
-    return row;
-  });
+export function planData(plan: Plan, policy: HealthPolicy) {
+  const run = expectedRun(plan, policy);
+  const maxHoldSeconds = policy.insufficientData.maxHoldSeconds;
+  const steps = plan.steps.map((s, i) => ({ step: i + 1, weightPercent: s.weightPercent, bakeSeconds: s.bakeSeconds, startsAtSeconds: run.steps[i]?.shiftedAtSeconds ?? 0 }));
   return {
     strategy: plan.strategy,
     steps,
     /** When the target gets 100%, seconds from the first shift, when every check is healthy. */
-    promoteAtSeconds: at,
+    promoteAtSeconds: run.durationSeconds,
+    /** False when the policy would give up before the first metric minute is in CloudWatch. */
+    promotes: run.promotes,
     totalBakeSeconds: plan.totalBakeSeconds,
+    metricDelaySeconds: policy.metricDelaySeconds,
+    /** `evidence`: each weight waits for a judged minute served at it; `schedule`: CodeDeploy's timing. */
+    advance: policy.advance,
     /** The longest a step may hold for more traffic beyond its bake (the health policy's insufficientData.maxHoldSeconds). */
     maxHoldSecondsPerStep: maxHoldSeconds,
-    /** The longest the plan can take: every bake plus every step's longest hold. */
-    maxTotalSeconds: plan.totalBakeSeconds + steps.length * maxHoldSeconds,
+    /** The longest the plan can take: the healthy timeline plus every step's longest hold. */
+    maxTotalSeconds: run.durationSeconds + steps.length * maxHoldSeconds,
   };
 }
 
-/** A plan: each step's weight and bake, then promotion, and the total. */
-export function planText(plan: Plan, maxHoldSeconds: number): string {
-  const data = planData(plan, maxHoldSeconds);
+/** A plan as people read it: each step's weight, bake and start in a healthy release, promotion, and the total. */
+export function planText(plan: Plan, policy: HealthPolicy): string {
+  const data = planData(plan, policy);
   const lines: string[] = [];
   const n = data.steps.length;
   lines.push(`${plan.strategy}: ${n === 0 ? 'no steps, all traffic moves at once' : `${n} step${n === 1 ? '' : 's'}`}`);
@@ -298,9 +303,9 @@ export function planText(plan: Plan, maxHoldSeconds: number): string {
   rows.push(['then', '100%', 'promote', formatDuration(data.promoteAtSeconds)]);
   lines.push(table(['step', 'weight', 'bake', 'starts at'], rows, ['right', 'right', 'right', 'right']));
   lines.push('');
-  lines.push(`total: ${formatDuration(data.totalBakeSeconds)} of bakes when every check is healthy`);
-  if (n > 0 && maxHoldSeconds > 0) {
-    lines.push(`with too little traffic to judge, each step may hold up to ${formatDuration(maxHoldSeconds)} longer (at most ${formatDuration(data.maxTotalSeconds)} in all)`);
+  lines.push(`total: ${formatDuration(data.promoteAtSeconds)} when every check is healthy (${formatDuration(plan.totalBakeSeconds)} of bakes${data.promoteAtSeconds > plan.totalBakeSeconds && policy.advance === 'evidence' ? `, and the wait for each weight's first complete metric minute, in CloudWatch ${policy.metricDelaySeconds}s after it ends` : ''})`);
+  if (n > 0 && data.maxHoldSecondsPerStep > 0) {
+    lines.push(`with too little traffic to judge, each step may hold up to ${formatDuration(data.maxHoldSecondsPerStep)} longer (at most ${formatDuration(data.maxTotalSeconds)} in all)`);
   }
   return lines.join('\n');
 }

@@ -87,10 +87,11 @@ function rehearsalCommands(root: Command): void {
     .command('plan')
     .description("Show the plan a strategy makes: each step's weight and bake, and the total time.")
     .option('--strategy <name|json>', 'a preset (listed below) or a JSON strategy', 'Canary10Percent5Minutes')
-    .option('--json', 'print the plan as one JSON object')
+    .option('--health <json>', 'a health policy, as in the rollout input (its metric delay, check cadence and advance rule set the timing)')
+    .option('--json', 'print the plan and its healthy timeline as one JSON object')
     .addHelpText('after', `\nPresets: ${presets}\nExit codes: 0 the plan is sound, 2 refused.`)
     .addHelpText('after', '\nExamples:\n  rollout plan --strategy Linear10PercentEvery1Minute\n  rollout plan --strategy \'{"type":"exponential","startPercent":1,"factor":3,"intervalSeconds":300}\' --json')
-    .action(act(async (opts: { strategy: string; json?: boolean }) => (await rehearsal()).plan(opts.strategy, opts.json === true)));
+    .action(act(async (opts: { strategy: string; health?: string; json?: boolean }) => (await rehearsal()).plan(opts)));
 }
 
 function serviceCommands(root: Command): void {

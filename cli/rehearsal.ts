@@ -146,18 +146,27 @@ export async function demo(): Promise<number> {
   return EXIT.promoted;
 }
 
-/** `rollout plan`: the steps a strategy makes, as a table or (--json) as data. */
-export function plan(strategyText: string, json = false): number {
-  const s = parseStrategyText(strategyText);
+/**
+ * `rollout plan`: the steps a strategy makes and their healthy timeline under a health policy
+ * (its metric delay, check cadence and advance rule set the timing), as a table or as data.
+ */
+export function plan(opts: { strategy: string; health?: string | undefined; json?: boolean | undefined }): number {
+  const s = parseStrategyText(opts.strategy);
   if (!s.ok) throw new UsageError([s.problem]);
+  let health: unknown;
+  try {
+    health = opts.health === undefined ? undefined : (JSON.parse(opts.health) as unknown);
+  } catch (error) {
+    throw new UsageError([`--health: must be a JSON health policy (${(error as Error).message}), got ${opts.health}`]);
+  }
   let parsed: ParsedInput;
   try {
-    parsed = parseRolloutInput({ ...SIM_FUNCTION, strategy: s.strategy });
+    parsed = parseRolloutInput({ ...SIM_FUNCTION, strategy: s.strategy, ...(health === undefined ? {} : { health }) });
   } catch (error) {
     if (!(error instanceof InvalidInputError)) throw error;
-    throw new UsageError([`--strategy refused (got ${strategyText}):`, ...error.issues.map((i) => `  ${i.field}: ${i.rule}`)]);
+    throw new UsageError([`refused (got --strategy ${opts.strategy}${opts.health === undefined ? '' : ` --health ${opts.health}`}):`, ...error.issues.map((i) => `  ${i.field}: ${i.rule}`)]);
   }
-  const maxHold = parsed.input.health.insufficientData.maxHoldSeconds;
-  out(json ? JSON.stringify(planData(parsed.plan, maxHold), null, 2) : planText(parsed.plan, maxHold));
+  const policy = parsed.input.health;
+  out(opts.json ? JSON.stringify(planData(parsed.plan, policy), null, 2) : planText(parsed.plan, policy));
   return EXIT.promoted;
 }

@@ -37,6 +37,11 @@ export interface RehearsalStep {
   /** What the last check of the step saw in CloudWatch, per version, since the target first got traffic. */
   readonly target: Invoked;
   readonly baseline: Invoked;
+  /**
+   * The complete minutes the step's last check had judged, seconds since the start ([from, to)),
+   * the weights they were served at, and how many were served entirely at the step's weight.
+   */
+  readonly judged: { readonly fromSeconds: number; readonly toSeconds: number; readonly weights: readonly number[]; readonly atWeight: number } | null;
 }
 
 export interface RehearsalCheck {
@@ -248,6 +253,7 @@ function summarise(scenario: Scenario, parsed: ParsedInput, world: SimWorld, run
     reason: r.reason ?? null,
     target: invoked(r.target),
     baseline: invoked(r.baseline),
+    judged: r.judged ? { fromSeconds: seconds(t0, r.judged.from), toSeconds: seconds(t0, r.judged.to), weights: r.judged.weights, atWeight: r.judged.atWeight } : null,
   });
   const alias = world.aliasState;
   const finalWeight = weightOf(alias, world.targetVersion);

@@ -77,6 +77,14 @@ const steady = { errorRate: 0.001, p50Ms: 40, p99Ms: 200 };
 export const BUILTIN_SCENARIOS = {
   healthy: { name: 'healthy', description: 'The new version behaves like the old one: 50 requests/s, 0.1% errors, p99 200 ms.', traffic: { rps: 50 }, baseline: steady, target: steady },
   crash: { name: 'crash', description: 'Every request to the new version fails.', traffic: { rps: 50 }, baseline: steady, target: { ...steady, errorRate: 1 } },
+  'crash-probed': {
+    name: 'crash-probed',
+    description: 'Every request to the new version fails, and the policy has probes: the version is refused before any traffic moves.',
+    health: { probes: { count: 3 } },
+    traffic: { rps: 50 },
+    baseline: steady,
+    target: { ...steady, errorRate: 1 },
+  },
   'error-regression': { name: 'error-regression', description: 'The new version fails 3% of requests instead of 0.1%.', traffic: { rps: 50 }, baseline: steady, target: { ...steady, errorRate: 0.03 } },
   'latency-regression': { name: 'latency-regression', description: "The new version's p99 latency doubles, 200 ms to 400 ms.", traffic: { rps: 50 }, baseline: steady, target: { ...steady, p50Ms: 60, p99Ms: 400 } },
   'low-traffic': { name: 'low-traffic', description: 'A quiet function: 0.2 requests/s, too few to judge a 10% canary in five minutes.', traffic: { rps: 0.2 }, baseline: steady, target: steady },

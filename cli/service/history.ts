@@ -143,6 +143,7 @@ export function rolloutHistory(view: Reportable, series: readonly MetricSeries[]
     reason: s.reason ?? null,
     target: { invocations: s.target?.invocations ?? 0, errors: s.target?.errors ?? 0 },
     baseline: { invocations: s.baseline?.invocations ?? 0, errors: s.baseline?.errors ?? 0 },
+    judged: s.judged ? { fromSeconds: at(s.judged.from), toSeconds: at(s.judged.to), weights: s.judged.weights, atWeight: s.judged.atWeight } : null,
   }));
   const checks: RehearsalCheck[] = view.steps.flatMap((s) =>
     s.verdict !== undefined && s.checkedAt !== undefined

@@ -23,6 +23,8 @@ export interface WireStep {
   readonly reason?: string;
   readonly target?: WireCounts;
   readonly baseline?: WireCounts;
+  /** The complete minutes [from, to) the step's checks judged, their weights, and how many were served entirely at the step's weight. */
+  readonly judged?: { readonly from: string; readonly to: string; readonly weights: readonly number[]; readonly atWeight: number };
 }
 
 /** What a list shows of a rollout (`GET /rollouts`). */

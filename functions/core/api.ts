@@ -268,6 +268,7 @@ function stepView(s: StepRecord) {
     ...(s.target ? { target: counts(s.target) } : {}),
     ...(s.baseline ? { baseline: counts(s.baseline) } : {}),
     ...(s.signals ? { signals: s.signals } : {}),
+    ...(s.judged ? { judged: { from: new Date(s.judged.from).toISOString(), to: new Date(s.judged.to).toISOString(), weights: s.judged.weights, atWeight: s.judged.atWeight } } : {}),
   };
 }
 

@@ -1,8 +1,9 @@
 /**
- * One health check, as data in and the next state out: which minutes count, the signals judged
- * from the evidence, the step's record, and the next move. CheckHealth only fetches the evidence.
+ * One health check, as data in and the next state out: which minutes count, the tally carried
+ * forward with the fresh minutes folded in, the signals judged from it, the step's record (with
+ * the minutes and weights judged), and the next move. CheckHealth only fetches the evidence.
  */
-import { decide } from './decide.js';
+import { clockTime, decide } from './decide.js';
 import {
   type AlarmEvidence,
   combine,
@@ -13,13 +14,13 @@ import {
   judgeLatency,
   judgeProbes,
   judgeThrottles,
-  type LatencyEvidence,
   observedSplit,
   type ProbeEvidence,
   type Signal,
 } from './health.js';
-import { type MinuteEvidence, totals } from './judge.js';
-import type { RolloutState } from './state.js';
+import type { MinuteEvidence } from './judge.js';
+import type { Judged, RolloutState } from './state.js';
+import { EMPTY_TALLY, foldMinutes, type Shift, type Tally, withLatencyThresholds, withProbes } from './tally.js';
 
 const MINUTE = 60_000;
 
@@ -40,9 +41,10 @@ export function evidenceWindow(state: RolloutState, now: number): { start: numbe
 
 /** What a check gathered. */
 export interface CheckEvidence {
-  /** Complete minutes since the target first got traffic (empty when none is complete yet). */
+  /** The complete minutes not judged yet that had data (a minute without any had no traffic). */
   readonly minutes: readonly MinuteEvidence[];
-  readonly latency: { readonly target: { p99?: number | undefined; p90?: number | undefined }; readonly baseline: { p99?: number | undefined; p90?: number | undefined } };
+  /** The baseline's percentiles over the reference window, when the check read them. */
+  readonly reference?: { readonly p99?: number | undefined; readonly p90?: number | undefined; readonly samples: number } | undefined;
   readonly alarms: readonly AlarmEvidence[];
   /** One per `health.metrics` entry, in order. */
   readonly metrics: readonly CustomMetricEvidence[];
@@ -51,48 +53,77 @@ export interface CheckEvidence {
 }
 
 /**
- * Judges the evidence and moves the rollout on: the step's record gets the verdict with its
- * numbers and every signal, and the cursor the next move.
+ * The weights of the rollout so far and when each took effect.
+ *
+ * @example shiftsOf(state)[0] // { weightPercent: 10, shiftedAt: state.history[0].shiftedAt }
+ */
+export function shiftsOf(state: RolloutState): Shift[] {
+  return state.history.map((h) => ({ weightPercent: h.weightPercent, shiftedAt: h.shiftedAt }));
+}
+
+/**
+ * What a step's checks have judged, in words: "judged minutes 10:01-10:03 at 10%; none yet at 20%".
+ *
+ * @example judgedText({ from, to, weights: [10], atWeight: 0 }, 20) // 'judged minutes 10:01-10:03 at 10%; none yet at 20%'
+ */
+export function judgedText(judged: Judged | undefined, weightPercent: number): string {
+  const at = judged && judged.to > judged.from ? `judged minutes ${clockTime(judged.from)}-${clockTime(judged.to)} at ${judged.weights.map((w) => `${w}%`).join(', ')}` : 'no new complete minute judged';
+  return judged && judged.atWeight > 0 ? `${at} (${judged.atWeight} entirely at ${weightPercent}%)` : `${at}; none yet at ${weightPercent}%`;
+}
+
+/** What the step's checks have judged so far: bounded, a minute range and a few weights. */
+function judgedOf(tally: Tally): Judged | undefined {
+  const step = tally.atWeight;
+  return step && { from: step.judgedFrom, to: Math.max(step.judgedFrom, tally.through ?? step.judgedFrom), weights: step.weights, atWeight: step.minutes };
+}
+
+/**
+ * Judges the evidence and moves the rollout on: the fresh minutes go into the tally (and, once
+ * the baseline's reference is in, the slow thresholds are fixed for the minutes after it); the
+ * step's record gets the verdict with its numbers, every signal and what was judged; the cursor
+ * the next move.
  */
 export function assessCheck(state: RolloutState, evidence: CheckEvidence, now: number): RolloutState {
   const { rollout, cursor } = state;
   const policy = rollout.health;
-  const { minutes } = evidence;
-  const errors = judgeErrors(policy, minutes);
   const window = evidenceWindow(state, now);
+  const folded = foldMinutes(state.tally ?? EMPTY_TALLY, evidence.minutes, { from: window.start, to: window.end }, shiftsOf(state));
+  const tally = withProbes(evidence.reference ? withLatencyThresholds(folded, policy, evidence.reference, window.end) : folded, evidence.probes);
+  const errors = judgeErrors(policy, tally);
   const errorSignal: Signal =
     window.end > window.start
       ? errors
       : { ...errors, reason: `no complete metric minute yet: CloudWatch has a minute about ${policy.metricDelaySeconds}s after it ends` };
-  const latency: LatencyEvidence = {
-    target: { ...evidence.latency.target, samples: totals(minutes, 'target').invocations },
-    baseline: { ...evidence.latency.baseline, samples: totals(minutes, 'baseline').invocations },
-  };
   const last = state.history.at(-1);
   const { probes } = evidence;
-  const stepProbes = probes ? { sent: (last?.probes?.sent ?? 0) + probes.sent, passed: (last?.probes?.passed ?? 0) + probes.passed } : last?.probes;
-  const probesPassed = state.history.reduce((n, h) => n + (h === last ? 0 : (h.probes?.passed ?? 0)), 0) + (stepProbes?.passed ?? 0);
+  const stepProbes = probes ? { sent: (last?.probes?.sent ?? 0) + probes.sent, passed: (last?.probes?.passed ?? 0) + probes.passed, lastAt: now } : last?.probes;
 
   const signals: Signal[] = [
     errorSignal,
-    ...judgeLatency(policy, latency),
-    judgeThrottles(policy, minutes),
+    ...judgeLatency(policy, tally),
+    judgeThrottles(policy, tally),
     ...judgeAlarms(policy, evidence.alarms),
     ...policy.metrics.map((m, i) => judgeCustomMetric(m, evidence.metrics[i] ?? {})),
     ...(probes ? [judgeProbes(probes)] : []),
   ];
-  const combined = combine(policy, minutes, signals, errors.noWorse, probesPassed);
-  const shiftedAt = cursor.shiftedAt ?? state.history[0]?.shiftedAt ?? now;
-  const split = observedSplit(minutes.filter((m) => m.at >= Math.ceil(shiftedAt / MINUTE) * MINUTE));
-  const verdict =
-    combined.verdict === 'inconclusive' && split !== undefined
-      ? { ...combined, reason: `${combined.reason} (observed split ${split}% at a ${cursor.weightPercent}% weight)` }
-      : combined;
+  const combined = combine(policy, tally, signals, errors.noWorse);
+  const judged = judgedOf(tally);
+  const split = observedSplit(tally.atWeight && tally.atWeight.minutes > 0 ? tally.atWeight : undefined);
+  const said =
+    policy.advance === 'schedule'
+      ? `${combined.reason} (${judgedText(judged, cursor.weightPercent)})`
+      : combined.verdict === 'inconclusive' && split !== undefined
+        ? `${combined.reason} (observed split ${split}% at a ${cursor.weightPercent}% weight)`
+        : combined.reason;
+  const verdict = { ...combined, reason: said };
+  const next = decide(rollout.plan, cursor, verdict, policy, now);
+  // While the step waits for its first complete minute in CloudWatch, that wait is the story.
+  const reason = next.awaiting !== undefined ? (next.reason ?? said) : said;
   const history = last
     ? [
         ...state.history.slice(0, -1),
-        { ...last, checks: last.checks + 1, checkedAt: now, verdict: verdict.verdict, reason: verdict.reason, target: verdict.target, baseline: verdict.baseline, observedSplitPercent: split, signals: verdict.signals, probes: stepProbes },
+        { ...last, checks: last.checks + 1, checkedAt: now, verdict: verdict.verdict, reason, target: verdict.target, baseline: verdict.baseline, observedSplitPercent: split, signals: verdict.signals, probes: stepProbes, judged },
       ]
     : state.history;
-  return { ...state, cursor: decide(rollout.plan, cursor, verdict, policy, now), history };
+  return { ...state, tally, cursor: next, history };
 }

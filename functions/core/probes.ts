@@ -1,6 +1,12 @@
-/** Synthetic probes: when a step sends them, what counts as a good answer from a directly invoked version, and what the answers add up to. */
+/**
+ * Synthetic probes: when they are sent (a round before any traffic moves, then at each step),
+ * what counts as a good answer from a directly invoked version, what the answers add up to, and
+ * the refusal of a target that fails them before it serves anyone.
+ */
+import { refusal } from './errors.js';
 import type { ProbeEvidence, ProbePolicy } from './health.js';
-import type { RolloutState } from './state.js';
+import type { CaughtError, RolloutState } from './state.js';
+import { EMPTY_TALLY, withProbes } from './tally.js';
 
 export interface ProbeAnswer {
   readonly statusCode: number;
@@ -37,15 +43,31 @@ export function judgeProbeAnswer(answer: ProbeAnswer, expect: ProbePolicy['expec
 }
 
 /**
- * The probes to send at this check, if any: once per step, so none when the policy has none or the
- * step's record already holds its probes.
+ * The probes to send at a check at `now`, if any: a round at the step's first check, then again
+ * whenever `everySeconds` have passed since the step's last round; none when the policy has none.
  *
- * @example probesDue(stateWithProbesSent) // undefined
+ * @example probesDue(stateWithProbesSent, now) // undefined
  */
-export function probesDue(state: RolloutState): ProbePolicy | undefined {
+export function probesDue(state: RolloutState, now: number): ProbePolicy | undefined {
   const policy = state.rollout.health.probes;
-  if (!policy || state.history.at(-1)?.probes) return undefined;
-  return policy;
+  const sent = state.history.at(-1)?.probes;
+  if (!policy) return undefined;
+  if (!sent) return policy;
+  return policy.everySeconds !== undefined && now - (sent.lastAt ?? 0) >= policy.everySeconds * 1000 ? policy : undefined;
+}
+
+/**
+ * The state after the round of probes sent before any traffic moved: the probes are tallied,
+ * and a target that failed any of them is refused (`RolloutRefused`, the cause naming the
+ * failure) while no user request has reached it.
+ *
+ * @example verifiedState(state, { sent: 3, passed: 0, failure: 'invoke status 500' }).refusal?.Error // 'RolloutRefused'
+ */
+export function verifiedState(state: RolloutState, probes: ProbeEvidence): RolloutState & { readonly refusal?: CaughtError } {
+  const tallied = { ...state, tally: withProbes(state.tally ?? EMPTY_TALLY, probes) };
+  if (probes.passed === probes.sent) return tallied;
+  const cause = `version ${state.rollout.targetVersion} failed its probes before any traffic moved: ${probes.sent - probes.passed} of ${probes.sent} failed: ${probes.failure ?? 'unexpected response'}`;
+  return { ...tallied, refusal: refusal(cause) };
 }
 
 /**

@@ -4,6 +4,7 @@
  */
 import type { Counts, HealthPolicy, Signal, VerdictKind } from './health.js';
 import type { Plan } from './strategy.js';
+import type { Tally } from './tally.js';
 import type { NotificationOptions } from './notification-options.js';
 
 /**
@@ -31,6 +32,19 @@ export interface Cursor {
   readonly reason?: string | undefined;
   /** An event worth telling people about after this check: a step's verdict, or the start of a hold. */
   readonly announce?: 'verdict' | 'held' | undefined;
+  /**
+   * Set while the bake is over but no complete metric minute served entirely at this weight has
+   * been judged yet: when that minute is in CloudWatch, epoch ms.
+   */
+  readonly awaiting?: number | undefined;
+}
+
+/** What a step's checks judged: the complete minutes [from, to) read during the step, the weights they were served at, and how many were served entirely at the step's weight. */
+export interface Judged {
+  readonly from: number;
+  readonly to: number;
+  readonly weights: readonly number[];
+  readonly atWeight: number;
 }
 
 export interface StepRecord {
@@ -49,8 +63,10 @@ export interface StepRecord {
   readonly observedSplitPercent?: number | undefined;
   /** Every signal of the last check. */
   readonly signals?: readonly Signal[] | undefined;
-  /** Probe results of this step, reported apart from real traffic. */
-  readonly probes?: { readonly sent: number; readonly passed: number } | undefined;
+  /** Probe results of this step, reported apart from real traffic; `lastAt` is the last round, epoch ms. */
+  readonly probes?: { readonly sent: number; readonly passed: number; readonly lastAt?: number | undefined } | undefined;
+  /** What the last check judged. */
+  readonly judged?: Judged | undefined;
 }
 
 export interface Rollout {
@@ -94,6 +110,8 @@ export interface RolloutState {
   readonly alias: { readonly functionVersion: string; readonly routing: Record<string, number>; readonly revisionId: string };
   readonly cursor: Cursor;
   readonly history: readonly StepRecord[];
+  /** What the judge carries from check to check (absent before the first). */
+  readonly tally?: Tally | undefined;
   readonly outcome?: Outcome | undefined;
   readonly error?: CaughtError | undefined;
 }

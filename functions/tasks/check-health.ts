@@ -1,14 +1,19 @@
 /**
- * CheckHealth: gathers the evidence since the target first got traffic — AWS/Lambda metrics
- * per version behind the alias (complete minutes only), latency percentiles, alarms, custom
- * metrics, probes — and hands it to core's `assessCheck`, which judges it and decides. The
- * queries are core's data (`core/evidence.ts`); this task only sends them and the probes.
+ * CheckHealth: gathers the evidence a check has not judged yet — AWS/Lambda counts and slow
+ * requests per version behind the alias for the fresh complete minutes, the baseline's reference
+ * percentiles until the slow thresholds are fixed, alarms, custom metrics, probes — and hands it
+ * to core's `assessCheck`, which folds it into the tally, judges and decides. The queries are
+ * core's data (`core/evidence.ts`); this task only sends them and the probes.
+ *
+ * The same function verifies the target before any traffic moves (`{ action: "verify", state }`):
+ * a round of probes, and a refusal when the target fails them.
  */
 import { assessCheck, evidenceWindow } from '../core/check.js';
 import { evidenceQueries, metricEvidence } from '../core/evidence.js';
-import type { ProbeEvidence } from '../core/health.js';
-import { judgeProbeAnswer, probesDue, tallyProbes } from '../core/probes.js';
-import { asRolloutState, type RolloutState } from '../core/state.js';
+import type { ProbeEvidence, ProbePolicy } from '../core/health.js';
+import { judgeProbeAnswer, probesDue, tallyProbes, verifiedState } from '../core/probes.js';
+import { asRolloutState, type CaughtError, type RolloutState } from '../core/state.js';
+import { EMPTY_TALLY } from '../core/tally.js';
 import type { AlarmReader, Clock, Invoker, MetricsReader } from '../ports.js';
 
 export interface CheckHealthPorts {
@@ -18,12 +23,20 @@ export interface CheckHealthPorts {
   readonly clock: Clock;
 }
 
+/** The pre-traffic verification's event, as the workflow's VerifyTarget state sends it. */
+export interface VerifyEvent {
+  readonly action: 'verify';
+  readonly state: unknown;
+}
+
+function isVerify(event: unknown): event is VerifyEvent {
+  return (event as Partial<VerifyEvent> | null)?.action === 'verify';
+}
+
 /** CheckHealth over its ports. */
 export function makeCheckHealth({ metrics, alarms, invoker, clock }: CheckHealthPorts) {
-  /** Invokes the target version directly, one probe after another, when this step's probes are due. */
-  async function sendProbes(state: RolloutState): Promise<ProbeEvidence | undefined> {
-    const policy = probesDue(state);
-    if (!policy) return undefined;
+  /** Invokes the target version directly, one probe after another. */
+  async function sendProbes(state: RolloutState, policy: ProbePolicy): Promise<ProbeEvidence> {
     const judged = [];
     for (let i = 0; i < policy.count; i++) {
       judged.push(judgeProbeAnswer(await invoker.invoke(state.rollout.functionName, state.rollout.targetVersion, policy.payload), policy.expect));
@@ -31,22 +44,32 @@ export function makeCheckHealth({ metrics, alarms, invoker, clock }: CheckHealth
     return tallyProbes(judged);
   }
 
-  return async function checkHealth(event: unknown): Promise<RolloutState> {
-    const state = asRolloutState(event);
+  /** Before any traffic moves: the probes, when the policy has them. */
+  async function verify(state: RolloutState): Promise<RolloutState & { readonly refusal?: CaughtError }> {
+    const policy = state.rollout.health.probes;
+    return policy ? verifiedState(state, await sendProbes(state, policy)) : state;
+  }
+
+  async function check(state: RolloutState): Promise<RolloutState> {
     const { rollout } = state;
     const now = clock.now();
-    const { start, end } = evidenceWindow(state, now);
-    const asked = evidenceQueries(rollout, (end - start) / 1000);
-    const series = end > start ? await metrics.getMetricData({ queries: asked.queries, startTime: start, endTime: end }) : [];
+    const asked = evidenceQueries(rollout, state.tally ?? EMPTY_TALLY, evidenceWindow(state, now));
+    const series = [];
+    for (const request of asked.requests) series.push(...(await metrics.getMetricData(request)));
     const { names } = rollout.health.alarms;
+    const due = probesDue(state, now);
     return assessCheck(
       state,
       {
         ...metricEvidence(asked, series),
         alarms: names.length > 0 ? await alarms.describeAlarms(names) : [],
-        probes: await sendProbes(state),
+        probes: due ? await sendProbes(state, due) : undefined,
       },
       now,
     );
+  }
+
+  return async function checkHealth(event: unknown): Promise<RolloutState> {
+    return isVerify(event) ? verify(asRolloutState(event.state)) : check(asRolloutState(event));
   };
 }

@@ -35,6 +35,20 @@ export class Histogram {
   }
 
   /**
+   * The share of the weight whose bucket value is above `lower` and at most `upper` (either may
+   * be absent: unbounded), 0 when empty.
+   */
+  share(lower: number | undefined, upper: number | undefined): number {
+    if (this.totalWeight <= 0) return 0;
+    let inside = 0;
+    for (const [key, weight] of this.buckets) {
+      const value = key === ZERO_KEY ? 0 : Math.exp((key + 0.5) * LN_BUCKET);
+      if ((lower === undefined || value > lower) && (upper === undefined || value <= upper)) inside += weight;
+    }
+    return inside / this.totalWeight;
+  }
+
+  /**
    * The smallest bucket value with at least `fraction` of the weight at or below it (the
    * bucket's geometric middle), or undefined when empty.
    */
@@ -129,13 +143,17 @@ export class MetricAggregate {
   }
 
   /**
-   * The value of a statistic: Sum, SampleCount, Average, Minimum, Maximum or a percentile pNN
-   * or pNN.NN (0 to 100). Undefined when there is no sample, or for a percentile CloudWatch
-   * could not compute. Throws RejectedError for a statistic CloudWatch would refuse.
+   * The value of a statistic: Sum, SampleCount, Average, Minimum, Maximum, a percentile pNN
+   * or pNN.NN (0 to 100), or a percentile rank PR(lower:upper), the percentage of values above
+   * `lower` and at most `upper`, from the histogram. Undefined when there is no sample, or for a
+   * percentile or rank CloudWatch could not compute. Throws RejectedError for a statistic
+   * CloudWatch would refuse.
    */
   statistic(stat: string): number | undefined {
+    const rank = parsePercentileRank(stat);
     const percentile = parsePercentile(stat);
     if (this.sampleCount <= 0) return undefined;
+    if (rank) return this.histogram ? 100 * this.histogram.share(rank.lower, rank.upper) : undefined;
     if (percentile !== undefined) {
       if (!this.histogram) return undefined;
       if (percentile === 0) return this.minimum;
@@ -166,12 +184,30 @@ export class MetricAggregate {
  * @example parsePercentile('p99.9') // 99.9
  */
 export function parsePercentile(stat: string): number | undefined {
+  if (parsePercentileRank(stat)) return undefined;
   const m = /^p(\d{1,3}(?:\.\d+)?)$/.exec(stat);
   if (!m) {
     if (['Sum', 'SampleCount', 'Average', 'Minimum', 'Maximum'].includes(stat)) return undefined;
-    throw new RejectedError(`unsupported statistic "${stat}": use Sum, SampleCount, Average, Minimum, Maximum or pNN.NN`);
+    throw new RejectedError(`unsupported statistic "${stat}": use Sum, SampleCount, Average, Minimum, Maximum, pNN.NN or PR(lower:upper)`);
   }
   const p = Number(m[1]);
   if (p > 100) throw new RejectedError(`percentile ${stat} is over 100`);
   return p;
+}
+
+/**
+ * The bounds of a percentile rank, "PR(:300)" or "PR(100:2000)" (CloudWatch: the lower bound is
+ * exclusive, the upper inclusive; either may be left out, not both); undefined for any other
+ * statistic. Throws RejectedError for a rank without bounds or with them reversed.
+ *
+ * @example parsePercentileRank('PR(:300)') // { lower: undefined, upper: 300 }
+ */
+export function parsePercentileRank(stat: string): { lower: number | undefined; upper: number | undefined } | undefined {
+  const m = /^PR\((\d+(?:\.\d+)?)?:(\d+(?:\.\d+)?)?\)$/.exec(stat);
+  if (!m) return undefined;
+  const lower = m[1] === undefined ? undefined : Number(m[1]);
+  const upper = m[2] === undefined ? undefined : Number(m[2]);
+  if (lower === undefined && upper === undefined) throw new RejectedError(`percentile rank ${stat} needs a bound`);
+  if (lower !== undefined && upper !== undefined && lower >= upper) throw new RejectedError(`percentile rank ${stat}: the lower bound must be below the upper`);
+  return { lower, upper };
 }

@@ -174,8 +174,8 @@ describe('rollout plan', () => {
     const run = await rollout('plan', '--strategy', 'Linear10PercentEvery1Minute', '--json');
     expect(run.code).toBe(0);
     const plan = JSON.parse(run.stdout);
-    expect(plan).toMatchObject({ strategy: 'Linear10PercentEvery1Minute', promoteAtSeconds: 540, totalBakeSeconds: 540, maxHoldSecondsPerStep: 600, maxTotalSeconds: 540 + 9 * 600 });
-    expect(plan.steps[1]).toEqual({ step: 2, weightPercent: 20, bakeSeconds: 60, startsAtSeconds: 60 });
+    expect(plan).toMatchObject({ strategy: 'Linear10PercentEvery1Minute', promoteAtSeconds: 1620, promotes: true, totalBakeSeconds: 540, advance: 'evidence', metricDelaySeconds: 120, maxHoldSecondsPerStep: 600, maxTotalSeconds: 1620 + 9 * 600 });
+    expect(plan.steps[1]).toEqual({ step: 2, weightPercent: 20, bakeSeconds: 60, startsAtSeconds: 180 });
   });
 
   it('lists the 9 steps of Linear10PercentEvery1Minute and the total', async () => {
@@ -183,6 +183,14 @@ describe('rollout plan', () => {
     expect(run.code).toBe(0);
     const steps = run.stdout.split('\n').filter((l) => /^\s+\d+\s+\d+%\s+1m 00s/.test(l));
     expect(steps.map((l) => l.trim().split(/\s+/)[1])).toEqual(['10%', '20%', '30%', '40%', '50%', '60%', '70%', '80%', '90%']);
-    expect(run.stdout).toContain('total: 9m 00s');
+    expect(run.stdout).toContain('total: 27m 00s when every check is healthy (9m 00s of bakes');
+  });
+
+  it('prints the expected timeline as JSON, and takes a health policy', async () => {
+    const run = await rollout('plan', '--strategy', 'Linear10PercentEvery1Minute', '--health', '{"advance":"schedule"}', '--json');
+    expect(run.code).toBe(0);
+    const plan = JSON.parse(run.stdout) as { steps: { startsAtSeconds: number }[]; advance: string };
+    expect(plan).toMatchObject({ advance: 'schedule', promoteAtSeconds: 660, promotes: true });
+    expect(plan.steps.map((s) => s.startsAtSeconds)).toEqual([0, 180, 240, 300, 360, 420, 480, 540, 600]);
   });
 });

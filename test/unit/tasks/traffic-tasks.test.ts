@@ -52,16 +52,15 @@ describe('ShiftWeight', () => {
 describe('CheckHealth', () => {
   const ports = (metrics: ScriptedMetrics, now: number, alarms = alarmsOf(), invoker = probeAnswers()) => ({ metrics, alarms, invoker, clock: fixedClock(now) });
 
-  it('reads every complete minute since the target first got traffic, per version behind the alias', async () => {
+  it('reads the complete minutes it has not judged yet, per version behind the alias, and the baseline reference once', async () => {
     const { lambda, state } = await started();
     const shifted = await makeShiftWeight({ lambda, clock: fixedClock(T0 + 30_000) })(state);
     const metrics = new ScriptedMetrics({ target: [2000, 1], baseline: [18000, 20] });
     const checked = await makeCheckHealth(ports(metrics, T0 + 330_000))(shifted);
-    const request = metrics.requests[0]!;
+    const [counts, reference] = metrics.requests;
     // Minutes from the shift's minute up to the last one CloudWatch has completed (120 s delay).
-    expect(request.startTime).toBe(T0);
-    expect(request.endTime).toBe(T0 + 180_000);
-    expect(request.queries).toContainEqual({
+    expect(counts).toMatchObject({ startTime: T0, endTime: T0 + 180_000 });
+    expect(counts?.queries).toContainEqual({
       id: 'targetErrors',
       namespace: 'AWS/Lambda',
       metricName: 'Errors',
@@ -69,11 +68,16 @@ describe('CheckHealth', () => {
       stat: 'Sum',
       periodSeconds: 60,
     });
-    expect(request.queries).toContainEqual(expect.objectContaining({ id: 'baselineDurationp99', metricName: 'Duration', stat: 'p99', periodSeconds: 180 }));
-    expect(request.queries.filter((q) => q.periodSeconds === 60).map((q) => `${q.metricName}@${q.dimensions.ExecutedVersion}`).sort()).toEqual(['Errors@1', 'Errors@2', 'Invocations@1', 'Invocations@2', 'Throttles@1', 'Throttles@2']);
+    expect(counts?.queries.map((q) => `${q.metricName}@${q.dimensions.ExecutedVersion}`).sort()).toEqual(['Errors@1', 'Errors@2', 'Invocations@1', 'Invocations@2', 'Throttles@1', 'Throttles@2']);
+    expect(reference?.queries).toContainEqual(expect.objectContaining({ id: 'referencep99', metricName: 'Duration', stat: 'p99', periodSeconds: 180, dimensions: expect.objectContaining({ ExecutedVersion: '1' }) }));
     expect(checked.cursor).toMatchObject({ next: 'shift', step: 1, weightPercent: 20 });
-    expect(checked.history.at(-1)).toMatchObject({ checks: 1, verdict: 'healthy', target: { invocations: 2000, errors: 1 }, baseline: { invocations: 18000, errors: 20 } });
+    expect(checked.history.at(-1)).toMatchObject({ checks: 1, verdict: 'healthy', target: { invocations: 2000, errors: 1 }, baseline: { invocations: 18000, errors: 20 }, judged: { from: T0, to: T0 + 180_000, weights: [10], atWeight: 2 } });
     expect(checked.history.at(-1)?.signals?.map((s) => s.name)).toEqual(['errors', 'latency p99', 'latency p90', 'throttles']);
+
+    const again = new ScriptedMetrics({ target: [1000, 0], baseline: [9000, 9] });
+    const later = await makeCheckHealth(ports(again, T0 + 390_000))({ ...checked, cursor: { ...checked.cursor, next: 'bake' } });
+    expect(again.requests.map((r) => [r.startTime, r.endTime])).toEqual([[T0 + 180_000, T0 + 240_000], [T0, T0 + 240_000]]);
+    expect(later.tally?.target).toEqual({ invocations: 3000, errors: 1, throttles: 0 });
   });
 
   it('an unhealthy target means rollback at once, with the numbers in the reason', async () => {
@@ -84,14 +88,14 @@ describe('CheckHealth', () => {
     expect(checked.cursor.reason).toMatch(/^errors \d+x the baseline's rate \(likelihood ratio .* >= 100; false-rollback bound 1.00%\): target 20.00% \(40\/200\) vs baseline 0.11% \(2\/1800\)$/);
   });
 
-  it('before CloudWatch has a complete minute, nothing is read and the step holds', async () => {
+  it('before CloudWatch has a complete minute, nothing is read, and after the bake the step waits for its first minute, saying so', async () => {
     const { lambda, clock, state } = await started();
     const shifted = await makeShiftWeight({ lambda, clock })(state);
     const metrics = new ScriptedMetrics({ target: [0, 0], baseline: [0, 0] });
     const checked = await makeCheckHealth(ports(metrics, T0 + 60_000))(shifted);
     expect(metrics.requests).toEqual([]);
-    expect(checked.cursor).toMatchObject({ next: 'hold', waitSeconds: 60, heldSeconds: 60 });
-    expect(checked.history.at(-1)?.reason).toContain('no complete metric minute yet');
+    expect(checked.cursor).toMatchObject({ next: 'bake', waitSeconds: 60, heldSeconds: 0, awaiting: T0 + 180_000 });
+    expect(checked.history.at(-1)?.reason).toBe('bake over; waiting for the first complete minute at 10% (10:00-10:01), in CloudWatch at about 10:03');
   });
 
   it('a watched alarm in ALARM rolls back', async () => {
@@ -104,19 +108,34 @@ describe('CheckHealth', () => {
 
   it('probes the target version once per step and reports them apart', async () => {
     const { lambda, clock, state } = await started();
-    const probing = { ...state, rollout: { ...state.rollout, health: { ...state.rollout.health, probes: { payload: { ping: true }, count: 3, expect: { field: 'statusCode', equals: 200 } } } } };
+    const probing = { ...state, rollout: { ...state.rollout, health: { ...state.rollout.health, probes: { payload: { ping: true }, count: 3, countAsEvidence: false, expect: { field: 'statusCode', equals: 200 } } } } };
     const shifted = await makeShiftWeight({ lambda, clock })(probing);
     const invoker = probeAnswers({ payload: '{"statusCode":200}' });
     const check = makeCheckHealth(ports(new ScriptedMetrics({ target: [600, 0], baseline: [5400, 5] }), T0 + 30_000, alarmsOf(), invoker));
     const once = await check(shifted);
     const twice = await check(once);
     expect(invoker.calls).toEqual(Array(3).fill({ functionName: 'orders', qualifier: '2', payload: { ping: true } }));
-    expect(twice.history.at(-1)?.probes).toEqual({ sent: 3, passed: 3 });
+    expect(twice.history.at(-1)?.probes).toEqual({ sent: 3, passed: 3, lastAt: T0 + 30_000 });
+  });
+
+  it('before any traffic, verifies the target with a round of probes and refuses one that fails them', async () => {
+    const { state } = await started();
+    const probing = { ...state, rollout: { ...state.rollout, health: { ...state.rollout.health, probes: { payload: {}, count: 2, countAsEvidence: false, expect: {} } } } };
+    const failing = probeAnswers({ functionError: 'Unhandled', payload: '{"errorMessage":"boom"}' });
+    const refused = await makeCheckHealth(ports(new ScriptedMetrics({ target: [0, 0], baseline: [0, 0] }), T0, alarmsOf(), failing))({ action: 'verify', state: probing });
+    expect(failing.calls).toHaveLength(2);
+    expect(refused).toMatchObject({ refusal: { Error: 'RolloutRefused', Cause: 'version 2 failed its probes before any traffic moved: 2 of 2 failed: function error (Unhandled): {"errorMessage":"boom"}' } });
+    const passing = await makeCheckHealth(ports(new ScriptedMetrics({ target: [0, 0], baseline: [0, 0] }), T0))({ action: 'verify', state: probing });
+    expect(passing).not.toHaveProperty('refusal');
+    expect(passing.tally?.probes).toEqual({ sent: 2, passed: 2 });
+    const unprobed = probeAnswers();
+    expect(await makeCheckHealth(ports(new ScriptedMetrics({ target: [0, 0], baseline: [0, 0] }), T0, alarmsOf(), unprobed))({ action: 'verify', state })).toEqual(state);
+    expect(unprobed.calls).toEqual([]);
   });
 
   it('a failing probe rolls back', async () => {
     const { lambda, clock, state } = await started();
-    const probing = { ...state, rollout: { ...state.rollout, health: { ...state.rollout.health, probes: { payload: {}, count: 2, expect: {} } } } };
+    const probing = { ...state, rollout: { ...state.rollout, health: { ...state.rollout.health, probes: { payload: {}, count: 2, countAsEvidence: false, expect: {} } } } };
     const shifted = await makeShiftWeight({ lambda, clock })(probing);
     const checked = await makeCheckHealth(ports(new ScriptedMetrics({ target: [0, 0], baseline: [0, 0] }), T0 + 30_000, alarmsOf(), probeAnswers({ functionError: 'Unhandled', payload: '{"errorMessage":"boom"}' })))(shifted);
     expect(checked.cursor).toMatchObject({ next: 'rollback', reason: 'probes: 2 of 2 failed: function error (Unhandled): {"errorMessage":"boom"}' });
