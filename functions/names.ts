@@ -102,6 +102,8 @@ export const STACK_OUTPUTS = {
   consoleUrl: 'RolloutConsoleUrl',
   /** The CloudWatch dashboard. */
   dashboardUrl: 'RolloutDashboardUrl',
+  /** The service token of Custom::LambdaRollout (also exported, for other stacks and templates). */
+  serviceToken: 'RolloutServiceToken',
 } as const;
 
 export type StackOutputKey = (typeof STACK_OUTPUTS)[keyof typeof STACK_OUTPUTS];
