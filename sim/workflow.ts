@@ -1,9 +1,10 @@
 /**
  * The rollout state machine in memory: StartExecution runs the real workflow definition in a
- * `SimWorld` (one execution at a time), StopExecution aborts it, DescribeExecution and the history
- * read what the run did, and an execution that stops without finishing (aborted, failed, timed out)
- * is handed to the guard, as the EventBridge rule does on AWS. It lets the API and the
- * `Custom::LambdaRollout` provider be tested against the real workflow.
+ * `SimWorld` (one execution at a time: the world has one clock), StopExecution aborts it,
+ * DescribeExecution and the history read what the run did, and an execution that stops without
+ * finishing (aborted, failed, timed out) is handed to the guard, as the EventBridge rule does on
+ * AWS. The API, the CLI's local service and the `Custom::LambdaRollout` provider are tested
+ * against it, so against the real workflow.
  */
 import { NotFoundError } from '../functions/core/errors.js';
 import type { ExecutionInfo, ExecutionStatus, Workflow } from '../functions/ports.js';
@@ -14,7 +15,8 @@ import type { SimWorld } from './world.js';
 /** The state machine the runner names its executions after. */
 export const SIM_STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:lambda-rollout';
 
-interface SimExecution {
+/** One execution: what DescribeExecution says of it, its run once over, and how to stop it. */
+export interface SimExecution {
   readonly name: string;
   readonly input: unknown;
   status: ExecutionStatus;
@@ -22,8 +24,19 @@ interface SimExecution {
   stoppedAt?: string;
   error?: string;
   cause?: string;
+  /** Aborting it stops the run, as StopExecution does. */
   readonly stop: AbortController;
   run?: WorkflowRun;
+  /** Settles once the run, and the guard after it, are done. */
+  done?: Promise<void>;
+}
+
+export interface SimWorkflowOptions {
+  /**
+   * Paced runs, for a local service others watch as it goes (see `RunWorkflowOptions.pace`);
+   * traffic is then generated as each state exits, not only when metrics are read.
+   */
+  readonly pace?: RunWorkflowOptions['pace'];
 }
 
 /** The data a history event carries: what a state received or passed on. */
@@ -38,10 +51,12 @@ export class SimWorkflow implements Workflow {
   readonly guarded: GuardResult[] = [];
   /** Replaces task handlers by state name in every run: where a test acts while a rollout runs. */
   wrapTask?: RunWorkflowOptions['wrapTask'];
-  private active: Promise<void> = Promise.resolve();
   private running = false;
 
-  constructor(private readonly world: SimWorld) {}
+  constructor(
+    private readonly world: SimWorld,
+    private readonly options: SimWorkflowOptions = {},
+  ) {}
 
   executionArnFor(name: string): string {
     return SIM_STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:') + `:${name}`;
@@ -54,18 +69,23 @@ export class SimWorkflow implements Workflow {
     const execution: SimExecution = { name, input, status: 'RUNNING', startedAt: new Date(this.world.now()).toISOString(), stop: new AbortController() };
     this.executions.set(executionArn, execution);
     this.running = true;
-    this.active = this.run(executionArn, execution).finally(() => {
-      this.running = false;
-    });
+    execution.done = this.run(executionArn, execution);
     return { executionArn, alreadyStarted: false };
   }
 
   private async run(executionArn: string, execution: SimExecution): Promise<void> {
-    const run = await this.world.rehearse(execution.input, {
-      executionName: execution.name,
-      signal: execution.stop.signal,
-      ...(this.wrapTask ? { wrapTask: this.wrapTask } : {}),
-    });
+    const { pace } = this.options;
+    let run: WorkflowRun;
+    try {
+      run = await this.world.rehearse(execution.input, {
+        executionName: execution.name,
+        signal: execution.stop.signal,
+        ...(this.wrapTask ? { wrapTask: this.wrapTask } : {}),
+        ...(pace ? { pace, onEvent: (event: EventLog) => event.type === 'StateExited' && this.world.settle(event.timestamp) } : {}),
+      });
+    } finally {
+      this.running = false;
+    }
     execution.run = run;
     if (execution.status === 'RUNNING') {
       Object.assign(execution, {
@@ -76,13 +96,15 @@ export class SimWorkflow implements Workflow {
     }
     if (execution.status === 'SUCCEEDED') return;
     const guard = makeGuard({ ...this.world.ports(), workflow: this, clock: { now: () => run.endedAt } });
-    const { status, error, cause } = execution;
-    this.guarded.push(await guard({ detail: { executionArn, status, ...(error ? { error } : {}), ...(cause ? { cause } : {}) } }));
+    const { name, status, error, cause } = execution;
+    this.guarded.push(
+      await guard({ source: 'aws.states', 'detail-type': 'Step Functions Execution Status Change', detail: { executionArn, name, status, error: error ?? null, cause: cause ?? null } }),
+    );
   }
 
-  /** Resolves once the running execution, and the guard after it, are done. */
+  /** Resolves once every execution, and the guard after each, are done. */
   async settled(): Promise<void> {
-    await this.active;
+    await Promise.all([...this.executions.values()].map((e) => e.done));
   }
 
   async stop(executionArn: string, reason: { error: string; cause: string }): Promise<void> {
