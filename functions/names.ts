@@ -20,6 +20,8 @@ export const ENV = {
   artifactsPrefix: 'ROLLOUT_ARTIFACTS_PREFIX',
   /** The construct's allowedFunctions, comma-separated. */
   allowedFunctions: 'ROLLOUT_ALLOWED_FUNCTIONS',
+  /** How long CloudFormation may wait for one Custom::LambdaRollout request, in seconds (the provider's limit, less a margin). */
+  deployWaitSeconds: 'ROLLOUT_DEPLOY_WAIT_SECONDS',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];
@@ -100,6 +102,8 @@ export const STACK_OUTPUTS = {
   consoleUrl: 'RolloutConsoleUrl',
   /** The CloudWatch dashboard. */
   dashboardUrl: 'RolloutDashboardUrl',
+  /** The service token of Custom::LambdaRollout (also exported, for other stacks and templates). */
+  serviceToken: 'RolloutServiceToken',
 } as const;
 
 export type StackOutputKey = (typeof STACK_OUTPUTS)[keyof typeof STACK_OUTPUTS];

@@ -21,6 +21,11 @@ export interface LambdaControl {
    * UpdateInProgressError while Lambda is busy with the function, Throttled/Transient errors.
    */
   updateAlias(update: AliasUpdate): Promise<AliasState>;
+  /**
+   * CreateAlias on a published version, routing wholly to it. Throws NotFoundError when the function
+   * or version is missing, UpdateInProgressError (HTTP 409) when the alias exists already.
+   */
+  createAlias(functionName: string, alias: string, functionVersion: string): Promise<AliasState>;
 }
 
 export interface MetricDataRequest {

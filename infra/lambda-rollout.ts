@@ -16,6 +16,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { DEFAULT_ARTIFACT_PREFIX, prefixProblem } from '../functions/core/artifact.js';
 import { ASL_PATH, ENV, TASK_FUNCTIONS, type TaskFunctionKey } from '../functions/names.js';
+import { AliasProvider, DEFAULT_SERVICE_TOKEN_EXPORT } from './alias-provider.js';
 import { allowedFunctionArns, allowedFunctionResources, validateAllowedFunctions } from './allowed-functions.js';
 import { Artifacts } from './artifacts.js';
 import { RolloutDashboard } from './dashboard.js';
@@ -103,6 +104,13 @@ export interface LambdaRolloutProps {
    * @default 20
    */
   readonly apiBurstLimit?: number;
+  /**
+   * The export name of {@link LambdaRollout.serviceToken}, for `Fn::ImportValue` in other stacks and
+   * templates (`ServiceToken: !ImportValue lambda-rollout-ServiceToken`). Export names are unique per
+   * account and region: give a second service in the same region another one.
+   * @default 'lambda-rollout-ServiceToken'
+   */
+  readonly serviceTokenExportName?: string;
 }
 
 /**
@@ -137,6 +145,14 @@ export class LambdaRollout extends Construct {
   public readonly guard: ExecutionGuard;
   /** The rollouts dashboard. */
   public readonly dashboard: RolloutDashboard;
+  /**
+   * The service token of `Custom::LambdaRollout`: deploy-time rollouts from other stacks (the
+   * `ProgressiveAlias` construct) and SAM or CloudFormation templates. Exported as
+   * {@link LambdaRolloutProps.serviceTokenExportName}.
+   */
+  public readonly serviceToken: string;
+  /** The `Custom::LambdaRollout` provider behind {@link serviceToken}. */
+  public readonly aliasProvider: AliasProvider;
 
   constructor(scope: Construct, id: string, props: LambdaRolloutProps) {
     super(scope, id);
@@ -225,6 +241,17 @@ export class LambdaRollout extends Construct {
     this.artifacts.onArtifact('ArtifactRule', prefix, service.ArtifactTrigger);
     this.guard = new ExecutionGuard(this, 'ExecutionGuard', { stateMachine: this.stateMachine, handler: service.Guard });
     this.dashboard = new RolloutDashboard(this, 'Dashboard', { stateMachine: this.stateMachine, allowedFunctions: allowed });
+
+    // Deploy-time rollouts: the Custom::LambdaRollout provider and its exported service token.
+    this.aliasProvider = new AliasProvider(this, 'AliasProvider', {
+      stateMachine: this.stateMachine,
+      registry: this.registry,
+      allowedFunctions: allowed,
+      allowedResources,
+      defaults,
+      exportName: props.serviceTokenExportName ?? DEFAULT_SERVICE_TOKEN_EXPORT,
+    });
+    this.serviceToken = this.aliasProvider.serviceToken;
 
     new CfnOutput(this, 'StateMachineArn', { value: this.stateMachine.stateMachineArn, description: 'Start rollouts here' });
     new CfnOutput(this, 'TopicArn', { value: this.topic.topicArn, description: 'Rollout notifications' });

@@ -24,6 +24,7 @@ export class RolloutStack extends Stack {
       artifactKeyPrefix: props.artifactKeyPrefix,
       apiRateLimitPerSecond: props.apiRateLimitPerSecond,
       apiBurstLimit: props.apiBurstLimit,
+      serviceTokenExportName: props.serviceTokenExportName,
     });
   }
 }

@@ -68,7 +68,7 @@ export class SimWorld {
     this.lambda.createFunction(this.functionName);
     this.baselineVersion = this.lambda.publishVersion(this.functionName);
     this.targetVersion = this.lambda.publishVersion(this.functionName);
-    this.lambda.createAlias(this.functionName, this.alias, this.baselineVersion);
+    this.lambda.addAlias(this.functionName, this.alias, this.baselineVersion);
     this.traffic = new TrafficModel({
       functionName: this.functionName,
       alias: this.alias,

@@ -107,7 +107,7 @@ export const FunctionNameSchema = z
     error: 'must be a function name (1-64 letters, digits, "-" or "_") or an unqualified function ARN; pass the alias in "alias"',
   });
 
-const AliasSchema = z
+export const AliasSchema = z
   .string({ error: 'must be an alias name' })
   .regex(/^(?!\d+$)[a-zA-Z0-9_-]{1,128}$/, { error: 'must be 1-128 letters, digits, "-" or "_", not all digits' });
 

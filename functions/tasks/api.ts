@@ -34,7 +34,7 @@ import type { Clock, IdempotencyStore, IdGenerator, RolloutRegistry, Workflow } 
 import { logger } from '../logger.js';
 import { type ApiRequest, httpApi } from './http-api.js';
 import { idempotent } from './idempotency.js';
-import { startWithLock } from './start-with-lock.js';
+import { startFacts, startWithLock } from './start-with-lock.js';
 
 export interface ApiPorts {
   readonly registry: Pick<RolloutRegistry, 'acquire' | 'release' | 'finish' | 'get' | 'list'>;
@@ -52,15 +52,7 @@ export function makeApi(ports: ApiPorts) {
     const { input } = parsed;
     const name = executionName(input.functionName, input.alias, input.targetVersion, ids.newId());
     const rolloutId = input.rolloutId ?? name;
-    const facts = {
-      rolloutId,
-      executionArn: workflow.executionArnFor(name),
-      functionName: input.functionName,
-      alias: input.alias,
-      targetVersion: input.targetVersion,
-      strategy: parsed.plan.strategy,
-      startedAt: new Date(clock.now()).toISOString(),
-    };
+    const facts = startFacts(parsed, rolloutId, workflow.executionArnFor(name), clock.now());
     try {
       const { executionArn } = await startWithLock(ports, { name, facts, startedBy: request.caller, input: startInput(parsed, rolloutId) });
       return startedResponse(rolloutId, executionArn, request.basePath);

@@ -253,6 +253,8 @@ describe('registry table', () => {
     const withRegistry = new Set([
       ...KEYS.filter((k) => TASK_PERMISSIONS[k].registry).map((k) => logicalId(stack.rollout.functions[k].role!)),
       ...SERVICE.filter((k) => SERVICE_FUNCTIONS[k].can.registry).map((k) => roles[k]),
+      // The Custom::LambdaRollout provider takes locks and reads rollout records, as the API does.
+      ...Object.values(stack.rollout.aliasProvider.functions).map((fn) => logicalId(fn.role!)),
     ]);
     const dynamoRoles = new Set(statements.filter((s) => s.actions.some((a) => a.startsWith('dynamodb:'))).flatMap((s) => s.roles));
     expect(dynamoRoles).toEqual(withRegistry);

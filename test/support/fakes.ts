@@ -12,7 +12,7 @@ export function ordersWorld() {
   lambda.createFunction('orders');
   lambda.publishVersion('orders');
   lambda.publishVersion('orders');
-  lambda.createAlias('orders', 'live', '1');
+  lambda.addAlias('orders', 'live', '1');
   return lambda;
 }
 

@@ -44,7 +44,7 @@ beforeEach(async () => {
   lambda.createFunction('orders');
   for (let v = 1; v <= 8; v += 1) lambda.publishVersion('orders');
   // The rollout's last shift: v7 70% + v8 30%, at the revision its state recorded.
-  const alias = lambda.createAlias('orders', 'live', '7', { '8': 30 });
+  const alias = lambda.addAlias('orders', 'live', '7', { '8': 30 });
   state = runningState({ alias: { revisionId: alias.revisionId } });
   registry = new InMemoryRolloutRegistry();
   await registry.acquire(lockRequest(ID, { status: 'pending', baselineVersion: undefined }));

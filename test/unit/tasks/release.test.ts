@@ -24,7 +24,7 @@ function world(updateMs = 12_000) {
   const lambda = new SimLambda({ now: clock.now });
   lambda.createFunction('orders', { codeSha256: 'old=' });
   lambda.publishVersion('orders', { codeSha256: 'old=' });
-  lambda.createAlias('orders', 'live', '1');
+  lambda.addAlias('orders', 'live', '1');
   const code = new SimCodeRelease(lambda, { now: clock.now, updateMs, codeSha256Of: () => 'new=' });
   const task = makeRelease({ code, clock });
   const advance = (ms: number) => {
