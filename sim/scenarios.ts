@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { toFieldIssues } from '../functions/core/input.js';
 
 const fraction = (what: string) =>

@@ -3,7 +3,7 @@
  * shapes and the mapping of errors to HTTP statuses. The handler (`handlers/api.ts`) only reads
  * the API Gateway event, calls the ports and returns what these functions build.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidInputError, type FieldIssue, RolloutError, ErrorName } from './errors.js';
 import { functionNameOf, isFunctionRef } from './function-ref.js';
 import { toFieldIssues, type ParsedInput } from './input.js';

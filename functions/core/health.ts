@@ -3,7 +3,7 @@
  * signal out (healthy, unhealthy, inconclusive or skipped, its numbers and a one-line reason).
  * Too little evidence is inconclusive, never healthy.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { errorEvidence, type MinuteEvidence, totals, twoProportionZ, wilsonLower, wilsonUpper } from './judge.js';
 import { normalUpperQuantile } from './normal.js';
 

@@ -2,7 +2,7 @@
  * Rollout notifications: a readable subject, a JSON body with the facts, and message attributes
  * that SNS subscription filter policies can match (eventType, functionName, alias).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { functionNameOf } from './function-ref.js';
 import { describeRouting } from './lambda-model.js';
 import { causeMessage } from './errors.js';

@@ -45,7 +45,7 @@
  *
  * Choices: `$.code.status` equals "InProgress" / "Successful" / "Failed"; `$.publish.status` equals "Published" / "Failed".
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { DriftError, InvalidInputError, NotFoundError, RejectedError, refusal } from '../core/errors.js';
 import { functionNameOf } from '../core/function-ref.js';
 import { FunctionNameSchema, parseRolloutInput, ReleaseSchema, toFieldIssues } from '../core/input.js';
