@@ -3,7 +3,7 @@
  * each may have: one explicit role per function, its own log group, and grants by capability flag.
  */
 import { join } from 'node:path';
-import { ArnFormat, Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -23,7 +23,8 @@ const ESM_REQUIRE_BANNER = "import { createRequire } from 'module'; const requir
  * What a function may touch, as `TASK_PERMISSIONS` names it:
  * - lambdaRead: lambda:GetAlias, lambda:GetFunctionConfiguration on the allowed functions (and qualifiers)
  * - lambdaWrite: lambda:UpdateAlias on the allowed functions (and qualifiers)
- * - metrics: cloudwatch:GetMetricData, cloudwatch:DescribeAlarms
+ * - metrics: cloudwatch:GetMetricData
+ * - alarms: cloudwatch:DescribeAlarms (the alarms a health policy names)
  * - invoke: lambda:InvokeFunction on the allowed functions' versions (synthetic probes)
  * - publish: sns:Publish on the rollout topic (and the use of its key)
  * - registry: read/write items of the registry table, Query on its indexes
@@ -35,6 +36,7 @@ export interface Capabilities {
   readonly lambdaRead: boolean;
   readonly lambdaWrite: boolean;
   readonly metrics: boolean;
+  readonly alarms: boolean;
   readonly invoke: boolean;
   readonly publish: boolean;
   readonly registry: boolean;
@@ -46,7 +48,8 @@ export interface Capabilities {
  * What each task function may touch; infra grants exactly this.
  * - lambdaRead: GetAlias, GetFunctionConfiguration on the allowed functions
  * - lambdaWrite: UpdateAlias on the allowed functions
- * - metrics: CloudWatch GetMetricData (and DescribeAlarms)
+ * - metrics: CloudWatch GetMetricData
+ * - alarms: CloudWatch DescribeAlarms (Prepare checks the watched alarms exist, CheckHealth reads their state)
  * - invoke: lambda:InvokeFunction on the allowed functions (synthetic probes of the target version)
  * - publish: sns:Publish on the rollout topic
  * - registry: read/write the rollout registry table
@@ -55,18 +58,18 @@ export interface Capabilities {
  *   s3:GetObject/GetObjectVersion on the artifacts bucket
  */
 export const TASK_PERMISSIONS = {
-  PrepareFunctionArn: { lambdaRead: true, lambdaWrite: false, metrics: false, invoke: false, publish: false, registry: false, events: false, release: false },
-  ShiftWeightFunctionArn: { lambdaRead: true, lambdaWrite: true, metrics: false, invoke: false, publish: false, registry: false, events: false, release: false },
-  CheckHealthFunctionArn: { lambdaRead: false, lambdaWrite: false, metrics: true, invoke: true, publish: false, registry: false, events: false, release: false },
-  FinalizeFunctionArn: { lambdaRead: true, lambdaWrite: true, metrics: false, invoke: false, publish: false, registry: false, events: false, release: false },
-  RollbackFunctionArn: { lambdaRead: true, lambdaWrite: true, metrics: false, invoke: false, publish: false, registry: false, events: false, release: false },
-  NotifyFunctionArn: { lambdaRead: false, lambdaWrite: false, metrics: false, invoke: false, publish: true, registry: true, events: true, release: false },
-  AcquireLockFunctionArn: { lambdaRead: false, lambdaWrite: false, metrics: false, invoke: false, publish: false, registry: true, events: false, release: false },
-  ReleaseLockFunctionArn: { lambdaRead: false, lambdaWrite: false, metrics: false, invoke: false, publish: false, registry: true, events: false, release: false },
-  ReleaseFunctionArn: { lambdaRead: false, lambdaWrite: false, metrics: false, invoke: false, publish: false, registry: true, events: false, release: true },
+  PrepareFunctionArn: { lambdaRead: true, lambdaWrite: false, metrics: false, alarms: true, invoke: false, publish: false, registry: false, events: false, release: false },
+  ShiftWeightFunctionArn: { lambdaRead: true, lambdaWrite: true, metrics: false, alarms: false, invoke: false, publish: false, registry: false, events: false, release: false },
+  CheckHealthFunctionArn: { lambdaRead: false, lambdaWrite: false, metrics: true, alarms: true, invoke: true, publish: false, registry: false, events: false, release: false },
+  FinalizeFunctionArn: { lambdaRead: true, lambdaWrite: true, metrics: false, alarms: false, invoke: false, publish: false, registry: false, events: false, release: false },
+  RollbackFunctionArn: { lambdaRead: true, lambdaWrite: true, metrics: false, alarms: false, invoke: false, publish: false, registry: false, events: false, release: false },
+  NotifyFunctionArn: { lambdaRead: false, lambdaWrite: false, metrics: false, alarms: false, invoke: false, publish: true, registry: true, events: true, release: false },
+  AcquireLockFunctionArn: { lambdaRead: false, lambdaWrite: false, metrics: false, alarms: false, invoke: false, publish: false, registry: true, events: false, release: false },
+  ReleaseLockFunctionArn: { lambdaRead: false, lambdaWrite: false, metrics: false, alarms: false, invoke: false, publish: false, registry: true, events: false, release: false },
+  ReleaseFunctionArn: { lambdaRead: false, lambdaWrite: false, metrics: false, alarms: false, invoke: false, publish: false, registry: true, events: false, release: true },
 } as const satisfies Record<TaskFunctionKey, Capabilities>;
 
-export const CAPABILITY_NAMES: readonly (keyof Capabilities)[] = ['lambdaRead', 'lambdaWrite', 'metrics', 'invoke', 'publish', 'registry', 'events', 'release'];
+export const CAPABILITY_NAMES: readonly (keyof Capabilities)[] = ['lambdaRead', 'lambdaWrite', 'metrics', 'alarms', 'invoke', 'publish', 'registry', 'events', 'release'];
 
 /**
  * Checks a capability record from `TASK_PERMISSIONS`: a flag infra does not know would be granted by
@@ -206,19 +209,16 @@ export function grantCapabilities(scope: Construct, id: string, fn: NodejsFuncti
     acknowledgeWildcardResources(defaultPolicy, [targets.artifacts.arnForObjects(`${targets.artifactPrefix}*`)],
       'Release reads any artifact object under the key prefix: the key names the function and build, and each version is one release. Read-only; the bucket holds nothing else a release could read.');
   }
-  if (can.metrics) {
+  if (can.metrics || can.alarms) {
     // A policy of its own, so its acknowledgement covers CloudWatch reads only.
-    const alarms = Stack.of(scope).formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
-    const metrics = new iam.Policy(scope, `${id}MetricsPolicy`, {
+    const cloudWatch = new iam.Policy(scope, `${id}CloudWatchPolicy`, {
       statements: [
-        new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }),
-        new iam.PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: [alarms] }),
+        ...(can.metrics ? [new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] })] : []),
+        ...(can.alarms ? [new iam.PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: ['*'] })] : []),
       ],
     });
-    role.attachInlinePolicy(metrics);
-    acknowledge(metrics, 'AwsSolutions-IAM5[Resource::*]',
-      'cloudwatch:GetMetricData supports no resource-level permissions (IAM Service Authorization Reference, Amazon CloudWatch: no resource type for this action), so Resource must be *. Read-only.');
-    acknowledgeWildcardResources(metrics, [alarms],
-      'cloudwatch:DescribeAlarms reads the alarms a rollout\'s health policy names, which the caller chooses per rollout; the alarm ARN pattern is the narrowest resource that covers them. Read-only.');
+    role.attachInlinePolicy(cloudWatch);
+    acknowledge(cloudWatch, 'AwsSolutions-IAM5[Resource::*]',
+      'Read-only CloudWatch: cloudwatch:GetMetricData supports no resource-level permissions, and cloudwatch:DescribeAlarms returns composite alarms only to callers allowed it on * (CloudWatch API Reference, DescribeAlarms); the alarms a health policy names are chosen per rollout.');
   }
 }

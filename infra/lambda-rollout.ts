@@ -37,7 +37,7 @@ import { RolloutApi } from './rollout-api.js';
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
-const NONE: Capabilities = { lambdaRead: false, lambdaWrite: false, metrics: false, invoke: false, publish: false, registry: false, events: false, release: false };
+const NONE: Capabilities = { lambdaRead: false, lambdaWrite: false, metrics: false, alarms: false, invoke: false, publish: false, registry: false, events: false, release: false };
 
 /**
  * The functions around the workflow (not states of it), by construct id: what each runs and may touch

@@ -204,6 +204,13 @@ describe('least-privilege IAM', () => {
     expect(rolesWith('cloudwatch:GetMetricData')).toEqual(keysWhere('metrics'));
   });
 
+  it('grants DescribeAlarms on * to Prepare, which checks the watched alarms exist, and CheckHealth, which reads them', () => {
+    // Composite alarms are described only to callers allowed DescribeAlarms on *.
+    expect(rolesWith('cloudwatch:DescribeAlarms')).toEqual(new Set([roleOf.PrepareFunctionArn, roleOf.CheckHealthFunctionArn]));
+    expect(rolesWith('cloudwatch:DescribeAlarms')).toEqual(keysWhere('alarms'));
+    for (const role of keysWhere('alarms')) expect(resourcesOf('cloudwatch:DescribeAlarms', role)).toEqual(['*']);
+  });
+
   it('grants sns:Publish (and the key use it needs) by the publish capability, on the topic and its key only', () => {
     expect(rolesWith('sns:Publish')).toEqual(new Set([roleOf.NotifyFunctionArn, serviceRoleOf.Guard, serviceRoleOf.ArtifactTrigger]));
     expect(rolesWith('sns:Publish')).toEqual(keysWhere('publish'));
