@@ -5,6 +5,7 @@
  * Exit codes: 0 promoted (every run, with --runs), 1 rolled back or failed, 2 bad usage or input.
  */
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { InvalidInputError } from '../functions/core/errors.js';
@@ -172,12 +173,9 @@ function plan(strategyText: string): number {
   return EXIT.promoted;
 }
 
+/** The package's version: its own name resolves to its package.json from the sources and from dist/ alike. */
 function version(): string {
-  try {
-    return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string }).version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
+  return (createRequire(import.meta.url)('lambda-rollout/package.json') as { version: string }).version;
 }
 
 function program(): Command {

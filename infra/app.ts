@@ -2,7 +2,8 @@
  * The repository's CDK app: `npx cdk synth -c allowedFunctions='orders-*,payments'` with any other prop
  * of {@link LambdaRolloutProps} as context (`-c notificationEmail=ops@example.com`,
  * `-c artifactKeyPrefix=releases/`, `-c apiRateLimitPerSecond=10`, `-c apiBurstLimit=20`,
- * `-c logRetention=365`, `-c removalPolicy=retain`).
+ * `-c logRetention=365`, `-c removalPolicy=retain`). It builds the handler bundles from the sources
+ * when they changed, then synthesizes.
  *
  * cdk.json deliberately has no default for `allowedFunctions`. The list decides which functions' aliases
  * the rollout may rewrite (lambda:UpdateAlias); any default, even an example like `orders-*`, would make
@@ -11,6 +12,7 @@
  */
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { ensureBundles } from '../scripts/build-bundles.js';
 import { rolloutPropsFromContext } from './context.js';
 import { InvalidPropError } from './errors.js';
 import type { LambdaRolloutProps } from './lambda-rollout.js';
@@ -19,6 +21,7 @@ import { RolloutStack } from './rollout-stack.js';
 const app = new App();
 try {
   const props: LambdaRolloutProps = rolloutPropsFromContext(app.node);
+  await ensureBundles();
   new RolloutStack(app, 'LambdaRollout', props);
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 } catch (error) {

@@ -2,11 +2,9 @@
  * The Node.js functions of lambda-rollout (task functions and service functions alike) and the IAM
  * each may have: one explicit role per function, its own log group, and grants by capability flag.
  */
-import { join } from 'node:path';
 import { Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -14,10 +12,8 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { acknowledge, acknowledgeWildcardResources } from './nag.js';
 import type { TaskFunctionKey } from '../functions/names.js';
+import { BUNDLE_HANDLER, handlerCode } from './handler-code.js';
 import type { RegistryTable } from './registry-table.js';
-
-/** Lets CommonJS dependencies bundled into an ESM output call `require`. */
-const ESM_REQUIRE_BANNER = "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
 
 /**
  * What a function may touch, as `TASK_PERMISSIONS` names it:
@@ -88,10 +84,8 @@ export function checkCapabilities(name: string, flags: Readonly<Record<string, b
 
 /** How to build one function. */
 export interface RolloutFunctionSpec {
-  /** The construct id, e.g. `Prepare`. */
+  /** The construct id, e.g. `Prepare`; also the folder of its prebuilt bundle. */
   readonly id: string;
-  /** The handler file, relative to the repository root. */
-  readonly entry: string;
   readonly description: string;
   readonly environment?: Readonly<Record<string, string>>;
   readonly memorySizeMb?: number;
@@ -100,14 +94,16 @@ export interface RolloutFunctionSpec {
 
 /** Settings shared by every function. */
 export interface FunctionDefaults {
-  readonly repoRoot: string;
   readonly logRetention: logs.RetentionDays;
   readonly removalPolicy: RemovalPolicy;
 }
 
-/** A nodejs22.x arm64 function with X-Ray, its own role (no managed policy) and its own log group. */
-export function rolloutFunction(scope: Construct, spec: RolloutFunctionSpec, defaults: FunctionDefaults): NodejsFunction {
-  const { id, entry, description } = spec;
+/**
+ * A nodejs22.x arm64 function running its prebuilt bundle, with X-Ray, its own role (no managed policy)
+ * and its own log group.
+ */
+export function rolloutFunction(scope: Construct, spec: RolloutFunctionSpec, defaults: FunctionDefaults): lambda.Function {
+  const { id, description } = spec;
   const logGroup = new logs.LogGroup(scope, `${id}Logs`, { retention: defaults.logRetention, removalPolicy: defaults.removalPolicy });
   // An explicit role instead of AWSLambdaBasicExecutionRole: it may write to its own log group only.
   const role = new iam.Role(scope, `${id}Role`, {
@@ -115,32 +111,21 @@ export function rolloutFunction(scope: Construct, spec: RolloutFunctionSpec, def
     description: `Role of ${description}`,
   });
   logGroup.grantWrite(role);
-  const fn = new NodejsFunction(scope, id, {
-    entry: join(defaults.repoRoot, entry),
-    handler: 'handler',
+  const fn = new lambda.Function(scope, id, {
+    code: handlerCode(id),
+    handler: BUNDLE_HANDLER,
     description,
-    runtime: Runtime.NODEJS_22_X,
-    architecture: Architecture.ARM_64,
+    runtime: lambda.Runtime.NODEJS_22_X,
+    architecture: lambda.Architecture.ARM_64,
     memorySize: spec.memorySizeMb ?? 256,
     timeout: Duration.seconds(spec.timeoutSeconds ?? 30),
-    tracing: Tracing.ACTIVE,
+    tracing: lambda.Tracing.ACTIVE,
     role,
     logGroup,
-    projectRoot: defaults.repoRoot,
-    depsLockFilePath: join(defaults.repoRoot, 'package-lock.json'),
     environment: {
       NODE_OPTIONS: '--enable-source-maps',
       POWERTOOLS_SERVICE_NAME: 'lambda-rollout',
       ...spec.environment,
-    },
-    bundling: {
-      minify: true,
-      sourceMap: true,
-      format: OutputFormat.ESM,
-      mainFields: ['module', 'main'],
-      banner: ESM_REQUIRE_BANNER,
-      target: 'node22',
-      forceDockerBundling: false,
     },
   });
   acknowledge(fn, 'AwsSolutions-L1',
@@ -166,7 +151,7 @@ const WILDCARD_REASON =
   "Scoped to allowedFunctions, the functions the operator chose to roll out: a chosen name pattern, and each function's versions and aliases (<arn>:*) because alias reads and writes name them.";
 
 /** Grants `fn` exactly what its capabilities say, and acknowledges the wildcards that come with them. */
-export function grantCapabilities(scope: Construct, id: string, fn: NodejsFunction, can: Capabilities, targets: GrantTargets): void {
+export function grantCapabilities(scope: Construct, id: string, fn: lambda.Function, can: Capabilities, targets: GrantTargets): void {
   const role = fn.role as iam.Role;
   const lambdaActions = [
     ...(can.lambdaRead ? ['lambda:GetAlias', 'lambda:GetFunctionConfiguration'] : []),

@@ -4,11 +4,10 @@
  * whose uploads start releases, the execution guard, a dashboard, and least-privilege IAM for all of them.
  */
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { ArnFormat, CfnOutput, Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -33,9 +32,6 @@ import { ExecutionGuard } from './guard.js';
 import { acknowledge, acknowledgeWildcardResources } from './nag.js';
 import { RegistryTable } from './registry-table.js';
 import { RolloutApi } from './rollout-api.js';
-
-/** The repository root: function entries and the ASL file are resolved against it. */
-export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 const NONE: Capabilities = { lambdaRead: false, lambdaWrite: false, metrics: false, alarms: false, invoke: false, publish: false, registry: false, events: false, release: false };
@@ -161,6 +157,8 @@ function settingsOf(props: LambdaRolloutProps): Settings {
  * it: a DynamoDB registry (locks, records), an IAM-authorized REST API, an artifacts bucket whose uploads
  * start releases, a guard for executions that stop abruptly, and a CloudWatch dashboard.
  *
+ * The functions run prebuilt bundles shipped in the package: synthesizing needs no esbuild or Docker.
+ *
  * @example
  * const rollout = new LambdaRollout(stack, 'Rollout', { allowedFunctions: [ordersFn, 'payments-*'], notificationEmail: 'ops@example.com' });
  * rollout.grantStart(pipelineRole);
@@ -175,9 +173,9 @@ export class LambdaRollout extends Construct {
   /** The customer-managed key encrypting {@link topic}. */
   public readonly topicKey: kms.Key;
   /** The task functions, by their placeholder key in the ASL file. */
-  public readonly functions: Readonly<Record<TaskFunctionKey, NodejsFunction>>;
+  public readonly functions: Readonly<Record<TaskFunctionKey, lambda.Function>>;
   /** The API, guard and artifact trigger functions. */
-  public readonly serviceFunctions: Readonly<Record<ServiceFunctionId, NodejsFunction>>;
+  public readonly serviceFunctions: Readonly<Record<ServiceFunctionId, lambda.Function>>;
   /** The Step Functions console page of {@link stateMachine} (console domain of the `aws` partition). */
   public readonly consoleUrl: string;
   /** Locks, rollout records, API idempotency keys. */
@@ -195,7 +193,7 @@ export class LambdaRollout extends Construct {
     super(scope, id);
     const settings = settingsOf(props);
     const { allowed, email, prefix, logRetention, removalPolicy } = settings;
-    const defaults: FunctionDefaults = { repoRoot: REPO_ROOT, logRetention, removalPolicy };
+    const defaults: FunctionDefaults = { logRetention, removalPolicy };
 
     this.topicKey = new kms.Key(this, 'TopicKey', {
       description: 'lambda-rollout: encrypts the rollout notification topic',
@@ -220,11 +218,11 @@ export class LambdaRollout extends Construct {
       ...(can.registry ? { [ENV.tableName]: this.registry.table.tableName } : {}),
     });
 
-    const functions = {} as Record<TaskFunctionKey, NodejsFunction>;
+    const functions = {} as Record<TaskFunctionKey, lambda.Function>;
     for (const key of Object.keys(TASK_FUNCTIONS) as TaskFunctionKey[]) {
-      const { id: fnId, entry, description } = TASK_FUNCTIONS[key];
+      const { id: fnId, description } = TASK_FUNCTIONS[key];
       const can = checkCapabilities(key, TASK_PERMISSIONS[key]);
-      functions[key] = rolloutFunction(this, { id: fnId, entry, description, environment: envFor(can) }, defaults);
+      functions[key] = rolloutFunction(this, { id: fnId, description, environment: envFor(can) }, defaults);
       grantCapabilities(this, fnId, functions[key], can, targets);
     }
     this.functions = functions;
@@ -235,7 +233,7 @@ export class LambdaRollout extends Construct {
       `https://${stack.region}.console.aws.amazon.com/states/home?region=${stack.region}` +
       `#/statemachines/view/${this.stateMachine.stateMachineArn}`;
 
-    const service = {} as Record<ServiceFunctionId, NodejsFunction>;
+    const service = {} as Record<ServiceFunctionId, lambda.Function>;
     const smEnv = { [ENV.stateMachineArn]: this.stateMachine.stateMachineArn };
     const extraEnv: Record<ServiceFunctionId, Record<string, string>> = {
       Api: smEnv,
@@ -248,8 +246,8 @@ export class LambdaRollout extends Construct {
       },
     };
     for (const fnId of Object.keys(SERVICE_FUNCTIONS) as ServiceFunctionId[]) {
-      const { entry, description, can } = SERVICE_FUNCTIONS[fnId];
-      service[fnId] = rolloutFunction(this, { id: fnId, entry, description, environment: { ...envFor(can), ...extraEnv[fnId] } }, defaults);
+      const { description, can } = SERVICE_FUNCTIONS[fnId];
+      service[fnId] = rolloutFunction(this, { id: fnId, description, environment: { ...envFor(can), ...extraEnv[fnId] } }, defaults);
       grantCapabilities(this, fnId, service[fnId], can, targets);
     }
     this.serviceFunctions = service;

@@ -18,9 +18,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateAllowedFunctions } from '../../infra/allowed-functions.js';
 import { readAllowedFunctions, readArtifactKeyPrefix, readNotificationEmail, rolloutPropsFromContext } from '../../infra/context.js';
 import { InvalidPropError } from '../../infra/errors.js';
-import { LambdaRollout, REPO_ROOT, SERVICE_FUNCTIONS } from '../../infra/lambda-rollout.js';
+import { LambdaRollout, SERVICE_FUNCTIONS } from '../../infra/lambda-rollout.js';
 import { TASK_PERMISSIONS } from '../../infra/functions.js';
-import { flat, iamStatements, testApp } from './support.js';
+import { flat, iamStatements, REPO_ROOT, testApp } from './support.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -305,7 +305,7 @@ describe('npx cdk synth in the repository', () => {
     expect(appLines(refused.stderr)).toEqual(['apiBurstLimit must be a whole number of at least 1; received 0.5']);
   });
 
-  it('with allowedFunctions and context settings: the stack, checked by cdk-nag, with the functions\' bundles as assets', () => {
+  it('with allowedFunctions and context settings: the stack, checked by cdk-nag, with the handler bundles as assets', () => {
     expect(synthesized.stderr).not.toMatch(/error|warning/i);
     expect(synthesized.status).toBe(0);
     const functions = Object.keys(TASK_PERMISSIONS).length + Object.keys(SERVICE_FUNCTIONS).length;
