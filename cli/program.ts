@@ -5,7 +5,7 @@
  * command's work is loaded when it runs, so the rehearsal never loads an AWS SDK client and
  * `rollout --help` loads neither.
  */
-import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { Command, Option } from 'commander';
 import { PRESETS } from '../functions/core/strategy.js';
 import { DEFAULT_STACK_NAME } from '../functions/names.js';
@@ -19,12 +19,9 @@ import { CONTROL_VERBS, type ControlVerbName } from './service/control-verbs.js'
 const rehearsal = () => import('./rehearsal.js');
 const service = () => import('./service/verbs.js');
 
+/** The package's version: its own name resolves to its package.json from the sources and from dist/ alike. */
 function version(): string {
-  try {
-    return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string }).version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
+  return (createRequire(import.meta.url)('lambda-rollout/package.json') as { version: string }).version;
 }
 
 /** The options of every command that talks to AWS: which stack, region and profile. */

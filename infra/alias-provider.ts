@@ -8,7 +8,6 @@
 import { ArnFormat, CfnOutput, Duration, Names, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as cr from 'aws-cdk-lib/custom-resources';
@@ -66,7 +65,7 @@ export class AliasProvider extends Construct {
   /** The name the service token is exported under (`Fn::ImportValue`). */
   public readonly exportName: string;
   public readonly provider: cr.Provider;
-  public readonly functions: Readonly<Record<keyof typeof ALIAS_PROVIDER_FUNCTIONS, NodejsFunction>>;
+  public readonly functions: Readonly<Record<keyof typeof ALIAS_PROVIDER_FUNCTIONS, lambda.Function>>;
 
   constructor(scope: Construct, id: string, props: AliasProviderProps) {
     super(scope, id);
@@ -81,7 +80,7 @@ export class AliasProvider extends Construct {
       [ENV.deployWaitSeconds]: String(ALIAS_PROVIDER_WAIT.toSeconds()),
     };
     const make = (fnId: keyof typeof ALIAS_PROVIDER_FUNCTIONS) => {
-      const fn = rolloutFunction(this, { id: fnId, ...ALIAS_PROVIDER_FUNCTIONS[fnId], environment }, props.defaults);
+      const fn = rolloutFunction(this, { id: fnId, description: ALIAS_PROVIDER_FUNCTIONS[fnId].description, environment }, props.defaults);
       this.grant(fn, props);
       return fn;
     };
@@ -141,7 +140,7 @@ export class AliasProvider extends Construct {
   }
 
   /** Exactly what a request may do: read and create aliases of the allowed functions, the registry, start, read and stop this workflow's executions. */
-  private grant(fn: NodejsFunction, props: AliasProviderProps): void {
+  private grant(fn: lambda.Function, props: AliasProviderProps): void {
     const role = fn.role as iam.Role;
     const sm = props.stateMachine;
     const executions = Stack.of(this).formatArn({

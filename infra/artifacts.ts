@@ -8,6 +8,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY } from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 
 export interface ArtifactsProps {
@@ -37,6 +38,9 @@ export class Artifacts extends Construct {
 
   constructor(scope: Construct, id: string, props: ArtifactsProps) {
     super(scope, id);
+    // Log delivery by bucket policy, whatever the app's feature flags: without this flag CDK grants it by
+    // ACL (LogDeliveryWrite), which a bucket with ACLs disabled (BUCKET_OWNER_ENFORCED) refuses at synth.
+    this.node.setContext(S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY, true);
     this.accessLogs = new s3.Bucket(this, 'AccessLogs', {
       // Server access log delivery supports SSE-S3 only on the destination bucket.
       encryption: s3.BucketEncryption.S3_MANAGED,

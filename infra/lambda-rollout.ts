@@ -4,22 +4,22 @@
  * whose uploads start releases, the execution guard, a dashboard, and least-privilege IAM for all of them.
  */
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { ArnFormat, CfnOutput, Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { DEFAULT_ARTIFACT_PREFIX, prefixProblem } from '../functions/core/artifact.js';
-import { ASL_PATH, ENV, TASK_FUNCTIONS, type TaskFunctionKey } from '../functions/names.js';
+import { ASL_PATH, ENV, STACK_OUTPUTS, type StackOutputKey, TASK_FUNCTIONS, type TaskFunctionKey } from '../functions/names.js';
 import { AliasProvider, DEFAULT_SERVICE_TOKEN_EXPORT } from './alias-provider.js';
-import { allowedFunctionArns, allowedFunctionResources, validateAllowedFunctions } from './allowed-functions.js';
+import { type AllowedFunction, allowedFunctionArns, allowedFunctionResources, validateAllowedFunctions } from './allowed-functions.js';
 import { Artifacts } from './artifacts.js';
 import { RolloutDashboard } from './dashboard.js';
+import { InvalidPropError } from './errors.js';
 import {
   type Capabilities,
   checkCapabilities,
@@ -34,11 +34,8 @@ import { acknowledge, acknowledgeWildcardResources } from './nag.js';
 import { RegistryTable } from './registry-table.js';
 import { RolloutApi } from './rollout-api.js';
 
-/** The repository root: function entries and the ASL file are resolved against it. */
-export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
-
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
-const NONE: Capabilities = { lambdaRead: false, lambdaWrite: false, metrics: false, invoke: false, publish: false, registry: false, events: false, release: false };
+const NONE: Capabilities = { lambdaRead: false, lambdaWrite: false, metrics: false, alarms: false, invoke: false, publish: false, registry: false, events: false, release: false };
 
 /**
  * The functions around the workflow (not states of it), by construct id: what each runs and may touch
@@ -67,14 +64,15 @@ export type ServiceFunctionId = keyof typeof SERVICE_FUNCTIONS;
 /** Properties of {@link LambdaRollout}. */
 export interface LambdaRolloutProps {
   /**
-   * The functions rollouts may read, shift and release: function names or name patterns (`orders-*`, in
-   * this stack's account and region) or unqualified function ARNs. Each grant also covers the function's
+   * The functions rollouts may read, shift and release: functions of your app (`IFunction`; an `IAlias`
+   * or `IVersion` stands for its function), function names or name patterns (`orders-*`, in this
+   * stack's account and region), or unqualified function ARNs. Each grant also covers the function's
    * versions and aliases (`<arn>:*`). `*` alone is refused. Artifacts for other functions start nothing.
    */
-  readonly allowedFunctions: string[];
+  readonly allowedFunctions: readonly AllowedFunction[];
   /**
    * An e-mail address subscribed to the rollout notifications (the subscriber must confirm it).
-   * @default - no subscription; subscribe to the topic yourself
+   * @default - no subscription; subscribe to {@link LambdaRollout.topic} yourself
    */
   readonly notificationEmail?: string;
   /**
@@ -83,8 +81,9 @@ export interface LambdaRolloutProps {
    */
   readonly logRetention?: logs.RetentionDays;
   /**
-   * What happens to the log groups, the registry table and the artifact buckets when they leave the stack.
-   * The table keeps deletion protection either way.
+   * What happens to the log groups, the registry table and the artifact buckets when they leave the
+   * stack: `RemovalPolicy.RETAIN` or `RemovalPolicy.DESTROY`. The table keeps deletion protection
+   * either way.
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
@@ -113,14 +112,66 @@ export interface LambdaRolloutProps {
   readonly serviceTokenExportName?: string;
 }
 
+/** The settings of a {@link LambdaRollout}, checked, with their defaults filled in. */
+interface Settings {
+  readonly allowed: string[];
+  readonly email: string | undefined;
+  readonly prefix: string;
+  readonly rate: number;
+  readonly burst: number;
+  readonly logRetention: logs.RetentionDays;
+  readonly removalPolicy: RemovalPolicy;
+}
+
+/** The retention periods CloudWatch Logs offers, in days (`logs.RetentionDays` is a numeric enum: its values hold its names too). */
+const RETENTION_DAYS: readonly unknown[] = Object.values(logs.RetentionDays).filter((days) => typeof days === 'number');
+const REMOVAL_POLICIES: readonly unknown[] = [RemovalPolicy.RETAIN, RemovalPolicy.DESTROY];
+
+/**
+ * Checks the props and fills in the defaults.
+ *
+ * @throws InvalidPropError naming the prop, the rule and the value received.
+ */
+function settingsOf(props: LambdaRolloutProps): Settings {
+  const allowed = validateAllowedFunctions(props.allowedFunctions);
+  const email = props.notificationEmail;
+  if (email !== undefined && !Token.isUnresolved(email) && !EMAIL.test(email)) {
+    throw new InvalidPropError(`notificationEmail must be an e-mail address; received '${email}'`);
+  }
+  const prefix = props.artifactKeyPrefix ?? DEFAULT_ARTIFACT_PREFIX;
+  const badPrefix = prefixProblem(prefix);
+  if (badPrefix) throw new InvalidPropError(`artifactKeyPrefix: ${badPrefix}`);
+  const rate = props.apiRateLimitPerSecond ?? 10;
+  if (!(Number.isFinite(rate) && rate > 0)) throw new InvalidPropError(`apiRateLimitPerSecond must be a number above 0; received ${rate}`);
+  const burst = props.apiBurstLimit ?? 20;
+  if (!(Number.isInteger(burst) && burst >= 1)) throw new InvalidPropError(`apiBurstLimit must be a whole number of at least 1; received ${burst}`);
+  const logRetention = props.logRetention ?? logs.RetentionDays.ONE_YEAR;
+  if (!RETENTION_DAYS.includes(logRetention)) {
+    throw new InvalidPropError(
+      `logRetention must be a number of days CloudWatch Logs offers, a logs.RetentionDays value (${RETENTION_DAYS.join(', ')}; ` +
+        `${logs.RetentionDays.INFINITE} keeps logs forever); received ${JSON.stringify(logRetention)}`,
+    );
+  }
+  const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+  if (!REMOVAL_POLICIES.includes(removalPolicy)) {
+    throw new InvalidPropError(`removalPolicy must be RemovalPolicy.RETAIN ('retain') or RemovalPolicy.DESTROY ('destroy'); received ${JSON.stringify(removalPolicy)}`);
+  }
+  return { allowed, email, prefix, rate, burst, logRetention, removalPolicy };
+}
+
 /**
  * Progressive delivery for Lambda aliases: a Standard state machine runs the rollout workflow with one
  * Node.js task function per step and notifies an SNS topic encrypted with a customer-managed key. Around
  * it: a DynamoDB registry (locks, records), an IAM-authorized REST API, an artifacts bucket whose uploads
  * start releases, a guard for executions that stop abruptly, and a CloudWatch dashboard.
  *
+ * The functions run prebuilt bundles shipped in the package: synthesizing needs no esbuild or Docker.
+ *
  * @example
- * new LambdaRollout(stack, 'Rollout', { allowedFunctions: ['orders-*'], notificationEmail: 'ops@example.com' });
+ * const rollout = new LambdaRollout(stack, 'Rollout', { allowedFunctions: [ordersFn, 'payments-*'], notificationEmail: 'ops@example.com' });
+ * rollout.grantStart(pipelineRole);
+ * rollout.grantRead(oncallRole);
+ * rollout.grantApprove(releaseManagersRole);
  */
 export class LambdaRollout extends Construct {
   /** The rollout workflow. */
@@ -130,9 +181,9 @@ export class LambdaRollout extends Construct {
   /** The customer-managed key encrypting {@link topic}. */
   public readonly topicKey: kms.Key;
   /** The task functions, by their placeholder key in the ASL file. */
-  public readonly functions: Readonly<Record<TaskFunctionKey, NodejsFunction>>;
+  public readonly functions: Readonly<Record<TaskFunctionKey, lambda.Function>>;
   /** The API, guard and artifact trigger functions. */
-  public readonly serviceFunctions: Readonly<Record<ServiceFunctionId, NodejsFunction>>;
+  public readonly serviceFunctions: Readonly<Record<ServiceFunctionId, lambda.Function>>;
   /** The Step Functions console page of {@link stateMachine} (console domain of the `aws` partition). */
   public readonly consoleUrl: string;
   /** Locks, rollout records, API idempotency keys. */
@@ -156,21 +207,9 @@ export class LambdaRollout extends Construct {
 
   constructor(scope: Construct, id: string, props: LambdaRolloutProps) {
     super(scope, id);
-    const allowed = validateAllowedFunctions(props.allowedFunctions);
-    const email = props.notificationEmail;
-    if (email !== undefined && !Token.isUnresolved(email) && !EMAIL.test(email)) {
-      throw new Error(`notificationEmail must be an e-mail address; received '${email}'`);
-    }
-    const prefix = props.artifactKeyPrefix ?? DEFAULT_ARTIFACT_PREFIX;
-    const badPrefix = prefixProblem(prefix);
-    if (badPrefix) throw new Error(`artifactKeyPrefix: ${badPrefix}`);
-    const rate = props.apiRateLimitPerSecond ?? 10;
-    const burst = props.apiBurstLimit ?? 20;
-    if (!(Number.isFinite(rate) && rate > 0)) throw new Error(`apiRateLimitPerSecond must be a number above 0; received ${rate}`);
-    if (!(Number.isInteger(burst) && burst >= 1)) throw new Error(`apiBurstLimit must be a whole number of at least 1; received ${burst}`);
-    const logRetention = props.logRetention ?? logs.RetentionDays.ONE_YEAR;
-    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
-    const defaults: FunctionDefaults = { repoRoot: REPO_ROOT, logRetention, removalPolicy };
+    const settings = settingsOf(props);
+    const { allowed, email, prefix, logRetention, removalPolicy } = settings;
+    const defaults: FunctionDefaults = { logRetention, removalPolicy };
 
     this.topicKey = new kms.Key(this, 'TopicKey', {
       description: 'lambda-rollout: encrypts the rollout notification topic',
@@ -181,9 +220,8 @@ export class LambdaRollout extends Construct {
     this.registry = new RegistryTable(this, 'Registry', { removalPolicy });
     this.artifacts = new Artifacts(this, 'Artifacts', { removalPolicy, accessLogsExpiration: Duration.days(365) });
 
-    const allowedResources = allowedFunctionResources(this, allowed);
     const targets: GrantTargets = {
-      allowedResources,
+      allowedResources: allowedFunctionResources(this, allowed),
       allowedFunctionArns: allowedFunctionArns(this, allowed),
       topic: this.topic,
       topicKey: this.topicKey,
@@ -196,11 +234,11 @@ export class LambdaRollout extends Construct {
       ...(can.registry ? { [ENV.tableName]: this.registry.table.tableName } : {}),
     });
 
-    const functions = {} as Record<TaskFunctionKey, NodejsFunction>;
+    const functions = {} as Record<TaskFunctionKey, lambda.Function>;
     for (const key of Object.keys(TASK_FUNCTIONS) as TaskFunctionKey[]) {
-      const { id: fnId, entry, description } = TASK_FUNCTIONS[key];
+      const { id: fnId, description } = TASK_FUNCTIONS[key];
       const can = checkCapabilities(key, TASK_PERMISSIONS[key]);
-      functions[key] = rolloutFunction(this, { id: fnId, entry, description, environment: envFor(can) }, defaults);
+      functions[key] = rolloutFunction(this, { id: fnId, description, environment: envFor(can) }, defaults);
       grantCapabilities(this, fnId, functions[key], can, targets);
     }
     this.functions = functions;
@@ -211,7 +249,7 @@ export class LambdaRollout extends Construct {
       `https://${stack.region}.console.aws.amazon.com/states/home?region=${stack.region}` +
       `#/statemachines/view/${this.stateMachine.stateMachineArn}`;
 
-    const service = {} as Record<ServiceFunctionId, NodejsFunction>;
+    const service = {} as Record<ServiceFunctionId, lambda.Function>;
     const smEnv = { [ENV.stateMachineArn]: this.stateMachine.stateMachineArn };
     const extraEnv: Record<ServiceFunctionId, Record<string, string>> = {
       Api: smEnv,
@@ -224,8 +262,8 @@ export class LambdaRollout extends Construct {
       },
     };
     for (const fnId of Object.keys(SERVICE_FUNCTIONS) as ServiceFunctionId[]) {
-      const { entry, description, can } = SERVICE_FUNCTIONS[fnId];
-      service[fnId] = rolloutFunction(this, { id: fnId, entry, description, environment: { ...envFor(can), ...extraEnv[fnId] } }, defaults);
+      const { description, can } = SERVICE_FUNCTIONS[fnId];
+      service[fnId] = rolloutFunction(this, { id: fnId, description, environment: { ...envFor(can), ...extraEnv[fnId] } }, defaults);
       grantCapabilities(this, fnId, service[fnId], can, targets);
     }
     this.serviceFunctions = service;
@@ -233,47 +271,91 @@ export class LambdaRollout extends Construct {
 
     this.api = new RolloutApi(this, 'RolloutApi', {
       handler: service.Api,
-      rateLimitPerSecond: rate,
-      burstLimit: burst,
+      rateLimitPerSecond: settings.rate,
+      burstLimit: settings.burst,
       logRetention,
       removalPolicy,
     });
     this.artifacts.onArtifact('ArtifactRule', prefix, service.ArtifactTrigger);
     this.guard = new ExecutionGuard(this, 'ExecutionGuard', { stateMachine: this.stateMachine, handler: service.Guard });
     this.dashboard = new RolloutDashboard(this, 'Dashboard', { stateMachine: this.stateMachine, allowedFunctions: allowed });
-
     // Deploy-time rollouts: the Custom::LambdaRollout provider and its exported service token.
     this.aliasProvider = new AliasProvider(this, 'AliasProvider', {
       stateMachine: this.stateMachine,
       registry: this.registry,
       allowedFunctions: allowed,
-      allowedResources,
+      allowedResources: targets.allowedResources,
       defaults,
       exportName: props.serviceTokenExportName ?? DEFAULT_SERVICE_TOKEN_EXPORT,
     });
     this.serviceToken = this.aliasProvider.serviceToken;
+    this.outputs(prefix);
+  }
 
-    new CfnOutput(this, 'StateMachineArn', { value: this.stateMachine.stateMachineArn, description: 'Start rollouts here' });
-    new CfnOutput(this, 'TopicArn', { value: this.topic.topicArn, description: 'Rollout notifications' });
-    new CfnOutput(this, 'ConsoleUrl', { value: this.consoleUrl, description: 'Watch rollouts in the Step Functions console' });
-    new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'The rollout API (AWS_IAM authorization: sign requests with SigV4)' });
-    new CfnOutput(this, 'ArtifactsBucketName', {
-      value: this.artifacts.bucket.bucketName,
-      description: `Upload <prefix><functionName>/<alias>/<build>.zip here (prefix '${prefix}') to release it`,
+  /**
+   * Lets `grantee` start rollouts: `POST /rollouts` on the API, and `states:StartExecution` of the
+   * state machine (as `aws stepfunctions start-execution` and pipelines do).
+   */
+  grantStart(grantee: iam.IGrantable): iam.Grant {
+    return this.grantApi(grantee, 'POST', '/rollouts').combine(this.stateMachine.grantStartExecution(grantee));
+  }
+
+  /**
+   * Lets `grantee` watch rollouts: every `GET` route under `/rollouts` on the API; the executions'
+   * description and history and the list of executions; item reads and queries of the registry
+   * (what `rollout status` and `rollout list` read).
+   */
+  grantRead(grantee: iam.IGrantable): iam.Grant {
+    return this.grantApi(grantee, 'GET', '/rollouts', '/rollouts/*')
+      .combine(iam.Grant.addToPrincipal({ grantee, actions: ['states:ListExecutions'], resourceArns: [this.stateMachine.stateMachineArn] }))
+      .combine(iam.Grant.addToPrincipal({ grantee, actions: ['states:DescribeExecution', 'states:GetExecutionHistory'], resourceArns: [this.executionsArn] }))
+      .combine(this.registry.grantRead(grantee));
+  }
+
+  /**
+   * Lets `grantee` steer running rollouts through the API's control routes, `POST /rollouts/{id}/*`:
+   * abort, and every control route added later (approve, reject, pause, resume, promote, retry).
+   */
+  grantApprove(grantee: iam.IGrantable): iam.Grant {
+    return this.grantApi(grantee, 'POST', '/rollouts/*/*');
+  }
+
+  /** `execute-api:Invoke` on `method` at each of `paths` (`*` matches any characters) of the API's stage. */
+  private grantApi(grantee: iam.IGrantable, method: string, ...paths: string[]): iam.Grant {
+    const api = this.api.api;
+    const resourceArns = paths.map((path) => api.arnForExecuteApi(method, path, api.deploymentStage.stageName));
+    return iam.Grant.addToPrincipal({ grantee, actions: ['execute-api:Invoke'], resourceArns });
+  }
+
+  /** The ARN pattern of this state machine's executions: their names are chosen per rollout. */
+  private get executionsArn(): string {
+    return Stack.of(this).formatArn({
+      service: 'states',
+      resource: 'execution',
+      resourceName: `${this.stateMachine.stateMachineName}:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
-    new CfnOutput(this, 'RegistryTableName', { value: this.registry.table.tableName, description: 'Rollout locks and records' });
-    new CfnOutput(this, 'DashboardUrl', { value: this.dashboard.url, description: 'Rollouts and per-version errors in CloudWatch' });
+  }
+
+  /**
+   * The stack outputs, under the stable keys of `STACK_OUTPUTS` (not CDK's hashed ids), which the
+   * `rollout` CLI and the README name: one LambdaRollout per stack.
+   */
+  private outputs(prefix: string): void {
+    const output = (key: StackOutputKey, value: string, description: string) => new CfnOutput(this, key, { value, description }).overrideLogicalId(key);
+    output(STACK_OUTPUTS.stateMachineArn, this.stateMachine.stateMachineArn, 'Start rollouts here');
+    output(STACK_OUTPUTS.topicArn, this.topic.topicArn, 'Rollout notifications');
+    output(STACK_OUTPUTS.consoleUrl, this.consoleUrl, 'Watch rollouts in the Step Functions console');
+    output(STACK_OUTPUTS.apiUrl, this.api.url, 'The rollout API (AWS_IAM authorization: sign requests with SigV4)');
+    output(STACK_OUTPUTS.artifactsBucketName, this.artifacts.bucket.bucketName, `Upload <prefix><functionName>/<alias>/<build>.zip here (prefix '${prefix}') to release it`);
+    output(STACK_OUTPUTS.registryTableName, this.registry.table.tableName, 'Rollout locks and records');
+    output(STACK_OUTPUTS.dashboardUrl, this.dashboard.url, 'Rollouts and per-version errors in CloudWatch');
   }
 
   /** The Step Functions, Lambda and S3 permissions of the service functions beyond their capabilities. */
   private grantServiceExtras(targets: GrantTargets): void {
     const sm = this.stateMachine;
-    const executions = Stack.of(this).formatArn({
-      service: 'states',
-      resource: 'execution',
-      resourceName: `${sm.stateMachineName}:*`,
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
+    const executions = this.executionsArn;
     const add = (fnId: ServiceFunctionId, statement: iam.PolicyStatement) => this.serviceFunctions[fnId].role!.addToPrincipalPolicy(statement);
     const executionsReason =
       'The executions of this state machine only: execution names are chosen per rollout, so their ARNs are known only as <state machine>:*.';

@@ -59,6 +59,13 @@ export class RegistryTable extends Construct {
     return Object.keys(REGISTRY_TABLE.indexes).map((name) => `${this.table.tableArn}/index/${name}`);
   }
 
+  /** Item reads on the table and Query on its indexes: what reading rollouts and locks needs, nothing more. */
+  grantRead(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({ grantee, actions: ['dynamodb:GetItem', 'dynamodb:Query'], resourceArns: [this.table.tableArn] }).combine(
+      iam.Grant.addToPrincipal({ grantee, actions: ['dynamodb:Query'], resourceArns: this.indexArns }),
+    );
+  }
+
   /** Item reads and writes on the table, Query on its indexes: what the registry adapter calls, nothing more. */
   grantReadWrite(role: iam.IRole): void {
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: [...REGISTRY_ITEM_ACTIONS], resources: [this.table.tableArn] }));

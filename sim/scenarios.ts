@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { FieldIssue } from '../functions/core/errors.js';
 import { toFieldIssues } from '../functions/core/input.js';
 

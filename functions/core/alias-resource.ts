@@ -6,7 +6,7 @@
  * moving the alias at once (except to create it); a Delete lets go of the alias as it is. No I/O:
  * `tasks/alias-resource.ts` observes, asks `nextAliasStep`, and acts.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { executionName } from './api.js';
 import { type FieldIssue, InvalidInputError } from './errors.js';
 import { FUNCTION_ARN_PATTERN, functionNameOf } from './function-ref.js';

@@ -4,7 +4,7 @@
  * statuses. The API (`tasks/api.ts`) reads the request, calls the ports and returns what these
  * functions build.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidInputError, type FieldIssue, RolloutError, ErrorName } from './errors.js';
 import { functionNameOf, isFunctionRef } from './function-ref.js';
 import { toFieldIssues, type ParsedInput } from './input.js';

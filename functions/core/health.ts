@@ -3,7 +3,7 @@
  * signal out (healthy, unhealthy, inconclusive or skipped, its numbers and a one-line reason).
  * Too little evidence is inconclusive, never healthy.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { originEvidence, type Trials, twoProportionZ, wilsonLower, wilsonUpper } from './judge.js';
 import type { SlowTest, Tally } from './tally.js';
 import { normalUpperQuantile } from './normal.js';

@@ -3,7 +3,7 @@
  * awslabs/aws-lambda-deploy. Parsing either refuses the input with every broken rule, each naming
  * its field, or returns the input with its plan.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { type FieldIssue, InvalidInputError } from './errors.js';
 import { FUNCTION_ARN_PATTERN, FUNCTION_NAME_PATTERN } from './function-ref.js';
 import { HealthPolicySchema } from './health.js';

@@ -4,7 +4,7 @@
  * and Publish (one zod schema each, the types derived from them), the refusals before any code
  * changes, the judgement of a code update's status, and what Publish asks for.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidInputError, refusal } from './errors.js';
 import { functionNameOf } from './function-ref.js';
 import { FunctionNameSchema, MAX_DESCRIPTION_LENGTH, parseRolloutInput, ReleaseSchema, type RolloutInput, toFieldIssues } from './input.js';

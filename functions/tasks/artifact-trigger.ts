@@ -17,7 +17,7 @@
  * the convention, an object without a version id, a function not on the allow-list or that does not
  * exist, a bad strategy. AWS failures (throttling, 5xx) are thrown, so Lambda retries the event.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidInputError, NotFoundError } from '../core/errors.js';
 import { toFieldIssues } from '../core/input.js';
 import {

@@ -84,7 +84,7 @@ describe('the Release task', () => {
 describe('checkCapabilities', () => {
   it('reads known flags, missing ones as false', () => {
     expect(checkCapabilities('X', { release: true })).toEqual({
-      lambdaRead: false, lambdaWrite: false, metrics: false, invoke: false, publish: false, registry: false, events: false, release: true,
+      lambdaRead: false, lambdaWrite: false, metrics: false, alarms: false, invoke: false, publish: false, registry: false, events: false, release: true,
     });
   });
 

@@ -2,18 +2,17 @@
 import { readFileSync } from 'node:fs';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ASL_PATH, ENV, TASK_FUNCTIONS, type TaskFunctionKey } from '../../functions/names.js';
+import { ASL_PATH, ENV, STACK_OUTPUTS, TASK_FUNCTIONS, type TaskFunctionKey } from '../../functions/names.js';
 import { ALIAS_PROVIDER_FUNCTIONS } from '../../infra/alias-provider.js';
 import { TASK_PERMISSIONS } from '../../infra/functions.js';
 import { SERVICE_FUNCTIONS, type ServiceFunctionId } from '../../infra/lambda-rollout.js';
 import type { RolloutStack } from '../../infra/rollout-stack.js';
-import { buildStack, type FlatStatement, flat, iamStatements, logicalId } from './support.js';
+import { buildStack, type FlatStatement, flat, FRAMEWORK_FUNCTIONS, iamStatements, logicalId } from './support.js';
 
 const KEYS = Object.keys(TASK_FUNCTIONS) as TaskFunctionKey[];
 const SERVICE = Object.keys(SERVICE_FUNCTIONS) as ServiceFunctionId[];
 /** The Custom::LambdaRollout provider's functions, and the provider framework's (onEvent, isComplete, onTimeout). */
 const PROVIDER_FUNCTIONS = Object.keys(ALIAS_PROVIDER_FUNCTIONS).length;
-const FRAMEWORK_FUNCTIONS = 3;
 const ASL = readFileSync(ASL_PATH, 'utf8');
 const PAYMENTS = 'arn:aws:lambda:eu-west-1:123456789012:function:payments';
 /** What `allowedFunctions: ['orders-*', PAYMENTS]` must grant: each function and its qualifiers, nothing else. */
@@ -218,6 +217,13 @@ describe('least-privilege IAM', () => {
     expect(rolesWith('cloudwatch:GetMetricData')).toEqual(keysWhere('metrics'));
   });
 
+  it('grants DescribeAlarms on * to Prepare, which checks the watched alarms exist, and CheckHealth, which reads them', () => {
+    // Composite alarms are described only to callers allowed DescribeAlarms on *.
+    expect(rolesWith('cloudwatch:DescribeAlarms')).toEqual(new Set([roleOf.PrepareFunctionArn, roleOf.CheckHealthFunctionArn]));
+    expect(rolesWith('cloudwatch:DescribeAlarms')).toEqual(keysWhere('alarms'));
+    for (const role of keysWhere('alarms')) expect(resourcesOf('cloudwatch:DescribeAlarms', role)).toEqual(['*']);
+  });
+
   it('grants sns:Publish (and the key use it needs) by the publish capability, on the topic and its key only', () => {
     expect(rolesWith('sns:Publish')).toEqual(new Set([roleOf.NotifyFunctionArn, serviceRoleOf.Guard, serviceRoleOf.ArtifactTrigger]));
     expect(rolesWith('sns:Publish')).toEqual(keysWhere('publish'));
@@ -252,5 +258,12 @@ describe('outputs', () => {
       `\${${logicalId(stack.rollout.topic)}}`,
       `https://\${AWS::Region}.console.aws.amazon.com/states/home?region=\${AWS::Region}#/statemachines/view/\${${sm}}`,
     ]));
+  });
+
+  it('are under the stable keys the CLI looks up (STACK_OUTPUTS), not hashed ids', () => {
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(Object.keys(outputs).sort()).toEqual(Object.values(STACK_OUTPUTS).sort());
+    expect(flat(outputs[STACK_OUTPUTS.stateMachineArn]?.Value)).toBe(`\${${logicalId(stack.rollout.stateMachine)}}`);
+    expect(flat(outputs[STACK_OUTPUTS.registryTableName]?.Value)).toBe(`\${${logicalId(stack.rollout.registry.table)}}`);
   });
 });

@@ -10,7 +10,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAliasResource } from '../../functions/core/alias-resource.js';
 import { makeAliasResource } from '../../functions/tasks/alias-resource.js';
-import { REPO_ROOT } from '../../infra/lambda-rollout.js';
+import { REPO_ROOT } from './support.js';
 import { SimWorkflow } from '../../sim/workflow.js';
 import { SimWorld } from '../../sim/world.js';
 import { parseCloudFormationYaml } from '../support/cloudformation-yaml.js';
