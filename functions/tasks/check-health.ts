@@ -2,24 +2,28 @@
  * CheckHealth: gathers the evidence since the target first got traffic — AWS/Lambda metrics
  * per version behind the alias (complete minutes only), latency percentiles, alarms, custom
  * metrics, probes — and hands it to core's `assessCheck`, which judges it and decides. The
- * queries are core's data (`core/evidence.ts`); this task only sends them and the probes.
+ * queries are core's data (`core/evidence.ts`); this task only sends them and the probes. Each
+ * check reports the target's weight in the service's metrics, so a dashboard shows every running
+ * rollout and where it stands.
  */
 import { assessCheck, evidenceWindow } from '../core/check.js';
 import { evidenceQueries, metricEvidence } from '../core/evidence.js';
 import type { ProbeEvidence } from '../core/health.js';
 import { judgeProbeAnswer, probesDue, tallyProbes } from '../core/probes.js';
+import { weightMetrics } from '../core/service-metrics.js';
 import { asRolloutState, type RolloutState } from '../core/state.js';
-import type { AlarmReader, Clock, Invoker, MetricsReader } from '../ports.js';
+import type { AlarmReader, Clock, Invoker, MetricsReader, ServiceMetrics } from '../ports.js';
 
 export interface CheckHealthPorts {
   readonly metrics: MetricsReader;
   readonly alarms: AlarmReader;
   readonly invoker: Invoker;
   readonly clock: Clock;
+  readonly serviceMetrics?: ServiceMetrics | undefined;
 }
 
 /** CheckHealth over its ports. */
-export function makeCheckHealth({ metrics, alarms, invoker, clock }: CheckHealthPorts) {
+export function makeCheckHealth({ metrics, alarms, invoker, clock, serviceMetrics }: CheckHealthPorts) {
   /** Invokes the target version directly, one probe after another, when this step's probes are due. */
   async function sendProbes(state: RolloutState): Promise<ProbeEvidence | undefined> {
     const policy = probesDue(state);
@@ -39,7 +43,7 @@ export function makeCheckHealth({ metrics, alarms, invoker, clock }: CheckHealth
     const asked = evidenceQueries(rollout, (end - start) / 1000);
     const series = end > start ? await metrics.getMetricData({ queries: asked.queries, startTime: start, endTime: end }) : [];
     const { names } = rollout.health.alarms;
-    return assessCheck(
+    const checked = assessCheck(
       state,
       {
         ...metricEvidence(asked, series),
@@ -48,5 +52,7 @@ export function makeCheckHealth({ metrics, alarms, invoker, clock }: CheckHealth
       },
       now,
     );
+    serviceMetrics?.emit(weightMetrics(checked));
+    return checked;
   };
 }
