@@ -16,6 +16,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { DEFAULT_ARTIFACT_PREFIX, prefixProblem } from '../functions/core/artifact.js';
 import { ASL_PATH, ENV, TASK_FUNCTIONS, type TaskFunctionKey } from '../functions/names.js';
+import { RolloutAlarms } from './alarms.js';
 import { allowedFunctionArns, allowedFunctionResources, validateAllowedFunctions } from './allowed-functions.js';
 import { Artifacts } from './artifacts.js';
 import { RolloutDashboard } from './dashboard.js';
@@ -109,7 +110,7 @@ export interface LambdaRolloutProps {
  * Progressive delivery for Lambda aliases: a Standard state machine runs the rollout workflow with one
  * Node.js task function per step and notifies an SNS topic encrypted with a customer-managed key. Around
  * it: a DynamoDB registry (locks, records), an IAM-authorized REST API, an artifacts bucket whose uploads
- * start releases, a guard for executions that stop abruptly, and a CloudWatch dashboard.
+ * start releases, a guard for executions that stop abruptly, a CloudWatch dashboard and alarms.
  *
  * @example
  * new LambdaRollout(stack, 'Rollout', { allowedFunctions: ['orders-*'], notificationEmail: 'ops@example.com' });
@@ -137,6 +138,8 @@ export class LambdaRollout extends Construct {
   public readonly guard: ExecutionGuard;
   /** The rollouts dashboard. */
   public readonly dashboard: RolloutDashboard;
+  /** The service's alarms, notifying {@link topic}. */
+  public readonly alarms: RolloutAlarms;
 
   constructor(scope: Construct, id: string, props: LambdaRolloutProps) {
     super(scope, id);
@@ -224,7 +227,14 @@ export class LambdaRollout extends Construct {
     });
     this.artifacts.onArtifact('ArtifactRule', prefix, service.ArtifactTrigger);
     this.guard = new ExecutionGuard(this, 'ExecutionGuard', { stateMachine: this.stateMachine, handler: service.Guard });
-    this.dashboard = new RolloutDashboard(this, 'Dashboard', { stateMachine: this.stateMachine, allowedFunctions: allowed });
+    this.alarms = new RolloutAlarms(this, 'Alarms', { topic: this.topic, topicKey: this.topicKey, guard: service.Guard, apiStage: this.api.api.deploymentStage });
+    this.dashboard = new RolloutDashboard(this, 'Dashboard', {
+      stateMachine: this.stateMachine,
+      allowedFunctions: allowed,
+      serviceFunctions: [...Object.values(functions), ...Object.values(service)],
+      apiStage: this.api.api.deploymentStage,
+      alarms: this.alarms.all,
+    });
 
     new CfnOutput(this, 'StateMachineArn', { value: this.stateMachine.stateMachineArn, description: 'Start rollouts here' });
     new CfnOutput(this, 'TopicArn', { value: this.topic.topicArn, description: 'Rollout notifications' });
