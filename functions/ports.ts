@@ -6,6 +6,7 @@
 import type { AliasState, AliasUpdate, VersionConfig } from './core/lambda-model.js';
 import type { MetricQuery, MetricSeries } from './core/evidence.js';
 import type { Notification } from './core/notification.js';
+import type { MetricEmission } from './core/service-metrics.js';
 
 // The health checks build their queries as data in core; the metrics port sends them as they are.
 export type { MetricQuery, MetricSeries } from './core/evidence.js';
@@ -64,6 +65,14 @@ export interface Invoker {
 /** Publishes rollout notifications (SNS on AWS). */
 export interface Notifier {
   publish(notification: Notification): Promise<void>;
+}
+
+/**
+ * The service's own metrics (`core/service-metrics.ts`): CloudWatch embedded metric format on AWS.
+ * Sending never throws: a metric lost is never worth failing a rollout's task.
+ */
+export interface ServiceMetrics {
+  emit(emission: MetricEmission): void;
 }
 
 /** Wall-clock time in epoch milliseconds. */

@@ -15,6 +15,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { DEFAULT_ARTIFACT_PREFIX, prefixProblem } from '../functions/core/artifact.js';
 import { ASL_PATH, ENV, STACK_OUTPUTS, type StackOutputKey, TASK_FUNCTIONS, type TaskFunctionKey } from '../functions/names.js';
+import { RolloutAlarms } from './alarms.js';
 import { AliasProvider, DEFAULT_SERVICE_TOKEN_EXPORT } from './alias-provider.js';
 import { type AllowedFunction, allowedFunctionArns, allowedFunctionResources, validateAllowedFunctions } from './allowed-functions.js';
 import { Artifacts } from './artifacts.js';
@@ -163,7 +164,7 @@ function settingsOf(props: LambdaRolloutProps): Settings {
  * Progressive delivery for Lambda aliases: a Standard state machine runs the rollout workflow with one
  * Node.js task function per step and notifies an SNS topic encrypted with a customer-managed key. Around
  * it: a DynamoDB registry (locks, records), an IAM-authorized REST API, an artifacts bucket whose uploads
- * start releases, a guard for executions that stop abruptly, and a CloudWatch dashboard.
+ * start releases, a guard for executions that stop abruptly, a CloudWatch dashboard and alarms.
  *
  * The functions run prebuilt bundles shipped in the package: synthesizing needs no esbuild or Docker.
  *
@@ -204,6 +205,8 @@ export class LambdaRollout extends Construct {
   public readonly serviceToken: string;
   /** The `Custom::LambdaRollout` provider behind {@link serviceToken}. */
   public readonly aliasProvider: AliasProvider;
+  /** The service's alarms, notifying {@link topic}. */
+  public readonly alarms: RolloutAlarms;
 
   constructor(scope: Construct, id: string, props: LambdaRolloutProps) {
     super(scope, id);
@@ -278,7 +281,14 @@ export class LambdaRollout extends Construct {
     });
     this.artifacts.onArtifact('ArtifactRule', prefix, service.ArtifactTrigger);
     this.guard = new ExecutionGuard(this, 'ExecutionGuard', { stateMachine: this.stateMachine, handler: service.Guard });
-    this.dashboard = new RolloutDashboard(this, 'Dashboard', { stateMachine: this.stateMachine, allowedFunctions: allowed });
+    this.alarms = new RolloutAlarms(this, 'Alarms', { topic: this.topic, topicKey: this.topicKey, guard: service.Guard, apiStage: this.api.api.deploymentStage });
+    this.dashboard = new RolloutDashboard(this, 'Dashboard', {
+      stateMachine: this.stateMachine,
+      allowedFunctions: allowed,
+      serviceFunctions: [...Object.values(functions), ...Object.values(service)],
+      apiStage: this.api.api.deploymentStage,
+      alarms: this.alarms.all,
+    });
     // Deploy-time rollouts: the Custom::LambdaRollout provider and its exported service token.
     this.aliasProvider = new AliasProvider(this, 'AliasProvider', {
       stateMachine: this.stateMachine,

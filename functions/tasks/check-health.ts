@@ -6,21 +6,24 @@
  * core's data (`core/evidence.ts`); this task only sends them and the probes.
  *
  * The same function verifies the target before any traffic moves (`{ action: "verify", state }`):
- * a round of probes, and a refusal when the target fails them.
+ * a round of probes, and a refusal when the target fails them. Each check reports the target's
+ * weight in the service's metrics, so a dashboard shows every running rollout and where it stands.
  */
 import { assessCheck, evidenceWindow } from '../core/check.js';
 import { evidenceQueries, metricEvidence } from '../core/evidence.js';
 import type { ProbeEvidence, ProbePolicy } from '../core/health.js';
 import { judgeProbeAnswer, probesDue, tallyProbes, verifiedState } from '../core/probes.js';
+import { weightMetrics } from '../core/service-metrics.js';
 import { asRolloutState, type CaughtError, type RolloutState } from '../core/state.js';
 import { EMPTY_TALLY } from '../core/tally.js';
-import type { AlarmReader, Clock, Invoker, MetricsReader } from '../ports.js';
+import type { AlarmReader, Clock, Invoker, MetricsReader, ServiceMetrics } from '../ports.js';
 
 export interface CheckHealthPorts {
   readonly metrics: MetricsReader;
   readonly alarms: AlarmReader;
   readonly invoker: Invoker;
   readonly clock: Clock;
+  readonly serviceMetrics?: ServiceMetrics | undefined;
 }
 
 /** The pre-traffic verification's event, as the workflow's VerifyTarget state sends it. */
@@ -34,7 +37,7 @@ function isVerify(event: unknown): event is VerifyEvent {
 }
 
 /** CheckHealth over its ports. */
-export function makeCheckHealth({ metrics, alarms, invoker, clock }: CheckHealthPorts) {
+export function makeCheckHealth({ metrics, alarms, invoker, clock, serviceMetrics }: CheckHealthPorts) {
   /** Invokes the target version directly, one probe after another. */
   async function sendProbes(state: RolloutState, policy: ProbePolicy): Promise<ProbeEvidence> {
     const judged = [];
@@ -58,7 +61,7 @@ export function makeCheckHealth({ metrics, alarms, invoker, clock }: CheckHealth
     for (const request of asked.requests) series.push(...(await metrics.getMetricData(request)));
     const { names } = rollout.health.alarms;
     const due = probesDue(state, now);
-    return assessCheck(
+    const checked = assessCheck(
       state,
       {
         ...metricEvidence(asked, series),
@@ -67,6 +70,8 @@ export function makeCheckHealth({ metrics, alarms, invoker, clock }: CheckHealth
       },
       now,
     );
+    serviceMetrics?.emit(weightMetrics(checked));
+    return checked;
   }
 
   return async function checkHealth(event: unknown): Promise<RolloutState> {

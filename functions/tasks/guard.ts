@@ -6,7 +6,8 @@
  * with the RevisionId, never over someone else's change: that is reported as drift), the lock
  * is released, the record gets its ending, and people hear about it on the same channels as
  * Notify's. Idempotent: a second run finds the alias whole and the record ended, and is quiet.
- * How the rollout ended, and who hears about it, are core's rules (`core/guard.ts`).
+ * How the rollout ended, and who hears about it, are core's rules (`core/guard.ts`); which of its
+ * facts the guard counts in the service's metrics, `core/service-metrics.ts`'s.
  */
 import type { Restoration } from '../core/alias.js';
 import { NotFoundError } from '../core/errors.js';
@@ -21,9 +22,10 @@ import {
   vanishedAlias,
 } from '../core/guard.js';
 import type { EndedStatus } from '../core/registry.js';
+import { endingMetrics, guardCountsEnding, rollbackFailedMetrics } from '../core/service-metrics.js';
 import { rolloutStateIn, type RolloutState } from '../core/state.js';
-import type { Clock, EventPublisher, LambdaControl, Notifier, RolloutRegistry, Workflow } from '../ports.js';
-import { logger } from '../logger.js';
+import type { Clock, EventPublisher, LambdaControl, Notifier, RolloutRegistry, ServiceMetrics, Workflow } from '../ports.js';
+import { logger, rolloutLogKeys } from '../logger.js';
 import { restoreBaseline } from './alias-writer.js';
 import { type ChannelName, type ChannelResult, deliver } from './deliver.js';
 
@@ -56,6 +58,7 @@ export interface GuardPorts {
   readonly notifier: Notifier;
   readonly events?: EventPublisher | undefined;
   readonly clock: Clock;
+  readonly serviceMetrics?: ServiceMetrics | undefined;
 }
 
 /** Puts the alias back on the baseline when this rollout left it split; an alias deleted since is whole. */
@@ -94,7 +97,13 @@ export function makeGuard(ports: GuardPorts) {
       logger.warn('no rollout known for this execution', { executionArn });
       return { executionArn, status, action: 'unknown' };
     }
+    // The event names only the execution; the rest of the guard's lines name the rollout too.
+    logger.appendKeys({ rollout: { executionArn, ...rolloutLogKeys(state ?? record) } });
     const stop = await stopOf(event.detail);
+    // Counted before the alias is secured: if securing it fails, the RollbackFailed alarm still fires.
+    // A repeat after the ending was recorded does not count it again.
+    const rollbackFailed = rollbackFailedMetrics(status, stop.error, state?.rollout.functionName ?? record?.functionName);
+    if (rollbackFailed && record?.endedAt === undefined) ports.serviceMetrics?.emit(rollbackFailed);
     const secured = state ? await secureAlias(lambda, state) : untouchedAlias(record);
     const { endedAs, reason, facts, tell, ending } = guardDecision({ ...known, status, stop, secured, now: clock.now() });
 
@@ -102,6 +111,8 @@ export function makeGuard(ports: GuardPorts) {
     // (at least once), while a later repeat finds the record ended and stays quiet.
     const notified = typeof tell === 'string' ? tell : (await deliver({ notifier: ports.notifier, events: ports.events }, tell)).channels;
     const recorded = await registry.finish(ending);
+    // Counted once, by the run that recorded it, and only when the workflow's ending path never ran.
+    if (recorded && guardCountsEnding(status, stop.error)) ports.serviceMetrics?.emit(endingMetrics(endedAs, facts.functionName, state));
     const lockReleased = await registry.release({ functionName: facts.functionName, alias: facts.alias, rolloutId: facts.rolloutId, executionArn });
     return { executionArn, status, action: secured.action, rolloutId: facts.rolloutId, endedAs, reason, recorded, lockReleased, notified };
   };

@@ -1,12 +1,12 @@
 /**
  * The service around the workflow: the rollout API, the artifacts bucket and its rule, the execution
- * guard's rule, the registry table, the dashboard, and the permissions and settings of their functions.
+ * guard's rule, the registry table, and the permissions and settings of their functions. (The
+ * dashboard and the alarms: observability.test.ts.)
  */
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ENV, REGISTRY_TABLE, TASK_FUNCTIONS, type TaskFunctionKey } from '../../functions/names.js';
 import { TASK_PERMISSIONS } from '../../infra/functions.js';
-import { functionSearchTerms, versionSearch } from '../../infra/dashboard.js';
 import { SERVICE_FUNCTIONS, type ServiceFunctionId } from '../../infra/lambda-rollout.js';
 import { REGISTRY_ITEM_ACTIONS } from '../../infra/registry-table.js';
 import type { RolloutStack } from '../../infra/rollout-stack.js';
@@ -292,38 +292,6 @@ describe('no wildcard on code or alias writes', () => {
       expect(s.resources).not.toContain('*');
       for (const r of s.resources) expect(allowed.has(r), r).toBe(true);
     }
-  });
-});
-
-describe('dashboard', () => {
-  const body = () => flat(ofType('AWS::CloudWatch::Dashboard')[0]![1].Properties.DashboardBody);
-
-  it('graphs rollouts started, promoted, failed, aborted and timed out from AWS/States for this state machine', () => {
-    expect(ofType('AWS::CloudWatch::Dashboard')).toHaveLength(1);
-    for (const metric of ['ExecutionsStarted', 'ExecutionsSucceeded', 'ExecutionsFailed', 'ExecutionsAborted', 'ExecutionsTimedOut']) {
-      expect(body()).toContain(`["AWS/States","${metric}","StateMachineArn","\${${ids.sm}}"`);
-    }
-  });
-
-  it('graphs the allowed functions\' errors and invocations by executed version with SEARCH', () => {
-    for (const metric of ['Errors', 'Invocations']) {
-      expect(body()).toContain(
-        `SEARCH('{AWS/Lambda,FunctionName,Resource,ExecutedVersion} MetricName=\\"${metric}\\" (FunctionName=orders OR FunctionName=\\"payments\\")', 'Sum', 60)`,
-      );
-    }
-  });
-
-  it.each([
-    [['payments'], '(FunctionName="payments")'],
-    [['orders-*', 'payments'], '(FunctionName=orders OR FunctionName="payments")'],
-    [['*-api-v2'], '(FunctionName=api)'],
-    [['arn:aws:lambda:eu-west-1:123456789012:function:billing'], '(FunctionName="billing")'],
-  ])('searches %j as %s', (entries, terms) => {
-    expect(functionSearchTerms(entries)).toBe(terms);
-  });
-
-  it('builds a SEARCH per metric', () => {
-    expect(versionSearch('Errors', ['payments'])).toBe(`SEARCH('{AWS/Lambda,FunctionName,Resource,ExecutedVersion} MetricName="Errors" (FunctionName="payments")', 'Sum', 60)`);
   });
 });
 

@@ -15,6 +15,7 @@ import { makeGuard } from '../../../functions/tasks/guard.js';
 import { makeAcquireLock } from '../../../functions/tasks/acquire-lock.js';
 import { makeReleaseLock } from '../../../functions/tasks/release-lock.js';
 import type { AliasUpdate } from '../../../functions/core/lambda-model.js';
+import { RecordingMetrics } from '../../support/fakes.js';
 
 const NOW = T0 + 300_000;
 const clock = { now: () => NOW };
@@ -178,5 +179,48 @@ describe('guard', () => {
     expect(unknown.action).toBe('unknown');
     expect(updates()).toEqual([]);
     expect(await registry.getLock('orders', 'live')).toMatchObject({ rolloutId: ID });
+  });
+});
+
+describe('what the guard counts in the service\'s metrics', () => {
+  let metrics: RecordingMetrics;
+  const counting = () => makeGuard({ registry, workflow, lambda, notifier, clock, serviceMetrics: metrics });
+  beforeEach(() => {
+    metrics = new RecordingMetrics();
+  });
+
+  it('an ending the workflow never reached (aborted), once: a repeat run counts nothing', async () => {
+    workflow.put(ARN, { status: 'ABORTED', history: [state], error: 'RolloutAborted', cause: 'bad canary' });
+    await counting()(statusChange('ABORTED'));
+    await counting()(statusChange('ABORTED'));
+    expect(metrics.points).toEqual(['orders RolloutsAborted=1', 'orders FailedTargetRequests=1']);
+  });
+
+  it('a failure no Catch can catch, as failed', async () => {
+    workflow.put(ARN, { status: 'FAILED', history: [state], error: 'States.DataLimitExceeded' });
+    await counting()(statusChange('FAILED', { error: 'States.DataLimitExceeded' }));
+    expect(metrics.points).toEqual(['orders RolloutsFailed=1', 'orders FailedTargetRequests=1']);
+  });
+
+  it('nothing for an ending the workflow reached: NotifyEnding counted it', async () => {
+    lambda.changeAliasExternally('orders', 'live', { functionVersion: '7' }, 'rollout');
+    const rolledBack: RolloutState = { ...state, alias: { ...lambda.peekAlias('orders', 'live') }, outcome: { status: 'rolled_back', reason: 'errors', at: iso(NOW), finalVersion: '7' } };
+    workflow.put(ARN, { status: 'FAILED', history: [state, rolledBack], error: 'RolloutRolledBack' });
+    await counting()(statusChange('FAILED', { error: 'RolloutRolledBack' }));
+    expect(metrics.emitted).toEqual([]);
+  });
+
+  it('RollbackFailed, before it touches the alias: the alarm fires even when the guard cannot put the alias back', async () => {
+    const failed: RolloutState = { ...state, error: { Error: 'TransientAwsError', Cause: 'UpdateAlias: InternalError' } };
+    workflow.put(ARN, { status: 'FAILED', history: [state, failed], error: 'RollbackFailed' });
+    lambda.injectFault('getAlias', 'server-error', 1);
+    await expect(counting()(statusChange('FAILED', { error: 'RollbackFailed' }))).rejects.toThrow();
+    expect(metrics.emitted).toEqual([{ functionName: 'orders', points: [{ name: 'RollbackFailed', unit: 'Count', value: 1 }] }]);
+
+    // The retry puts the alias back and records the ending; NotifyEnding already counted it as failed.
+    await counting()(statusChange('FAILED', { error: 'RollbackFailed' }));
+    expect(lambda.peekAlias('orders', 'live').routing).toEqual({});
+    await counting()(statusChange('FAILED', { error: 'RollbackFailed' }));
+    expect(metrics.points).toEqual(['orders RollbackFailed=1', 'orders RollbackFailed=1']);
   });
 });
