@@ -73,8 +73,11 @@ export function aliasVerdict(state: RolloutState, alias: Pick<AliasState, 'funct
 
 /** How restoring the baseline left the alias. */
 export interface Restoration {
-  /** restored: the baseline was written; already_whole: nothing to undo; drift: someone else's change, left alone. */
-  readonly action: 'restored' | 'already_whole' | 'drift';
+  /**
+   * restored: the baseline was written; already_whole: nothing to undo; drift: someone else's
+   * change, left alone; untouched: not this rollout's alias to undo (it never took the lock), left alone.
+   */
+  readonly action: 'restored' | 'already_whole' | 'drift' | 'untouched';
   readonly alias: Pick<AliasState, 'functionVersion' | 'routing' | 'revisionId'>;
   /** One line: how the alias was left. */
   readonly note: string;
