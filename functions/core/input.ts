@@ -221,6 +221,25 @@ export function toFieldIssues(issues: readonly z.core.$ZodIssue[], base: readonl
   });
 }
 
+/**
+ * The function and alias a value names, in either input format (or a rollout state's `rollout`),
+ * as far as it names them: for telling people about an input that may not parse.
+ *
+ * @example rolloutNamed({ 'function-name': 'orders', 'alias-name': 'live' }) // { functionName: 'orders', alias: 'live' }
+ */
+export function rolloutNamed(value: unknown): { readonly functionName?: string; readonly alias?: string; readonly targetVersion?: string } {
+  const raw = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
+  const text = (...keys: string[]) => keys.map((k) => raw[k]).find((v): v is string => typeof v === 'string');
+  const target = raw.targetVersion ?? raw['new-version'];
+  const functionName = text('functionName', 'function-name');
+  const alias = text('alias', 'alias-name');
+  return {
+    ...(functionName !== undefined ? { functionName } : {}),
+    ...(alias !== undefined ? { alias } : {}),
+    ...(typeof target === 'string' || typeof target === 'number' ? { targetVersion: String(target) } : {}),
+  };
+}
+
 /** A parsed rollout input with its plan. */
 export interface ParsedInput {
   readonly input: RolloutInput;

@@ -2,6 +2,9 @@
  * Prepare: checks the input and the function, resolves the baseline and its RevisionId, and
  * plans the steps. It only reads; the pre-flight rules are core's (`core/preflight.ts`). A refusal
  * is returned as `{ refusal }` for the workflow to report, so an expected "no" is data, not a crash.
+ *
+ * The same function explains a failure before any traffic moved (the workflow's ExplainRefusal
+ * state, `{ explain, input }`): the caught error as a refusal in one line (`core/refusal.ts`).
  */
 import { NotFoundError, RefusedError, refusalOf } from '../core/errors.js';
 import { parseRolloutInput } from '../core/input.js';
@@ -14,12 +17,19 @@ import {
   releasedInput,
   routingRefusal,
 } from '../core/preflight.js';
+import { explainRefusal, type FailureBeforeTraffic } from '../core/refusal.js';
 import type { CaughtError, RolloutState } from '../core/state.js';
 import type { AlarmReader, Clock, LambdaControl } from '../ports.js';
 
 export interface PrepareEvent {
   readonly input: unknown;
   readonly execution: { readonly id: string; readonly name: string; readonly startTime: string };
+}
+
+/** ExplainRefusal's event: the state a failed task before the first shift left (its error as `refusal`), and the execution's input. */
+export interface ExplainEvent {
+  readonly explain: FailureBeforeTraffic['state'];
+  readonly input: unknown;
 }
 
 export type PrepareResult = RolloutState | { readonly refusal: CaughtError };
@@ -41,7 +51,7 @@ function refuseIf(reason: string | undefined): void {
 
 /** Prepare over its ports. */
 export function makePrepare({ lambda, alarms, clock }: { lambda: LambdaControl; alarms: AlarmReader; clock: Clock }) {
-  return async function prepare(event: PrepareEvent): Promise<PrepareResult> {
+  async function prepare(event: PrepareEvent): Promise<PrepareResult> {
     try {
       const parsed = parseRolloutInput(releasedInput(event.input));
       const { functionName: fn, alias: aliasName, targetVersion } = parsed.input;
@@ -59,5 +69,12 @@ export function makePrepare({ lambda, alarms, clock }: { lambda: LambdaControl; 
       if (refused) return { refusal: refused };
       throw error;
     }
-  };
+  }
+
+  function prepareOrExplain(event: ExplainEvent): Promise<CaughtError>;
+  function prepareOrExplain(event: PrepareEvent): Promise<PrepareResult>;
+  async function prepareOrExplain(event: PrepareEvent | ExplainEvent): Promise<PrepareResult | CaughtError> {
+    return 'explain' in event ? explainRefusal({ state: event.explain, input: event.input }) : prepare(event);
+  }
+  return prepareOrExplain;
 }
