@@ -3,8 +3,9 @@
  * it. One task function, three actions (update, status, publish); the event's contract, the code
  * state it carries and every rule are core's (`core/release.ts`, `ReleaseEventSchema`). A failed
  * update and a CodeSha256 mismatch are refusals, returned as data with a one-line reason; after one,
- * nothing further changes (no version is published, no alias is touched). Transient AWS errors are
- * thrown for the workflow's Retry.
+ * nothing further changes (no version is published, no alias is touched). A refused PublishVersion is
+ * a mismatch only when no version with this release's code and description exists: one that does
+ * was published by this release, its answer lost. Transient AWS errors are thrown for the workflow's Retry.
  */
 import { DriftError, NotFoundError, RejectedError } from '../core/errors.js';
 import { functionNameOf } from '../core/function-ref.js';
@@ -62,12 +63,17 @@ export function makeRelease({ code, clock, registry }: { code: CodeRelease; cloc
   async function publish(functionName: string, release: ReleaseSource, state: CodeState): Promise<PublishResult> {
     const refused = publishRefusal(functionName, state);
     if (refused) return refusedPublish(refused);
+    const request = publishRequest(release, state);
     try {
-      const { version } = await code.publishVersion(functionName, publishRequest(release, state));
+      const { version } = await code.publishVersion(functionName, request);
       return { status: 'Published', version, codeSha256: state.codeSha256 };
     } catch (error) {
-      if (error instanceof DriftError) return refusedPublish(changedCodeRefusal(functionName, state, error.message));
-      throw error;
+      if (!(error instanceof DriftError)) throw error;
+      // A retried PublishVersion whose first attempt published (its answer lost) is refused too:
+      // publishing moved the RevisionId on. The version with our code and description is ours.
+      const ours = await code.findVersion(functionName, { codeSha256: request.codeSha256, description: request.description });
+      if (ours !== undefined) return { status: 'Published', version: ours, codeSha256: state.codeSha256 };
+      return refusedPublish(changedCodeRefusal(functionName, state, error.message));
     }
   }
 

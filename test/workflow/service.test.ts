@@ -1,5 +1,6 @@
 /** The service paths of the real workflow: artifacts deployed first, and the one-rollout-per-alias lock. */
 import { describe, expect, it } from 'vitest';
+import { TransientError } from '../../functions/core/errors.js';
 import { SimWorld } from '../../sim/world.js';
 import { iso, lockRequest } from '../unit/support/rollouts.js';
 
@@ -33,6 +34,23 @@ describe('a rollout started from an uploaded artifact', () => {
     expect(w.code.published).toEqual([]);
     expect(w.lambda.aliasChanges.filter((c) => c.by === 'rollout')).toEqual([]);
     expect(w.notifier.published.map((n) => n.type)).toEqual(['refused']);
+  });
+
+  it('a PublishVersion whose answer was lost is retried, and the version it published is the one rolled out', async () => {
+    const w = world();
+    const publishVersion = w.code.publishVersion.bind(w.code);
+    let attempts = 0;
+    w.code.publishVersion = async (...args) => {
+      const published = await publishVersion(...args);
+      attempts += 1;
+      if (attempts === 1) throw new TransientError('PublishVersion orders: socket hang up');
+      return published;
+    };
+    const run = await w.rehearse(fromArtifact);
+    expect(run.status).toBe('SUCCEEDED');
+    expect(w.code.published.map((p) => p.version)).toEqual(['3']);
+    expect(run.output).toMatchObject({ outcome: 'promoted', targetVersion: '3' });
+    expect(w.aliasState).toMatchObject({ functionVersion: '3', routing: {} });
   });
 
   it('code changed by someone else during the update is never published', async () => {

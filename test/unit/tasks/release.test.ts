@@ -131,6 +131,35 @@ describe('release: refusals change nothing further', () => {
     expect((await w.lambda.getVersion('orders', '$LATEST')).codeSha256).toBe('theirs=');
   });
 
+  it('a retried publish whose first answer was lost finds the version it published, instead of blaming someone else', async () => {
+    const w = world(1_000);
+    const { state } = await updateAndWait(w);
+    const publishVersion = w.code.publishVersion.bind(w.code);
+    let attempt = 0;
+    w.code.publishVersion = async (...args) => {
+      const published = await publishVersion(...args);
+      attempt += 1;
+      if (attempt === 1) throw Object.assign(new Error('socket hang up'), { name: ErrorName.Transient });
+      return published;
+    };
+    await expect(w.task({ action: 'publish', functionName: 'orders', release: RELEASE, code: state })).rejects.toMatchObject({ name: ErrorName.Transient });
+    // The workflow retries: PublishVersion now meets the RevisionId its own publish moved on.
+    const retried = (await w.task({ action: 'publish', functionName: 'orders', release: RELEASE, code: state })) as PublishResult;
+    expect(retried).toEqual({ status: 'Published', version: '2', codeSha256: 'new=' });
+    expect(w.code.published.map((p) => p.version)).toEqual(['2']);
+  });
+
+  it('a refused publish with no version of our code and description is someone else\'s change', async () => {
+    const w = world(1_000);
+    const { state } = await updateAndWait(w);
+    // Someone published our code under another description, then changed the code: neither version is ours.
+    w.lambda.publishVersion('orders', { codeSha256: 'new=', description: 'hand-made' });
+    w.code.changeCodeExternally('orders', 'theirs=');
+    const published = (await w.task({ action: 'publish', functionName: 'orders', release: RELEASE, code: state })) as PublishResult;
+    expect(published).toMatchObject({ status: 'Failed', reason: expect.stringContaining('someone else changed it, so no version was published') });
+    expect(w.code.calls.at(-1)).toMatchObject({ op: 'findVersion', args: { codeSha256: 'new=', description: RELEASE.description } });
+  });
+
   it('gives up on an update that stays InProgress past maxWaitSeconds', async () => {
     const w = world(3_600_000);
     const { state, seen } = await updateAndWait(w, 30_000, 120);
