@@ -42,6 +42,36 @@ export function describeRouting(alias: Pick<AliasState, 'functionVersion' | 'rou
   return [`v${alias.functionVersion} ${+rest.toFixed(2)}%`, ...extra.map(([v, w]) => `v${v} ${w}%`)].join(' + ');
 }
 
+/**
+ * What a refused alias write (HTTP 412, RevisionId mismatch) means, from the alias read right
+ * after it: the write is in place after all (a retry of a write whose answer was lost), the
+ * alias still carries the revision this rollout wrote (nobody changed it: the refusal was not a
+ * change, and the write may be tried again), or someone else changed it (drift, with how it
+ * routes now and which revision this rollout had written).
+ */
+export type RefusedWrite =
+  | { readonly kind: 'landed' }
+  | { readonly kind: 'unchanged'; readonly reason: string }
+  | { readonly kind: 'drift'; readonly reason: string };
+
+/**
+ * Judges a refused alias write by the alias as it is now, compared with what this rollout wrote.
+ * Drift is never announced on a 412 alone: only when the alias read afterwards carries another
+ * revision and does not route as the write asked.
+ *
+ * @example refusedWrite(update, { ...current, revisionId: update.revisionId }).kind // 'unchanged'
+ */
+export function refusedWrite(sent: AliasUpdate, current: Pick<AliasState, 'functionVersion' | 'routing' | 'revisionId'>): RefusedWrite {
+  if (routesAs(current, sent)) return { kind: 'landed' };
+  if (current.revisionId === sent.revisionId) {
+    return { kind: 'unchanged', reason: `UpdateAlias ${sent.functionName}:${sent.alias} was refused (412), but the alias still has revision ${sent.revisionId}, as this rollout last wrote it, and routes ${describeRouting(current)}; nobody changed it` };
+  }
+  return {
+    kind: 'drift',
+    reason: `alias ${sent.alias} was changed by someone else: it routes ${describeRouting(current)} at revision ${current.revisionId}, while this rollout last wrote revision ${sent.revisionId}`,
+  };
+}
+
 /** What to do with an alias after a rollout stopped: nothing (whole), restore it, or leave it (drift). */
 export type AliasVerdict =
   | { readonly kind: 'whole'; readonly version: string }

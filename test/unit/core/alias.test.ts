@@ -1,6 +1,6 @@
 /** The alias rules: split or whole, routing as asked, whose a split is, and what restoring it takes. Table-driven. */
 import { describe, expect, it } from 'vitest';
-import { aliasVerdict, changedWhileRestoring, describeRouting, isSplit, planRestore, restored, routesAs } from '../../../functions/core/alias.js';
+import { aliasVerdict, changedWhileRestoring, describeRouting, isSplit, planRestore, refusedWrite, restored, routesAs } from '../../../functions/core/alias.js';
 import { runningState } from '../support/rollouts.js';
 
 describe('isSplit', () => {
@@ -29,6 +29,22 @@ describe('describeRouting', () => {
     [{ functionVersion: '3', routing: { '4': 10 } }, 'v3 90% + v4 10%'],
     [{ functionVersion: '3', routing: { '4': 33.33 } }, 'v3 66.67% + v4 33.33%'],
   ])('%j reads %s', (alias, expected) => expect(describeRouting(alias)).toBe(expected));
+});
+
+describe('refusedWrite: a 412 judged by the alias read after it', () => {
+  const sent = { functionName: 'orders', alias: 'live', functionVersion: '7', routing: { '8': 40 }, revisionId: 'r3' };
+  it.each([
+    ['routes as the write asked, at a new revision: our own write, its answer lost', { functionVersion: '7', routing: { '8': 40 }, revisionId: 'r4' }, 'landed'],
+    ['still at the revision sent: nobody changed it', { functionVersion: '7', routing: { '8': 30 }, revisionId: 'r3' }, 'unchanged'],
+    ['another revision, routed otherwise: someone else', { functionVersion: '7', routing: {}, revisionId: 'r9' }, 'drift'],
+  ])('%s', (_, current, kind) => expect(refusedWrite(sent, current).kind).toBe(kind));
+
+  it('says how the alias routes now and which revision this rollout last wrote', () => {
+    expect(refusedWrite(sent, { functionVersion: '6', routing: {}, revisionId: 'r9' })).toEqual({
+      kind: 'drift',
+      reason: 'alias live was changed by someone else: it routes v6 100% at revision r9, while this rollout last wrote revision r3',
+    });
+  });
 });
 
 describe('aliasVerdict', () => {

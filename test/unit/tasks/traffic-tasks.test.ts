@@ -4,7 +4,7 @@ import { makeShiftWeight } from '../../../functions/tasks/shift-weight.js';
 import { makeCheckHealth } from '../../../functions/tasks/check-health.js';
 import { makeFinalize } from '../../../functions/tasks/finalize.js';
 import { makeRollback } from '../../../functions/tasks/rollback.js';
-import { DriftError } from '../../../functions/core/errors.js';
+import { ConfirmedDriftError, DriftError, ErrorName } from '../../../functions/core/errors.js';
 import type { RolloutState } from '../../../functions/core/state.js';
 import { ScriptedMetrics, T0, alarmsOf, fixedClock, ordersWorld, probeAnswers } from '../../support/fakes.js';
 
@@ -31,11 +31,24 @@ describe('ShiftWeight', () => {
     expect(next.history).toEqual([{ step: 0, weightPercent: 10, shiftedAt: T0, revisionId: next.alias.revisionId, checks: 0 }]);
   });
 
-  it('does not overwrite an alias someone else changed: drift', async () => {
+  it('does not overwrite an alias someone else changed: drift, confirmed with the alias as read', async () => {
     const { lambda, clock, state } = await started();
-    lambda.changeAliasExternally('orders', 'live', { functionVersion: '2' });
-    await expect(makeShiftWeight({ lambda, clock })(state)).rejects.toBeInstanceOf(DriftError);
+    const theirs = lambda.changeAliasExternally('orders', 'live', { functionVersion: '2' });
+    const refused = await makeShiftWeight({ lambda, clock })(state).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(ConfirmedDriftError);
+    expect(refused).toMatchObject({
+      current: { functionVersion: '2', routing: {}, revisionId: theirs.revisionId },
+      message: `alias live was changed by someone else: it routes v2 100% at revision ${theirs.revisionId}, while this rollout last wrote revision ${state.alias.revisionId}`,
+    });
     expect(lambda.peekAlias('orders', 'live')).toMatchObject({ functionVersion: '2', routing: {} });
+  });
+
+  it('a 412 with the alias still at the revision it sent is no drift: thrown as transient, for the workflow to try again', async () => {
+    const { lambda, clock, state } = await started();
+    lambda.injectFault('updateAlias', () => new DriftError('The Revision Id provided does not match the latest Revision Id'), 1);
+    await expect(makeShiftWeight({ lambda, clock })(state)).rejects.toMatchObject({ name: ErrorName.Transient, message: expect.stringContaining('nobody changed it') });
+    expect(lambda.calls.filter((c) => c.op === 'getAlias').length).toBeGreaterThan(0);
+    await expect(makeShiftWeight({ lambda, clock })(state)).resolves.toMatchObject({ alias: { routing: { '2': 10 } } });
   });
 
   it('recognises its own earlier write when a retry meets a new RevisionId', async () => {
