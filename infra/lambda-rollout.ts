@@ -63,12 +63,21 @@ export const SERVICE_FUNCTIONS = {
 
 export type ServiceFunctionId = keyof typeof SERVICE_FUNCTIONS;
 
+/**
+ * The task functions that refuse a function outside the construct's allowedFunctions before anything
+ * changes: Prepare (every rollout) and Release (UpdateCode, before a release changes any code).
+ */
+export const SCOPED_TASKS: readonly TaskFunctionKey[] = ['PrepareFunctionArn', 'ReleaseFunctionArn'];
+
 /** Properties of {@link LambdaRollout}. */
 export interface LambdaRolloutProps {
   /**
    * The functions rollouts may read, shift and release: function names or name patterns (`orders-*`, in
    * this stack's account and region) or unqualified function ARNs. Each grant also covers the function's
-   * versions and aliases (`<arn>:*`). `*` alone is refused. Artifacts for other functions start nothing.
+   * versions and aliases (`<arn>:*`). `*` alone is refused. Every entry point holds rollouts to this
+   * list before anything changes: the API answers 400, the workflow refuses (Prepare, or UpdateCode for
+   * a release), and artifacts for other functions start nothing. A function ARN must name this stack's
+   * partition, region and account.
    */
   readonly allowedFunctions: string[];
   /**
@@ -180,11 +189,14 @@ export class LambdaRollout extends Construct {
       ...(can.registry ? { [ENV.tableName]: this.registry.table.tableName } : {}),
     });
 
+    // The functions that hold a rollout to the allow-list before anything changes (the API's is set below).
+    const allowList = { [ENV.allowedFunctions]: allowed.join(',') };
     const functions = {} as Record<TaskFunctionKey, NodejsFunction>;
     for (const key of Object.keys(TASK_FUNCTIONS) as TaskFunctionKey[]) {
       const { id: fnId, entry, description } = TASK_FUNCTIONS[key];
       const can = checkCapabilities(key, TASK_PERMISSIONS[key]);
-      functions[key] = rolloutFunction(this, { id: fnId, entry, description, environment: envFor(can) }, defaults);
+      const environment = { ...envFor(can), ...(SCOPED_TASKS.includes(key) ? allowList : {}) };
+      functions[key] = rolloutFunction(this, { id: fnId, entry, description, environment }, defaults);
       grantCapabilities(this, fnId, functions[key], can, targets);
     }
     this.functions = functions;
@@ -198,7 +210,7 @@ export class LambdaRollout extends Construct {
     const service = {} as Record<ServiceFunctionId, NodejsFunction>;
     const smEnv = { [ENV.stateMachineArn]: this.stateMachine.stateMachineArn };
     const extraEnv: Record<ServiceFunctionId, Record<string, string>> = {
-      Api: smEnv,
+      Api: { ...smEnv, ...allowList },
       Guard: smEnv,
       ArtifactTrigger: {
         [ENV.stateMachineArn]: this.stateMachine.stateMachineArn,

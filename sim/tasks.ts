@@ -24,6 +24,8 @@ export interface TaskPorts {
   readonly registry: RolloutRegistry;
   readonly code: CodeRelease;
   readonly clock: Clock;
+  /** The construct's allowedFunctions, as Prepare and Release read them from the environment on Lambda. */
+  readonly allowedFunctions: readonly string[];
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -134,6 +134,7 @@ export class SimWorld {
       registry: this.registry,
       code: this.code,
       clock: systemClock,
+      allowedFunctions: [this.functionName],
     };
   }
 }

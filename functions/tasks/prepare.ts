@@ -6,7 +6,7 @@
  * The same function explains a failure before any traffic moved (the workflow's ExplainRefusal
  * state, `{ explain, input }`): the caught error as a refusal in one line (`core/refusal.ts`).
  */
-import { NotFoundError, RefusedError, refusalOf } from '../core/errors.js';
+import { InvalidInputError, NotFoundError, RefusedError, refusalOf } from '../core/errors.js';
 import { parseRolloutInput } from '../core/input.js';
 import {
   aliasRefusal,
@@ -18,6 +18,7 @@ import {
   routingRefusal,
 } from '../core/preflight.js';
 import { explainRefusal, type FailureBeforeTraffic } from '../core/refusal.js';
+import { homeOf, scopeRefusal } from '../core/scope.js';
 import type { CaughtError, RolloutState } from '../core/state.js';
 import type { AlarmReader, Clock, LambdaControl } from '../ports.js';
 
@@ -49,12 +50,23 @@ function refuseIf(reason: string | undefined): void {
   if (reason !== undefined) throw new RefusedError(reason);
 }
 
+export interface PreparePorts {
+  readonly lambda: LambdaControl;
+  readonly alarms: AlarmReader;
+  readonly clock: Clock;
+  /** The construct's allowedFunctions; the function must also be where the execution runs. */
+  readonly allowedFunctions: readonly string[];
+}
+
 /** Prepare over its ports. */
-export function makePrepare({ lambda, alarms, clock }: { lambda: LambdaControl; alarms: AlarmReader; clock: Clock }) {
+export function makePrepare({ lambda, alarms, clock, allowedFunctions }: PreparePorts) {
   async function prepare(event: PrepareEvent): Promise<PrepareResult> {
     try {
       const parsed = parseRolloutInput(releasedInput(event.input));
       const { functionName: fn, alias: aliasName, targetVersion } = parsed.input;
+      const home = homeOf(event.execution.id);
+      const outside = home ? scopeRefusal(fn, { allowedFunctions, home }) : `the execution id ${event.execution.id} is not an ARN`;
+      if (outside) throw new InvalidInputError([{ field: 'functionName', rule: outside }]);
       refuseIf(functionRefusal(fn, await existing(lambda.getVersion(fn, '$LATEST'), missing.function(fn))));
       const alias = await existing(lambda.getAlias(fn, aliasName), missing.alias(fn, aliasName));
       refuseIf(aliasRefusal(parsed.input, alias));
@@ -73,6 +85,7 @@ export function makePrepare({ lambda, alarms, clock }: { lambda: LambdaControl; 
 
   function prepareOrExplain(event: ExplainEvent): Promise<CaughtError>;
   function prepareOrExplain(event: PrepareEvent): Promise<PrepareResult>;
+  function prepareOrExplain(event: PrepareEvent | ExplainEvent): Promise<PrepareResult | CaughtError>;
   async function prepareOrExplain(event: PrepareEvent | ExplainEvent): Promise<PrepareResult | CaughtError> {
     return 'explain' in event ? explainRefusal({ state: event.explain, input: event.input }) : prepare(event);
   }

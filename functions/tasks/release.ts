@@ -27,23 +27,38 @@ import {
   startedUpdate,
   updateRefusal,
 } from '../core/release.js';
+import { homeOf, scopeRefusal } from '../core/scope.js';
 import type { Clock, CodeRelease, RolloutRegistry } from '../ports.js';
 
 export type ReleaseResult = CodeState | PublishResult;
 
+export interface ReleasePorts {
+  readonly code: CodeRelease;
+  readonly clock: Clock;
+  readonly registry?: Pick<RolloutRegistry, 'getLock'> | undefined;
+  /** The construct's allowedFunctions; the function must also be where the execution runs. */
+  readonly allowedFunctions: readonly string[];
+}
+
 /** Release over its ports. */
-export function makeRelease({ code, clock, registry }: { code: CodeRelease; clock: Clock; registry?: Pick<RolloutRegistry, 'getLock'> | undefined }) {
-  /** Why the release must not start, before anything changes: a broken rule of the rollout input, or another rollout's lock. */
-  async function refusalBefore(input: unknown): Promise<string | undefined> {
+export function makeRelease({ code, clock, registry, allowedFunctions }: ReleasePorts) {
+  /**
+   * Why the release must not start, before anything changes: a function the service may not touch,
+   * a broken rule of the rollout input, or another rollout's lock.
+   */
+  async function refusalBefore(functionName: string, executionArn: string, input: unknown): Promise<string | undefined> {
+    const home = homeOf(executionArn);
+    const outside = home ? scopeRefusal(functionName, { allowedFunctions, home }) : `the execution ARN ${executionArn} is not an ARN`;
+    if (outside) return `Invalid rollout input: functionName: ${outside}`;
     if (input === undefined) return undefined;
     const checked = checkReleaseInput(input);
     if ('refusal' in checked) return checked.refusal;
     return lockRefusal(checked.input, await registry?.getLock(checked.input.functionName, checked.input.alias));
   }
 
-  async function update(functionName: string, release: ReleaseSource, input: unknown): Promise<CodeState> {
+  async function update(functionName: string, executionArn: string, release: ReleaseSource, input: unknown): Promise<CodeState> {
     const now = clock.now();
-    const refused = await refusalBefore(input);
+    const refused = await refusalBefore(functionName, executionArn, input);
     if (refused) return refusedUpdate(refused, now);
     try {
       return startedUpdate(await code.updateCode(functionName, release), now);
@@ -81,7 +96,7 @@ export function makeRelease({ code, clock, registry }: { code: CodeRelease; cloc
     const e = parseReleaseEvent(event);
     switch (e.action) {
       case 'update':
-        return update(e.functionName, e.release, e.input);
+        return update(e.functionName, e.executionArn, e.release, e.input);
       case 'status':
         return status(e.functionName, e.code, e.maxWaitSeconds);
       case 'publish':

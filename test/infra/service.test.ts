@@ -124,6 +124,19 @@ describe('rollout API', () => {
   });
 });
 
+describe('the allow-list', () => {
+  it('reaches every entry point that refuses a function outside it before anything changes: the API, Prepare, Release and the artifact trigger', () => {
+    const list = `orders-*,${PAYMENTS}`;
+    const fns = stack.rollout.functions;
+    for (const logical of [ids.Api, ids.ArtifactTrigger, logicalId(fns.PrepareFunctionArn), logicalId(fns.ReleaseFunctionArn)]) {
+      expect(envOf(logical)[ENV.allowedFunctions], logical).toBe(list);
+    }
+    for (const key of ['ShiftWeightFunctionArn', 'CheckHealthFunctionArn', 'NotifyFunctionArn'] as const) {
+      expect(envOf(logicalId(fns[key]))[ENV.allowedFunctions], key).toBeUndefined();
+    }
+  });
+});
+
 describe('artifacts bucket', () => {
   it('is versioned, encrypted, TLS-only, closed to the public, with EventBridge notifications and access logs', () => {
     const bucket = resources[ids.bucket]!;

@@ -114,3 +114,26 @@ describe('an artifact refused before anything changes', () => {
     expect(w.code.calls).toEqual([]);
   });
 });
+
+describe('only the allowed functions, where the service runs', () => {
+  it.each([
+    ['a function not on the allow-list', 'inventory', 'function inventory is not one of the allowed functions (orders); the service may only roll out those'],
+    ["another account's ARN", 'arn:aws:lambda:us-east-1:999999999999:function:orders', 'must name a function where this service runs (partition aws, region us-east-1, account 123456789012); this ARN names account 999999999999'],
+  ])('Prepare refuses %s before reading or locking anything', async (_, functionName, rule) => {
+    const w = world();
+    const run = await w.rehearse({ functionName, alias: 'live', targetVersion: '2', rolloutId: 'r-1', health: { metricDelaySeconds: 0 } });
+    expect(run.error).toEqual({ Error: 'InvalidRolloutInput', Cause: `Invalid rollout input: functionName: ${rule}` });
+    expect(w.lambda.calls).toEqual([]);
+    expect(await w.registry.getLock('orders', 'live')).toBeUndefined();
+    expect(await w.registry.get('r-1')).toBeUndefined();
+  });
+
+  it('a release for a function outside the allow-list is refused before any code changes', async () => {
+    const w = world();
+    const run = await w.rehearse({ ...fromArtifact, functionName: 'arn:aws:lambda:us-east-1:123456789012:function:inventory' });
+    expect(run.error?.Error).toBe('RolloutRefused');
+    expect(run.error?.Cause).toBe('Invalid rollout input: functionName: function inventory is not one of the allowed functions (orders); the service may only roll out those');
+    expect(w.code.calls).toEqual([]);
+    expect(w.lambda.calls).toEqual([]);
+  });
+});

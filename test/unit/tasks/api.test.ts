@@ -12,6 +12,8 @@ import { CALLER, ending, executionArn, iso, lockRequest, runningState, T0 } from
 import { progressUpdateFor } from '../../../functions/core/registry.js';
 
 const NOW = T0 + 60_000;
+/** The allowed functions, in the account and region of the state machine (test/unit/support/rollouts.ts). */
+const SCOPE = { allowedFunctions: ['orders', 'f*'], home: { partition: 'aws', region: 'eu-west-1', account: '123456789012' } };
 let registry: InMemoryRolloutRegistry;
 let idempotency: InMemoryIdempotencyStore;
 let workflow: FakeWorkflow;
@@ -23,7 +25,7 @@ beforeEach(() => {
   idempotency = new InMemoryIdempotencyStore();
   workflow = new FakeWorkflow(() => NOW);
   nextId = 0;
-  api = makeApi({ registry, idempotency, workflow, clock: { now: () => NOW }, ids: { newId: () => `id${String(++nextId).padStart(4, '0')}` } });
+  api = makeApi({ registry, idempotency, workflow, clock: { now: () => NOW }, scope: SCOPE, ids: { newId: () => `id${String(++nextId).padStart(4, '0')}` } });
 });
 
 interface Call {
@@ -148,6 +150,62 @@ describe('POST /rollouts', () => {
     expect(starts()).toEqual([]);
   });
 
+  describe('only the allowed functions, where the service runs', () => {
+    const ARN = (partition: string, region: string, account: string) => `arn:${partition}:lambda:${region}:${account}:function:orders`;
+    const nothingChanged = async () => {
+      expect(await registry.getLock('orders', 'live')).toBeUndefined();
+      expect((await registry.list({ limit: 10 })).items).toEqual([]);
+      expect(starts()).toEqual([]);
+    };
+
+    it('refuses a function that is not on the allow-list with 400 naming functionName and the rule, taking no lock', async () => {
+      const res = await start({ ...valid, functionName: 'inventory' });
+      expect(res.statusCode).toBe(400);
+      expect(body(res)).toEqual({ errors: [{ field: 'functionName', rule: 'function inventory is not one of the allowed functions (orders, f*); the service may only roll out those' }] });
+      await nothingChanged();
+    });
+
+    it.each([
+      ['another account', ARN('aws', 'eu-west-1', '999999999999'), 'account 999999999999'],
+      ['another region', ARN('aws', 'us-east-1', '123456789012'), 'region us-east-1'],
+      ['another partition', ARN('aws-cn', 'eu-west-1', '123456789012'), 'partition aws-cn'],
+    ])("refuses the ARN of a function in %s, which would take the local function's lock", async (_, functionName, names) => {
+      const res = await start({ ...valid, functionName });
+      expect(res.statusCode).toBe(400);
+      expect(body(res)).toEqual({
+        errors: [{ field: 'functionName', rule: `must name a function where this service runs (partition aws, region eu-west-1, account 123456789012); this ARN names ${names}` }],
+      });
+      await nothingChanged();
+    });
+
+    it('starts the ARN of a local allowed function, under the local lock', async () => {
+      const res = await start({ ...valid, functionName: ARN('aws', 'eu-west-1', '123456789012') });
+      expect(res.statusCode).toBe(202);
+      expect(await registry.getLock('orders', 'live')).toMatchObject({ functionName: ARN('aws', 'eu-west-1', '123456789012') });
+    });
+
+    it('refuses a release block: only the artifact trigger starts a code release', async () => {
+      const release = { s3Bucket: 'someone-elses-bucket', s3Key: 'x.zip', s3ObjectVersion: 'v1' };
+      const res = await start({ ...valid, release });
+      expect(res.statusCode).toBe(400);
+      expect(body(res)).toEqual({ errors: [{ field: 'release', rule: 'is set by the artifact trigger only' }] });
+      await nothingChanged();
+      // Reported with every other broken rule at once.
+      expect(body(await start({ ...valid, functionName: 'inventory', alias: '', release }))).toEqual({
+        errors: [
+          { field: 'release', rule: 'is set by the artifact trigger only' },
+          { field: 'alias', rule: expect.any(String) },
+        ],
+      });
+    });
+
+    it('refuses a list query for the ARN of a function elsewhere, which would list the local function', async () => {
+      const res = await api(event('GET', '/rollouts', { query: { functionName: ARN('aws', 'eu-west-1', '999999999999') } }));
+      expect(res.statusCode).toBe(400);
+      expect(body(res)).toEqual({ errors: [{ field: 'functionName', rule: expect.stringContaining('this ARN names account 999999999999') }] });
+    });
+  });
+
   it('refuses a body that is not JSON, or none', async () => {
     expect(body(await api(event('POST', '/rollouts', { rawBody: '{"functionName":' })))).toEqual({ errors: [{ field: '(body)', rule: 'must be valid JSON' }] });
     expect((await api(event('POST', '/rollouts'))).statusCode).toBe(400);
@@ -193,7 +251,7 @@ describe('POST /rollouts', () => {
       }),
       idempotency,
       workflow,
-      clock: { now: () => NOW },
+      clock: { now: () => NOW }, scope: SCOPE,
       ids: { newId: () => 'id0001' },
     });
     const res = await flaky(event('POST', '/rollouts', { body: valid }));
@@ -264,7 +322,7 @@ describe('POST /rollouts', () => {
       registry,
       idempotency: Object.assign(Object.create(idempotency) as InMemoryIdempotencyStore, { complete: async () => Promise.reject(new TransientError('UpdateItem: ServiceUnavailable')) }),
       workflow,
-      clock: { now: () => NOW },
+      clock: { now: () => NOW }, scope: SCOPE,
       ids: { newId: () => 'id0001' },
     });
     const res = await forgetful(event('POST', '/rollouts', { body: valid, headers: { 'Idempotency-Key': 'k-lost' } }));
@@ -445,7 +503,7 @@ describe('routing and errors', () => {
       registry: { ...registry, get: async () => Promise.reject(new Error('kaboom at /var/task/index.js:1:2')) } as unknown as InMemoryRolloutRegistry,
       idempotency,
       workflow,
-      clock: { now: () => NOW },
+      clock: { now: () => NOW }, scope: SCOPE,
       ids: { newId: () => 'x' },
     });
     const res = await broken(event('GET', '/rollouts/{id}', { path: '/rollouts/r1' }));
@@ -458,7 +516,7 @@ describe('routing and errors', () => {
       registry: { ...registry, list: async () => Promise.reject(new ThrottledError('Rate exceeded')) } as unknown as InMemoryRolloutRegistry,
       idempotency,
       workflow,
-      clock: { now: () => NOW },
+      clock: { now: () => NOW }, scope: SCOPE,
       ids: { newId: () => 'x' },
     });
     const res = await throttled(event('GET', '/rollouts'));
