@@ -255,6 +255,25 @@ export function parseListQuery(params: Readonly<Record<string, string | undefine
   };
 }
 
+/**
+ * A rollout id: what Step Functions accepts as an execution name (a rollout's id is its execution's
+ * name unless the caller chose one), 1-80 characters without whitespace, control characters or any
+ * of < > { } [ ] ? * " # % \ ^ | ~ ` $ & , ; : /.
+ */
+const ROLLOUT_ID = /^[^\s<>{}[\]?*"#%\\^|~`$&,;:/\p{Cc}]{1,80}$/u;
+
+/**
+ * The `{id}` of a rollout route, checked. Throws InvalidInputError naming `id`.
+ *
+ * @example parseRolloutId('orders-live-v8-3f2a9c01b7d4') // 'orders-live-v8-3f2a9c01b7d4'
+ */
+export function parseRolloutId(id: string | undefined): string {
+  if (id === undefined || !ROLLOUT_ID.test(id)) {
+    throw new InvalidInputError([{ field: 'id', rule: 'must be a rollout id: 1-80 characters without whitespace, control characters or any of < > { } [ ] ? * " # % \\ ^ | ~ ` $ & , ; : /' }]);
+  }
+  return id;
+}
+
 /** StopExecution keeps at most 32,768 characters of cause; we keep the reason well inside. */
 export const MAX_ABORT_REASON = 1024;
 

@@ -22,6 +22,7 @@ import {
   json,
   parseAbortBody,
   parseListQuery,
+  parseRolloutId,
   parseStartBody,
   rolloutSummary,
   rolloutView,
@@ -88,7 +89,7 @@ export function makeApi(ports: ApiPorts) {
   }
 
   async function getRollout(request: ApiRequest): Promise<ApiResponse> {
-    const id = request.params.id as string;
+    const id = parseRolloutId(request.params.id);
     const record = await registry.get(id);
     if (!record) return json(404, { error: `no rollout ${id}` });
     let execution: ExecutionView | { unavailable: string };
@@ -111,7 +112,7 @@ export function makeApi(ports: ApiPorts) {
   }
 
   async function abortRollout(request: ApiRequest): Promise<ApiResponse> {
-    const id = request.params.id as string;
+    const id = parseRolloutId(request.params.id);
     const { reason } = parseAbortBody(request.body);
     const record = await registry.get(id);
     if (!record) return json(404, { error: `no rollout ${id}` });

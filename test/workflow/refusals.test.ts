@@ -72,6 +72,13 @@ describe('a failure before any traffic moved is a refusal that says what happene
     expect(w.lambda.aliasChanges.filter((c) => c.by === 'rollout')).toEqual([]);
   });
 
+  it('an input over the size limit is refused naming (input) and the limit, before anything is read', async () => {
+    const w = world();
+    const run = await w.rehearse({ ...input, health: { probes: { payload: { blob: 'x'.repeat(40_000) } } } });
+    expect(run.error).toEqual({ Error: 'InvalidRolloutInput', Cause: expect.stringMatching(/^Invalid rollout input: \(input\): must be at most 32768 bytes as JSON; this is 40\d{3}$/) });
+    expect(w.lambda.calls).toEqual([]);
+  });
+
   it('a null input is refused naming (input), like any input that is not a JSON object', async () => {
     for (const value of [null, 'orders', [1], 7]) {
       const w = world();

@@ -206,6 +206,42 @@ describe('POST /rollouts', () => {
     });
   });
 
+  describe('too large, too deep, or a number that lost its digits: 400 before anything is parsed or changed', () => {
+    const nothingChanged = async () => {
+      expect(await registry.getLock('orders', 'live')).toBeUndefined();
+      expect((await registry.list({ limit: 10 })).items).toEqual([]);
+      expect(starts()).toEqual([]);
+    };
+
+    it('a 300 KB probe payload: the body is over the limit', async () => {
+      const res = await start({ ...valid, health: { probes: { payload: { blob: 'x'.repeat(300_000) } } } });
+      expect(res.statusCode).toBe(400);
+      expect(body(res)).toEqual({ errors: [{ field: '(body)', rule: expect.stringMatching(/^must be at most 32768 bytes; this is 300\d{3}$/) }] });
+      await nothingChanged();
+    });
+
+    it('a 20 KB probe payload in a body under the limit: the payload is named', async () => {
+      const res = await start({ ...valid, health: { probes: { payload: { blob: 'x'.repeat(20_000) } } } });
+      expect(res.statusCode).toBe(400);
+      expect(body(res)).toEqual({ errors: [{ field: 'health.probes.payload', rule: 'must be at most 16384 bytes as JSON' }] });
+      await nothingChanged();
+    });
+
+    it('5,000 levels of nesting', async () => {
+      const res = await api(event('POST', '/rollouts', { rawBody: `{"functionName":"orders","alias":"live","targetVersion":"8","x":${'['.repeat(5000)}${']'.repeat(5000)}}` }));
+      expect(res.statusCode).toBe(400);
+      expect(body(res)).toEqual({ errors: [{ field: '(body)', rule: 'must nest objects and arrays at most 32 deep' }] });
+      await nothingChanged();
+    });
+
+    it('a version number beyond 2^53, which JSON would silently round', async () => {
+      const res = await api(event('POST', '/rollouts', { rawBody: '{"functionName":"orders","alias":"live","targetVersion":12345678901234567890}' }));
+      expect(res.statusCode).toBe(400);
+      expect(body(res)).toEqual({ errors: [{ field: 'targetVersion', rule: expect.stringContaining('a whole number up to 9007199254740991') }] });
+      await nothingChanged();
+    });
+  });
+
   it('refuses a body that is not JSON, or none', async () => {
     expect(body(await api(event('POST', '/rollouts', { rawBody: '{"functionName":' })))).toEqual({ errors: [{ field: '(body)', rule: 'must be valid JSON' }] });
     expect((await api(event('POST', '/rollouts'))).statusCode).toBe(400);
@@ -478,6 +514,18 @@ describe('routing and errors', () => {
     expect(body(viaProxy)).toMatchObject({ rolloutId: 'r-1' });
     const viaResource = await api({ ...event('GET', '/rollouts/{id}', { path: '/rollouts/r%2D1' }), pathParameters: { id: 'r-1' } });
     expect(body(viaResource)).toMatchObject({ rolloutId: 'r-1' });
+  });
+
+  it('refuses a malformed %-encoded id, and an id no rollout can have, with 400 naming id', async () => {
+    const malformed = await api({ ...event('GET', '/{proxy+}', { path: '/v1/rollouts/%E0%A4%A' }), pathParameters: { proxy: 'rollouts/%E0%A4%A' } });
+    expect(malformed.statusCode).toBe(400);
+    expect(body(malformed)).toEqual({ errors: [{ field: 'id', rule: 'must be %-encoded correctly: each % followed by two hex digits of a UTF-8 character' }] });
+    for (const id of ['..%2F..%2Fetc%2Fpasswd', 'a%20b', 'x'.repeat(81)]) {
+      const res = await api({ ...event('POST', '/{proxy+}', { path: `/v1/rollouts/${id}/abort`, body: { reason: 'x' } }), pathParameters: { proxy: `rollouts/${id}/abort` } });
+      expect(res.statusCode, id).toBe(400);
+      expect(body(res).errors, id).toEqual([{ field: 'id', rule: expect.stringMatching(/^must be a rollout id: 1-80 characters/) }]);
+    }
+    expect(workflow.calls).toEqual([]);
   });
 
   it('reads a base64-encoded body and answers a start under a base path with the stage in Location', async () => {
