@@ -82,13 +82,19 @@ export type AliasVerdict =
  * Whether a stopped rollout left the alias split. The alias is this rollout's when it routes the
  * baseline plus the target and carries the RevisionId the rollout last saw, or routes exactly as
  * the shift that was in flight when the rollout stopped (that write landed but its answer never
- * reached the state). Anything else is someone else's change: drift, never overwritten.
+ * reached the state), and the rollout has no outcome yet. Anything else is someone else's change:
+ * drift, never overwritten.
  *
  * @example aliasVerdict(state, { functionVersion: '7', routing: { '8': 10 }, revisionId: state.alias.revisionId }) // { kind: 'restore', ... }
  */
 export function aliasVerdict(state: RolloutState, alias: Pick<AliasState, 'functionVersion' | 'routing' | 'revisionId'>): AliasVerdict {
   if (!isSplit(alias)) return { kind: 'whole', version: alias.functionVersion };
   const r = state.rollout;
+  // A rollout with an outcome left the alias whole, or (drift) as someone else set it, which its
+  // state then records as last seen: a split now is never its own to undo.
+  if (state.outcome) {
+    return { kind: 'drift', reason: `alias ${r.alias} routes ${describeRouting(alias)} (revision ${alias.revisionId}) after this rollout ended ${state.outcome.status}: the split is someone else's, and was left as it is` };
+  }
   const ours =
     alias.functionVersion === r.baselineVersion && Object.entries(alias.routing).every(([v, w]) => v === r.targetVersion || w <= 0);
   const inFlight =

@@ -49,6 +49,11 @@ describe('refusedWrite: a 412 judged by the alias read after it', () => {
 
 describe('aliasVerdict', () => {
   const state = runningState();
+  it("after the rollout ended, a split is never its own, even at the revision it recorded (someone else's, seen at drift)", () => {
+    const ended = { ...state, outcome: { status: 'drift' as const, reason: 'changed by someone else', at: '2026-01-05T10:05:00.000Z', finalVersion: '7' } };
+    expect(aliasVerdict(ended, { functionVersion: '7', routing: { '8': 30 }, revisionId: 'r3' })).toMatchObject({ kind: 'drift', reason: expect.stringContaining('after this rollout ended drift') });
+  });
+
   it.each([
     ['whole on the baseline', { functionVersion: '7', routing: {}, revisionId: 'x' }, { kind: 'whole', version: '7' }],
     ['whole on the target', { functionVersion: '8', routing: {}, revisionId: 'x' }, { kind: 'whole', version: '8' }],

@@ -139,6 +139,20 @@ describe('guard', () => {
     expect(notifier.subjects[0]).toBe('lambda-rollout orders:live v8 stopped: the alias was changed by someone else');
   });
 
+  it("FAILED after the workflow reported drift: the other writer's split, which the state records as last seen, stays", async () => {
+    const theirs = lambda.changeAliasExternally('orders', 'live', { functionVersion: '7', routing: { '8': 3 } }, 'bob');
+    const drifted: RolloutState = {
+      ...state,
+      alias: { functionVersion: theirs.functionVersion, routing: theirs.routing, revisionId: theirs.revisionId },
+      outcome: { status: 'drift', reason: 'alias live was changed by someone else and was left as it is', at: iso(NOW), finalVersion: '7' },
+    };
+    workflow.put(ARN, { status: 'FAILED', history: [state, drifted], error: 'AliasDrift', cause: drifted.outcome?.reason });
+    const result = await guard()(statusChange('FAILED', { error: 'AliasDrift', cause: drifted.outcome?.reason }));
+    expect(updates()).toEqual([]);
+    expect(lambda.peekAlias('orders', 'live')).toMatchObject({ functionVersion: '7', routing: { '8': 3 }, revisionId: theirs.revisionId });
+    expect(result).toMatchObject({ action: 'drift', endedAs: 'drift', lockReleased: true });
+  });
+
   it('is idempotent: a second run finds everything done and stays quiet', async () => {
     workflow.put(ARN, { status: 'ABORTED', history: [state] });
     await guard()(statusChange('ABORTED'));
