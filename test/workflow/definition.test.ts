@@ -51,9 +51,18 @@ describe('statemachine/rollout.asl.json', () => {
   });
 
   it('every task after traffic can have moved catches everything into Rollback', () => {
-    for (const name of ['ShiftWeight', 'CheckHealth', 'Finalize']) {
-      expect(definition.States[name]?.Catch, name).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Rollback' }]);
+    for (const name of ['ShiftWeight', 'CheckHealth', 'CheckReadableEvidence', 'Finalize']) {
+      expect((definition.States[name]?.Catch as unknown[] | undefined)?.at(-1), name).toEqual({ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Rollback' });
     }
+    for (const name of ['ShiftWeight', 'CheckReadableEvidence', 'Finalize']) expect(definition.States[name]?.Catch, name).toHaveLength(1);
+  });
+
+  it('a check that cannot read its evidence after its retries judges what it can read, instead of rolling back', () => {
+    const [unreadable, rest] = definition.States.CheckHealth?.Catch as { ErrorEquals: string[]; Next: string }[];
+    expect(unreadable).toEqual({ ErrorEquals: [...TRANSIENT_ERRORS, 'States.Timeout'], ResultPath: '$.unreadable', Next: 'CheckReadableEvidence' });
+    expect(rest?.ErrorEquals).toEqual(['States.ALL']);
+    expect(definition.States.CheckReadableEvidence).toMatchObject({ Type: 'Task', Parameters: { 'unreadable.$': '$.unreadable', 'state.$': '$' }, Next: 'Announce' });
+    expect(taskKeyOf(definition.States.CheckReadableEvidence!)).toBe('CheckHealthFunctionArn');
   });
 
   it('turns every failure before the first shift into a refusal that says what happened (ExplainRefusal)', () => {

@@ -4,7 +4,7 @@ import { makeShiftWeight } from '../../../functions/tasks/shift-weight.js';
 import { makeCheckHealth } from '../../../functions/tasks/check-health.js';
 import { makeFinalize } from '../../../functions/tasks/finalize.js';
 import { makeRollback } from '../../../functions/tasks/rollback.js';
-import { ConfirmedDriftError, DriftError, ErrorName } from '../../../functions/core/errors.js';
+import { ConfirmedDriftError, DriftError, ErrorName, RejectedError, ThrottledError } from '../../../functions/core/errors.js';
 import type { RolloutState } from '../../../functions/core/state.js';
 import { ScriptedMetrics, T0, alarmsOf, fixedClock, ordersWorld, probeAnswers } from '../../support/fakes.js';
 
@@ -125,6 +125,42 @@ describe('CheckHealth', () => {
     const twice = await check(once);
     expect(invoker.calls).toEqual(Array(3).fill({ functionName: 'orders', qualifier: '2', payload: { ping: true } }));
     expect(twice.history.at(-1)?.probes).toEqual({ sent: 3, passed: 3 });
+  });
+
+  it('a probe whose Invoke is throttled is no failed probe: it is left out, and a step with no answer probes again next check', async () => {
+    const { lambda, clock, state } = await started();
+    const probing = { ...state, rollout: { ...state.rollout, health: { ...state.rollout.health, probes: { payload: {}, count: 2, expect: {} } } } };
+    const shifted = await makeShiftWeight({ lambda, clock })(probing);
+    const answers = probeAnswers();
+    let throttle = 1;
+    const invoker = { ...answers, invoke: async (...args: Parameters<typeof answers.invoke>) => (throttle-- > 0 ? Promise.reject(new ThrottledError('Invoke orders:2: Rate exceeded')) : answers.invoke(...args)) };
+    const check = (metrics: ScriptedMetrics) => makeCheckHealth(ports(metrics, T0 + 30_000, alarmsOf(), invoker));
+    const once = await check(new ScriptedMetrics({ target: [600, 0], baseline: [5400, 5] }))(shifted);
+    expect(once.history.at(-1)?.probes).toEqual({ sent: 1, passed: 1 });
+    expect(once.cursor.next).not.toBe('rollback');
+
+    throttle = 2;
+    const unanswered = await check(new ScriptedMetrics({ target: [600, 0], baseline: [5400, 5] }))(shifted);
+    expect(unanswered.history.at(-1)?.verdict).toBe('inconclusive');
+    expect(unanswered.history.at(-1)?.signals?.find((s) => s.name === 'probes')).toEqual({ name: 'probes', verdict: 'inconclusive', reason: 'no probe answered: 2 probes, every Invoke failed (Throttled: Invoke orders:2: Rate exceeded)' });
+    expect(unanswered.history.at(-1)?.probes).toBeUndefined();
+  });
+
+  it('strict, a read that fails is thrown for the Retry; after the retries, each source is read once more and an unreadable one is inconclusive', async () => {
+    const { lambda, clock, state } = await started();
+    const watched = { ...state, rollout: { ...state.rollout, health: { ...state.rollout.health, alarms: { names: ['orders-5xx'], insufficientData: 'hold' as const } } } };
+    const shifted = await makeShiftWeight({ lambda, clock })(watched);
+    const throttled = { getMetricData: async () => Promise.reject(new ThrottledError('GetMetricData: Rate exceeded')) };
+    const check = makeCheckHealth({ metrics: throttled, alarms: alarmsOf({ 'orders-5xx': 'OK' }), invoker: probeAnswers(), clock: fixedClock(T0 + 180_000) });
+    await expect(check(shifted)).rejects.toMatchObject({ name: ErrorName.Throttled });
+    const caught = { Error: 'Throttled', Cause: 'GetMetricData: Rate exceeded' };
+    const lenient = await check({ unreadable: caught, state: { ...shifted, unreadable: caught } });
+    expect(lenient).not.toHaveProperty('unreadable');
+    expect(lenient.history.at(-1)).toMatchObject({ verdict: 'inconclusive', reason: 'could not read the metrics: Throttled: GetMetricData: Rate exceeded' });
+    expect(lenient.history.at(-1)?.signals?.find((s) => s.name === 'alarm orders-5xx')).toMatchObject({ verdict: 'healthy' });
+    // A failure that is not transient (no permission) is no unreadable evidence: it is thrown, and the workflow rolls back.
+    const denied = makeCheckHealth({ metrics: { getMetricData: async () => Promise.reject(new RejectedError('AccessDenied')) }, alarms: alarmsOf(), invoker: probeAnswers(), clock: fixedClock(T0 + 180_000) });
+    await expect(denied({ unreadable: caught, state: shifted })).rejects.toMatchObject({ name: ErrorName.Rejected });
   });
 
   it('a failing probe rolls back', async () => {
