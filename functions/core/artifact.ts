@@ -18,6 +18,7 @@
 import type { FieldIssue } from './errors.js';
 import { FUNCTION_NAME_PATTERN } from './function-ref.js';
 import { MAX_DESCRIPTION_LENGTH, RolloutInputSchema, toFieldIssues } from './input.js';
+import { sizeIssues } from './limits.js';
 import { defaultDescription, type Release } from './release.js';
 
 // ----- the key convention -----
@@ -136,8 +137,10 @@ export function artifactSettings(
       return { ok: false, reason: `${STRATEGY_KEY} is not valid JSON: ${(error as Error).message}` };
     }
   }
+  const oversized = sizeIssues(STRATEGY_KEY, value);
+  if (oversized[0]) return { ok: false, reason: `${oversized[0].field} ${oversized[0].rule}` };
   if (value !== undefined) {
-    const parsed = StrategySchema.safeParse(value);
+    const parsed = StrategySchema.safeParse(value, { reportInput: true });
     if (!parsed.success) {
       return { ok: false, reason: `${STRATEGY_KEY} is not a strategy: ${issuesLine(toFieldIssues(parsed.error.issues))}` };
     }

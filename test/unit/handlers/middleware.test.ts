@@ -8,11 +8,11 @@ afterEach(() => vi.restoreAllMocks());
 
 describe('lambdaHandler', () => {
   it.each([
-    ['a refusal (a caller typo)', new InvalidInputError([{ field: 'detail.bucket.name', rule: 'is required' }]), 'info'],
-    ['a refusal of the rollout', new RefusedError('alias live is already split'), 'info'],
-    ['a transient failure the workflow retries', new ThrottledError('GetAlias orders:live: Rate exceeded'), 'warn'],
-    ['anything else', new TypeError('x is undefined'), 'error'],
-  ] as const)('logs %s at %s, and throws it on unchanged', async (_, thrown, level) => {
+    ['a refusal (a caller typo)', 'info', new InvalidInputError([{ field: 'detail.bucket.name', rule: 'is required' }])],
+    ['a refusal of the rollout', 'info', new RefusedError('alias live is already split')],
+    ['a transient failure the workflow retries', 'warn', new ThrottledError('GetAlias orders:live: Rate exceeded')],
+    ['anything else', 'error', new TypeError('x is undefined')],
+  ] as const)('logs %s at %s, and throws it on unchanged', async (_, level, thrown) => {
     const spies = { info: vi.spyOn(logger, 'info'), warn: vi.spyOn(logger, 'warn'), error: vi.spyOn(logger, 'error') };
     const handler = lambdaHandler(async () => {
       throw thrown;

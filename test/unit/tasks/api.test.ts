@@ -1,5 +1,5 @@
 /** The rollout API as a caller sees it: statuses, bodies, and what it did to the registry and Step Functions. */
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { APIGatewayProxyResult } from 'aws-lambda';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ErrorName, RejectedError, ThrottledError, TransientError } from '../../../functions/core/errors.js';
 import { parseRolloutInput } from '../../../functions/core/input.js';
@@ -7,6 +7,7 @@ import { makeApi } from '../../../functions/tasks/api.js';
 import { STALE_PENDING_MS } from '../../../functions/tasks/start-with-lock.js';
 import type { RolloutState } from '../../../functions/core/state.js';
 import { InMemoryIdempotencyStore, InMemoryRolloutRegistry } from '../../../sim/registry.js';
+import { apiEvent, type Call } from '../support/api-event.js';
 import { FakeWorkflow } from '../support/fake-workflow.js';
 import { CALLER, ending, executionArn, iso, lockRequest, runningState, T0 } from '../support/rollouts.js';
 import { progressUpdateFor } from '../../../functions/core/registry.js';
@@ -28,63 +29,8 @@ beforeEach(() => {
   api = makeApi({ registry, idempotency, workflow, clock: { now: () => NOW }, scope: SCOPE, ids: { newId: () => `id${String(++nextId).padStart(4, '0')}` } });
 });
 
-interface Call {
-  body?: unknown;
-  rawBody?: string;
-  headers?: Record<string, string>;
-  query?: Record<string, string>;
-  caller?: string;
-  path?: string;
-}
-
 /** An API Gateway REST proxy event, as the resource `resource` receives it. */
-function event(method: string, resource: string, call: Call = {}): APIGatewayProxyEvent {
-  const params = /\{id\}/.test(resource) ? { id: (call.path ?? '').split('/')[2] ?? '' } : null;
-  const path = call.path ?? resource;
-  return {
-    resource,
-    path,
-    httpMethod: method,
-    headers: { 'Content-Type': 'application/json', Host: 'abc123.execute-api.eu-west-1.amazonaws.com', ...call.headers },
-    multiValueHeaders: {},
-    queryStringParameters: call.query ?? null,
-    multiValueQueryStringParameters: null,
-    pathParameters: params,
-    stageVariables: null,
-    body: call.rawBody ?? (call.body === undefined ? null : JSON.stringify(call.body)),
-    isBase64Encoded: false,
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'abc123',
-      authorizer: null,
-      protocol: 'HTTP/1.1',
-      httpMethod: method,
-      path: `/v1${path}`,
-      stage: 'v1',
-      requestId: 'req-1',
-      requestTimeEpoch: NOW,
-      resourceId: 'res1',
-      resourcePath: resource,
-      identity: {
-        accessKey: 'ASIAEXAMPLE',
-        accountId: '123456789012',
-        apiKey: null,
-        apiKeyId: null,
-        caller: 'AIDAEXAMPLE',
-        clientCert: null,
-        cognitoAuthenticationProvider: null,
-        cognitoAuthenticationType: null,
-        cognitoIdentityId: null,
-        cognitoIdentityPoolId: null,
-        principalOrgId: null,
-        sourceIp: '198.51.100.7',
-        user: 'AIDAEXAMPLE',
-        userAgent: 'aws-cli/2',
-        userArn: call.caller ?? CALLER,
-      },
-    },
-  } as APIGatewayProxyEvent;
-}
+const event = (method: string, resource: string, call: Call = {}) => apiEvent(NOW, method, resource, call);
 
 const body = (r: APIGatewayProxyResult) => JSON.parse(r.body) as Record<string, unknown>;
 const start = (input: unknown, call: Call = {}) => api(event('POST', '/rollouts', { body: input, ...call }));
