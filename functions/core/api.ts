@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { InvalidInputError, type FieldIssue, RolloutError, ErrorName } from './errors.js';
 import { functionNameOf, isFunctionRef } from './function-ref.js';
 import { parseRolloutInput, toFieldIssues, type ParsedInput } from './input.js';
+import { jsonBytes, MAX_INPUT_BYTES } from './limits.js';
 import {
   DEFAULT_PAGE_SIZE,
   type IdempotencyRecord,
@@ -131,6 +132,11 @@ export function parseStartBody(body: unknown, scope: FunctionScope): ParsedInput
   }
   const outside = parsed && scopeRefusal(parsed.input.functionName, scope);
   if (outside) issues.push({ field: 'functionName', rule: outside });
+  // The execution starts with the defaults filled in and a rollout id: Prepare holds that to the limit too.
+  const started = parsed && jsonBytes(startInput(parsed, 'r'.repeat(MAX_EXECUTION_NAME)));
+  if (started && started > MAX_INPUT_BYTES) {
+    issues.push({ field: '(body)', rule: `must be at most ${MAX_INPUT_BYTES} bytes as JSON with its defaults filled in; this would be ${started}` });
+  }
   if (issues.length > 0 || !parsed) throw new InvalidInputError(issues);
   return parsed;
 }

@@ -173,6 +173,17 @@ describe('POST /rollouts', () => {
       await nothingChanged();
     });
 
+    it('a body just under the limit that the defaults would take over it: refused here, not by Prepare after a 202', async () => {
+      const names = Array.from({ length: 100 }, (_, i) => `${i}`.padEnd(250, 'a'));
+      const bare = { ...valid, rolloutId: 'r-1', health: { alarms: { names }, probes: { payload: '' } } };
+      const input = { ...bare, health: { ...bare.health, probes: { payload: 'x'.repeat(32_768 - 20 - JSON.stringify(bare).length) } } };
+      expect(JSON.stringify(input).length).toBeLessThanOrEqual(32_768);
+      const res = await start(input);
+      expect(res.statusCode).toBe(400);
+      expect(body(res)).toEqual({ errors: [{ field: '(body)', rule: expect.stringMatching(/^must be at most 32768 bytes as JSON with its defaults filled in; this would be \d+$/) }] });
+      await nothingChanged();
+    });
+
     it('5,000 levels of nesting', async () => {
       const res = await api(event('POST', '/rollouts', { rawBody: `{"functionName":"orders","alias":"live","targetVersion":"8","x":${'['.repeat(5000)}${']'.repeat(5000)}}` }));
       expect(res.statusCode).toBe(400);
