@@ -99,6 +99,12 @@ export interface CodeRelease {
     functionName: string,
     request: { readonly codeSha256: string; readonly revisionId?: string | undefined; readonly description: string },
   ): Promise<{ version: string }>;
+  /**
+   * The newest published version with exactly this CodeSha256 and description (ListVersionsByFunction),
+   * or undefined: how a release recognises the version its own PublishVersion created when the answer
+   * was lost and the retry was refused.
+   */
+  findVersion(functionName: string, wanted: { readonly codeSha256: string; readonly description: string }): Promise<string | undefined>;
 }
 
 /** An artifact's object tags and user-defined metadata, read at one exact object version. */

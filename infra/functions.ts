@@ -25,7 +25,8 @@ import type { RegistryTable } from './registry-table.js';
  * - publish: sns:Publish on the rollout topic (and the use of its key)
  * - registry: read/write items of the registry table, Query on its indexes
  * - events: events:PutEvents on the default event bus
- * - release: lambda:UpdateFunctionCode, lambda:PublishVersion, lambda:GetFunctionConfiguration on the allowed
+ * - release: lambda:UpdateFunctionCode, lambda:PublishVersion, lambda:GetFunctionConfiguration and
+ *   lambda:ListVersionsByFunction (to find a version whose publish answer was lost) on the allowed
  *   functions, and s3:GetObject, GetObjectVersion, GetObjectTagging, GetObjectVersionTagging on the artifacts
  */
 export interface Capabilities {
@@ -50,7 +51,7 @@ export interface Capabilities {
  * - publish: sns:Publish on the rollout topic
  * - registry: read/write the rollout registry table
  * - events: events:PutEvents on the default bus
- * - release: UpdateFunctionCode, PublishVersion, GetFunctionConfiguration on the allowed functions and
+ * - release: UpdateFunctionCode, PublishVersion, GetFunctionConfiguration, ListVersionsByFunction on the allowed functions and
  *   s3:GetObject/GetObjectVersion on the artifacts bucket
  */
 export const TASK_PERMISSIONS = {
@@ -164,7 +165,7 @@ export function grantCapabilities(scope: Construct, id: string, fn: lambda.Funct
   if (can.release) {
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
-        actions: ['lambda:UpdateFunctionCode', 'lambda:PublishVersion', 'lambda:GetFunctionConfiguration'],
+        actions: ['lambda:UpdateFunctionCode', 'lambda:PublishVersion', 'lambda:GetFunctionConfiguration', 'lambda:ListVersionsByFunction'],
         resources: [...targets.allowedFunctionArns],
       }),
     );

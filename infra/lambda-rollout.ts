@@ -62,13 +62,22 @@ export const SERVICE_FUNCTIONS = {
 
 export type ServiceFunctionId = keyof typeof SERVICE_FUNCTIONS;
 
+/**
+ * The task functions that refuse a function outside the construct's allowedFunctions before anything
+ * changes: Prepare (every rollout) and Release (UpdateCode, before a release changes any code).
+ */
+export const SCOPED_TASKS: readonly TaskFunctionKey[] = ['PrepareFunctionArn', 'ReleaseFunctionArn'];
+
 /** Properties of {@link LambdaRollout}. */
 export interface LambdaRolloutProps {
   /**
    * The functions rollouts may read, shift and release: functions of your app (`IFunction`; an `IAlias`
    * or `IVersion` stands for its function), function names or name patterns (`orders-*`, in this
    * stack's account and region), or unqualified function ARNs. Each grant also covers the function's
-   * versions and aliases (`<arn>:*`). `*` alone is refused. Artifacts for other functions start nothing.
+   * versions and aliases (`<arn>:*`). `*` alone is refused. Every entry point holds rollouts to this
+   * list before anything changes: the API answers 400, the workflow refuses (Prepare, or UpdateCode for
+   * a release), and artifacts for other functions start nothing. A function ARN must name this stack's
+   * partition, region and account.
    */
   readonly allowedFunctions: readonly AllowedFunction[];
   /**
@@ -237,11 +246,14 @@ export class LambdaRollout extends Construct {
       ...(can.registry ? { [ENV.tableName]: this.registry.table.tableName } : {}),
     });
 
+    // The functions that hold a rollout to the allow-list before anything changes (the API's is set below).
+    const allowList = { [ENV.allowedFunctions]: allowed.join(',') };
     const functions = {} as Record<TaskFunctionKey, lambda.Function>;
     for (const key of Object.keys(TASK_FUNCTIONS) as TaskFunctionKey[]) {
       const { id: fnId, description } = TASK_FUNCTIONS[key];
       const can = checkCapabilities(key, TASK_PERMISSIONS[key]);
-      functions[key] = rolloutFunction(this, { id: fnId, description, environment: envFor(can) }, defaults);
+      const environment = { ...envFor(can), ...(SCOPED_TASKS.includes(key) ? allowList : {}) };
+      functions[key] = rolloutFunction(this, { id: fnId, description, environment }, defaults);
       grantCapabilities(this, fnId, functions[key], can, targets);
     }
     this.functions = functions;
@@ -255,7 +267,7 @@ export class LambdaRollout extends Construct {
     const service = {} as Record<ServiceFunctionId, lambda.Function>;
     const smEnv = { [ENV.stateMachineArn]: this.stateMachine.stateMachineArn };
     const extraEnv: Record<ServiceFunctionId, Record<string, string>> = {
-      Api: smEnv,
+      Api: { ...smEnv, ...allowList },
       Guard: smEnv,
       ArtifactTrigger: {
         [ENV.stateMachineArn]: this.stateMachine.stateMachineArn,
@@ -282,6 +294,8 @@ export class LambdaRollout extends Construct {
     this.artifacts.onArtifact('ArtifactRule', prefix, service.ArtifactTrigger);
     this.guard = new ExecutionGuard(this, 'ExecutionGuard', { stateMachine: this.stateMachine, handler: service.Guard });
     this.alarms = new RolloutAlarms(this, 'Alarms', { topic: this.topic, topicKey: this.topicKey, guard: service.Guard, apiStage: this.api.api.deploymentStage });
+    this.alarms.watchDeadLetterQueue('GuardDeadLetters', this.guard.deadLetters, 'the guard');
+    this.alarms.watchDeadLetterQueue('ArtifactTriggerDeadLetters', this.artifacts.deadLetters, 'the artifact trigger');
     this.dashboard = new RolloutDashboard(this, 'Dashboard', {
       stateMachine: this.stateMachine,
       allowedFunctions: allowed,

@@ -21,6 +21,8 @@ export interface SimVersionOptions {
   readonly state?: string;
   readonly lastUpdateStatus?: string;
   readonly codeSha256?: string;
+  /** A published version's description. */
+  readonly description?: string;
 }
 
 interface SimFunction {
@@ -120,6 +122,11 @@ export class SimLambda implements LambdaControl {
   /** The next `times` calls of `op` fail with the fault. */
   injectFault(op: SimOperation, fault: SimFault, times = 1): void {
     this.faults.push({ op, fault, times });
+  }
+
+  /** Every published version (not `$LATEST`) with its description, oldest first, without going through the port. */
+  listVersions(name: string): (VersionConfig & { readonly description?: string })[] {
+    return [...this.fn(functionNameOf(name)).versions.values()].filter((v) => v.version !== '$LATEST');
   }
 
   /** The alias as it is now, without going through the port (no call recorded, no fault). */

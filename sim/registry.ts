@@ -78,6 +78,7 @@ export class InMemoryRolloutRegistry implements RolloutRegistry {
       ...this.facts(request, record),
       status: request.status,
       startedBy: record?.startedBy ?? request.startedBy,
+      ...(request.status === 'running' ? { lockedAt: record?.lockedAt ?? request.at } : {}),
       updatedAt: request.at,
     });
     return copy(lock);

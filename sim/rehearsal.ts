@@ -193,7 +193,7 @@ export async function rehearse(scenario: Scenario, options: RehearseOptions = {}
       weightPercent: state.cursor.weightPercent,
     };
     const check: RehearsalCheck | undefined =
-      name === 'CheckHealth' && last?.verdict
+      (name === 'CheckHealth' || name === 'CheckReadableEvidence') && last?.verdict
         ? { atSeconds: base.atSeconds, step: last.step + 1, weightPercent: last.weightPercent, verdict: last.verdict, reason: last.reason ?? '', next: state.cursor.next }
         : undefined;
     if (check) checks.push(check);

@@ -7,12 +7,16 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import * as z from 'zod';
 import type { FieldIssue } from '../functions/core/errors.js';
+import { MAX_METRIC_DELAY_SECONDS } from '../functions/core/health.js';
 import { toFieldIssues } from '../functions/core/input.js';
+import { MAX_JSON_DEPTH, nestingDepth } from '../functions/core/limits.js';
 
 const fraction = (what: string) =>
   z.number({ error: `${what} must be a fraction from 0 to 1 (0.01 = 1%)` }).min(0, { error: `${what} must be a fraction from 0 to 1 (0.01 = 1%)` }).max(1, { error: `${what} must be a fraction from 0 to 1 (0.01 = 1%)` });
 const millis = z.number({ error: 'must be a duration in milliseconds, more than 0' }).gt(0, { error: 'must be a duration in milliseconds, more than 0' });
 const seconds = z.number({ error: 'must be a number of seconds, 0 or more' }).min(0, { error: 'must be a number of seconds, 0 or more' });
+/** The largest scenario file read: a scenario is a few hundred bytes; anything this large is something else. */
+export const MAX_SCENARIO_BYTES = 256 * 1024;
 /** The highest request rate a scenario may ask for. */
 export const MAX_RPS = 100_000;
 const rps = z.number({ error: 'must be requests per second, 0 or more' }).min(0, { error: 'must be requests per second, 0 or more' }).max(MAX_RPS, { error: `must be at most ${MAX_RPS} requests per second` });
@@ -62,7 +66,7 @@ export const ScenarioSchema = z.strictObject(
     baseline: BehaviourSchema,
     target: BehaviourSchema,
     /** CloudWatch's ingestion delay. Default 120 s. */
-    metricDelaySeconds: seconds.default(120),
+    metricDelaySeconds: seconds.max(MAX_METRIC_DELAY_SECONDS, { error: `must be a number of seconds from 0 to ${MAX_METRIC_DELAY_SECONDS}` }).default(120),
     seed: z.number({ error: 'must be a whole number' }).int({ error: 'must be a whole number' }).default(1),
   },
   { error: 'must be an object' },
@@ -130,11 +134,23 @@ export function loadScenario(nameOrFile: string): Scenario {
   } catch {
     throw new ScenarioError(`--scenario: "${nameOrFile}" is neither a built-in scenario (${Object.keys(BUILTIN_SCENARIOS).join(', ')}) nor a readable file`);
   }
+  const yaml = /\.ya?ml$/i.test(nameOrFile);
+  if (Buffer.byteLength(text) > MAX_SCENARIO_BYTES) throw new ScenarioError(`${nameOrFile} is not a scenario file: it is larger than ${MAX_SCENARIO_BYTES} bytes`);
   let raw: unknown;
   try {
-    raw = /\.ya?ml$/i.test(nameOrFile) ? parseYaml(text) : JSON.parse(text);
+    raw = yaml ? parseYaml(text) : JSON.parse(text);
   } catch (error) {
-    throw new ScenarioError(`${nameOrFile} is not valid ${/\.ya?ml$/i.test(nameOrFile) ? 'YAML' : 'JSON'}: ${(error as Error).message}`);
+    // The parser's message quotes the file; a file that is no scenario (a password file...) is never echoed.
+    const where = yaml && (error as { linePos?: { line: number; col: number }[] }).linePos?.[0];
+    throw new ScenarioError(`${nameOrFile} is not a scenario file: it is not valid ${yaml ? 'YAML' : 'JSON'}${where ? ` (line ${where.line}, column ${where.col})` : ''}`);
+  }
+  if (nestingDepth(raw) > MAX_JSON_DEPTH) throw new ScenarioError(`${nameOrFile} is not a scenario file: it nests deeper than ${MAX_JSON_DEPTH} levels`);
+  // Something else than a scenario (not an object, or with fields no scenario has) is named by its first broken field only.
+  const known = Object.keys(ScenarioSchema.shape);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw) || Object.keys(raw).some((k) => !known.includes(k))) {
+    const parsed = ScenarioSchema.safeParse(raw, { reportInput: true });
+    const first = parsed.success ? undefined : toFieldIssues(parsed.error.issues)[0];
+    throw new ScenarioError(`${nameOrFile} is not a scenario file${first ? `: ${first.field}: ${first.rule}` : ''}`);
   }
   return parseScenario(raw, nameOrFile);
 }

@@ -24,6 +24,7 @@ export interface WorldOptions {
   /** Requests per second to the alias: constant or a function of elapsed seconds. */
   readonly rate: RequestRate;
   readonly baseline: BehaviourProfile;
+  /** The new code: the published target version, and any version a release publishes during the run. */
   readonly target: BehaviourProfile;
   /** CloudWatch ingestion delay. Default 120 s. */
   readonly metricDelaySeconds?: number;
@@ -43,6 +44,8 @@ export class SimWorld {
   readonly cloudwatch: SimCloudWatch;
   readonly traffic: TrafficModel;
   readonly notifier: RecordingNotifier;
+  /** Rollout events for machines (EventBridge on AWS), as Notify and the guard publish them. */
+  readonly events: RecordingNotifier;
   readonly invoker: SimInvoker;
   /** The rollout registry and lock. */
   readonly registry: InMemoryRolloutRegistry;
@@ -74,11 +77,14 @@ export class SimWorld {
       alias: this.alias,
       rate: options.rate,
       versions: { [this.baselineVersion]: options.baseline, [this.targetVersion]: options.target },
+      // A version published during the run (a release's) is the new code: it behaves as the target.
+      defaultProfile: options.target,
       random: random.fork(),
       cloudwatch: this.cloudwatch,
       startTime: this.startTime,
     });
     this.notifier = new RecordingNotifier();
+    this.events = new RecordingNotifier();
     this.invoker = new SimInvoker(this.traffic, random.fork());
     this.registry = new InMemoryRolloutRegistry();
     this.code = new SimCodeRelease(this.lambda, { now: () => this.now(), updateMs: (options.codeUpdateSeconds ?? 5) * 1000 });
@@ -136,9 +142,11 @@ export class SimWorld {
       },
       invoker: this.invoker,
       notifier: this.notifier,
+      events: this.events,
       registry: this.registry,
       code: this.code,
       clock: systemClock,
+      allowedFunctions: [this.functionName],
     };
   }
 }

@@ -50,6 +50,38 @@ export interface CheckEvidence {
   readonly metrics: readonly CustomMetricEvidence[];
   /** The probes sent in this check, if any. */
   readonly probes?: ProbeEvidence | undefined;
+  /**
+   * Evidence that could not be read even after the workflow's retries (throttling, 5xx, timeouts
+   * that outlasted them), by source, with why in one line. What it would have judged is
+   * inconclusive, never healthy and never unhealthy: see `assessCheck`.
+   */
+  readonly unreadable?: Unreadable | undefined;
+}
+
+/** The sources of evidence a check could not read, each with why. */
+export interface Unreadable {
+  /** GetMetricData: errors, latency, throttles and custom metrics. */
+  readonly metrics?: string | undefined;
+  /** DescribeAlarms. */
+  readonly alarms?: string | undefined;
+  /** Every due probe's Invoke failed transiently: none answered. */
+  readonly probes?: string | undefined;
+}
+
+/**
+ * The signals as far as the evidence could be read: whatever an unreadable source would have
+ * judged is inconclusive, saying why, instead of what an empty answer would have meant (a missing
+ * alarm, a custom metric with no data, not enough traffic).
+ */
+function readable(signals: readonly Signal[], unreadable: Unreadable): Signal[] {
+  const from = (name: string): keyof Unreadable | undefined =>
+    name === 'errors' || name.startsWith('latency') || name === 'throttles' || name.startsWith('metric ') ? 'metrics' : name.startsWith('alarm ') ? 'alarms' : undefined;
+  const listed = signals.map((s): Signal => {
+    const source = from(s.name);
+    const why = source && unreadable[source];
+    return why ? { name: s.name, verdict: 'inconclusive', reason: `could not read the ${source}: ${why}` } : s;
+  });
+  return unreadable.probes ? [...listed, { name: 'probes', verdict: 'inconclusive', reason: `no probe answered: ${unreadable.probes}` }] : listed;
 }
 
 /**
@@ -82,13 +114,27 @@ function judgedOf(tally: Tally): Judged | undefined {
  * the baseline's reference is in, the slow thresholds are fixed for the minutes after it); the
  * step's record gets the verdict with its numbers, every signal and what was judged; the cursor
  * the next move.
+ *
+ * Evidence that could not be read (`evidence.unreadable`) makes the check inconclusive, so the
+ * step holds at its weight and checks again, within the policy's hold budget
+ * (`insufficientData.maxHoldSeconds`), then rolls back. What an operator wants while CloudWatch,
+ * the alarms or the probes cannot be read for minutes: the release is not judged bad (rolling
+ * back a healthy release costs a redeploy and hides the outage's real cause), nor good (absent
+ * data is never healthy); its exposure does not grow while it waits; and an unjudged release
+ * does not keep its share of traffic indefinitely. `then: proceed` never applies here: it is for
+ * too little traffic, a known quantity, not for no evidence at all. An unhealthy signal from a
+ * source that could be read still rolls back at once. Minutes that could not be read are not
+ * folded into the tally: the next check asks for them again.
  */
 export function assessCheck(state: RolloutState, evidence: CheckEvidence, now: number): RolloutState {
   const { rollout, cursor } = state;
-  const policy = rollout.health;
+  const unreadable = evidence.unreadable ?? {};
+  const blind = Object.values(unreadable).some((why) => why !== undefined);
+  const policy = blind ? { ...rollout.health, insufficientData: { ...rollout.health.insufficientData, then: 'rollback' as const } } : rollout.health;
   const window = evidenceWindow(state, now);
-  const folded = foldMinutes(state.tally ?? EMPTY_TALLY, evidence.minutes, { from: window.start, to: window.end }, shiftsOf(state));
-  const tally = withProbes(evidence.reference ? withLatencyThresholds(folded, policy, evidence.reference, window.end) : folded, evidence.probes);
+  const before = state.tally ?? EMPTY_TALLY;
+  const folded = unreadable.metrics ? before : foldMinutes(before, evidence.minutes, { from: window.start, to: window.end }, shiftsOf(state));
+  const tally = withProbes(evidence.reference && !unreadable.metrics ? withLatencyThresholds(folded, policy, evidence.reference, window.end) : folded, evidence.probes);
   const errors = judgeErrors(policy, tally);
   const errorSignal: Signal =
     window.end > window.start
@@ -98,15 +144,19 @@ export function assessCheck(state: RolloutState, evidence: CheckEvidence, now: n
   const { probes } = evidence;
   const stepProbes = probes ? { sent: (last?.probes?.sent ?? 0) + probes.sent, passed: (last?.probes?.passed ?? 0) + probes.passed, lastAt: now } : last?.probes;
 
-  const signals: Signal[] = [
-    errorSignal,
-    ...judgeLatency(policy, tally),
-    judgeThrottles(policy, tally),
-    ...judgeAlarms(policy, evidence.alarms),
-    ...policy.metrics.map((m, i) => judgeCustomMetric(m, evidence.metrics[i] ?? {})),
-    ...(probes ? [judgeProbes(probes)] : []),
-  ];
-  const combined = combine(policy, tally, signals, errors.noWorse);
+  const signals: Signal[] = readable(
+    [
+      errorSignal,
+      ...judgeLatency(policy, tally),
+      judgeThrottles(policy, tally),
+      ...judgeAlarms(policy, evidence.alarms),
+      ...policy.metrics.map((m, i) => judgeCustomMetric(m, evidence.metrics[i] ?? {})),
+      ...(probes ? [judgeProbes(probes)] : []),
+    ],
+    unreadable,
+  );
+  // Passing probes make up for too little traffic, not for metrics that could not be read.
+  const combined = combine(policy, unreadable.metrics ? { ...tally, probes: { ...tally.probes, passed: 0 } } : tally, signals, errors.noWorse);
   const judged = judgedOf(tally);
   const split = observedSplit(tally.atWeight && tally.atWeight.minutes > 0 ? tally.atWeight : undefined);
   const said =

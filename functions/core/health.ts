@@ -6,6 +6,7 @@
 import * as z from 'zod';
 import { originEvidence, type Trials, twoProportionZ, wilsonLower, wilsonUpper } from './judge.js';
 import type { SlowTest, Tally } from './tally.js';
+import { jsonBytes, MAX_PROBE_PAYLOAD_BYTES } from './limits.js';
 import { normalUpperQuantile } from './normal.js';
 
 const int = (rule: string) => z.number({ error: rule }).int({ error: rule });
@@ -55,8 +56,11 @@ export type CustomMetric = z.output<typeof CustomMetricSchema>;
 export const MAX_PROBES_PER_ROUND = 100;
 
 export const ProbeSchema = z.strictObject({
-  /** The event each probe invocation sends, as JSON. */
-  payload: z.unknown().default({}),
+  /** The event each probe invocation sends, as JSON: at most `MAX_PROBE_PAYLOAD_BYTES`. */
+  payload: z
+    .unknown()
+    .default({})
+    .refine((p) => (jsonBytes(p) ?? 0) <= MAX_PROBE_PAYLOAD_BYTES, { error: `must be at most ${MAX_PROBE_PAYLOAD_BYTES} bytes as JSON` }),
   /** Probes per round: before any traffic moves, then once per step (or every `everySeconds`). Default 3. */
   count: int(`must be a whole number from 1 to ${MAX_PROBES_PER_ROUND}`).min(1, { error: `must be a whole number from 1 to ${MAX_PROBES_PER_ROUND}` }).max(MAX_PROBES_PER_ROUND, { error: `must be a whole number from 1 to ${MAX_PROBES_PER_ROUND}` }).default(3),
   /** Send a round at the first check of each step and again whenever this long has passed since the last. Default: once per step. */
@@ -79,6 +83,9 @@ export const ProbeSchema = z.strictObject({
 
 export type ProbePolicy = z.output<typeof ProbeSchema>;
 
+/** The longest CloudWatch ingestion delay a policy (or a rehearsal's world) may assume: 15 minutes. */
+export const MAX_METRIC_DELAY_SECONDS = 900;
+
 export const HealthPolicySchema = z
   .strictObject({
     /** Target invocations (plus passing probes) needed before a check may call the target healthy. */
@@ -87,7 +94,10 @@ export const HealthPolicySchema = z
      * How long CloudWatch takes to complete a minute of AWS/Lambda metrics. Minutes newer than
      * this are not judged, so a check never reads a half-ingested minute. Default 120 s.
      */
-    metricDelaySeconds: int('must be whole seconds from 0 to 900').min(0, { error: 'must be whole seconds from 0 to 900' }).max(900, { error: 'must be whole seconds from 0 to 900' }).default(120),
+    metricDelaySeconds: int(`must be whole seconds from 0 to ${MAX_METRIC_DELAY_SECONDS}`)
+      .min(0, { error: `must be whole seconds from 0 to ${MAX_METRIC_DELAY_SECONDS}` })
+      .max(MAX_METRIC_DELAY_SECONDS, { error: `must be whole seconds from 0 to ${MAX_METRIC_DELAY_SECONDS}` })
+      .default(120),
     /** How often to check during a bake. Default 60 s. */
     checkEverySeconds: int('must be whole seconds, at least 60').min(60, { error: 'must be whole seconds, at least 60' }).default(60),
     /**

@@ -3,20 +3,30 @@
  * requests per version behind the alias for the fresh complete minutes, the baseline's reference
  * percentiles until the slow thresholds are fixed, alarms, custom metrics, probes — and hands it
  * to core's `assessCheck`, which folds it into the tally, judges and decides. The queries are
- * core's data (`core/evidence.ts`); this task only sends them and the probes.
+ * core's data (`core/evidence.ts`); this task only sends them and the probes. Each check reports
+ * the target's weight in the service's metrics, so a dashboard shows every running rollout and
+ * where it stands.
  *
  * The same function verifies the target before any traffic moves (`{ action: "verify", state }`):
- * a round of probes, and a refusal when the target fails them. Each check reports the target's
- * weight in the service's metrics, so a dashboard shows every running rollout and where it stands.
+ * a round of probes, and a refusal when the target fails them.
+ *
+ * A read that fails transiently is thrown, for the workflow's Retry. When the retries are spent
+ * the workflow runs the same check again as `{ unreadable, state }` (CheckReadableEvidence): each
+ * source is read once more, and one that still fails transiently is judged unreadable
+ * (inconclusive: the step holds) while every source that could be read is judged as usual. A probe
+ * whose Invoke fails transiently is not a failed probe: it is not counted, and when no probe
+ * answers, the probes are due again at the next check.
  */
-import { assessCheck, evidenceWindow } from '../core/check.js';
+import { assessCheck, evidenceWindow, type Unreadable } from '../core/check.js';
+import { causeMessage, oneLine, TRANSIENT_ERRORS } from '../core/errors.js';
 import { evidenceQueries, metricEvidence } from '../core/evidence.js';
 import type { ProbeEvidence, ProbePolicy } from '../core/health.js';
 import { judgeProbeAnswer, probesDue, tallyProbes, verifiedState } from '../core/probes.js';
 import { weightMetrics } from '../core/service-metrics.js';
 import { asRolloutState, type CaughtError, type RolloutState } from '../core/state.js';
 import { EMPTY_TALLY } from '../core/tally.js';
-import type { AlarmReader, Clock, Invoker, MetricsReader, ServiceMetrics } from '../ports.js';
+import { logger } from '../logger.js';
+import type { AlarmReader, Clock, Invoker, MetricSeries, MetricsReader, ServiceMetrics } from '../ports.js';
 
 export interface CheckHealthPorts {
   readonly metrics: MetricsReader;
@@ -32,49 +42,89 @@ export interface VerifyEvent {
   readonly state: unknown;
 }
 
-function isVerify(event: unknown): event is VerifyEvent {
-  return (event as Partial<VerifyEvent> | null)?.action === 'verify';
+/** The second try, after the workflow's retries failed: the caught error, and the state as the check received it. */
+export interface UnreadableEvent {
+  readonly unreadable: CaughtError;
+  readonly state: unknown;
 }
+
+const isVerify = (event: unknown): event is VerifyEvent => (event as Partial<VerifyEvent> | null)?.action === 'verify';
+const isUnreadable = (event: unknown): event is UnreadableEvent => typeof event === 'object' && event !== null && 'unreadable' in event;
+const isTransient = (error: unknown) => error instanceof Error && TRANSIENT_ERRORS.includes(error.name);
+const why = (error: unknown) => oneLine(`${(error as Error).name}: ${(error as Error).message}`);
+
+/** A round of probes: what the answers say, or, when no Invoke answered, the last transient failure. */
+type ProbeRound = { readonly evidence: ProbeEvidence } | { readonly evidence?: undefined; readonly failure: unknown };
 
 /** CheckHealth over its ports. */
 export function makeCheckHealth({ metrics, alarms, invoker, clock, serviceMetrics }: CheckHealthPorts) {
-  /** Invokes the target version directly, one probe after another. */
-  async function sendProbes(state: RolloutState, policy: ProbePolicy): Promise<ProbeEvidence> {
+  /** Invokes the target version directly, one probe after another; an Invoke that fails transiently is left out. */
+  async function sendProbes(state: RolloutState, policy: ProbePolicy): Promise<ProbeRound> {
     const judged = [];
+    let failure: unknown;
     for (let i = 0; i < policy.count; i++) {
-      judged.push(judgeProbeAnswer(await invoker.invoke(state.rollout.functionName, state.rollout.targetVersion, policy.payload), policy.expect));
+      try {
+        judged.push(judgeProbeAnswer(await invoker.invoke(state.rollout.functionName, state.rollout.targetVersion, policy.payload), policy.expect));
+      } catch (error) {
+        if (!isTransient(error)) throw error;
+        failure = error;
+      }
     }
-    return tallyProbes(judged);
+    return judged.length > 0 ? { evidence: tallyProbes(judged) } : { failure };
   }
 
-  /** Before any traffic moves: the probes, when the policy has them. */
+  /** Before any traffic moves: the probes, when the policy has them; none answering is retried by the workflow. */
   async function verify(state: RolloutState): Promise<RolloutState & { readonly refusal?: CaughtError }> {
     const policy = state.rollout.health.probes;
-    return policy ? verifiedState(state, await sendProbes(state, policy)) : state;
+    if (!policy) return state;
+    const round = await sendProbes(state, policy);
+    if (!round.evidence) throw round.failure;
+    return verifiedState(state, round.evidence);
   }
 
-  async function check(state: RolloutState): Promise<RolloutState> {
+  /** A check; `lenient` after the workflow's retries: a source that still fails transiently is judged unreadable. */
+  async function check(state: RolloutState, lenient: boolean): Promise<RolloutState> {
     const { rollout } = state;
     const now = clock.now();
+    const unreadable: { -readonly [K in keyof Unreadable]: Unreadable[K] } = {};
+    async function read<T>(source: 'metrics' | 'alarms', call: () => Promise<T>, none: T): Promise<T> {
+      try {
+        return await call();
+      } catch (error) {
+        if (!lenient || !isTransient(error)) throw error;
+        unreadable[source] = why(error);
+        return none;
+      }
+    }
     const asked = evidenceQueries(rollout, state.tally ?? EMPTY_TALLY, evidenceWindow(state, now));
-    const series = [];
-    for (const request of asked.requests) series.push(...(await metrics.getMetricData(request)));
-    const { names } = rollout.health.alarms;
-    const due = probesDue(state, now);
-    const checked = assessCheck(
-      state,
-      {
-        ...metricEvidence(asked, series),
-        alarms: names.length > 0 ? await alarms.describeAlarms(names) : [],
-        probes: due ? await sendProbes(state, due) : undefined,
+    const series = await read(
+      'metrics',
+      async () => {
+        const all: MetricSeries[] = [];
+        for (const request of asked.requests) all.push(...(await metrics.getMetricData(request)));
+        return all;
       },
-      now,
+      [],
     );
+    const { names } = rollout.health.alarms;
+    const alarmStates = names.length > 0 ? await read('alarms', () => alarms.describeAlarms(names), []) : [];
+    const due = probesDue(state, now);
+    const round = due ? await sendProbes(state, due) : undefined;
+    if (round && !round.evidence) unreadable.probes = `${due?.count} probes, every Invoke failed (${why(round.failure)})`;
+    const checked = assessCheck(state, { ...metricEvidence(asked, series), alarms: alarmStates, probes: round?.evidence, unreadable }, now);
     serviceMetrics?.emit(weightMetrics(checked));
     return checked;
   }
 
   return async function checkHealth(event: unknown): Promise<RolloutState> {
-    return isVerify(event) ? verify(asRolloutState(event.state)) : check(asRolloutState(event));
+    if (isVerify(event)) return verify(asRolloutState(event.state));
+    if (isUnreadable(event)) {
+      const { unreadable: caught, state } = event;
+      logger.warn('the evidence could not be read after the retries; judging what can be read', { error: caught.Error, cause: oneLine(causeMessage(caught.Cause)) });
+      // The Catch put the error beside the state; the next state goes on without it.
+      const { unreadable: _caught, ...received } = state as Record<string, unknown>;
+      return check(asRolloutState(received), true);
+    }
+    return check(asRolloutState(event), false);
   };
 }

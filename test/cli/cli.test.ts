@@ -150,6 +150,20 @@ describe('rollout simulate refuses bad input with exit 2, naming the option or f
     expect(run.stderr).toBe(`error: --scenario: ${file} is invalid:\n  traffic: is required: { rps: <requests per second> } or { shape: [{ atSeconds, rps }, ...] }\n`);
   });
 
+  it('a file that is no scenario (a password file) is said to be none, without a word of its contents', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rollout-cli-'));
+    const file = join(dir, 'passwd');
+    writeFileSync(file, 'root:x:0:0:secret-hunter2:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n');
+    const run = await rollout('simulate', '--scenario', file);
+    expect(run.code).toBe(2);
+    expect(run.stderr.trim()).toBe(`error: --scenario: ${file} is not a scenario file: it is not valid JSON`);
+    const yaml = join(dir, 'notes.yaml');
+    writeFileSync(yaml, 'password: secret-hunter2\nuser: root\n');
+    const other = await rollout('simulate', '--scenario', yaml);
+    expect(other.stderr.trim()).toBe(`error: --scenario: ${yaml} is not a scenario file: name: is required; must be a name`);
+    expect(`${run.stderr}${other.stderr}`).not.toMatch(/hunter2|root:x/);
+  });
+
   it('a bad strategy, naming the field and the rule', async () => {
     const run = await rollout('simulate', '--strategy', '{"type":"linear","percent":20,"intervalSeconds":5}');
     expect(run.code).toBe(2);

@@ -27,9 +27,8 @@ interface Widget {
 
 beforeAll(() => {
   ({ stack } = buildStack({ allowedFunctions: ['orders-*', PAYMENTS] }));
-  // A dead-letter queue watched after the construct (and its dashboard) was built, as a stack may do.
-  const deadLetters = new Queue(stack, 'GuardDeadLetters');
-  stack.rollout.alarms.watchDeadLetterQueue('GuardDeadLetters', deadLetters, 'the guard');
+  // A dead-letter queue of the stack's own, watched after the construct (and its dashboard) was built.
+  stack.rollout.alarms.watchDeadLetterQueue('OrdersDeadLetters', new Queue(stack, 'OrdersDeadLetters'), 'the orders consumer');
   template = Template.fromStack(stack);
   const r = stack.rollout;
   ids = {
@@ -37,7 +36,7 @@ beforeAll(() => {
     topic: logicalId(r.topic),
     guard: logicalId(r.serviceFunctions.Guard),
     stage: logicalId(r.api.api.deploymentStage),
-    deadLetters: logicalId(deadLetters),
+    deadLetters: logicalId(r.guard.deadLetters),
   };
 });
 
@@ -103,6 +102,8 @@ describe('alarms', () => {
       AlarmActions: [{ Ref: ids.topic }],
     });
     expect(String(alarm('GuardDeadLetters').AlarmDescription)).toContain('the guard');
+    expect(String(alarm('ArtifactTriggerDeadLetters').AlarmDescription)).toContain('the artifact trigger');
+    expect(String(alarm('OrdersDeadLetters').AlarmDescription)).toContain('the orders consumer');
   });
 
   it('the dead-letter queue alarm stands on its own, for any queue', () => {
@@ -120,7 +121,7 @@ describe('alarms', () => {
 
   it('are named under one prefix, and CloudWatch may publish to the topic and use its key for those alarms only', () => {
     const names = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => String(a.Properties.AlarmName));
-    expect(names).toHaveLength(4);
+    expect(names).toHaveLength(6);
     const prefix = names[0]!.slice(0, names[0]!.lastIndexOf('-'));
     for (const name of names) expect(name.startsWith(`${prefix}-`)).toBe(true);
     const conditions = {

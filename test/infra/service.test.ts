@@ -124,6 +124,19 @@ describe('rollout API', () => {
   });
 });
 
+describe('the allow-list', () => {
+  it('reaches every entry point that refuses a function outside it before anything changes: the API, Prepare, Release and the artifact trigger', () => {
+    const list = `orders-*,${PAYMENTS}`;
+    const fns = stack.rollout.functions;
+    for (const logical of [ids.Api, ids.ArtifactTrigger, logicalId(fns.PrepareFunctionArn), logicalId(fns.ReleaseFunctionArn)]) {
+      expect(envOf(logical)[ENV.allowedFunctions], logical).toBe(list);
+    }
+    for (const key of ['ShiftWeightFunctionArn', 'CheckHealthFunctionArn', 'NotifyFunctionArn'] as const) {
+      expect(envOf(logicalId(fns[key]))[ENV.allowedFunctions], key).toBeUndefined();
+    }
+  });
+});
+
 describe('artifacts bucket', () => {
   it('is versioned, encrypted, TLS-only, closed to the public, with EventBridge notifications and access logs', () => {
     const bucket = resources[ids.bucket]!;
@@ -195,6 +208,36 @@ describe('artifacts bucket', () => {
     const role = logicalId(other.rollout.serviceFunctions.ArtifactTrigger.role!);
     const reads = iamStatements(t).filter((s) => s.roles.includes(role) && s.actions.includes('s3:GetObjectVersion')).flatMap((s) => s.resources);
     expect(reads).toEqual([`\${${logicalId(other.rollout.artifacts.bucket)}.Arn}/ci/out/*`]);
+  });
+});
+
+describe('asynchronous paths keep what they cannot do, in dead-letter queues', () => {
+  it.each([
+    ['the guard', 'aws.states', () => stack.rollout.guard.deadLetters, 'Guard'],
+    ['the artifact trigger', 'aws.s3', () => stack.rollout.artifacts.deadLetters, 'ArtifactTrigger'],
+  ] as const)('%s: delivery retried for a day, the function retried twice, then an encrypted queue keeps the event 14 days', (_, source, queueOf, fn) => {
+    const queue = logicalId(queueOf());
+    const [, rule] = only(ofType('AWS::Events::Rule').filter(([, r]) => r.Properties.EventPattern.source[0] === source));
+    expect(rule.Properties.Targets).toEqual([
+      expect.objectContaining({
+        Arn: { 'Fn::GetAtt': [ids[fn], 'Arn'] },
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [queue, 'Arn'] } },
+        RetryPolicy: { MaximumEventAgeInSeconds: 86_400, MaximumRetryAttempts: 185 },
+      }),
+    ]);
+    expect(resources[queue]!.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 86_400 });
+    const [, invokeConfig] = only(ofType('AWS::Lambda::EventInvokeConfig').filter(([, c]) => c.Properties.FunctionName.Ref === ids[fn]));
+    expect(invokeConfig.Properties).toMatchObject({
+      MaximumRetryAttempts: 2,
+      MaximumEventAgeInSeconds: 6 * 3600,
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [queue, 'Arn'] } } },
+    });
+    // EventBridge may send to the queue for this rule only, over TLS; the function's role may send its failures.
+    const policies = ofType('AWS::SQS::QueuePolicy').filter(([, p]) => p.Properties.Queues.some((q: { Ref: string }) => q.Ref === queue));
+    const statements = policies.flatMap(([, p]) => p.Properties.PolicyDocument.Statement as Record<string, any>[]);
+    expect(statements).toContainEqual(expect.objectContaining({ Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sqs:SendMessage', Condition: { ArnEquals: { 'aws:SourceArn': expect.anything() } } }));
+    expect(statements).toContainEqual(expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }));
+    expect(resourcesOf('sqs:SendMessage', roles[fn])).toEqual([`\${${queue}.Arn}`]);
   });
 });
 

@@ -12,6 +12,7 @@ import { makeArtifactTrigger } from '../../../functions/tasks/artifact-trigger.j
 import type { BehaviourProfile } from '../../../sim/traffic.js';
 import { InMemoryIdempotencyStore } from '../../../sim/registry.js';
 import { SIM_STATE_MACHINE_ARN, SimWorkflow } from '../../../sim/workflow.js';
+import { type Home, homeOf } from '../../../functions/core/scope.js';
 import { SimWorld } from '../../../sim/world.js';
 
 /** The state machine the local runner names its executions after (`sim/runner.ts`). */
@@ -49,7 +50,8 @@ export class LocalService {
     });
     const clock = { now: () => this.world.now() };
     this.workflow = new SimWorkflow(this.world, { pace: settings.pace ?? { virtualMs: 15_000, realMs: 15 } });
-    this.api = makeApi({ registry: this.world.registry, idempotency: new InMemoryIdempotencyStore(), workflow: this.workflow, clock, ids: { newId: () => globalThis.crypto.randomUUID().replace(/-/g, '').slice(0, 12) } });
+    const home = homeOf(SIM_STATE_MACHINE_ARN) as Home;
+    this.api = makeApi({ registry: this.world.registry, idempotency: new InMemoryIdempotencyStore(), workflow: this.workflow, clock, scope: { allowedFunctions: [this.world.functionName], home }, ids: { newId: () => globalThis.crypto.randomUUID().replace(/-/g, '').slice(0, 12) } });
     this.trigger = makeArtifactTrigger({
       lambda: this.world.lambda,
       artifacts: { readArtifact: async () => ({ tags: {}, metadata: { 'rollout-strategy': 'Canary10Percent5Minutes' } }) },
@@ -58,7 +60,7 @@ export class LocalService {
       },
       notifier: this.world.notifier,
       clock,
-      config: { bucket: ARTIFACTS_BUCKET, prefix: 'releases/', allowedFunctions: [this.world.functionName] },
+      config: { bucket: ARTIFACTS_BUCKET, prefix: 'releases/', allowedFunctions: [this.world.functionName], home },
     });
   }
 

@@ -89,3 +89,48 @@ describe('assessCheck', () => {
     expect(next.history[0]?.reason).toMatch(/\(judged minutes 10:00-10:01 at 10%; none yet at 10%\)$/);
   });
 });
+
+describe('assessCheck when evidence could not be read after the retries', () => {
+  const watched: RolloutState = {
+    ...state,
+    rollout: { ...state.rollout, health: HealthPolicySchema.parse({ alarms: { names: ['orders-errors'] }, metrics: [{ name: 'orders', namespace: 'Shop', metricName: 'Orders', stat: 'Sum', compare: 'threshold', threshold: 1, worseWhen: 'below', missingData: 'unhealthy' }] }) },
+  };
+  const judged = assessCheck(watched, { ...none, minutes: [minute(M0, [300, 0], [2700, 0])], alarms: [{ name: 'orders-errors', state: 'OK' }], metrics: [{ target: 5 }] }, T + 150_000);
+  const throttled = 'Throttled: GetMetricData: Rate exceeded';
+
+  it('unreadable metrics: inconclusive, saying why, and the numbers the last check read are kept', () => {
+    const next = assessCheck(judged, { ...none, minutes: [], alarms: [{ name: 'orders-errors', state: 'OK' }], metrics: [{}], unreadable: { metrics: throttled } }, T + 210_000);
+    expect(next.history[0]).toMatchObject({ checks: 2, verdict: 'inconclusive', reason: `could not read the metrics: ${throttled}`, target: judged.history[0]?.target, baseline: judged.history[0]?.baseline });
+    // The custom metric's "missing data is unhealthy" is for no data, not for an unreadable CloudWatch.
+    expect(next.history[0]?.signals?.find((s) => s.name === 'metric orders')).toEqual({ name: 'metric orders', verdict: 'inconclusive', reason: `could not read the metrics: ${throttled}` });
+    expect(next.cursor).toMatchObject({ next: 'bake' });
+  });
+
+  it('unreadable alarms are inconclusive, not missing alarms (which are unhealthy)', () => {
+    const next = assessCheck(judged, { ...none, minutes: [minute(M0, [300, 0], [2700, 0])], alarms: [], metrics: [{ target: 5 }], unreadable: { alarms: 'TransientAwsError: DescribeAlarms: 503' } }, T + 210_000);
+    expect(next.history[0]?.signals?.find((s) => s.name === 'alarm orders-errors')).toEqual({ name: 'alarm orders-errors', verdict: 'inconclusive', reason: 'could not read the alarms: TransientAwsError: DescribeAlarms: 503' });
+    expect(next.cursor.next).toBe('bake');
+  });
+
+  it('at the end of the bake it holds within the budget, then rolls back; proceed never applies to no evidence', () => {
+    const proceed: RolloutState = { ...judged, rollout: { ...judged.rollout, health: { ...judged.rollout.health, insufficientData: { holdSeconds: 60, maxHoldSeconds: 120, then: 'proceed' } } } };
+    const blind = (s: RolloutState, at: number) => assessCheck(s, { ...none, minutes: [], alarms: [], metrics: [{}], unreadable: { metrics: throttled, alarms: throttled } }, at);
+    const end = judged.cursor.bakeEndsAt as number;
+    const first = blind(proceed, end);
+    expect(first.cursor).toMatchObject({ next: 'hold', heldSeconds: 60, announce: 'held' });
+    const second = blind(first, end + 60_000);
+    expect(second.cursor).toMatchObject({ next: 'hold', heldSeconds: 120 });
+    expect(blind(second, end + 120_000).cursor).toMatchObject({ next: 'rollback', reason: `could not read the metrics: ${throttled}` });
+  });
+
+  it('an unhealthy source that could be read still rolls back at once', () => {
+    const next = assessCheck(judged, { ...none, minutes: [minute(M0, [300, 0], [2700, 0])], alarms: [{ name: 'orders-errors', state: 'ALARM', reason: 'Threshold Crossed' }], metrics: [{}], unreadable: { metrics: throttled } }, T + 210_000);
+    expect(next.cursor).toMatchObject({ next: 'rollback', reason: 'alarm orders-errors is in ALARM: Threshold Crossed' });
+  });
+
+  it('probes that got no answer make the check inconclusive and stay due', () => {
+    const next = assessCheck(state, { ...none, minutes: [minute(M0, [300, 0], [2700, 0])], unreadable: { probes: '2 probes, every Invoke failed (Throttled: Rate exceeded)' } }, T + 150_000);
+    expect(next.history[0]).toMatchObject({ verdict: 'inconclusive', reason: 'no probe answered: 2 probes, every Invoke failed (Throttled: Rate exceeded)' });
+    expect(next.history[0]?.probes).toBeUndefined();
+  });
+});

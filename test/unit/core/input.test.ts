@@ -14,7 +14,20 @@ function issues(raw: unknown): string[] {
   throw new Error('input was accepted');
 }
 
+/** An object nested `n` levels deep. */
+const deep = (n: number): unknown => Array.from({ length: n - 1 }).reduce<unknown>((inner) => ({ inner }), {});
+
 describe('parseRolloutInput', () => {
+  it('refuses 5,000 levels of nesting without walking them', () => {
+    expect(issues({ ...base, strategy: deep(5000) })).toEqual(['(input): must nest objects and arrays at most 32 deep']);
+  });
+
+  it('takes a version number exactly as written, and the largest probe payload', () => {
+    expect(parseRolloutInput({ ...base, targetVersion: 9_007_199_254_740_991 }).input.targetVersion).toBe('9007199254740991');
+    const payload = { blob: 'x'.repeat(16_384 - 12) };
+    expect(parseRolloutInput({ ...base, health: { probes: { payload } } }).input.health.probes?.payload).toEqual(payload);
+  });
+
   it('fills defaults: Canary10Percent5Minutes and the default health policy', () => {
     const { input, plan, legacy } = parseRolloutInput(base);
     expect(legacy).toBe(false);
@@ -86,6 +99,13 @@ describe('parseRolloutInput', () => {
     [{ ...base, colour: 'blue' }, 'colour: is not a known field'],
     [{ alias: 'live', targetVersion: '8' }, 'functionName: is required'],
     ['orders', '(input): must be a JSON object'],
+    [{ ...base, targetVersion: 12345678901234567890 }, 'targetVersion: must be a published version number, e.g. "7"; as a JSON number, a whole number up to 9007199254740991'],
+    [{ ...base, targetVersion: 7.5 }, 'targetVersion: must be a published version number'],
+    [{ ...base, targetVersion: Number.NaN }, 'targetVersion: must be a published version number'],
+    [{ ...base, targetVersion: Number.POSITIVE_INFINITY }, 'targetVersion: must be a published version number'],
+    [{ ...base, health: { probes: { payload: { blob: 'x'.repeat(17_000) } } } }, 'health.probes.payload: must be at most 16384 bytes as JSON'],
+    [{ ...base, rolloutId: 'r'.repeat(40_000) }, '(input): must be at most 32768 bytes as JSON; this is 40'],
+    [{ ...base, health: { probes: { payload: deep(40) } } }, '(input): must nest objects and arrays at most 32 deep'],
   ])('refuses %j naming the field and the rule', (raw, message) => {
     expect(issues(raw).join('\n')).toContain(message);
   });

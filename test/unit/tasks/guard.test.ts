@@ -140,6 +140,20 @@ describe('guard', () => {
     expect(notifier.subjects[0]).toBe('lambda-rollout orders:live v8 stopped: the alias was changed by someone else');
   });
 
+  it("FAILED after the workflow reported drift: the other writer's split, which the state records as last seen, stays", async () => {
+    const theirs = lambda.changeAliasExternally('orders', 'live', { functionVersion: '7', routing: { '8': 3 } }, 'bob');
+    const drifted: RolloutState = {
+      ...state,
+      alias: { functionVersion: theirs.functionVersion, routing: theirs.routing, revisionId: theirs.revisionId },
+      outcome: { status: 'drift', reason: 'alias live was changed by someone else and was left as it is', at: iso(NOW), finalVersion: '7' },
+    };
+    workflow.put(ARN, { status: 'FAILED', history: [state, drifted], error: 'AliasDrift', cause: drifted.outcome?.reason });
+    const result = await guard()(statusChange('FAILED', { error: 'AliasDrift', cause: drifted.outcome?.reason }));
+    expect(updates()).toEqual([]);
+    expect(lambda.peekAlias('orders', 'live')).toMatchObject({ functionVersion: '7', routing: { '8': 3 }, revisionId: theirs.revisionId });
+    expect(result).toMatchObject({ action: 'drift', endedAs: 'drift', lockReleased: true });
+  });
+
   it('is idempotent: a second run finds everything done and stays quiet', async () => {
     workflow.put(ARN, { status: 'ABORTED', history: [state] });
     await guard()(statusChange('ABORTED'));
@@ -171,6 +185,54 @@ describe('guard', () => {
     expect(result).toMatchObject({ endedAs: 'aborted', lockReleased: true });
     expect(notifier.subjects).toEqual(['lambda-rollout orders:live v8 aborted: execution aborted: wrong version; no traffic had moved']);
     expect(notifier.published[0]?.attributes).toMatchObject({ eventType: 'aborted', outcome: 'aborted', rolloutId: ID });
+  });
+
+  it.each(['RUNNING', 'PENDING_REDRIVE'] as const)(
+    'a FAILED event while DescribeExecution says %s (late, duplicated, redriven) changes nothing',
+    async (now) => {
+      workflow.put(ARN, { status: now, history: [state] });
+      const result = await guard()(statusChange('FAILED', { error: 'States.TaskFailed', cause: 'an earlier failure' }));
+      expect(result).toEqual({ executionArn: ARN, status: now, action: 'still_running' });
+      expect(updates()).toEqual([]);
+      expect(lambda.peekAlias('orders', 'live')).toMatchObject({ functionVersion: '7', routing: { '8': 30 } });
+      expect(await registry.getLock('orders', 'live')).toMatchObject({ rolloutId: ID, status: 'running' });
+      expect(await registry.get(ID)).toMatchObject({ status: 'running' });
+      expect(await registry.get(ID).then((r) => r?.endedAt)).toBeUndefined();
+      expect(notifier.published).toEqual([]);
+      // A second start is still refused: the running rollout keeps its alias.
+      await expect(registry.acquire(lockRequest('orders-live-v9-000000000000', { targetVersion: '9' }))).rejects.toThrow(/is already running on orders:live/);
+    },
+  );
+
+  it("a start refused at AcquireLock never undoes the lock holder's split, whatever its FAILED event says", async () => {
+    // The loser prepared before the holder shifted: same versions, the first step's weight, the revision before the shift.
+    const LOSER = 'orders-live-v8-0f0f0f0f0f0f';
+    const prepared = runningState({ id: LOSER, alias: { functionVersion: '7', routing: {}, revisionId: 'r2' }, cursor: { step: 2, weightPercent: 30, next: 'shift' } });
+    const refused = await makeAcquireLock({ registry, clock })(prepared);
+    expect(refused.refusal?.Cause).toContain(`rollout ${ID} is already running on orders:live`);
+    await makeReleaseLock({ registry, clock })(refused);
+    workflow.put(executionArn(LOSER), { status: 'FAILED', history: [prepared, refused], error: 'RolloutRefused', cause: refused.refusal?.Cause });
+
+    const result = await guard()({ detail: { executionArn: executionArn(LOSER), status: 'FAILED', error: 'RolloutRefused', cause: refused.refusal?.Cause } });
+    expect(result).toMatchObject({ action: 'untouched', endedAs: 'refused', recorded: false, lockReleased: false, notified: 'already ended' });
+    expect(updates()).toEqual([]);
+    expect(lambda.peekAlias('orders', 'live')).toMatchObject({ functionVersion: '7', routing: { '8': 30 } });
+    expect(await registry.getLock('orders', 'live')).toMatchObject({ rolloutId: ID, executionArn: ARN });
+    expect(await registry.get(LOSER)).toMatchObject({ status: 'refused' });
+  });
+
+  it('an execution whose lock passed to another rollout leaves that rollout\'s split alone', async () => {
+    lambda.changeAliasExternally('orders', 'live', { functionVersion: '7' }, 'rollout');
+    await makeReleaseLock({ registry, clock })({ ...state, outcome: { status: 'rolled_back', reason: 'errors', at: iso(NOW), finalVersion: '7' } });
+    const NEXT = 'orders-live-v8-123412341234';
+    await makeAcquireLock({ registry, clock })(runningState({ id: NEXT }));
+    const next = lambda.changeAliasExternally('orders', 'live', { functionVersion: '7', routing: { '8': 30 } }, 'rollout');
+    // A late ABORTED event of the first execution, whose last state still says "30% at r3, ours".
+    workflow.put(ARN, { status: 'ABORTED', history: [{ ...state, alias: { ...state.alias, revisionId: next.revisionId } }] });
+    const result = await guard()(statusChange('ABORTED'));
+    expect(result.action).toBe('untouched');
+    expect(updates()).toEqual([]);
+    expect(await registry.getLock('orders', 'live')).toMatchObject({ rolloutId: NEXT });
   });
 
   it('ignores statuses it does not guard, and executions it knows nothing of', async () => {

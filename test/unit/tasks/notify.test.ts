@@ -8,9 +8,9 @@ import { RecordingNotifier, alarmsOf, fixedClock, ordersWorld } from '../../supp
 const withoutTimes = (n: RecordingNotifier) => n.published.map(({ at: _at, ...rest }) => rest);
 
 async function state(notifications?: object): Promise<RolloutState> {
-  return (await makePrepare({ lambda: ordersWorld(), alarms: alarmsOf(), clock: fixedClock() })({
+  return (await makePrepare({ lambda: ordersWorld(), alarms: alarmsOf(), clock: fixedClock(), allowedFunctions: ['orders'] })({
     input: { functionName: 'orders', alias: 'live', targetVersion: '2', ...(notifications ? { notifications } : {}) },
-    execution: { id: 'x', name: 'r1', startTime: '2026-01-05T10:00:00.000Z' },
+    execution: { id: 'arn:aws:states:us-east-1:123456789012:execution:lambda-rollout:r1', name: 'r1', startTime: '2026-01-05T10:00:00.000Z' },
   })) as RolloutState;
 }
 

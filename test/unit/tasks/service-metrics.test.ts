@@ -71,9 +71,9 @@ describe('the target weight of a running rollout', () => {
   it('is reported by ShiftWeight after each shift and by CheckHealth after each check', async () => {
     const lambda = ordersWorld();
     const metrics = new RecordingMetrics();
-    const prepared = (await makePrepare({ lambda, alarms: alarmsOf(), clock: fixedClock() })({
+    const prepared = (await makePrepare({ lambda, alarms: alarmsOf(), clock: fixedClock(), allowedFunctions: ['orders'] })({
       input: { functionName: 'orders', alias: 'live', targetVersion: '2', strategy: 'Linear10PercentEvery1Minute' },
-      execution: { id: 'x', name: 'r1', startTime: iso(T0) },
+      execution: { id: 'arn:aws:states:us-east-1:123456789012:execution:lambda-rollout:r1', name: 'r1', startTime: iso(T0) },
     })) as RolloutState;
     const shifted = await makeShiftWeight({ lambda, clock: fixedClock(), serviceMetrics: metrics })(prepared);
     await makeCheckHealth({ metrics: new ScriptedMetrics({ target: [600, 0], baseline: [5400, 5] }), alarms: alarmsOf(), invoker: probeAnswers(), clock: fixedClock(T0 + 180_000), serviceMetrics: metrics })(shifted);

@@ -4,16 +4,16 @@ import { makeShiftWeight } from '../../../functions/tasks/shift-weight.js';
 import { makeCheckHealth } from '../../../functions/tasks/check-health.js';
 import { makeFinalize } from '../../../functions/tasks/finalize.js';
 import { makeRollback } from '../../../functions/tasks/rollback.js';
-import { DriftError } from '../../../functions/core/errors.js';
+import { ConfirmedDriftError, DriftError, ErrorName, RejectedError, ThrottledError } from '../../../functions/core/errors.js';
 import type { RolloutState } from '../../../functions/core/state.js';
 import { ScriptedMetrics, T0, alarmsOf, fixedClock, ordersWorld, probeAnswers } from '../../support/fakes.js';
 
-const execution = { id: 'x', name: 'r1', startTime: '2026-01-05T10:00:00.000Z' };
+const execution = { id: 'arn:aws:states:us-east-1:123456789012:execution:lambda-rollout:r1', name: 'r1', startTime: '2026-01-05T10:00:00.000Z' };
 
 async function started(strategy: unknown = 'Linear10PercentEvery1Minute') {
   const lambda = ordersWorld();
   const clock = fixedClock(T0);
-  const state = (await makePrepare({ lambda, alarms: alarmsOf(), clock })({ input: { functionName: 'orders', alias: 'live', targetVersion: '2', strategy }, execution })) as RolloutState;
+  const state = (await makePrepare({ lambda, alarms: alarmsOf(), clock, allowedFunctions: ['orders'] })({ input: { functionName: 'orders', alias: 'live', targetVersion: '2', strategy }, execution })) as RolloutState;
   return { lambda, clock, state };
 }
 
@@ -31,11 +31,24 @@ describe('ShiftWeight', () => {
     expect(next.history).toEqual([{ step: 0, weightPercent: 10, shiftedAt: T0, revisionId: next.alias.revisionId, checks: 0 }]);
   });
 
-  it('does not overwrite an alias someone else changed: drift', async () => {
+  it('does not overwrite an alias someone else changed: drift, confirmed with the alias as read', async () => {
     const { lambda, clock, state } = await started();
-    lambda.changeAliasExternally('orders', 'live', { functionVersion: '2' });
-    await expect(makeShiftWeight({ lambda, clock })(state)).rejects.toBeInstanceOf(DriftError);
+    const theirs = lambda.changeAliasExternally('orders', 'live', { functionVersion: '2' });
+    const refused = await makeShiftWeight({ lambda, clock })(state).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(ConfirmedDriftError);
+    expect(refused).toMatchObject({
+      current: { functionVersion: '2', routing: {}, revisionId: theirs.revisionId },
+      message: `alias live was changed by someone else: it routes v2 100% at revision ${theirs.revisionId}, while this rollout last wrote revision ${state.alias.revisionId}`,
+    });
     expect(lambda.peekAlias('orders', 'live')).toMatchObject({ functionVersion: '2', routing: {} });
+  });
+
+  it('a 412 with the alias still at the revision it sent is no drift: thrown as transient, for the workflow to try again', async () => {
+    const { lambda, clock, state } = await started();
+    lambda.injectFault('updateAlias', () => new DriftError('The Revision Id provided does not match the latest Revision Id'), 1);
+    await expect(makeShiftWeight({ lambda, clock })(state)).rejects.toMatchObject({ name: ErrorName.Transient, message: expect.stringContaining('nobody changed it') });
+    expect(lambda.calls.filter((c) => c.op === 'getAlias').length).toBeGreaterThan(0);
+    await expect(makeShiftWeight({ lambda, clock })(state)).resolves.toMatchObject({ alias: { routing: { '2': 10 } } });
   });
 
   it('recognises its own earlier write when a retry meets a new RevisionId', async () => {
@@ -131,6 +144,42 @@ describe('CheckHealth', () => {
     const unprobed = probeAnswers();
     expect(await makeCheckHealth(ports(new ScriptedMetrics({ target: [0, 0], baseline: [0, 0] }), T0, alarmsOf(), unprobed))({ action: 'verify', state })).toEqual(state);
     expect(unprobed.calls).toEqual([]);
+  });
+
+  it('a probe whose Invoke is throttled is no failed probe: it is left out, and a step with no answer probes again next check', async () => {
+    const { lambda, clock, state } = await started();
+    const probing = { ...state, rollout: { ...state.rollout, health: { ...state.rollout.health, probes: { payload: {}, count: 2, expect: {} } } } };
+    const shifted = await makeShiftWeight({ lambda, clock })(probing);
+    const answers = probeAnswers();
+    let throttle = 1;
+    const invoker = { ...answers, invoke: async (...args: Parameters<typeof answers.invoke>) => (throttle-- > 0 ? Promise.reject(new ThrottledError('Invoke orders:2: Rate exceeded')) : answers.invoke(...args)) };
+    const check = (metrics: ScriptedMetrics) => makeCheckHealth(ports(metrics, T0 + 30_000, alarmsOf(), invoker));
+    const once = await check(new ScriptedMetrics({ target: [600, 0], baseline: [5400, 5] }))(shifted);
+    expect(once.history.at(-1)?.probes).toMatchObject({ sent: 1, passed: 1 });
+    expect(once.cursor.next).not.toBe('rollback');
+
+    throttle = 2;
+    const unanswered = await check(new ScriptedMetrics({ target: [600, 0], baseline: [5400, 5] }))(shifted);
+    expect(unanswered.history.at(-1)?.verdict).toBe('inconclusive');
+    expect(unanswered.history.at(-1)?.signals?.find((s) => s.name === 'probes')).toEqual({ name: 'probes', verdict: 'inconclusive', reason: 'no probe answered: 2 probes, every Invoke failed (Throttled: Invoke orders:2: Rate exceeded)' });
+    expect(unanswered.history.at(-1)?.probes).toBeUndefined();
+  });
+
+  it('strict, a read that fails is thrown for the Retry; after the retries, each source is read once more and an unreadable one is inconclusive', async () => {
+    const { lambda, clock, state } = await started();
+    const watched = { ...state, rollout: { ...state.rollout, health: { ...state.rollout.health, alarms: { names: ['orders-5xx'], insufficientData: 'hold' as const } } } };
+    const shifted = await makeShiftWeight({ lambda, clock })(watched);
+    const throttled = { getMetricData: async () => Promise.reject(new ThrottledError('GetMetricData: Rate exceeded')) };
+    const check = makeCheckHealth({ metrics: throttled, alarms: alarmsOf({ 'orders-5xx': 'OK' }), invoker: probeAnswers(), clock: fixedClock(T0 + 180_000) });
+    await expect(check(shifted)).rejects.toMatchObject({ name: ErrorName.Throttled });
+    const caught = { Error: 'Throttled', Cause: 'GetMetricData: Rate exceeded' };
+    const lenient = await check({ unreadable: caught, state: { ...shifted, unreadable: caught } });
+    expect(lenient).not.toHaveProperty('unreadable');
+    expect(lenient.history.at(-1)).toMatchObject({ verdict: 'inconclusive', reason: 'could not read the metrics: Throttled: GetMetricData: Rate exceeded' });
+    expect(lenient.history.at(-1)?.signals?.find((s) => s.name === 'alarm orders-5xx')).toMatchObject({ verdict: 'healthy' });
+    // A failure that is not transient (no permission) is no unreadable evidence: it is thrown, and the workflow rolls back.
+    const denied = makeCheckHealth({ metrics: { getMetricData: async () => Promise.reject(new RejectedError('AccessDenied')) }, alarms: alarmsOf(), invoker: probeAnswers(), clock: fixedClock(T0 + 180_000) });
+    await expect(denied({ unreadable: caught, state: shifted })).rejects.toMatchObject({ name: ErrorName.Rejected });
   });
 
   it('a failing probe rolls back', async () => {
