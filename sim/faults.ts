@@ -231,8 +231,8 @@ const crashing = { errorRate: 1, p50Ms: 40, p99Ms: 200 };
 
 /**
  * The fault scenario: a fast two-step rollout (10% then 50%, a minute each) at 200 requests per
- * second with no metric delay, watching an alarm and sending two probes per step, so that one
- * run calls every port in a few milliseconds. "Healthy" has no errors at all: a false rollback by
+ * second with no metric delay, watching an alarm and (for a healthy target) sending two probes
+ * per step, so that one run calls every port in a few milliseconds. "Healthy" has no errors at all: a false rollback by
  * the judge's statistics is the judge's business (npm run bench:health), not a fault's.
  */
 export function faultWorld(target: TargetKind, seed = 1): SimWorld {
@@ -252,14 +252,22 @@ export function faultWorld(target: TargetKind, seed = 1): SimWorld {
   return world;
 }
 
-/** The fault scenario's rollout input: from the published target, or from an uploaded artifact. */
-export function faultInput(world: SimWorld, release: boolean): Record<string, unknown> {
+/** Whether a run sends probes: a healthy target's runs do, a crashing target's do not (see {@link faultInput}). */
+export const probesFor = (target: TargetKind): boolean => target === 'healthy';
+
+/**
+ * The fault scenario's rollout input: from the published target, or from an uploaded artifact.
+ * The probes verify the target before any traffic moves, so a crashing target sent with them is
+ * refused at VerifyTarget and never reaches a rollback: {@link probesFor} leaves them out of a
+ * crashing target's runs, so that faults are tried against the rollback path too.
+ */
+export function faultInput(world: SimWorld, release: boolean, probes = true): Record<string, unknown> {
   return {
     functionName: world.functionName,
     alias: world.alias,
     rolloutId: ROLLOUT_ID,
     strategy: { type: 'steps', steps: [{ weightPercent: 10, bakeSeconds: 60 }, { weightPercent: 50, bakeSeconds: 60 }] },
-    health: { metricDelaySeconds: 0, alarms: { names: ['orders-errors'] }, probes: { count: 2 } },
+    health: { metricDelaySeconds: 0, alarms: { names: ['orders-errors'] }, ...(probes ? { probes: { count: 2 } } : {}) },
     ...(release
       ? { release: { s3Bucket: 'artifacts', s3Key: 'releases/orders/live/faults.zip', s3ObjectVersion: `v-${world.startTime}`, build: 'faults' } }
       : { targetVersion: world.targetVersion }),
@@ -295,7 +303,7 @@ export async function runWithFaults(options: FaultRunOptions): Promise<FaultRunR
   const world = faultWorld(options.target, options.seed);
   const release = options.release === true;
   const injected: InjectedFault[] = [];
-  const run = await world.rehearse(faultInput(world, release), { ports: faultyPorts(world, options.schedule, injected), executionName: ROLLOUT_ID });
+  const run = await world.rehearse(faultInput(world, release, probesFor(options.target)), { ports: faultyPorts(world, options.schedule, injected), executionName: ROLLOUT_ID });
   const executionArn = run.lastState?.rollout.executionArn ?? `arn:aws:states:us-east-1:123456789012:execution:lambda-rollout:${ROLLOUT_ID}`;
   const guard =
     run.status === 'FAILED'

@@ -17,6 +17,7 @@ import {
   faultyPorts,
   type PortCall,
   PORT_CALLS,
+  probesFor,
   RELEASE_CALLS,
   runWithFaults,
   type TargetKind,
@@ -26,7 +27,7 @@ import {
 async function callCounts(target: TargetKind, release: boolean): Promise<Map<PortCall, number>> {
   const world = faultWorld(target);
   const counts = new Map<PortCall, number>();
-  await world.rehearse(faultInput(world, release), { ports: countingPorts(world, counts), executionName: 'faults' });
+  await world.rehearse(faultInput(world, release, probesFor(target)), { ports: countingPorts(world, counts), executionName: 'faults' });
   return counts;
 }
 
@@ -84,11 +85,11 @@ describe('minutes of trouble are waited out, not taken for a bad release', () =>
     expect(report.ending, JSON.stringify(report.execution)).toBe('promoted');
   });
 
-  it('a crashing release under the same trouble never gets traffic: its probes fail before the first shift', async () => {
+  it('a crashing release under the same trouble is still rolled back: the alarm it can read is unhealthy', async () => {
     const report = await runWithFaults({ schedule: attemptsOf('metrics.getMetricData', 'throttle', 1000), target: 'crashing' });
     expect(report.violations).toEqual([]);
-    expect(report.ending).toBe('refused');
-    expect(report.execution.cause).toMatch(/failed its probes before any traffic moved/);
+    expect(report.ending).toBe('rolled_back');
+    expect(report.execution.cause).toMatch(/alarm orders-errors is in ALARM|could not read the metrics/);
   });
 
   it('a task that times out three times running is tried again, not given up on', async () => {
