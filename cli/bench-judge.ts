@@ -23,7 +23,7 @@ import { ERROR_RATIO_GRID, foldOrigin, twoProportionZ } from '../functions/core/
 import { normalUpperQuantile } from '../functions/core/normal.js';
 import { EMPTY_TALLY, type Tally } from '../functions/core/tally.js';
 import { Random } from '../sim/random.js';
-import { table } from './format.js';
+import { percentWithInterval, table } from './format.js';
 
 const RUNS = Math.max(100, Number(process.argv[2] ?? 4000) || 4000);
 const SPLIT = 0.1;
@@ -86,16 +86,6 @@ function meanCI(xs: readonly number[]): { mean: number; text: string } {
   return { mean: m, text: `${m.toFixed(0)} [${(m - h).toFixed(0)}-${(m + h).toFixed(0)}]` };
 }
 
-/** Wilson 95% interval of a proportion, as "x% [lo-hi%]". */
-function rateCI(hits: number, n: number): string {
-  const z = 1.96;
-  const p = hits / n;
-  const d = 1 + (z * z) / n;
-  const c = (p + (z * z) / (2 * n)) / d;
-  const h = (z * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n))) / d;
-  const f = (x: number) => (x * 100).toFixed(2);
-  return `${f(p)}% [${f(Math.max(0, c - h))}-${f(Math.min(1, c + h))}]`;
-}
 
 const started = performance.now();
 const CASES: readonly [string, number, number][] = [
@@ -131,7 +121,7 @@ for (const rate of [0.001, 0.01, 0.05]) {
     if (fired.judge !== undefined) judge += 1;
     if (fired.fixed !== undefined) fixed += 1;
   }
-  healthy.push([`${rate * 100}% both`, String(n), `${Math.round(HORIZON * rate / SPLIT)} (every error)`, rateCI(judge, n), rateCI(fixed, n)]);
+  healthy.push([`${rate * 100}% both`, String(n), `${Math.round(HORIZON * rate / SPLIT)} (every error)`, percentWithInterval(judge, n, 2), percentWithInterval(fixed, n, 2)]);
 }
 
 console.log(`npm run bench:judge -- ${RUNS}   (node ${process.version}, ${cpus().length} CPUs, ${((performance.now() - started) / 1000).toFixed(0)} s)`);

@@ -8,6 +8,7 @@ import type { HealthPolicy, VerdictKind } from '../functions/core/health.js';
 import type { NextAction } from '../functions/core/state.js';
 import type { Plan } from '../functions/core/strategy.js';
 import type { Distribution, RehearsalOutcome, RehearsalProgress, RehearsalResult, RehearsalSummary } from '../sim/rehearsal.js';
+import { wilsonPercent } from '../sim/report.js';
 
 /** ANSI styling, or none: every function returns its text unchanged when colours are off. */
 export interface Style {
@@ -308,4 +309,16 @@ export function planText(plan: Plan, policy: HealthPolicy): string {
     lines.push(`with too little traffic to judge, each step may hold up to ${formatDuration(data.maxHoldSecondsPerStep)} longer (at most ${formatDuration(data.maxTotalSeconds)} in all)`);
   }
   return lines.join('\n');
+}
+
+/**
+ * A proportion with its Wilson 95% interval, for the benches' tables.
+ *
+ * @example percentWithInterval(1, 200) // "0.5% [0.1-2.8%]"
+ */
+export function percentWithInterval(hits: number, n: number, digits = 1): string {
+  const band = wilsonPercent(hits, n);
+  if (!band) return 'no runs';
+  const f = (x: number) => x.toFixed(digits);
+  return `${f((hits / n) * 100)}% [${f(band.low)}-${f(band.high)}%]`;
 }

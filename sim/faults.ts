@@ -237,18 +237,7 @@ const crashing = { errorRate: 1, p50Ms: 40, p99Ms: 200 };
  */
 export function faultWorld(target: TargetKind, seed = 1): SimWorld {
   const world = new SimWorld({ rate: 200, baseline: healthy, target: target === 'healthy' ? healthy : crashing, metricDelaySeconds: 0, seed });
-  world.cloudwatch.putMetricAlarm({
-    alarmName: 'orders-errors',
-    namespace: 'AWS/Lambda',
-    metricName: 'Errors',
-    dimensions: { FunctionName: world.functionName, Resource: `${world.functionName}:${world.alias}` },
-    stat: 'Sum',
-    periodSeconds: 60,
-    evaluationPeriods: 1,
-    threshold: 50,
-    comparisonOperator: 'GreaterThanOrEqualToThreshold',
-    treatMissingData: 'notBreaching',
-  });
+  world.putAliasErrorAlarm('orders-errors', 50);
   return world;
 }
 

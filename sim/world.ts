@@ -104,6 +104,27 @@ export class SimWorld {
     return this.running ? Date.now() : this.idleAt;
   }
 
+  /**
+   * The alarm a CodeDeploy user typically sets on the alias: its `Errors` in a minute at or above
+   * `threshold`, missing data not breaching.
+   *
+   * @example world.putAliasErrorAlarm('orders-errors', 1)
+   */
+  putAliasErrorAlarm(alarmName: string, threshold: number): void {
+    this.cloudwatch.putMetricAlarm({
+      alarmName,
+      namespace: 'AWS/Lambda',
+      metricName: 'Errors',
+      dimensions: { FunctionName: this.functionName, Resource: `${this.functionName}:${this.alias}` },
+      stat: 'Sum',
+      periodSeconds: 60,
+      evaluationPeriods: 1,
+      threshold,
+      comparisonOperator: 'GreaterThanOrEqualToThreshold',
+      treatMissingData: 'notBreaching',
+    });
+  }
+
   /** Generates traffic up to `now` with the alias's current routing. */
   settle(now = this.now()): void {
     this.advance(now, this.aliasState);

@@ -8,19 +8,7 @@ const steady = { errorRate: 0.001, p50Ms: 40, p99Ms: 200 };
 const scenario = (extra: Partial<ScenarioInput>) =>
   parseScenario({ name: 'health', traffic: { rps: 50 }, baseline: steady, target: steady, strategy: 'Canary10Percent5Minutes', ...extra } as ScenarioInput);
 
-const aliasErrorsAlarm = (world: SimWorld) =>
-  world.cloudwatch.putMetricAlarm({
-    alarmName: 'orders-errors',
-    namespace: 'AWS/Lambda',
-    metricName: 'Errors',
-    dimensions: { FunctionName: 'orders', Resource: 'orders:live' },
-    stat: 'Sum',
-    periodSeconds: 60,
-    evaluationPeriods: 1,
-    threshold: 50,
-    comparisonOperator: 'GreaterThanOrEqualToThreshold',
-    treatMissingData: 'notBreaching',
-  });
+const aliasErrorsAlarm = (world: SimWorld) => world.putAliasErrorAlarm('orders-errors', 50);
 
 describe('alarms', () => {
   it('an alarm in ALARM rolls back, with the alarm named in the reason', async () => {
