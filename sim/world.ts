@@ -33,6 +33,10 @@ export interface WorldOptions {
   readonly codeUpdateSeconds?: number;
   /** Virtual epoch ms where the world starts. Default the runner's default start time. */
   readonly startTime?: number;
+  /** Traffic is generated this many seconds at a time (see `TrafficModelOptions.sliceSeconds`). Default 1. */
+  readonly trafficSliceSeconds?: number;
+  /** Width of a traffic timeline bucket. Default 60. */
+  readonly timelineSeconds?: number;
 }
 
 export class SimWorld {
@@ -76,6 +80,8 @@ export class SimWorld {
       random: random.fork(),
       cloudwatch: this.cloudwatch,
       startTime: this.startTime,
+      ...(options.trafficSliceSeconds !== undefined ? { sliceSeconds: options.trafficSliceSeconds } : {}),
+      ...(options.timelineSeconds !== undefined ? { timelineSeconds: options.timelineSeconds } : {}),
     });
     this.notifier = new RecordingNotifier();
     this.invoker = new SimInvoker(this.traffic, random.fork());
