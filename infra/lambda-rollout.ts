@@ -190,6 +190,7 @@ export class LambdaRollout extends Construct {
     this.functions = functions;
 
     this.stateMachine = this.workflow(logRetention, removalPolicy);
+    this.grantContinuation();
     const stack = Stack.of(this);
     this.consoleUrl =
       `https://${stack.region}.console.aws.amazon.com/states/home?region=${stack.region}` +
@@ -241,12 +242,7 @@ export class LambdaRollout extends Construct {
   /** The Step Functions, Lambda and S3 permissions of the service functions beyond their capabilities. */
   private grantServiceExtras(targets: GrantTargets): void {
     const sm = this.stateMachine;
-    const executions = Stack.of(this).formatArn({
-      service: 'states',
-      resource: 'execution',
-      resourceName: `${sm.stateMachineName}:*`,
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
+    const executions = this.executionsArn();
     const add = (fnId: ServiceFunctionId, statement: iam.PolicyStatement) => this.serviceFunctions[fnId].role!.addToPrincipalPolicy(statement);
     const executionsReason =
       'The executions of this state machine only: execution names are chosen per rollout, so their ARNs are known only as <state machine>:*.';
@@ -270,6 +266,36 @@ export class LambdaRollout extends Construct {
       'Reads the configuration of the allowed functions only (does the function an artifact names exist?): a name pattern the operator chose.');
     acknowledgeWildcardResources(trigger, [artifactObjects],
       'Reads the tags and metadata of artifact objects under the key prefix, which name the function and build; read-only, nothing else is in the bucket.');
+  }
+
+  /**
+   * The Continue task starts the rollout's next execution of this state machine and reads whether a
+   * start it lost the answer to happened. A policy of its own, not the function role's default one:
+   * the state machine's definition names the function, and the function (through its default
+   * policy) naming the state machine would make a dependency cycle.
+   */
+  private grantContinuation(): void {
+    const sm = this.stateMachine;
+    const executions = this.executionsArn();
+    const policy = new iam.Policy(this, 'ContinuePolicy', {
+      statements: [
+        new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [sm.stateMachineArn] }),
+        new iam.PolicyStatement({ actions: ['states:DescribeExecution'], resources: [executions] }),
+      ],
+    });
+    this.functions.ContinueFunctionArn.role!.attachInlinePolicy(policy);
+    acknowledgeWildcardResources(policy, [executions],
+      "The executions of this state machine only: a continuation's name is chosen per rollout, so its ARN is known only as <state machine>:*.");
+  }
+
+  /** The ARNs of this state machine's executions, `<state machine>:*`. */
+  private executionsArn(): string {
+    return Stack.of(this).formatArn({
+      service: 'states',
+      resource: 'execution',
+      resourceName: `${this.stateMachine.stateMachineName}:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
   }
 
   private workflow(retention: logs.RetentionDays, removalPolicy: RemovalPolicy): sfn.StateMachine {

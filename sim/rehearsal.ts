@@ -222,7 +222,8 @@ export async function rehearse(scenario: Scenario, options: RehearseOptions = {}
   };
 
   const changesBefore = world.lambda.aliasChanges.length;
-  const run = await world.rehearse(input, { onEvent });
+  // A long rehearsal has hundreds of thousands of events: watch them as they come, keep none.
+  const run = await world.rehearse(input, { onEvent, keepEvents: false });
   world.settle(run.endedAt);
   const result = summarise(scenario, parsed, world, run, checks, world.lambda.aliasChanges.slice(changesBefore));
   options.onProgress?.({

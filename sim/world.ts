@@ -14,6 +14,7 @@ import { SimCodeRelease } from './code-release.js';
 import { Random } from './random.js';
 import { DEFAULT_START_TIME, runWorkflow, type RunWorkflowOptions, type WorkflowRun } from './runner.js';
 import type { TaskPorts } from './tasks.js';
+import { SimWorkflow } from './workflow.js';
 import { type BehaviourProfile, type RequestRate, TrafficModel } from './traffic.js';
 
 export interface WorldOptions {
@@ -52,6 +53,8 @@ export class SimWorld {
   readonly registry: InMemoryRolloutRegistry;
   /** Code updates and version publishing, for rollouts that start from an artifact. */
   readonly code: SimCodeRelease;
+  /** The rollout state machine's executions: the rehearsal's, and each continuation of a long rollout. */
+  readonly workflow: SimWorkflow;
   /** "1": the version the alias is on before the rollout. */
   readonly baselineVersion: string;
   /** "2": the published version to roll out. */
@@ -87,6 +90,7 @@ export class SimWorld {
     this.invoker = new SimInvoker(this.traffic, random.fork());
     this.registry = new InMemoryRolloutRegistry();
     this.code = new SimCodeRelease(this.lambda, { now: () => this.now(), updateMs: (options.codeUpdateSeconds ?? 5) * 1000 });
+    this.workflow = new SimWorkflow(() => this.now());
   }
 
   /** The alias as it routes now. */
@@ -127,7 +131,7 @@ export class SimWorld {
   }
 
   /** The ports the workflow's tasks run over in this world. */
-  ports(): TaskPorts {
+  ports(): TaskPorts & { readonly workflow: SimWorkflow } {
     return {
       lambda: this.lambda,
       metrics: this.cloudwatch,
@@ -139,6 +143,7 @@ export class SimWorld {
       notifier: this.notifier,
       registry: this.registry,
       code: this.code,
+      workflow: this.workflow,
       clock: systemClock,
     };
   }

@@ -1,6 +1,8 @@
 /**
  * One health check, as data in and the next state out: which minutes count, the signals judged
  * from the evidence, the step's record, and the next move. CheckHealth only fetches the evidence.
+ * The state keeps a short record of the check; its whole detail (every signal) is returned apart,
+ * for the rollout registry, so the state stays small however many alarms and metrics are judged.
  */
 import { decide } from './decide.js';
 import {
@@ -17,9 +19,10 @@ import {
   observedSplit,
   type ProbeEvidence,
   type Signal,
+  type Verdict,
 } from './health.js';
 import { type MinuteEvidence, totals } from './judge.js';
-import type { RolloutState } from './state.js';
+import { type NextAction, type RolloutState, shortReason, type StepRecord } from './state.js';
 
 const MINUTE = 60_000;
 
@@ -50,11 +53,36 @@ export interface CheckEvidence {
   readonly probes?: ProbeEvidence | undefined;
 }
 
+/** The longest reason of one signal the registry keeps (an alarm's reason is CloudWatch's, up to 1,023 characters). */
+export const MAX_SIGNAL_REASON_CHARS = 512;
+
+/**
+ * Everything one check judged, for the rollout registry (`RolloutRecord.lastCheck`): the step's
+ * verdict with its numbers, every signal with its reason, and the move it decided. Bounded: at
+ * most one signal per judged thing (errors, latency, throttles, probes, and the policy's at most
+ * 100 alarms and 20 custom metrics), each reason cut to `MAX_SIGNAL_REASON_CHARS`.
+ */
+export interface CheckDetail extends Required<Pick<StepRecord, 'step' | 'weightPercent'>>, Pick<StepRecord, 'target' | 'baseline' | 'observedSplitPercent' | 'probes'> {
+  /** Epoch ms. */
+  readonly at: number;
+  readonly verdict: Verdict['verdict'];
+  readonly reason: string;
+  readonly signals: readonly Signal[];
+  readonly next: NextAction;
+}
+
+/** A check's result: the next state, and the check's detail for the registry. */
+export interface Assessed {
+  readonly state: RolloutState;
+  /** Undefined when no step has been shifted to yet (nothing was judged). */
+  readonly check: CheckDetail | undefined;
+}
+
 /**
  * Judges the evidence and moves the rollout on: the step's record gets the verdict with its
- * numbers and every signal, and the cursor the next move.
+ * numbers and a short reason, the cursor the next move, and the check's detail comes back apart.
  */
-export function assessCheck(state: RolloutState, evidence: CheckEvidence, now: number): RolloutState {
+export function assessCheck(state: RolloutState, evidence: CheckEvidence, now: number): Assessed {
   const { rollout, cursor } = state;
   const policy = rollout.health;
   const { minutes } = evidence;
@@ -91,8 +119,22 @@ export function assessCheck(state: RolloutState, evidence: CheckEvidence, now: n
   const history = last
     ? [
         ...state.history.slice(0, -1),
-        { ...last, checks: last.checks + 1, checkedAt: now, verdict: verdict.verdict, reason: verdict.reason, target: verdict.target, baseline: verdict.baseline, observedSplitPercent: split, signals: verdict.signals, probes: stepProbes },
+        { ...last, checks: last.checks + 1, checkedAt: now, verdict: verdict.verdict, reason: shortReason(verdict.reason), target: verdict.target, baseline: verdict.baseline, observedSplitPercent: split, probes: stepProbes },
       ]
     : state.history;
-  return { ...state, cursor: decide(rollout.plan, cursor, verdict, policy, now), history };
+  const next = decide(rollout.plan, cursor, verdict, policy, now);
+  const check: CheckDetail | undefined = last && {
+    at: now,
+    step: last.step,
+    weightPercent: last.weightPercent,
+    verdict: verdict.verdict,
+    reason: shortReason(verdict.reason, MAX_SIGNAL_REASON_CHARS),
+    target: verdict.target,
+    baseline: verdict.baseline,
+    observedSplitPercent: split,
+    probes: stepProbes,
+    signals: verdict.signals.map((s) => ({ ...s, reason: shortReason(s.reason, MAX_SIGNAL_REASON_CHARS) })),
+    next: next.next,
+  };
+  return { state: { ...state, cursor: next.reason === undefined ? next : { ...next, reason: shortReason(next.reason) }, history }, check };
 }

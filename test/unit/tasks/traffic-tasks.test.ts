@@ -4,7 +4,10 @@ import { makeShiftWeight } from '../../../functions/tasks/shift-weight.js';
 import { makeCheckHealth } from '../../../functions/tasks/check-health.js';
 import { makeFinalize } from '../../../functions/tasks/finalize.js';
 import { makeRollback } from '../../../functions/tasks/rollback.js';
-import { DriftError } from '../../../functions/core/errors.js';
+import { LOOP_EVENTS } from '../../../functions/core/continuation.js';
+import { DriftError, ThrottledError } from '../../../functions/core/errors.js';
+import type { RolloutRegistry } from '../../../functions/ports.js';
+import { InMemoryRolloutRegistry } from '../../../sim/registry.js';
 import type { RolloutState } from '../../../functions/core/state.js';
 import { ScriptedMetrics, T0, alarmsOf, fixedClock, ordersWorld, probeAnswers } from '../../support/fakes.js';
 
@@ -50,7 +53,13 @@ describe('ShiftWeight', () => {
 });
 
 describe('CheckHealth', () => {
-  const ports = (metrics: ScriptedMetrics, now: number, alarms = alarmsOf(), invoker = probeAnswers()) => ({ metrics, alarms, invoker, clock: fixedClock(now) });
+  const ports = (metrics: ScriptedMetrics, now: number, alarms = alarmsOf(), invoker = probeAnswers(), registry: Pick<RolloutRegistry, 'recordCheck'> = new InMemoryRolloutRegistry()) => ({
+    metrics,
+    alarms,
+    invoker,
+    registry,
+    clock: fixedClock(now),
+  });
 
   it('reads every complete minute since the target first got traffic, per version behind the alias', async () => {
     const { lambda, state } = await started();
@@ -73,7 +82,26 @@ describe('CheckHealth', () => {
     expect(request.queries.filter((q) => q.periodSeconds === 60).map((q) => `${q.metricName}@${q.dimensions.ExecutedVersion}`).sort()).toEqual(['Errors@1', 'Errors@2', 'Invocations@1', 'Invocations@2', 'Throttles@1', 'Throttles@2']);
     expect(checked.cursor).toMatchObject({ next: 'shift', step: 1, weightPercent: 20 });
     expect(checked.history.at(-1)).toMatchObject({ checks: 1, verdict: 'healthy', target: { invocations: 2000, errors: 1 }, baseline: { invocations: 18000, errors: 20 } });
-    expect(checked.history.at(-1)?.signals?.map((s) => s.name)).toEqual(['errors', 'latency p99', 'latency p90', 'throttles']);
+    expect(checked.history.at(-1)).not.toHaveProperty('signals');
+  });
+
+  it("keeps the check's every signal on the rollout's record, and the loop's events in the cursor", async () => {
+    const { lambda, state } = await started();
+    const shifted = await makeShiftWeight({ lambda, clock: fixedClock(T0 + 30_000) })(state);
+    const registry = new InMemoryRolloutRegistry();
+    const checked = await makeCheckHealth(ports(new ScriptedMetrics({ target: [2000, 1], baseline: [18000, 20] }), T0 + 330_000, alarmsOf(), probeAnswers(), registry))(shifted);
+    const record = await registry.get(state.rollout.id);
+    expect(record?.lastCheck).toMatchObject({ at: T0 + 330_000, step: 0, weightPercent: 10, verdict: 'healthy', next: 'shift', target: { invocations: 2000, errors: 1 } });
+    expect(record?.lastCheck?.signals.map((s) => s.name)).toEqual(['errors', 'latency p99', 'latency p90', 'throttles']);
+    expect(checked.cursor.historyEvents).toBe(LOOP_EVENTS.start + LOOP_EVENTS.check + LOOP_EVENTS.announce + LOOP_EVENTS.shift);
+  });
+
+  it('a registry that cannot take the detail never stops the check', async () => {
+    const { lambda, clock, state } = await started();
+    const shifted = await makeShiftWeight({ lambda, clock })(state);
+    const broken = { recordCheck: async () => Promise.reject(new ThrottledError('Rate exceeded')) };
+    const checked = await makeCheckHealth(ports(new ScriptedMetrics({ target: [200, 40], baseline: [1800, 2] }), T0 + 180_000, alarmsOf(), probeAnswers(), broken))(shifted);
+    expect(checked.cursor.next).toBe('rollback');
   });
 
   it('an unhealthy target means rollback at once, with the numbers in the reason', async () => {
