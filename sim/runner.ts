@@ -154,6 +154,11 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<Workflow
     toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'],
     loopLimit: TIMER_LIMIT,
   });
+  // The interpreter's JSONPath library returns every value it finds by throwing an Error (its
+  // `NewError`), a stack trace captured each time; an execution records an error's name and
+  // message only, so no stack is captured while the rollout runs.
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
   try {
     const tasks = bindTasks(options.ports);
     const handlers = localHandlers(definition, tasks);
@@ -185,6 +190,7 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<Workflow
       executions,
     };
   } finally {
+    Error.stackTraceLimit = stackTraceLimit;
     clock.uninstall();
   }
 }

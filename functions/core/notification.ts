@@ -96,7 +96,8 @@ export function notificationFor(type: RolloutEventType, state: RolloutState, now
 
 /**
  * The notification for a rollout refused before it started. The input may be invalid, so the
- * function and alias are read from it only when they are strings.
+ * function and alias are read from it only when they are strings; a continuation's input is a
+ * rollout state, read from its `rollout`.
  */
 export function refusalNotification(
   input: unknown,
@@ -104,7 +105,8 @@ export function refusalNotification(
   now: number,
   type: 'refused' | 'failed' = 'refused',
 ): Notification {
-  const raw = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>;
+  const given = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>;
+  const raw = (typeof given.rollout === 'object' && given.rollout !== null ? given.rollout : given) as Record<string, unknown>;
   const str = (...keys: string[]) => keys.map((k) => raw[k]).find((v): v is string => typeof v === 'string');
   const fn = str('functionName', 'function-name');
   const alias = str('alias', 'alias-name');

@@ -183,5 +183,6 @@ describe('continuing in a new execution', () => {
     expect(result.error?.Cause).toContain('may not resume: the lock is held by rollout other');
     expect(w.aliasState).toEqual(before);
     expect(await w.registry.getLock('orders', 'live')).toMatchObject({ rolloutId: 'other' });
+    expect(w.notifier.subjects).toEqual([expect.stringMatching(/^lambda-rollout orders:live refused: continuation 1 of rollout forged may not resume/)]);
   });
 });
