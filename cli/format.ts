@@ -3,7 +3,8 @@
  * texts a person reads after a rehearsal or a plan. Nothing here writes or reads anything.
  */
 import { describeRouting } from '../functions/core/alias.js';
-import type { VerdictKind } from '../functions/core/health.js';
+import { expectedRun } from '../functions/core/expected.js';
+import type { HealthPolicy, VerdictKind } from '../functions/core/health.js';
 import type { NextAction } from '../functions/core/state.js';
 import type { Plan } from '../functions/core/strategy.js';
 import type { Distribution, RehearsalOutcome, RehearsalProgress, RehearsalResult, RehearsalSummary } from '../sim/rehearsal.js';
@@ -147,7 +148,8 @@ export function formatVerdict(verdict: VerdictKind | null | undefined, st: Style
 const served = (p: { target: { requests: number; errors: number }; baseline: { requests: number; errors: number } }) =>
   `new ${formatCount(p.target.requests)} req / ${formatCount(p.target.errors)} err, old ${formatCount(p.baseline.requests)} req / ${formatCount(p.baseline.errors)} err`;
 
-const NEXT_WORDS: Record<NextAction, string> = {
+/** What the workflow does next, in words. */
+export const NEXT_WORDS: Record<NextAction, string> = {
   shift: 'next step',
   hold: 'hold for more traffic',
   promote: 'promote',
@@ -216,7 +218,7 @@ export function summaryText(r: RehearsalResult, st: Style = style(false)): strin
         .join('\n'),
     );
   } else {
-    lines.push('steps: none (all at once)');
+    lines.push(r.error === 'RolloutRefused' ? 'steps: none (refused before any traffic moved)' : 'steps: none (all at once)');
   }
   lines.push('');
   lines.push(`new version (v${r.target.version}) served ${servedText(r.target)}`);
@@ -239,9 +241,9 @@ export function manySummaryText(s: RehearsalSummary): string {
   lines.push('');
   lines.push(
     table(
-      ['outcome', 'share of runs'],
-      (Object.keys(OUTCOME_WORDS) as RehearsalOutcome[]).map((o) => [o.replace('_', ' '), formatPercent(s.outcomes[o])]),
-      ['left', 'right'],
+      ['outcome', 'runs', 'share of runs'],
+      (Object.keys(OUTCOME_WORDS) as RehearsalOutcome[]).map((o) => [o.replace('_', ' '), formatCount(s.outcomeCounts[o]), formatPercent(s.outcomeShares[o])]),
+      ['left', 'right', 'right'],
     ),
   );
   lines.push('');
@@ -260,24 +262,50 @@ export function manySummaryText(s: RehearsalSummary): string {
   return lines.join('\n');
 }
 
-/** A plan: each step's weight and bake, then promotion, and the total. */
-export function planText(plan: Plan, maxHoldSeconds: number): string {
+/**
+ * A plan as data (`plan --json`): each step's weight and bake and when it starts in a healthy
+ * release (the workflow's own timing: the bake, then the wait for the first complete metric minute
+ * at the weight, `metricDelaySeconds` after it ends), when promotion comes, and how long holds for
+ * more traffic could stretch it.
+ *
+ * @example planData(toPlan('Canary10Percent5Minutes'), HealthPolicySchema.parse({})).promoteAtSeconds // 300
+ */
+export function planData(plan: Plan, policy: HealthPolicy) {
+  const run = expectedRun(plan, policy);
+  const maxHoldSeconds = policy.insufficientData.maxHoldSeconds;
+  const steps = plan.steps.map((s, i) => ({ step: i + 1, weightPercent: s.weightPercent, bakeSeconds: s.bakeSeconds, startsAtSeconds: run.steps[i]?.shiftedAtSeconds ?? 0 }));
+  return {
+    strategy: plan.strategy,
+    steps,
+    /** When the target gets 100%, seconds from the first shift, when every check is healthy. */
+    promoteAtSeconds: run.durationSeconds,
+    /** False when the policy would give up before the first metric minute is in CloudWatch. */
+    promotes: run.promotes,
+    totalBakeSeconds: plan.totalBakeSeconds,
+    metricDelaySeconds: policy.metricDelaySeconds,
+    /** `evidence`: each weight waits for a judged minute served at it; `schedule`: CodeDeploy's timing. */
+    advance: policy.advance,
+    /** The longest a step may hold for more traffic beyond its bake (the health policy's insufficientData.maxHoldSeconds). */
+    maxHoldSecondsPerStep: maxHoldSeconds,
+    /** The longest the plan can take: the healthy timeline plus every step's longest hold. */
+    maxTotalSeconds: run.durationSeconds + steps.length * maxHoldSeconds,
+  };
+}
+
+/** A plan as people read it: each step's weight, bake and start in a healthy release, promotion, and the total. */
+export function planText(plan: Plan, policy: HealthPolicy): string {
+  const data = planData(plan, policy);
   const lines: string[] = [];
-  const n = plan.steps.length;
+  const n = data.steps.length;
   lines.push(`${plan.strategy}: ${n === 0 ? 'no steps, all traffic moves at once' : `${n} step${n === 1 ? '' : 's'}`}`);
   lines.push('');
-  let at = 0;
-  const rows = plan.steps.map((s, i) => {
-    const row = [String(i + 1), formatWeight(s.weightPercent), formatDuration(s.bakeSeconds), formatDuration(at)];
-    at += s.bakeSeconds;
-    return row;
-  });
-  rows.push(['then', '100%', 'promote', formatDuration(at)]);
+  const rows = data.steps.map((s) => [String(s.step), formatWeight(s.weightPercent), formatDuration(s.bakeSeconds), formatDuration(s.startsAtSeconds)]);
+  rows.push(['then', '100%', 'promote', formatDuration(data.promoteAtSeconds)]);
   lines.push(table(['step', 'weight', 'bake', 'starts at'], rows, ['right', 'right', 'right', 'right']));
   lines.push('');
-  lines.push(`total: ${formatDuration(plan.totalBakeSeconds)} of bakes when every check is healthy`);
-  if (n > 0 && maxHoldSeconds > 0) {
-    lines.push(`with too little traffic to judge, each step may hold up to ${formatDuration(maxHoldSeconds)} longer (at most ${formatDuration(plan.totalBakeSeconds + n * maxHoldSeconds)} in all)`);
+  lines.push(`total: ${formatDuration(data.promoteAtSeconds)} when every check is healthy (${formatDuration(plan.totalBakeSeconds)} of bakes${data.promoteAtSeconds > plan.totalBakeSeconds && policy.advance === 'evidence' ? `, and the wait for each weight's first complete metric minute, in CloudWatch ${policy.metricDelaySeconds}s after it ends` : ''})`);
+  if (n > 0 && data.maxHoldSecondsPerStep > 0) {
+    lines.push(`with too little traffic to judge, each step may hold up to ${formatDuration(data.maxHoldSecondsPerStep)} longer (at most ${formatDuration(data.maxTotalSeconds)} in all)`);
   }
   return lines.join('\n');
 }

@@ -2,6 +2,7 @@
  * Command-line options for a rehearsal: each checked before anything runs, with a message that
  * names the option and the rule and shows the value; then laid over the scenario.
  */
+import { MAX_METRIC_DELAY_SECONDS } from '../functions/core/health.js';
 import { MAX_RPS, type Scenario } from '../sim/scenarios.js';
 
 /** Options as commander hands them over: strings, or true for flags. */
@@ -88,7 +89,7 @@ export function checkSimulateOptions(raw: RawSimulateOptions): Checked<SimulateS
   number('canaryErrorRate', '--canary-error-rate', 'must be a fraction from 0 to 1 (0.01 = 1%)', fraction);
   number('baselineP99Ms', '--baseline-p99-ms', 'must be a latency in milliseconds, more than 0', (n) => n > 0);
   number('canaryP99Ms', '--canary-p99-ms', 'must be a latency in milliseconds, more than 0', (n) => n > 0);
-  number('metricDelaySeconds', '--metric-delay-seconds', 'must be a number of seconds, 0 or more', (n) => n >= 0);
+  number('metricDelaySeconds', '--metric-delay-seconds', `must be a number of seconds from 0 to ${MAX_METRIC_DELAY_SECONDS}`, (n) => n >= 0 && n <= MAX_METRIC_DELAY_SECONDS);
   number('seed', '--seed', `must be a whole number from 0 to ${MAX_SEED}`, whole(0, MAX_SEED));
 
   if (raw.strategy !== undefined) {

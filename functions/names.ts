@@ -20,6 +20,8 @@ export const ENV = {
   artifactsPrefix: 'ROLLOUT_ARTIFACTS_PREFIX',
   /** The construct's allowedFunctions, comma-separated. */
   allowedFunctions: 'ROLLOUT_ALLOWED_FUNCTIONS',
+  /** How long CloudFormation may wait for one Custom::LambdaRollout request, in seconds (the provider's limit, less a margin). */
+  deployWaitSeconds: 'ROLLOUT_DEPLOY_WAIT_SECONDS',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];
@@ -84,6 +86,35 @@ export const TASK_FUNCTIONS = {
 } as const;
 
 export type TaskFunctionKey = keyof typeof TASK_FUNCTIONS;
+
+/**
+ * The stack's outputs, by stable key: the `rollout` CLI finds the service by these keys
+ * (DescribeStacks), and CI scripts read them with `aws cloudformation describe-stacks`. Infra emits
+ * each as a `CfnOutput` whose logical id is exactly this key (no CDK hash, no export name).
+ */
+export const STACK_OUTPUTS = {
+  /** The rollout API's stage URL, ending in `/`. */
+  apiUrl: 'RolloutApiUrl',
+  /** The rollout state machine. */
+  stateMachineArn: 'RolloutStateMachineArn',
+  /** Where to upload artifacts. */
+  artifactsBucketName: 'RolloutArtifactsBucketName',
+  /** The notification topic. */
+  topicArn: 'RolloutTopicArn',
+  /** The registry table. */
+  registryTableName: 'RolloutRegistryTableName',
+  /** The state machine in the Step Functions console. */
+  consoleUrl: 'RolloutConsoleUrl',
+  /** The CloudWatch dashboard. */
+  dashboardUrl: 'RolloutDashboardUrl',
+  /** The service token of Custom::LambdaRollout (also exported, for other stacks and templates). */
+  serviceToken: 'RolloutServiceToken',
+} as const;
+
+export type StackOutputKey = (typeof STACK_OUTPUTS)[keyof typeof STACK_OUTPUTS];
+
+/** The stack name the app deploys (`infra/app.ts`), and the CLI's default `--stack`. */
+export const DEFAULT_STACK_NAME = 'LambdaRollout';
 
 /** The workflow definition: the one file CDK deploys and the rehearsal runs. */
 export const ASL_PATH = fileURLToPath(new URL('../statemachine/rollout.asl.json', import.meta.url));

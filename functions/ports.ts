@@ -6,6 +6,7 @@
 import type { AliasState, AliasUpdate, VersionConfig } from './core/lambda-model.js';
 import type { MetricQuery, MetricSeries } from './core/evidence.js';
 import type { Notification } from './core/notification.js';
+import type { MetricEmission } from './core/service-metrics.js';
 
 // The health checks build their queries as data in core; the metrics port sends them as they are.
 export type { MetricQuery, MetricSeries } from './core/evidence.js';
@@ -21,6 +22,11 @@ export interface LambdaControl {
    * UpdateInProgressError while Lambda is busy with the function, Throttled/Transient errors.
    */
   updateAlias(update: AliasUpdate): Promise<AliasState>;
+  /**
+   * CreateAlias on a published version, routing wholly to it. Throws NotFoundError when the function
+   * or version is missing, UpdateInProgressError (HTTP 409) when the alias exists already.
+   */
+  createAlias(functionName: string, alias: string, functionVersion: string): Promise<AliasState>;
 }
 
 export interface MetricDataRequest {
@@ -61,6 +67,14 @@ export interface Notifier {
   publish(notification: Notification): Promise<void>;
 }
 
+/**
+ * The service's own metrics (`core/service-metrics.ts`): CloudWatch embedded metric format on AWS.
+ * Sending never throws: a metric lost is never worth failing a rollout's task.
+ */
+export interface ServiceMetrics {
+  emit(emission: MetricEmission): void;
+}
+
 /** Wall-clock time in epoch milliseconds. */
 export interface Clock {
   now(): number;
@@ -85,6 +99,12 @@ export interface CodeRelease {
     functionName: string,
     request: { readonly codeSha256: string; readonly revisionId?: string | undefined; readonly description: string },
   ): Promise<{ version: string }>;
+  /**
+   * The newest published version with exactly this CodeSha256 and description (ListVersionsByFunction),
+   * or undefined: how a release recognises the version its own PublishVersion created when the answer
+   * was lost and the retry was refused.
+   */
+  findVersion(functionName: string, wanted: { readonly codeSha256: string; readonly description: string }): Promise<string | undefined>;
 }
 
 /** An artifact's object tags and user-defined metadata, read at one exact object version. */

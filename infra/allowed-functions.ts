@@ -3,7 +3,12 @@
  * it grants. Pure except for `Stack.formatArn`, which only builds tokens.
  */
 import { ArnFormat, Stack, Token } from 'aws-cdk-lib';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { IConstruct } from 'constructs';
+import { InvalidPropError } from './errors.js';
+
+/** An entry of `allowedFunctions`: a function construct (an alias or version stands for its function), or a name, name pattern or ARN. */
+export type AllowedFunction = string | lambda.IFunction;
 
 /** A function name, or a name pattern where `*` matches any characters (IAM wildcard). */
 const NAME = '[A-Za-z0-9_*-]{1,64}';
@@ -12,44 +17,63 @@ const NAME_PATTERN = new RegExp(`^${NAME}$`);
 const FUNCTION_ARN = new RegExp(`^arn:aws[a-z-]*:lambda:[a-z]{2}(?:-[a-z]+)+-\\d+:\\d{12}:function:(${NAME})$`);
 
 const EXPECTED =
-  "a function name or name pattern like 'orders-*', or an unqualified function ARN like " +
-  "'arn:aws:lambda:us-east-1:123456789012:function:payments'";
+  "a function (IFunction, IAlias or IVersion), a function name or name pattern like 'orders-*', or an unqualified " +
+  "function ARN like 'arn:aws:lambda:us-east-1:123456789012:function:payments'";
 
 /**
- * Checks `allowedFunctions` and returns its entries without duplicates. Unresolved tokens
- * (e.g. `fn.functionArn`) are taken as unqualified function ARNs.
+ * Checks `allowedFunctions` and returns its entries as strings without duplicates: a function
+ * construct becomes its unqualified ARN (an alias's or a version's function), a token, and
+ * unresolved tokens are taken as unqualified function ARNs.
  *
- * @throws Error naming the prop, the rule and the value received, for an empty list, `*` alone
- *   (or `arn:...:function:*`), a qualified ARN, or anything that is not a name pattern or function ARN.
+ * @throws InvalidPropError naming the prop, the rule and the value received, for an empty list, `*`
+ *   alone (or `arn:...:function:*`), a qualified ARN, or anything that is not a function, a name pattern
+ *   or a function ARN.
  * @example validateAllowedFunctions(['orders-*', 'payments']) // ['orders-*', 'payments']
  */
-export function validateAllowedFunctions(entries: readonly string[] | undefined): string[] {
+export function validateAllowedFunctions(entries: readonly AllowedFunction[] | undefined): string[] {
   if (!Array.isArray(entries) || entries.length === 0) {
-    throw new Error(
+    throw new InvalidPropError(
       `allowedFunctions must list at least one function: ${EXPECTED}; received ${JSON.stringify(entries)}`,
     );
   }
-  entries.forEach((entry, index) => checkEntry(entry, index));
-  return [...new Set(entries)];
+  return [...new Set(entries.map((entry, index) => checkEntry(entry, index)))];
 }
 
-function checkEntry(entry: unknown, index: number): void {
+/** The function an alias or a version routes to; a function itself otherwise. */
+function functionOf(fn: lambda.IFunction): lambda.IFunction {
+  if ('aliasName' in fn && 'version' in fn) return (fn as lambda.IAlias).version.lambda;
+  if ('lambda' in fn && typeof (fn as lambda.IVersion).version === 'string') return (fn as lambda.IVersion).lambda;
+  return fn;
+}
+
+const isFunction = (entry: unknown): entry is lambda.IFunction =>
+  typeof entry === 'object' && entry !== null && typeof (entry as lambda.IFunction).functionArn === 'string';
+
+function received(entry: unknown): string {
+  if (typeof entry === 'string') return `'${entry}'`;
+  if (typeof entry === 'object' && entry !== null && 'node' in entry) return `the construct ${(entry as IConstruct).node.path}`;
+  return JSON.stringify(entry) ?? String(entry);
+}
+
+function checkEntry(value: unknown, index: number): string {
   const field = `allowedFunctions[${index}]`;
+  const entry = isFunction(value) ? functionOf(value).functionArn : value;
   if (typeof entry !== 'string') {
-    throw new Error(`${field} must be a string: ${EXPECTED}; received ${JSON.stringify(entry)}`);
+    throw new InvalidPropError(`${field} must be ${EXPECTED}; received ${received(value)}`);
   }
-  if (Token.isUnresolved(entry)) return;
+  if (Token.isUnresolved(entry)) return entry;
   const name = NAME_PATTERN.test(entry) ? entry : FUNCTION_ARN.exec(entry)?.[1];
   if (name === undefined) {
     const qualified = /:function:[^:]+:/.test(entry) ? ' (without a version or alias: the grant covers them)' : '';
-    throw new Error(`${field} must be ${EXPECTED}${qualified}; received '${entry}'`);
+    throw new InvalidPropError(`${field} must be ${EXPECTED}${qualified}; received '${entry}'`);
   }
   if (/^\*+$/.test(name)) {
-    throw new Error(
+    throw new InvalidPropError(
       `${field} must not match every function ('*' alone would let a rollout rewrite the aliases of all ` +
         `functions in the account); name the functions or a prefix like 'orders-*'; received '${entry}'`,
     );
   }
+  return entry;
 }
 
 /**

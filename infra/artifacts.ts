@@ -5,10 +5,12 @@
  */
 import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY } from 'aws-cdk-lib/cx-api';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { deadLetterQueue, targetWithDeadLetters } from './dead-letters.js';
 
 export interface ArtifactsProps {
   /** What happens to both buckets when they leave the stack. */
@@ -34,9 +36,14 @@ export class Artifacts extends Construct {
   public readonly bucket: s3.Bucket;
   /** Server access logs of {@link bucket}. */
   public readonly accessLogs: s3.Bucket;
+  /** Upload events the artifact trigger could not be given, or failed on after its retries. */
+  public readonly deadLetters: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: ArtifactsProps) {
     super(scope, id);
+    // Log delivery by bucket policy, whatever the app's feature flags: without this flag CDK grants it by
+    // ACL (LogDeliveryWrite), which a bucket with ACLs disabled (BUCKET_OWNER_ENFORCED) refuses at synth.
+    this.node.setContext(S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY, true);
     this.accessLogs = new s3.Bucket(this, 'AccessLogs', {
       // Server access log delivery supports SSE-S3 only on the destination bucket.
       encryption: s3.BucketEncryption.S3_MANAGED,
@@ -63,14 +70,18 @@ export class Artifacts extends Construct {
     (this.bucket.node.defaultChild as s3.CfnBucket).notificationConfiguration = {
       eventBridgeConfiguration: { eventBridgeEnabled: true },
     };
+    this.deadLetters = deadLetterQueue(this, 'DeadLetters');
   }
 
-  /** A rule sending "Object Created" events under `prefix` to `handler` (EventBridge retries delivery for up to 24 h). */
+  /**
+   * A rule sending "Object Created" events under `prefix` to `handler`: delivery retried for up to
+   * 24 h, the function's failures retried twice, and what still fails kept in {@link deadLetters}.
+   */
   onArtifact(id: string, prefix: string, handler: IFunction): events.Rule {
     return new events.Rule(this, id, {
       description: `lambda-rollout: artifacts uploaded under '${prefix}' start releases`,
       eventPattern: objectCreatedPattern(this.bucket.bucketName, prefix),
-      targets: [new targets.LambdaFunction(handler)],
+      targets: [targetWithDeadLetters(handler, this.deadLetters)],
     });
   }
 }

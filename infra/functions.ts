@@ -2,11 +2,9 @@
  * The Node.js functions of lambda-rollout (task functions and service functions alike) and the IAM
  * each may have: one explicit role per function, its own log group, and grants by capability flag.
  */
-import { join } from 'node:path';
-import { ArnFormat, Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -14,27 +12,28 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { acknowledge, acknowledgeWildcardResources } from './nag.js';
 import type { TaskFunctionKey } from '../functions/names.js';
+import { BUNDLE_HANDLER, handlerCode } from './handler-code.js';
 import type { RegistryTable } from './registry-table.js';
-
-/** Lets CommonJS dependencies bundled into an ESM output call `require`. */
-const ESM_REQUIRE_BANNER = "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
 
 /**
  * What a function may touch, as `TASK_PERMISSIONS` names it:
  * - lambdaRead: lambda:GetAlias, lambda:GetFunctionConfiguration on the allowed functions (and qualifiers)
  * - lambdaWrite: lambda:UpdateAlias on the allowed functions (and qualifiers)
- * - metrics: cloudwatch:GetMetricData, cloudwatch:DescribeAlarms
+ * - metrics: cloudwatch:GetMetricData
+ * - alarms: cloudwatch:DescribeAlarms (the alarms a health policy names)
  * - invoke: lambda:InvokeFunction on the allowed functions' versions (synthetic probes)
  * - publish: sns:Publish on the rollout topic (and the use of its key)
  * - registry: read/write items of the registry table, Query on its indexes
  * - events: events:PutEvents on the default event bus
- * - release: lambda:UpdateFunctionCode, lambda:PublishVersion, lambda:GetFunctionConfiguration on the allowed
+ * - release: lambda:UpdateFunctionCode, lambda:PublishVersion, lambda:GetFunctionConfiguration and
+ *   lambda:ListVersionsByFunction (to find a version whose publish answer was lost) on the allowed
  *   functions, and s3:GetObject, GetObjectVersion, GetObjectTagging, GetObjectVersionTagging on the artifacts
  */
 export interface Capabilities {
   readonly lambdaRead: boolean;
   readonly lambdaWrite: boolean;
   readonly metrics: boolean;
+  readonly alarms: boolean;
   readonly invoke: boolean;
   readonly publish: boolean;
   readonly registry: boolean;
@@ -46,29 +45,30 @@ export interface Capabilities {
  * What each task function may touch; infra grants exactly this.
  * - lambdaRead: GetAlias, GetFunctionConfiguration on the allowed functions
  * - lambdaWrite: UpdateAlias on the allowed functions
- * - metrics: CloudWatch GetMetricData (and DescribeAlarms)
+ * - metrics: CloudWatch GetMetricData
+ * - alarms: CloudWatch DescribeAlarms (Prepare checks the watched alarms exist, CheckHealth reads their state)
  * - invoke: lambda:InvokeFunction on the allowed functions (synthetic probes of the target version)
  * - publish: sns:Publish on the rollout topic
  * - registry: read/write the rollout registry table
  * - events: events:PutEvents on the default bus
- * - release: UpdateFunctionCode, PublishVersion, GetFunctionConfiguration on the allowed functions and
+ * - release: UpdateFunctionCode, PublishVersion, GetFunctionConfiguration, ListVersionsByFunction on the allowed functions and
  *   s3:GetObject/GetObjectVersion on the artifacts bucket
  */
 export const TASK_PERMISSIONS = {
-  PrepareFunctionArn: { lambdaRead: true, lambdaWrite: false, metrics: false, invoke: false, publish: false, registry: false, events: false, release: false },
-  ShiftWeightFunctionArn: { lambdaRead: true, lambdaWrite: true, metrics: false, invoke: false, publish: false, registry: false, events: false, release: false },
-  CheckHealthFunctionArn: { lambdaRead: false, lambdaWrite: false, metrics: true, invoke: true, publish: false, registry: true, events: false, release: false },
-  FinalizeFunctionArn: { lambdaRead: true, lambdaWrite: true, metrics: false, invoke: false, publish: false, registry: false, events: false, release: false },
-  RollbackFunctionArn: { lambdaRead: true, lambdaWrite: true, metrics: false, invoke: false, publish: false, registry: false, events: false, release: false },
-  NotifyFunctionArn: { lambdaRead: false, lambdaWrite: false, metrics: false, invoke: false, publish: true, registry: true, events: true, release: false },
-  AcquireLockFunctionArn: { lambdaRead: false, lambdaWrite: false, metrics: false, invoke: false, publish: false, registry: true, events: false, release: false },
-  ReleaseLockFunctionArn: { lambdaRead: false, lambdaWrite: false, metrics: false, invoke: false, publish: false, registry: true, events: false, release: false },
-  ReleaseFunctionArn: { lambdaRead: false, lambdaWrite: false, metrics: false, invoke: false, publish: false, registry: true, events: false, release: true },
+  PrepareFunctionArn: { lambdaRead: true, lambdaWrite: false, metrics: false, alarms: true, invoke: false, publish: false, registry: false, events: false, release: false },
+  ShiftWeightFunctionArn: { lambdaRead: true, lambdaWrite: true, metrics: false, alarms: false, invoke: false, publish: false, registry: false, events: false, release: false },
+  CheckHealthFunctionArn: { lambdaRead: false, lambdaWrite: false, metrics: true, alarms: true, invoke: true, publish: false, registry: true, events: false, release: false },
+  FinalizeFunctionArn: { lambdaRead: true, lambdaWrite: true, metrics: false, alarms: false, invoke: false, publish: false, registry: false, events: false, release: false },
+  RollbackFunctionArn: { lambdaRead: true, lambdaWrite: true, metrics: false, alarms: false, invoke: false, publish: false, registry: false, events: false, release: false },
+  NotifyFunctionArn: { lambdaRead: false, lambdaWrite: false, metrics: false, alarms: false, invoke: false, publish: true, registry: true, events: true, release: false },
+  AcquireLockFunctionArn: { lambdaRead: false, lambdaWrite: false, metrics: false, alarms: false, invoke: false, publish: false, registry: true, events: false, release: false },
+  ReleaseLockFunctionArn: { lambdaRead: false, lambdaWrite: false, metrics: false, alarms: false, invoke: false, publish: false, registry: true, events: false, release: false },
+  ReleaseFunctionArn: { lambdaRead: false, lambdaWrite: false, metrics: false, alarms: false, invoke: false, publish: false, registry: true, events: false, release: true },
   // Starting and describing executions of its own state machine is granted with the state machine (`LambdaRollout`).
-  ContinueFunctionArn: { lambdaRead: false, lambdaWrite: false, metrics: false, invoke: false, publish: false, registry: true, events: false, release: false },
+  ContinueFunctionArn: { lambdaRead: false, lambdaWrite: false, metrics: false, alarms: false, invoke: false, publish: false, registry: true, events: false, release: false },
 } as const satisfies Record<TaskFunctionKey, Capabilities>;
 
-export const CAPABILITY_NAMES: readonly (keyof Capabilities)[] = ['lambdaRead', 'lambdaWrite', 'metrics', 'invoke', 'publish', 'registry', 'events', 'release'];
+export const CAPABILITY_NAMES: readonly (keyof Capabilities)[] = ['lambdaRead', 'lambdaWrite', 'metrics', 'alarms', 'invoke', 'publish', 'registry', 'events', 'release'];
 
 /**
  * Checks a capability record from `TASK_PERMISSIONS`: a flag infra does not know would be granted by
@@ -87,10 +87,8 @@ export function checkCapabilities(name: string, flags: Readonly<Record<string, b
 
 /** How to build one function. */
 export interface RolloutFunctionSpec {
-  /** The construct id, e.g. `Prepare`. */
+  /** The construct id, e.g. `Prepare`; also the folder of its prebuilt bundle. */
   readonly id: string;
-  /** The handler file, relative to the repository root. */
-  readonly entry: string;
   readonly description: string;
   readonly environment?: Readonly<Record<string, string>>;
   readonly memorySizeMb?: number;
@@ -99,14 +97,16 @@ export interface RolloutFunctionSpec {
 
 /** Settings shared by every function. */
 export interface FunctionDefaults {
-  readonly repoRoot: string;
   readonly logRetention: logs.RetentionDays;
   readonly removalPolicy: RemovalPolicy;
 }
 
-/** A nodejs22.x arm64 function with X-Ray, its own role (no managed policy) and its own log group. */
-export function rolloutFunction(scope: Construct, spec: RolloutFunctionSpec, defaults: FunctionDefaults): NodejsFunction {
-  const { id, entry, description } = spec;
+/**
+ * A nodejs22.x arm64 function running its prebuilt bundle, with X-Ray, its own role (no managed policy)
+ * and its own log group.
+ */
+export function rolloutFunction(scope: Construct, spec: RolloutFunctionSpec, defaults: FunctionDefaults): lambda.Function {
+  const { id, description } = spec;
   const logGroup = new logs.LogGroup(scope, `${id}Logs`, { retention: defaults.logRetention, removalPolicy: defaults.removalPolicy });
   // An explicit role instead of AWSLambdaBasicExecutionRole: it may write to its own log group only.
   const role = new iam.Role(scope, `${id}Role`, {
@@ -114,32 +114,21 @@ export function rolloutFunction(scope: Construct, spec: RolloutFunctionSpec, def
     description: `Role of ${description}`,
   });
   logGroup.grantWrite(role);
-  const fn = new NodejsFunction(scope, id, {
-    entry: join(defaults.repoRoot, entry),
-    handler: 'handler',
+  const fn = new lambda.Function(scope, id, {
+    code: handlerCode(id),
+    handler: BUNDLE_HANDLER,
     description,
-    runtime: Runtime.NODEJS_22_X,
-    architecture: Architecture.ARM_64,
+    runtime: lambda.Runtime.NODEJS_22_X,
+    architecture: lambda.Architecture.ARM_64,
     memorySize: spec.memorySizeMb ?? 256,
     timeout: Duration.seconds(spec.timeoutSeconds ?? 30),
-    tracing: Tracing.ACTIVE,
+    tracing: lambda.Tracing.ACTIVE,
     role,
     logGroup,
-    projectRoot: defaults.repoRoot,
-    depsLockFilePath: join(defaults.repoRoot, 'package-lock.json'),
     environment: {
       NODE_OPTIONS: '--enable-source-maps',
       POWERTOOLS_SERVICE_NAME: 'lambda-rollout',
       ...spec.environment,
-    },
-    bundling: {
-      minify: true,
-      sourceMap: true,
-      format: OutputFormat.ESM,
-      mainFields: ['module', 'main'],
-      banner: ESM_REQUIRE_BANNER,
-      target: 'node22',
-      forceDockerBundling: false,
     },
   });
   acknowledge(fn, 'AwsSolutions-L1',
@@ -165,7 +154,7 @@ const WILDCARD_REASON =
   "Scoped to allowedFunctions, the functions the operator chose to roll out: a chosen name pattern, and each function's versions and aliases (<arn>:*) because alias reads and writes name them.";
 
 /** Grants `fn` exactly what its capabilities say, and acknowledges the wildcards that come with them. */
-export function grantCapabilities(scope: Construct, id: string, fn: NodejsFunction, can: Capabilities, targets: GrantTargets): void {
+export function grantCapabilities(scope: Construct, id: string, fn: lambda.Function, can: Capabilities, targets: GrantTargets): void {
   const role = fn.role as iam.Role;
   const lambdaActions = [
     ...(can.lambdaRead ? ['lambda:GetAlias', 'lambda:GetFunctionConfiguration'] : []),
@@ -178,7 +167,7 @@ export function grantCapabilities(scope: Construct, id: string, fn: NodejsFuncti
   if (can.release) {
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
-        actions: ['lambda:UpdateFunctionCode', 'lambda:PublishVersion', 'lambda:GetFunctionConfiguration'],
+        actions: ['lambda:UpdateFunctionCode', 'lambda:PublishVersion', 'lambda:GetFunctionConfiguration', 'lambda:ListVersionsByFunction'],
         resources: [...targets.allowedFunctionArns],
       }),
     );
@@ -208,19 +197,16 @@ export function grantCapabilities(scope: Construct, id: string, fn: NodejsFuncti
     acknowledgeWildcardResources(defaultPolicy, [targets.artifacts.arnForObjects(`${targets.artifactPrefix}*`)],
       'Release reads any artifact object under the key prefix: the key names the function and build, and each version is one release. Read-only; the bucket holds nothing else a release could read.');
   }
-  if (can.metrics) {
+  if (can.metrics || can.alarms) {
     // A policy of its own, so its acknowledgement covers CloudWatch reads only.
-    const alarms = Stack.of(scope).formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
-    const metrics = new iam.Policy(scope, `${id}MetricsPolicy`, {
+    const cloudWatch = new iam.Policy(scope, `${id}CloudWatchPolicy`, {
       statements: [
-        new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }),
-        new iam.PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: [alarms] }),
+        ...(can.metrics ? [new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] })] : []),
+        ...(can.alarms ? [new iam.PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: ['*'] })] : []),
       ],
     });
-    role.attachInlinePolicy(metrics);
-    acknowledge(metrics, 'AwsSolutions-IAM5[Resource::*]',
-      'cloudwatch:GetMetricData supports no resource-level permissions (IAM Service Authorization Reference, Amazon CloudWatch: no resource type for this action), so Resource must be *. Read-only.');
-    acknowledgeWildcardResources(metrics, [alarms],
-      'cloudwatch:DescribeAlarms reads the alarms a rollout\'s health policy names, which the caller chooses per rollout; the alarm ARN pattern is the narrowest resource that covers them. Read-only.');
+    role.attachInlinePolicy(cloudWatch);
+    acknowledge(cloudWatch, 'AwsSolutions-IAM5[Resource::*]',
+      'Read-only CloudWatch: cloudwatch:GetMetricData supports no resource-level permissions, and cloudwatch:DescribeAlarms returns composite alarms only to callers allowed it on * (CloudWatch API Reference, DescribeAlarms); the alarms a health policy names are chosen per rollout.');
   }
 }

@@ -4,21 +4,23 @@
  * whose uploads start releases, the execution guard, a dashboard, and least-privilege IAM for all of them.
  */
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { ArnFormat, CfnOutput, Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { DEFAULT_ARTIFACT_PREFIX, prefixProblem } from '../functions/core/artifact.js';
-import { ASL_PATH, ENV, TASK_FUNCTIONS, type TaskFunctionKey } from '../functions/names.js';
-import { allowedFunctionArns, allowedFunctionResources, validateAllowedFunctions } from './allowed-functions.js';
+import { ASL_PATH, ENV, STACK_OUTPUTS, type StackOutputKey, TASK_FUNCTIONS, type TaskFunctionKey } from '../functions/names.js';
+import { RolloutAlarms } from './alarms.js';
+import { AliasProvider, DEFAULT_SERVICE_TOKEN_EXPORT } from './alias-provider.js';
+import { type AllowedFunction, allowedFunctionArns, allowedFunctionResources, validateAllowedFunctions } from './allowed-functions.js';
 import { Artifacts } from './artifacts.js';
 import { RolloutDashboard } from './dashboard.js';
+import { InvalidPropError } from './errors.js';
 import {
   type Capabilities,
   checkCapabilities,
@@ -33,11 +35,8 @@ import { acknowledge, acknowledgeWildcardResources } from './nag.js';
 import { RegistryTable } from './registry-table.js';
 import { RolloutApi } from './rollout-api.js';
 
-/** The repository root: function entries and the ASL file are resolved against it. */
-export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
-
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
-const NONE: Capabilities = { lambdaRead: false, lambdaWrite: false, metrics: false, invoke: false, publish: false, registry: false, events: false, release: false };
+const NONE: Capabilities = { lambdaRead: false, lambdaWrite: false, metrics: false, alarms: false, invoke: false, publish: false, registry: false, events: false, release: false };
 
 /**
  * The functions around the workflow (not states of it), by construct id: what each runs and may touch
@@ -63,17 +62,28 @@ export const SERVICE_FUNCTIONS = {
 
 export type ServiceFunctionId = keyof typeof SERVICE_FUNCTIONS;
 
+/**
+ * The task functions that refuse a function outside the construct's allowedFunctions before anything
+ * changes: Prepare (every rollout), Release (UpdateCode, before a release changes any code) and
+ * Continue (ResumeContinuation, before a continuation takes a rollout over).
+ */
+export const SCOPED_TASKS: readonly TaskFunctionKey[] = ['PrepareFunctionArn', 'ReleaseFunctionArn', 'ContinueFunctionArn'];
+
 /** Properties of {@link LambdaRollout}. */
 export interface LambdaRolloutProps {
   /**
-   * The functions rollouts may read, shift and release: function names or name patterns (`orders-*`, in
-   * this stack's account and region) or unqualified function ARNs. Each grant also covers the function's
-   * versions and aliases (`<arn>:*`). `*` alone is refused. Artifacts for other functions start nothing.
+   * The functions rollouts may read, shift and release: functions of your app (`IFunction`; an `IAlias`
+   * or `IVersion` stands for its function), function names or name patterns (`orders-*`, in this
+   * stack's account and region), or unqualified function ARNs. Each grant also covers the function's
+   * versions and aliases (`<arn>:*`). `*` alone is refused. Every entry point holds rollouts to this
+   * list before anything changes: the API answers 400, the workflow refuses (Prepare, or UpdateCode for
+   * a release), and artifacts for other functions start nothing. A function ARN must name this stack's
+   * partition, region and account.
    */
-  readonly allowedFunctions: string[];
+  readonly allowedFunctions: readonly AllowedFunction[];
   /**
    * An e-mail address subscribed to the rollout notifications (the subscriber must confirm it).
-   * @default - no subscription; subscribe to the topic yourself
+   * @default - no subscription; subscribe to {@link LambdaRollout.topic} yourself
    */
   readonly notificationEmail?: string;
   /**
@@ -82,8 +92,9 @@ export interface LambdaRolloutProps {
    */
   readonly logRetention?: logs.RetentionDays;
   /**
-   * What happens to the log groups, the registry table and the artifact buckets when they leave the stack.
-   * The table keeps deletion protection either way.
+   * What happens to the log groups, the registry table and the artifact buckets when they leave the
+   * stack: `RemovalPolicy.RETAIN` or `RemovalPolicy.DESTROY`. The table keeps deletion protection
+   * either way.
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
@@ -103,16 +114,75 @@ export interface LambdaRolloutProps {
    * @default 20
    */
   readonly apiBurstLimit?: number;
+  /**
+   * The export name of {@link LambdaRollout.serviceToken}, for `Fn::ImportValue` in other stacks and
+   * templates (`ServiceToken: !ImportValue lambda-rollout-ServiceToken`). Export names are unique per
+   * account and region: give a second service in the same region another one.
+   * @default 'lambda-rollout-ServiceToken'
+   */
+  readonly serviceTokenExportName?: string;
+}
+
+/** The settings of a {@link LambdaRollout}, checked, with their defaults filled in. */
+interface Settings {
+  readonly allowed: string[];
+  readonly email: string | undefined;
+  readonly prefix: string;
+  readonly rate: number;
+  readonly burst: number;
+  readonly logRetention: logs.RetentionDays;
+  readonly removalPolicy: RemovalPolicy;
+}
+
+/** The retention periods CloudWatch Logs offers, in days (`logs.RetentionDays` is a numeric enum: its values hold its names too). */
+const RETENTION_DAYS: readonly unknown[] = Object.values(logs.RetentionDays).filter((days) => typeof days === 'number');
+const REMOVAL_POLICIES: readonly unknown[] = [RemovalPolicy.RETAIN, RemovalPolicy.DESTROY];
+
+/**
+ * Checks the props and fills in the defaults.
+ *
+ * @throws InvalidPropError naming the prop, the rule and the value received.
+ */
+function settingsOf(props: LambdaRolloutProps): Settings {
+  const allowed = validateAllowedFunctions(props.allowedFunctions);
+  const email = props.notificationEmail;
+  if (email !== undefined && !Token.isUnresolved(email) && !EMAIL.test(email)) {
+    throw new InvalidPropError(`notificationEmail must be an e-mail address; received '${email}'`);
+  }
+  const prefix = props.artifactKeyPrefix ?? DEFAULT_ARTIFACT_PREFIX;
+  const badPrefix = prefixProblem(prefix);
+  if (badPrefix) throw new InvalidPropError(`artifactKeyPrefix: ${badPrefix}`);
+  const rate = props.apiRateLimitPerSecond ?? 10;
+  if (!(Number.isFinite(rate) && rate > 0)) throw new InvalidPropError(`apiRateLimitPerSecond must be a number above 0; received ${rate}`);
+  const burst = props.apiBurstLimit ?? 20;
+  if (!(Number.isInteger(burst) && burst >= 1)) throw new InvalidPropError(`apiBurstLimit must be a whole number of at least 1; received ${burst}`);
+  const logRetention = props.logRetention ?? logs.RetentionDays.ONE_YEAR;
+  if (!RETENTION_DAYS.includes(logRetention)) {
+    throw new InvalidPropError(
+      `logRetention must be a number of days CloudWatch Logs offers, a logs.RetentionDays value (${RETENTION_DAYS.join(', ')}; ` +
+        `${logs.RetentionDays.INFINITE} keeps logs forever); received ${JSON.stringify(logRetention)}`,
+    );
+  }
+  const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+  if (!REMOVAL_POLICIES.includes(removalPolicy)) {
+    throw new InvalidPropError(`removalPolicy must be RemovalPolicy.RETAIN ('retain') or RemovalPolicy.DESTROY ('destroy'); received ${JSON.stringify(removalPolicy)}`);
+  }
+  return { allowed, email, prefix, rate, burst, logRetention, removalPolicy };
 }
 
 /**
  * Progressive delivery for Lambda aliases: a Standard state machine runs the rollout workflow with one
  * Node.js task function per step and notifies an SNS topic encrypted with a customer-managed key. Around
  * it: a DynamoDB registry (locks, records), an IAM-authorized REST API, an artifacts bucket whose uploads
- * start releases, a guard for executions that stop abruptly, and a CloudWatch dashboard.
+ * start releases, a guard for executions that stop abruptly, a CloudWatch dashboard and alarms.
+ *
+ * The functions run prebuilt bundles shipped in the package: synthesizing needs no esbuild or Docker.
  *
  * @example
- * new LambdaRollout(stack, 'Rollout', { allowedFunctions: ['orders-*'], notificationEmail: 'ops@example.com' });
+ * const rollout = new LambdaRollout(stack, 'Rollout', { allowedFunctions: [ordersFn, 'payments-*'], notificationEmail: 'ops@example.com' });
+ * rollout.grantStart(pipelineRole);
+ * rollout.grantRead(oncallRole);
+ * rollout.grantApprove(releaseManagersRole);
  */
 export class LambdaRollout extends Construct {
   /** The rollout workflow. */
@@ -122,9 +192,9 @@ export class LambdaRollout extends Construct {
   /** The customer-managed key encrypting {@link topic}. */
   public readonly topicKey: kms.Key;
   /** The task functions, by their placeholder key in the ASL file. */
-  public readonly functions: Readonly<Record<TaskFunctionKey, NodejsFunction>>;
+  public readonly functions: Readonly<Record<TaskFunctionKey, lambda.Function>>;
   /** The API, guard and artifact trigger functions. */
-  public readonly serviceFunctions: Readonly<Record<ServiceFunctionId, NodejsFunction>>;
+  public readonly serviceFunctions: Readonly<Record<ServiceFunctionId, lambda.Function>>;
   /** The Step Functions console page of {@link stateMachine} (console domain of the `aws` partition). */
   public readonly consoleUrl: string;
   /** Locks, rollout records, API idempotency keys. */
@@ -137,24 +207,22 @@ export class LambdaRollout extends Construct {
   public readonly guard: ExecutionGuard;
   /** The rollouts dashboard. */
   public readonly dashboard: RolloutDashboard;
+  /**
+   * The service token of `Custom::LambdaRollout`: deploy-time rollouts from other stacks (the
+   * `ProgressiveAlias` construct) and SAM or CloudFormation templates. Exported as
+   * {@link LambdaRolloutProps.serviceTokenExportName}.
+   */
+  public readonly serviceToken: string;
+  /** The `Custom::LambdaRollout` provider behind {@link serviceToken}. */
+  public readonly aliasProvider: AliasProvider;
+  /** The service's alarms, notifying {@link topic}. */
+  public readonly alarms: RolloutAlarms;
 
   constructor(scope: Construct, id: string, props: LambdaRolloutProps) {
     super(scope, id);
-    const allowed = validateAllowedFunctions(props.allowedFunctions);
-    const email = props.notificationEmail;
-    if (email !== undefined && !Token.isUnresolved(email) && !EMAIL.test(email)) {
-      throw new Error(`notificationEmail must be an e-mail address; received '${email}'`);
-    }
-    const prefix = props.artifactKeyPrefix ?? DEFAULT_ARTIFACT_PREFIX;
-    const badPrefix = prefixProblem(prefix);
-    if (badPrefix) throw new Error(`artifactKeyPrefix: ${badPrefix}`);
-    const rate = props.apiRateLimitPerSecond ?? 10;
-    const burst = props.apiBurstLimit ?? 20;
-    if (!(Number.isFinite(rate) && rate > 0)) throw new Error(`apiRateLimitPerSecond must be a number above 0; received ${rate}`);
-    if (!(Number.isInteger(burst) && burst >= 1)) throw new Error(`apiBurstLimit must be a whole number of at least 1; received ${burst}`);
-    const logRetention = props.logRetention ?? logs.RetentionDays.ONE_YEAR;
-    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
-    const defaults: FunctionDefaults = { repoRoot: REPO_ROOT, logRetention, removalPolicy };
+    const settings = settingsOf(props);
+    const { allowed, email, prefix, logRetention, removalPolicy } = settings;
+    const defaults: FunctionDefaults = { logRetention, removalPolicy };
 
     this.topicKey = new kms.Key(this, 'TopicKey', {
       description: 'lambda-rollout: encrypts the rollout notification topic',
@@ -165,9 +233,8 @@ export class LambdaRollout extends Construct {
     this.registry = new RegistryTable(this, 'Registry', { removalPolicy });
     this.artifacts = new Artifacts(this, 'Artifacts', { removalPolicy, accessLogsExpiration: Duration.days(365) });
 
-    const allowedResources = allowedFunctionResources(this, allowed);
     const targets: GrantTargets = {
-      allowedResources,
+      allowedResources: allowedFunctionResources(this, allowed),
       allowedFunctionArns: allowedFunctionArns(this, allowed),
       topic: this.topic,
       topicKey: this.topicKey,
@@ -180,11 +247,14 @@ export class LambdaRollout extends Construct {
       ...(can.registry ? { [ENV.tableName]: this.registry.table.tableName } : {}),
     });
 
-    const functions = {} as Record<TaskFunctionKey, NodejsFunction>;
+    // The functions that hold a rollout to the allow-list before anything changes (the API's is set below).
+    const allowList = { [ENV.allowedFunctions]: allowed.join(',') };
+    const functions = {} as Record<TaskFunctionKey, lambda.Function>;
     for (const key of Object.keys(TASK_FUNCTIONS) as TaskFunctionKey[]) {
-      const { id: fnId, entry, description } = TASK_FUNCTIONS[key];
+      const { id: fnId, description } = TASK_FUNCTIONS[key];
       const can = checkCapabilities(key, TASK_PERMISSIONS[key]);
-      functions[key] = rolloutFunction(this, { id: fnId, entry, description, environment: envFor(can) }, defaults);
+      const environment = { ...envFor(can), ...(SCOPED_TASKS.includes(key) ? allowList : {}) };
+      functions[key] = rolloutFunction(this, { id: fnId, description, environment }, defaults);
       grantCapabilities(this, fnId, functions[key], can, targets);
     }
     this.functions = functions;
@@ -196,10 +266,10 @@ export class LambdaRollout extends Construct {
       `https://${stack.region}.console.aws.amazon.com/states/home?region=${stack.region}` +
       `#/statemachines/view/${this.stateMachine.stateMachineArn}`;
 
-    const service = {} as Record<ServiceFunctionId, NodejsFunction>;
+    const service = {} as Record<ServiceFunctionId, lambda.Function>;
     const smEnv = { [ENV.stateMachineArn]: this.stateMachine.stateMachineArn };
     const extraEnv: Record<ServiceFunctionId, Record<string, string>> = {
-      Api: smEnv,
+      Api: { ...smEnv, ...allowList },
       Guard: smEnv,
       ArtifactTrigger: {
         [ENV.stateMachineArn]: this.stateMachine.stateMachineArn,
@@ -209,8 +279,8 @@ export class LambdaRollout extends Construct {
       },
     };
     for (const fnId of Object.keys(SERVICE_FUNCTIONS) as ServiceFunctionId[]) {
-      const { entry, description, can } = SERVICE_FUNCTIONS[fnId];
-      service[fnId] = rolloutFunction(this, { id: fnId, entry, description, environment: { ...envFor(can), ...extraEnv[fnId] } }, defaults);
+      const { description, can } = SERVICE_FUNCTIONS[fnId];
+      service[fnId] = rolloutFunction(this, { id: fnId, description, environment: { ...envFor(can), ...extraEnv[fnId] } }, defaults);
       grantCapabilities(this, fnId, service[fnId], can, targets);
     }
     this.serviceFunctions = service;
@@ -218,31 +288,100 @@ export class LambdaRollout extends Construct {
 
     this.api = new RolloutApi(this, 'RolloutApi', {
       handler: service.Api,
-      rateLimitPerSecond: rate,
-      burstLimit: burst,
+      rateLimitPerSecond: settings.rate,
+      burstLimit: settings.burst,
       logRetention,
       removalPolicy,
     });
     this.artifacts.onArtifact('ArtifactRule', prefix, service.ArtifactTrigger);
     this.guard = new ExecutionGuard(this, 'ExecutionGuard', { stateMachine: this.stateMachine, handler: service.Guard });
-    this.dashboard = new RolloutDashboard(this, 'Dashboard', { stateMachine: this.stateMachine, allowedFunctions: allowed });
-
-    new CfnOutput(this, 'StateMachineArn', { value: this.stateMachine.stateMachineArn, description: 'Start rollouts here' });
-    new CfnOutput(this, 'TopicArn', { value: this.topic.topicArn, description: 'Rollout notifications' });
-    new CfnOutput(this, 'ConsoleUrl', { value: this.consoleUrl, description: 'Watch rollouts in the Step Functions console' });
-    new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'The rollout API (AWS_IAM authorization: sign requests with SigV4)' });
-    new CfnOutput(this, 'ArtifactsBucketName', {
-      value: this.artifacts.bucket.bucketName,
-      description: `Upload <prefix><functionName>/<alias>/<build>.zip here (prefix '${prefix}') to release it`,
+    this.alarms = new RolloutAlarms(this, 'Alarms', { topic: this.topic, topicKey: this.topicKey, guard: service.Guard, apiStage: this.api.api.deploymentStage });
+    this.alarms.watchDeadLetterQueue('GuardDeadLetters', this.guard.deadLetters, 'the guard');
+    this.alarms.watchDeadLetterQueue('ArtifactTriggerDeadLetters', this.artifacts.deadLetters, 'the artifact trigger');
+    this.dashboard = new RolloutDashboard(this, 'Dashboard', {
+      stateMachine: this.stateMachine,
+      allowedFunctions: allowed,
+      serviceFunctions: [...Object.values(functions), ...Object.values(service)],
+      apiStage: this.api.api.deploymentStage,
+      alarms: this.alarms.all,
     });
-    new CfnOutput(this, 'RegistryTableName', { value: this.registry.table.tableName, description: 'Rollout locks and records' });
-    new CfnOutput(this, 'DashboardUrl', { value: this.dashboard.url, description: 'Rollouts and per-version errors in CloudWatch' });
+    // Deploy-time rollouts: the Custom::LambdaRollout provider and its exported service token.
+    this.aliasProvider = new AliasProvider(this, 'AliasProvider', {
+      stateMachine: this.stateMachine,
+      registry: this.registry,
+      allowedFunctions: allowed,
+      allowedResources: targets.allowedResources,
+      defaults,
+      exportName: props.serviceTokenExportName ?? DEFAULT_SERVICE_TOKEN_EXPORT,
+    });
+    this.serviceToken = this.aliasProvider.serviceToken;
+    this.outputs(prefix);
+  }
+
+  /**
+   * Lets `grantee` start rollouts: `POST /rollouts` on the API, and `states:StartExecution` of the
+   * state machine (as `aws stepfunctions start-execution` and pipelines do).
+   */
+  grantStart(grantee: iam.IGrantable): iam.Grant {
+    return this.grantApi(grantee, 'POST', '/rollouts').combine(this.stateMachine.grantStartExecution(grantee));
+  }
+
+  /**
+   * Lets `grantee` watch rollouts: every `GET` route under `/rollouts` on the API; the executions'
+   * description and history and the list of executions; item reads and queries of the registry
+   * (what `rollout status` and `rollout list` read).
+   */
+  grantRead(grantee: iam.IGrantable): iam.Grant {
+    return this.grantApi(grantee, 'GET', '/rollouts', '/rollouts/*')
+      .combine(iam.Grant.addToPrincipal({ grantee, actions: ['states:ListExecutions'], resourceArns: [this.stateMachine.stateMachineArn] }))
+      .combine(iam.Grant.addToPrincipal({ grantee, actions: ['states:DescribeExecution', 'states:GetExecutionHistory'], resourceArns: [this.executionsArn] }))
+      .combine(this.registry.grantRead(grantee));
+  }
+
+  /**
+   * Lets `grantee` steer running rollouts through the API's control routes, `POST /rollouts/{id}/*`:
+   * abort, and every control route added later (approve, reject, pause, resume, promote, retry).
+   */
+  grantApprove(grantee: iam.IGrantable): iam.Grant {
+    return this.grantApi(grantee, 'POST', '/rollouts/*/*');
+  }
+
+  /** `execute-api:Invoke` on `method` at each of `paths` (`*` matches any characters) of the API's stage. */
+  private grantApi(grantee: iam.IGrantable, method: string, ...paths: string[]): iam.Grant {
+    const api = this.api.api;
+    const resourceArns = paths.map((path) => api.arnForExecuteApi(method, path, api.deploymentStage.stageName));
+    return iam.Grant.addToPrincipal({ grantee, actions: ['execute-api:Invoke'], resourceArns });
+  }
+
+  /** The ARN pattern of this state machine's executions: their names are chosen per rollout. */
+  private get executionsArn(): string {
+    return Stack.of(this).formatArn({
+      service: 'states',
+      resource: 'execution',
+      resourceName: `${this.stateMachine.stateMachineName}:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+  }
+
+  /**
+   * The stack outputs, under the stable keys of `STACK_OUTPUTS` (not CDK's hashed ids), which the
+   * `rollout` CLI and the README name: one LambdaRollout per stack.
+   */
+  private outputs(prefix: string): void {
+    const output = (key: StackOutputKey, value: string, description: string) => new CfnOutput(this, key, { value, description }).overrideLogicalId(key);
+    output(STACK_OUTPUTS.stateMachineArn, this.stateMachine.stateMachineArn, 'Start rollouts here');
+    output(STACK_OUTPUTS.topicArn, this.topic.topicArn, 'Rollout notifications');
+    output(STACK_OUTPUTS.consoleUrl, this.consoleUrl, 'Watch rollouts in the Step Functions console');
+    output(STACK_OUTPUTS.apiUrl, this.api.url, 'The rollout API (AWS_IAM authorization: sign requests with SigV4)');
+    output(STACK_OUTPUTS.artifactsBucketName, this.artifacts.bucket.bucketName, `Upload <prefix><functionName>/<alias>/<build>.zip here (prefix '${prefix}') to release it`);
+    output(STACK_OUTPUTS.registryTableName, this.registry.table.tableName, 'Rollout locks and records');
+    output(STACK_OUTPUTS.dashboardUrl, this.dashboard.url, 'Rollouts and per-version errors in CloudWatch');
   }
 
   /** The Step Functions, Lambda and S3 permissions of the service functions beyond their capabilities. */
   private grantServiceExtras(targets: GrantTargets): void {
     const sm = this.stateMachine;
-    const executions = this.executionsArn();
+    const executions = this.executionsArn;
     const add = (fnId: ServiceFunctionId, statement: iam.PolicyStatement) => this.serviceFunctions[fnId].role!.addToPrincipalPolicy(statement);
     const executionsReason =
       'The executions of this state machine only: execution names are chosen per rollout, so their ARNs are known only as <state machine>:*.';
@@ -276,7 +415,7 @@ export class LambdaRollout extends Construct {
    */
   private grantContinuation(): void {
     const sm = this.stateMachine;
-    const executions = this.executionsArn();
+    const executions = this.executionsArn;
     const policy = new iam.Policy(this, 'ContinuePolicy', {
       statements: [
         new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [sm.stateMachineArn] }),
@@ -286,16 +425,6 @@ export class LambdaRollout extends Construct {
     this.functions.ContinueFunctionArn.role!.attachInlinePolicy(policy);
     acknowledgeWildcardResources(policy, [executions],
       "The executions of this state machine only: a continuation's name is chosen per rollout, so its ARN is known only as <state machine>:*.");
-  }
-
-  /** The ARNs of this state machine's executions, `<state machine>:*`. */
-  private executionsArn(): string {
-    return Stack.of(this).formatArn({
-      service: 'states',
-      resource: 'execution',
-      resourceName: `${this.stateMachine.stateMachineName}:*`,
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
   }
 
   private workflow(retention: logs.RetentionDays, removalPolicy: RemovalPolicy): sfn.StateMachine {

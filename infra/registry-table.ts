@@ -1,7 +1,8 @@
 /**
  * The rollout registry's DynamoDB table: alias locks, rollout records and API idempotency keys. Its key
- * schema, indexes and TTL attribute come from the registry adapter (`functions/aws/registry.ts`), so the
- * table and the code that queries it cannot drift apart.
+ * schema, indexes and TTL attribute are `REGISTRY_TABLE` in `functions/names.ts`, which the adapters
+ * (`functions/aws/registry.ts`, `functions/aws/idempotency-store.ts`) query by, so the table and the code
+ * cannot drift apart.
  */
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -56,6 +57,13 @@ export class RegistryTable extends Construct {
   /** The ARN of each index, by name: grants name them one by one rather than `index/*`. */
   get indexArns(): string[] {
     return Object.keys(REGISTRY_TABLE.indexes).map((name) => `${this.table.tableArn}/index/${name}`);
+  }
+
+  /** Item reads on the table and Query on its indexes: what reading rollouts and locks needs, nothing more. */
+  grantRead(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({ grantee, actions: ['dynamodb:GetItem', 'dynamodb:Query'], resourceArns: [this.table.tableArn] }).combine(
+      iam.Grant.addToPrincipal({ grantee, actions: ['dynamodb:Query'], resourceArns: this.indexArns }),
+    );
   }
 
   /** Item reads and writes on the table, Query on its indexes: what the registry adapter calls, nothing more. */

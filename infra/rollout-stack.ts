@@ -16,14 +16,6 @@ export class RolloutStack extends Stack {
       description: 'lambda-rollout: progressive delivery for AWS Lambda aliases on AWS Step Functions',
       ...props,
     });
-    this.rollout = new LambdaRollout(this, 'Rollout', {
-      allowedFunctions: props.allowedFunctions,
-      notificationEmail: props.notificationEmail,
-      logRetention: props.logRetention,
-      removalPolicy: props.removalPolicy,
-      artifactKeyPrefix: props.artifactKeyPrefix,
-      apiRateLimitPerSecond: props.apiRateLimitPerSecond,
-      apiBurstLimit: props.apiBurstLimit,
-    });
+    this.rollout = new LambdaRollout(this, 'Rollout', props);
   }
 }

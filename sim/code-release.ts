@@ -42,7 +42,7 @@ interface FunctionCode {
 
 /** One call through the port, for tests and reports. */
 export interface CodeReleaseCall {
-  readonly op: 'updateCode' | 'getCodeStatus' | 'publishVersion';
+  readonly op: 'updateCode' | 'getCodeStatus' | 'publishVersion' | 'findVersion';
   readonly functionName: string;
   readonly args: unknown;
   readonly at: number;
@@ -148,10 +148,18 @@ export class SimCodeRelease implements CodeRelease {
       role: latest.role,
       deadLetterTargetArn: latest.deadLetterTargetArn,
       codeSha256: latest.codeSha256,
+      description: request.description,
     });
     state.revision += 1;
     this.published.push({ functionName: name, version, codeSha256: request.codeSha256, description: request.description });
     return { version };
+  }
+
+  async findVersion(functionName: string, wanted: { readonly codeSha256: string; readonly description: string }): Promise<string | undefined> {
+    const name = functionNameOf(functionName);
+    this.record('findVersion', name, wanted);
+    const ours = this.lambda.listVersions(name).filter((v) => v.codeSha256 === wanted.codeSha256 && (v.description ?? '') === wanted.description);
+    return ours.at(-1)?.version;
   }
 
   // ----- internals -----

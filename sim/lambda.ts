@@ -21,6 +21,8 @@ export interface SimVersionOptions {
   readonly state?: string;
   readonly lastUpdateStatus?: string;
   readonly codeSha256?: string;
+  /** A published version's description. */
+  readonly description?: string;
 }
 
 interface SimFunction {
@@ -39,11 +41,11 @@ export interface AliasChange {
   readonly functionVersion: string;
   readonly routing: Readonly<Record<string, number>>;
   readonly revisionId: string;
-  /** "rollout" for UpdateAlias calls through the port, otherwise who changed it. */
+  /** "rollout" for UpdateAlias calls through the port, "createAlias" for CreateAlias, otherwise who changed it. */
   readonly by: string;
 }
 
-export type SimOperation = 'getVersion' | 'getAlias' | 'updateAlias';
+export type SimOperation = 'getVersion' | 'getAlias' | 'updateAlias' | 'createAlias';
 
 /** Faults a test can inject: the next `times` calls of an operation throw. */
 export type SimFault = 'throttle' | 'server-error' | 'in-progress' | ((call: { op: SimOperation; args: unknown }) => Error);
@@ -104,8 +106,8 @@ export class SimLambda implements LambdaControl {
     fn.versions.set(version, { ...current, ...this.defined(options) });
   }
 
-  /** Creates an alias on a version, optionally already split. */
-  createAlias(name: string, alias: string, functionVersion: string, routing: Record<string, number> = {}, at = this.now()): AliasState {
+  /** Adds an alias on a version, optionally already split, as its owner set it up. */
+  addAlias(name: string, alias: string, functionVersion: string, routing: Record<string, number> = {}, at = this.now()): AliasState {
     return this.store(this.fn(name), { name: alias, functionVersion, routing, revisionId: '' }, 'setup', at);
   }
 
@@ -120,6 +122,11 @@ export class SimLambda implements LambdaControl {
   /** The next `times` calls of `op` fail with the fault. */
   injectFault(op: SimOperation, fault: SimFault, times = 1): void {
     this.faults.push({ op, fault, times });
+  }
+
+  /** Every published version (not `$LATEST`) with its description, oldest first, without going through the port. */
+  listVersions(name: string): (VersionConfig & { readonly description?: string })[] {
+    return [...this.fn(functionNameOf(name)).versions.values()].filter((v) => v.version !== '$LATEST');
   }
 
   /** The alias as it is now, without going through the port (no call recorded, no fault). */
@@ -168,6 +175,14 @@ export class SimLambda implements LambdaControl {
     this.options.beforeAliasChange?.(fn.name, current);
     const routing = Object.fromEntries(extra.filter(([, w]) => w > 0));
     return this.store(fn, { ...current, functionVersion: update.functionVersion, routing }, 'rollout');
+  }
+
+  async createAlias(functionName: string, alias: string, functionVersion: string): Promise<AliasState> {
+    this.enter('createAlias', { functionName, alias, functionVersion });
+    const fn = this.fn(functionName);
+    if (fn.aliases.has(alias)) throw new UpdateInProgressError(`Alias already exists: ${fn.arn}:${alias}`);
+    if (!fn.versions.has(functionVersion)) throw new NotFoundError(`Function not found: ${fn.arn}:${functionVersion}`);
+    return this.store(fn, { name: alias, functionVersion, routing: {}, revisionId: '' }, 'createAlias');
   }
 
   // ----- internals -----

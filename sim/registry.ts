@@ -81,6 +81,7 @@ export class InMemoryRolloutRegistry implements RolloutRegistry {
       ...this.facts(request, record),
       status: request.status,
       startedBy: record?.startedBy ?? request.startedBy,
+      ...(request.status === 'running' ? { lockedAt: record?.lockedAt ?? request.at } : {}),
       updatedAt: request.at,
     });
     return copy(lock);
@@ -121,7 +122,8 @@ export class InMemoryRolloutRegistry implements RolloutRegistry {
       ...this.facts(update, record),
       status: record?.status ?? 'running',
       startedBy: record?.startedBy ?? STARTED_OUTSIDE_API,
-      lastCheck: copy(update.check),
+      // Built for this write and never changed afterwards; `get` copies the record on the way out.
+      lastCheck: update.check,
       updatedAt: update.at,
     });
     return true;

@@ -37,6 +37,11 @@ export interface RehearsalStep {
   /** What the last check of the step saw in CloudWatch, per version, since the target first got traffic. */
   readonly target: Invoked;
   readonly baseline: Invoked;
+  /**
+   * The complete minutes the step's last check had judged, seconds since the start ([from, to)),
+   * the weights they were served at, and how many were served entirely at the step's weight.
+   */
+  readonly judged: { readonly fromSeconds: number; readonly toSeconds: number; readonly weights: readonly number[]; readonly atWeight: number } | null;
 }
 
 export interface RehearsalCheck {
@@ -208,7 +213,7 @@ export async function rehearse(scenario: Scenario, options: RehearseOptions = {}
       weightPercent: state.cursor.weightPercent,
     };
     const check: RehearsalCheck | undefined =
-      name === 'CheckHealth' && last?.verdict
+      (name === 'CheckHealth' || name === 'CheckReadableEvidence') && last?.verdict
         ? { atSeconds: base.atSeconds, step: last.step + 1, weightPercent: last.weightPercent, verdict: last.verdict, reason: last.reason ?? '', next: state.cursor.next }
         : undefined;
     if (check) checks.push(check);
@@ -269,6 +274,7 @@ function summarise(scenario: Scenario, parsed: ParsedInput, world: SimWorld, run
     reason: r.reason ?? null,
     target: invoked(r.target),
     baseline: invoked(r.baseline),
+    judged: r.judged ? { fromSeconds: seconds(t0, r.judged.from), toSeconds: seconds(t0, r.judged.to), weights: r.judged.weights, atWeight: r.judged.atWeight } : null,
   });
   const alias = world.aliasState;
   const finalWeight = weightOf(alias, world.targetVersion);
@@ -325,8 +331,10 @@ export interface RehearsalSummary {
   readonly strategy: string;
   readonly runs: number;
   readonly firstSeed: number;
-  /** Share of runs, 0..1, by outcome. */
-  readonly outcomes: Readonly<Record<RehearsalOutcome, number>>;
+  /** How many runs ended each way. */
+  readonly outcomeCounts: Readonly<Record<RehearsalOutcome, number>>;
+  /** The share of runs that ended each way, a fraction from 0 to 1 (1 = every run), not a percentage. */
+  readonly outcomeShares: Readonly<Record<RehearsalOutcome, number>>;
   readonly durationSeconds: Distribution;
   readonly detectionSeconds: Distribution;
   /** Failed requests the new version served. */
@@ -345,7 +353,7 @@ export function distribution(values: readonly (number | null)[]): Distribution {
 export async function rehearseMany(scenario: Scenario, runs: number, options: RehearseOptions = {}): Promise<{ summary: RehearsalSummary; results: RehearsalResult[] }> {
   const results: RehearsalResult[] = [];
   for (let i = 0; i < runs; i++) results.push(await rehearse({ ...scenario, seed: scenario.seed + i }, options));
-  const share = (o: RehearsalOutcome) => results.filter((r) => r.outcome === o).length / runs;
+  const counted = (o: RehearsalOutcome) => results.filter((r) => r.outcome === o).length;
   return {
     results,
     summary: {
@@ -353,7 +361,8 @@ export async function rehearseMany(scenario: Scenario, runs: number, options: Re
       strategy: results[0]?.strategy ?? '',
       runs,
       firstSeed: scenario.seed,
-      outcomes: { promoted: share('promoted'), rolled_back: share('rolled_back'), failed: share('failed') },
+      outcomeCounts: { promoted: counted('promoted'), rolled_back: counted('rolled_back'), failed: counted('failed') },
+      outcomeShares: { promoted: counted('promoted') / runs, rolled_back: counted('rolled_back') / runs, failed: counted('failed') / runs },
       durationSeconds: distribution(results.map((r) => r.durationSeconds)),
       detectionSeconds: distribution(results.map((r) => r.detectionSeconds)),
       targetErrors: distribution(results.map((r) => r.target.errors)),

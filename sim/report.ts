@@ -1,7 +1,8 @@
 /**
- * A rehearsal as one self-contained HTML page: how it ended and why, a timeline chart (traffic to
- * the new version, error rate and p99 latency per version per minute, each health check, the
- * moment of promotion or rollback), the steps, what the new version served, and the notifications.
+ * A rollout as one self-contained HTML page, for a rehearsal or for a real rollout read back from
+ * AWS: how it ended and why, a timeline chart (traffic to the new version, requests, error rate
+ * and p99 latency per version per minute, each health check, the moment of promotion or
+ * rollback), the steps, what the new version served, and (for a rehearsal) the notifications.
  *
  * Everything is inline: CSS in a <style>, the chart as SVG drawn here from the numbers. No script,
  * font, stylesheet or image is loaded, and the page needs no JavaScript to show the chart.
@@ -11,6 +12,33 @@
 import { describeRouting } from '../functions/core/alias.js';
 import type { VerdictKind } from '../functions/core/health.js';
 import type { RehearsalCheck, RehearsalOutcome, RehearsalResult, TimelinePoint } from './rehearsal.js';
+
+/** How a reported rollout ended: a rehearsal's outcomes, and the endings only a real rollout has. */
+export type ReportOutcome = RehearsalOutcome | 'aborted' | 'drift' | 'refused' | 'timed_out';
+
+/**
+ * A real rollout's history, read back from AWS (the registry's steps and checks, CloudWatch's
+ * per-version minutes), in the rehearsal's terms: seconds count from `startedAt`, the minute the
+ * rollout started in; `target` and `baseline` are what CloudWatch counted for each version through
+ * the alias (requests are invocations plus throttles); `checks` are each step's last check, which
+ * is what the registry keeps.
+ */
+export interface RolloutHistory extends Omit<RehearsalResult, 'scenario' | 'description' | 'seed' | 'outcome' | 'notifications'> {
+  readonly kind: 'rollout';
+  readonly rolloutId: string;
+  readonly functionName: string;
+  readonly alias: string;
+  readonly outcome: ReportOutcome;
+  /** Epoch ms of second 0: the start of the minute the rollout started in. */
+  readonly startedAt: number;
+  readonly startedBy: string;
+  readonly executionArn: string;
+}
+
+/** What a report is drawn from. */
+export type Reported = RehearsalResult | RolloutHistory;
+
+const isRollout = (r: Reported): r is RolloutHistory => 'kind' in r && r.kind === 'rollout';
 
 /** Escapes text for HTML element content and quoted attribute values. */
 export function escapeHtml(value: unknown): string {
@@ -46,7 +74,17 @@ const c = (n: number) => String(Math.round(n * 10) / 10);
 /** A tick label: at most three decimals, no trailing zeros. */
 const tickLabel = (n: number) => String(Number(n.toFixed(3)));
 
-const OUTCOME_WORDS: Readonly<Record<RehearsalOutcome, string>> = { promoted: 'Promoted', rolled_back: 'Rolled back', failed: 'Failed' };
+const OUTCOME_WORDS: Readonly<Record<ReportOutcome, string>> = {
+  promoted: 'Promoted',
+  rolled_back: 'Rolled back',
+  failed: 'Failed',
+  aborted: 'Aborted',
+  drift: 'Drift',
+  refused: 'Refused',
+  timed_out: 'Timed out',
+};
+/** The colours and the marker of an outcome: every ending that is neither a promotion nor a rollback is drawn as a failure. */
+const outcomeClass = (o: ReportOutcome): RehearsalOutcome => (o === 'promoted' || o === 'rolled_back' ? o : 'failed');
 const VERDICTS: readonly VerdictKind[] = ['healthy', 'unhealthy', 'inconclusive'];
 
 // Okabe–Ito colours (distinguishable with the common colour-vision deficiencies); every series
@@ -96,7 +134,7 @@ function timeTicks(maxSeconds: number): number[] {
 // The data the chart draws
 
 /** Weight of the new version in the alias the rollout left behind, percent (routing is in percent). */
-function finalWeightPercent(result: RehearsalResult): number {
+function finalWeightPercent(result: Reported): number {
   const { version, routing } = result.finalAlias;
   const target = result.target.version;
   if (version !== target) return routing[target] ?? 0;
@@ -116,7 +154,7 @@ function bucketSeconds(timeline: readonly TimelinePoint[]): number {
  * that moment), then the alias the rollout left behind from that moment to the end of the run.
  * 2 × (buckets before the final write) + 1 points, one more when the run went on after it.
  */
-export function weightSteps(result: RehearsalResult): Array<readonly [number, number]> {
+export function weightSteps(result: Reported): Array<readonly [number, number]> {
   const changed = result.endedAtSeconds;
   const width = bucketSeconds(result.timeline);
   const before = result.timeline.filter((p) => p.atSeconds < changed);
@@ -137,7 +175,7 @@ interface SeriesPoint {
 }
 
 /** Per-minute values placed at the middle of each bucket (clipped to the end of the rollout). */
-function perMinute(result: RehearsalResult, value: (p: TimelinePoint) => number | null): SeriesPoint[] {
+function perMinute(result: Reported, value: (p: TimelinePoint) => number | null): SeriesPoint[] {
   const end = result.durationSeconds;
   const width = bucketSeconds(result.timeline);
   return result.timeline.map((p) => {
@@ -147,6 +185,31 @@ function perMinute(result: RehearsalResult, value: (p: TimelinePoint) => number 
 }
 
 const errorRate = (s: { requests: number; errors: number }) => (s.requests > 0 ? (s.errors / s.requests) * 100 : null);
+
+/**
+ * The error-rate axis never spans less than 0 to 1%: a few errors in a quiet minute, or a rate of
+ * 0.02% among thousands, do not fill the panel as if they were an incident.
+ */
+export const ERROR_AXIS_FLOOR_PERCENT = 1;
+
+/** z for a two-sided 95% interval. */
+const Z95 = 1.959964;
+
+/**
+ * The 95% Wilson score interval of a rate observed as `errors` in `requests`, in percent: wide
+ * when a minute had few requests (1 error in 62 is 0.3% to 8.6%), narrow when it had many. Null
+ * without requests.
+ *
+ * @example wilsonPercent(1, 62) // { low: 0.29, high: 8.59 } (rounded)
+ */
+export function wilsonPercent(errors: number, requests: number): { low: number; high: number } | null {
+  if (!(requests > 0)) return null;
+  const p = Math.min(1, Math.max(0, errors / requests));
+  const z2 = Z95 * Z95;
+  const centre = (p + z2 / (2 * requests)) / (1 + z2 / requests);
+  const half = (Z95 / (1 + z2 / requests)) * Math.sqrt((p * (1 - p)) / requests + z2 / (4 * requests * requests));
+  return { low: Math.max(0, centre - half) * 100, high: Math.min(1, centre + half) * 100 };
+}
 
 // ---------------------------------------------------------------------------------------------
 // The chart
@@ -158,8 +221,9 @@ const PLOT_W = W - LEFT - RIGHT;
 const LEGEND_Y = 12;
 const PANELS = {
   weight: { top: 84, height: 150 },
-  error: { top: 274, height: 110 },
-  p99: { top: 424, height: 110 },
+  requests: { top: 274, height: 90 },
+  error: { top: 404, height: 110 },
+  p99: { top: 554, height: 110 },
 } as const;
 const AXIS_Y = PANELS.p99.top + PANELS.p99.height;
 const H = AXIS_Y + 44;
@@ -237,7 +301,7 @@ function checkMarker(check: RehearsalCheck, xOf: (t: number) => number, panel: P
   );
 }
 
-function legend(result: RehearsalResult): string {
+function legend(result: Reported): string {
   const row = (y: number, items: ReadonlyArray<{ swatch: string; label: string }>) => {
     let x = LEFT;
     return items
@@ -252,18 +316,50 @@ function legend(result: RehearsalResult): string {
     { swatch: `<line x1="0" x2="22" y1="0" y2="0" class="weight"/>`, label: `traffic to v${result.target.version}` },
     { swatch: `<line x1="0" x2="22" y1="0" y2="0" class="target"/><circle cx="11" cy="0" r="2.6" class="target-marks"/>`, label: `v${result.target.version} (new)` },
     { swatch: `<line x1="0" x2="22" y1="0" y2="0" class="baseline"/><rect x="8.5" y="-2.5" width="5" height="5" class="baseline-marks"/>`, label: `v${result.baseline.version} (baseline)` },
-    { swatch: `<line x1="11" x2="11" y1="-8" y2="8" class="outcome outcome-${result.outcome}"/>`, label: OUTCOME_WORDS[result.outcome].toLowerCase() },
+    { swatch: `<rect x="0" y="-6" width="22" height="12" class="target-band"/>`, label: '95% interval of an error rate' },
+    { swatch: `<line x1="11" x2="11" y1="-8" y2="8" class="outcome outcome-${outcomeClass(result.outcome)}"/>`, label: OUTCOME_WORDS[result.outcome].toLowerCase() },
   ];
   const checkItems = VERDICTS.map((v) => ({ swatch: `<g class="check-${v}">${verdictShape(v, 11, 0)}</g>`, label: `${v} check` }));
   return `<g class="legend" data-legend="">${row(LEGEND_Y, seriesItems)}${row(LEGEND_Y + 22, checkItems)}</g>`;
 }
 
-/** Where the outcome line goes: the promotion's or rollback's alias write; a failure when the execution failed. */
-function outcomeSecondsOf(result: RehearsalResult): number {
-  return result.outcome === 'failed' ? result.durationSeconds : result.endedAtSeconds;
+/**
+ * Where the outcome line goes: the alias write of a promotion or rollback; a rehearsal's failure
+ * where its execution ended; a real rollout's other endings where the registry recorded them.
+ */
+function outcomeSecondsOf(result: Reported): number {
+  return result.outcome === 'failed' && !isRollout(result) ? result.durationSeconds : result.endedAtSeconds;
 }
 
-function chart(result: RehearsalResult): string {
+/**
+ * A band from each point's low to its high, broken where a point has none: one closed path per
+ * run of points that have an interval.
+ */
+function bandPath(points: readonly { at: number; band: { low: number; high: number } | null }[], xOf: (t: number) => number, y: (v: number) => number): string {
+  const runs: { at: number; band: { low: number; high: number } }[][] = [[]];
+  for (const p of points) {
+    if (p.band) runs.at(-1)?.push({ at: p.at, band: p.band });
+    else if ((runs.at(-1)?.length ?? 0) > 0) runs.push([]);
+  }
+  return runs
+    .filter((run) => run.length > 0)
+    .map((run) => {
+      // A lone minute still gets a band a few pixels wide.
+      const pts = run.length > 1 ? run.map((p) => ({ x: xOf(p.at), band: p.band })) : [-3, 3].map((dx) => ({ x: xOf(run[0]!.at) + dx, band: run[0]!.band }));
+      const top = pts.map((p) => `${c(p.x)} ${c(y(p.band.high))}`).join('L');
+      const bottom = [...pts].reverse().map((p) => `${c(p.x)} ${c(y(p.band.low))}`).join('L');
+      return `M${top}L${bottom}Z`;
+    })
+    .join('');
+}
+
+/** The time axis' title: virtual seconds for a rehearsal, the wall clock for a real rollout. */
+function timeAxisTitle(result: Reported): string {
+  if (!isRollout(result)) return 'virtual time since the rollout started, minutes';
+  return `minutes since ${new Date(result.startedAt).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+function chart(result: Reported): string {
   const end = result.durationSeconds;
   const outcomeAt = outcomeSecondsOf(result);
   const lastData = Math.max(end, ...result.checks.map((k) => k.atSeconds), ...result.timeline.map((p) => p.atSeconds));
@@ -273,22 +369,30 @@ function chart(result: RehearsalResult): string {
   const xTicks = timeTicks(xMax);
 
   const weightPanel: Panel = { ...PANELS.weight, scale: { max: 100, ticks: [0, 25, 50, 75, 100] } };
+  const requests = perMinute(result, (p) => p.target.requests);
+  const baseRequests = perMinute(result, (p) => p.baseline.requests);
   const rates = perMinute(result, (p) => errorRate(p.target));
   const baseRates = perMinute(result, (p) => errorRate(p.baseline));
+  const bands = (role: 'target' | 'baseline') => perMinute(result, () => null).map((point, i) => {
+    const p = result.timeline[i] as TimelinePoint;
+    return { at: point.at, band: wilsonPercent(p[role].errors, p[role].requests) };
+  });
   const p99s = perMinute(result, (p) => p.target.p99Ms);
   const baseP99s = perMinute(result, (p) => p.baseline.p99Ms);
   const maxOf = (...xs: SeriesPoint[][]) => Math.max(0, ...xs.flat().map((p) => p.value ?? 0));
-  const errorPanel: Panel = { ...PANELS.error, scale: niceScale(maxOf(rates, baseRates)) };
+  const requestsPanel: Panel = { ...PANELS.requests, scale: niceScale(maxOf(requests, baseRequests), 3) };
+  const errorPanel: Panel = { ...PANELS.error, scale: niceScale(Math.max(ERROR_AXIS_FLOOR_PERCENT, maxOf(rates, baseRates))) };
   const p99Panel: Panel = { ...PANELS.p99, scale: niceScale(maxOf(p99s, baseP99s), 3) };
 
   const t = `v${result.target.version}`;
   const parts: string[] = [];
   parts.push(legend(result));
   parts.push(panelFrame('weight', `Traffic to ${t}, % of requests through the alias`, weightPanel, '%', xTicks, xOf));
-  parts.push(panelFrame('error-rate', 'Error rate per minute, % of requests', errorPanel, '%', xTicks, xOf));
+  parts.push(panelFrame('requests', 'Requests per minute, by version', requestsPanel, '', xTicks, xOf));
+  parts.push(panelFrame('error-rate', 'Error rate per minute, % of requests, with its 95% interval', errorPanel, '%', xTicks, xOf));
   parts.push(panelFrame('p99', 'p99 latency per minute, ms', p99Panel, '', xTicks, xOf));
 
-  // Detection: from the new version's first bad request to the rollback.
+  // Detection: from the new version's first bad request (or minute) to the rollback.
   if (result.detectionSeconds !== null && result.badFromSeconds !== null) {
     const x1 = xOf(result.badFromSeconds);
     const x2 = xOf(result.badFromSeconds + result.detectionSeconds);
@@ -304,18 +408,19 @@ function chart(result: RehearsalResult): string {
       xTicks
         .map((s) => `<g class="tick" data-axis="x" data-value="${s}"><line x1="${c(xOf(s))}" x2="${c(xOf(s))}" y1="${AXIS_Y}" y2="${AXIS_Y + 5}" class="axis"/><text x="${c(xOf(s))}" y="${AXIS_Y + 18}" text-anchor="middle">${tickLabel(s / 60)}</text></g>`)
         .join('') +
-      `<text x="${LEFT + PLOT_W / 2}" y="${AXIS_Y + 38}" text-anchor="middle" class="axis-title">virtual time since the rollout started, minutes</text></g>`,
+      `<text x="${LEFT + PLOT_W / 2}" y="${AXIS_Y + 38}" text-anchor="middle" class="axis-title">${esc(timeAxisTitle(result))}</text></g>`,
   );
 
-  // The moment the rollout ended: promotion, rollback or failure (under the weight, so its last
-  // change stays visible).
-  const marker = result.outcome === 'promoted' ? 'promotion' : result.outcome === 'rolled_back' ? 'rollback' : 'failure';
+  // The moment the rollout ended: promotion, rollback or another ending (under the weight, so its
+  // last change stays visible).
+  const kind = outcomeClass(result.outcome);
+  const marker = kind === 'promoted' ? 'promotion' : kind === 'rolled_back' ? 'rollback' : 'failure';
   const xe = xOf(outcomeAt);
   const label = `${OUTCOME_WORDS[result.outcome]} at ${clock(outcomeAt)}`;
   const labelRight = xe + 6 + label.length * 7 <= LEFT + PLOT_W;
   parts.push(
-    `<g data-marker="${marker}" data-at-seconds="${outcomeAt}" class="outcome-${result.outcome}"><title>${esc(`${label}: ${result.reason}`)}</title>` +
-      `<line x1="${c(xe)}" x2="${c(xe)}" y1="${weightPanel.top - 22}" y2="${AXIS_Y}" class="outcome outcome-${result.outcome}"/>` +
+    `<g data-marker="${marker}" data-at-seconds="${outcomeAt}" class="outcome-${kind}"><title>${esc(`${label}: ${result.reason}`)}</title>` +
+      `<line x1="${c(xe)}" x2="${c(xe)}" y1="${weightPanel.top - 22}" y2="${AXIS_Y}" class="outcome outcome-${kind}"/>` +
       `<text x="${c(labelRight ? xe + 6 : xe - 6)}" y="${weightPanel.top - 10}" text-anchor="${labelRight ? 'start' : 'end'}" class="outcome-label">${esc(label)}</text></g>`,
   );
 
@@ -329,6 +434,13 @@ function chart(result: RehearsalResult): string {
   }
   parts.push(`<polyline data-series="weight" class="weight" points="${steps.map(([s, v]) => `${c(xOf(s))},${c(wy(v))}`).join(' ')}"/>`);
 
+  parts.push(series('target-requests', 'target', requests, xOf, (v) => yOf(requestsPanel, v), 'circle'));
+  parts.push(series('baseline-requests', 'baseline', baseRequests, xOf, (v) => yOf(requestsPanel, v), 'square'));
+  // The intervals under the rates: a minute with few requests shows as a wide band, not a spike.
+  for (const role of ['baseline', 'target'] as const) {
+    const band = bands(role);
+    parts.push(`<path data-band="${role}-error-rate" data-points="${band.filter((b) => b.band).length}" class="${role}-band" d="${bandPath(band, xOf, (v) => yOf(errorPanel, v))}"/>`);
+  }
   parts.push(series('target-error-rate', 'target', rates, xOf, (v) => yOf(errorPanel, v), 'circle'));
   parts.push(series('baseline-error-rate', 'baseline', baseRates, xOf, (v) => yOf(errorPanel, v), 'square'));
   parts.push(series('target-p99', 'target', p99s, xOf, (v) => yOf(p99Panel, v), 'circle'));
@@ -341,9 +453,10 @@ function chart(result: RehearsalResult): string {
     .map((v) => [v, result.checks.filter((k) => k.verdict === v).length] as const)
     .filter(([, n]) => n > 0)
     .map(([v, n]) => `${n} ${v}`);
+  const subject = isRollout(result) ? `rollout ${result.rolloutId} over ${duration(end)}` : `${result.scenario} rehearsal over ${duration(end)} of virtual time`;
   const aria =
-    `Timeline of the ${result.scenario} rehearsal over ${duration(end)} of virtual time: traffic to ${t} by minute, ` +
-    `error rate and p99 latency of ${t} and v${result.baseline.version}, ` +
+    `Timeline of the ${subject}: traffic to ${t} by minute, ` +
+    `requests, error rate and p99 latency of ${t} and v${result.baseline.version}, ` +
     `${result.checks.length} health check${result.checks.length === 1 ? '' : 's'}${verdicts.length ? ` (${verdicts.join(', ')})` : ''}, ` +
     `${OUTCOME_WORDS[result.outcome].toLowerCase()} at ${clock(outcomeAt)}.`;
   return `<svg class="chart" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(aria)}" font-size="12">${parts.join('')}</svg>`;
@@ -392,6 +505,8 @@ svg .target{fill:none;stroke:${COLOURS.target};stroke-width:2}
 svg .baseline{fill:none;stroke:${COLOURS.baseline};stroke-width:2;stroke-dasharray:6 4}
 svg .target-marks{fill:${COLOURS.target}}
 svg .baseline-marks{fill:${COLOURS.baseline}}
+svg .target-band{fill:${COLOURS.target};fill-opacity:.16;stroke:none}
+svg .baseline-band{fill:${COLOURS.baseline};fill-opacity:.12;stroke:none}
 svg .check-healthy{fill:${COLOURS.healthy};stroke:#fff;stroke-width:1.5}
 svg .check-unhealthy{fill:${COLOURS.unhealthy};stroke:#fff;stroke-width:1.5}
 svg .check-inconclusive{fill:#fff;stroke:${COLOURS.inconclusive};stroke-width:2}
@@ -422,7 +537,7 @@ function verdictChip(verdict: VerdictKind | null): string {
   return `<span class="verdict verdict-${verdict}">${verdict}</span>`;
 }
 
-function stepsTable(result: RehearsalResult): string {
+function stepsTable(result: Reported): string {
   if (result.steps.length === 0) return `<p>The rollout ended before its first step.</p>`;
   const rows = result.steps
     .map(
@@ -442,7 +557,7 @@ function stepsTable(result: RehearsalResult): string {
   );
 }
 
-function checksTable(result: RehearsalResult): string {
+function checksTable(result: Reported): string {
   if (result.checks.length === 0) return `<p>No health check ran.</p>`;
   const rows = result.checks
     .map(
@@ -456,67 +571,105 @@ function checksTable(result: RehearsalResult): string {
   );
 }
 
-function notificationsTable(result: RehearsalResult): string {
-  if (result.notifications.length === 0) return `<p>No notification was sent.</p>`;
-  const rows = result.notifications.map((n) => `<tr><td class="num">${clock(n.atSeconds)}</td><td>${esc(n.type)}</td><td class="reason">${esc(n.subject)}</td></tr>`).join('');
+function notificationsTable(notifications: RehearsalResult['notifications']): string {
+  if (notifications.length === 0) return `<p>No notification was sent.</p>`;
+  const rows = notifications.map((n) => `<tr><td class="num">${clock(n.atSeconds)}</td><td>${esc(n.type)}</td><td class="reason">${esc(n.subject)}</td></tr>`).join('');
   return `<div class="table-wrap"><table><thead><tr><th class="num" scope="col">At</th><th scope="col">Type</th><th scope="col">Subject</th></tr></thead><tbody>${rows}</tbody></table></div>`;
 }
 
 const fact = (term: string, value: string, attrs = '') => `<div${attrs}><dt>${esc(term)}</dt><dd>${value}</dd></div>`;
 
-function served(label: string, s: RehearsalResult['target']): string {
+function served(label: string, s: Reported['target']): string {
   const throttles = s.throttles > 0 ? `, ${count(s.throttles)} throttled` : '';
   return `${esc(label)} v${esc(s.version)}: ${count(s.requests)} requests, ${count(s.errors)} failed (${percentOf(s.errors, s.requests)})${throttles}`;
 }
 
-/** The rehearsal as one self-contained HTML page. */
-export function renderReport(result: RehearsalResult): string {
+/** The words that differ between a rehearsal's page and a real rollout's. */
+function wording(result: Reported) {
+  const t = `v${result.target.version}`;
+  const b = `v${result.baseline.version}`;
+  if (!isRollout(result)) {
+    return {
+      title: `Rehearsal ${result.scenario}`,
+      heading: `Rehearsal: ${result.scenario}`,
+      description: result.description,
+      facts: fact('Scenario', esc(result.scenario)),
+      durationTerm: 'Virtual duration',
+      endFacts: fact('Seed', esc(result.seed)),
+      served: 'Every request through the alias during the rehearsal (the simulation\'s ground truth).',
+      detection: `from ${t}'s first bad request to the rollback`,
+      checks: 'Every health check, as it ran.',
+      footer: `lambda-rollout local rehearsal: the real rollout workflow run against a simulated Lambda and CloudWatch in virtual time (seed ${esc(result.seed)}).`,
+    };
+  }
+  return {
+    title: `Rollout ${result.rolloutId}`,
+    heading: `Rollout: ${result.rolloutId}`,
+    description: `${result.functionName}:${result.alias}, ${t} (new) against ${b}, started by ${result.startedBy}.`,
+    facts: fact('Function', esc(`${result.functionName}:${result.alias}`)),
+    durationTerm: 'Duration',
+    endFacts: fact('Execution', esc(result.executionArn)),
+    served:
+      'What CloudWatch counted for each version through the alias (AWS/Lambda by ExecutedVersion, one-minute periods) in the minutes of the rollout: requests are invocations plus throttles. ' +
+      `A bad minute is one where ${t}'s error rate was above ${b}'s beyond both 95% intervals, or its p99 over 1.2 times ${b}'s.`,
+    detection: `from ${t}'s first bad minute to the rollback`,
+    checks: "Each step's last check: the registry keeps the last check of every step.",
+    footer: `lambda-rollout: rollout ${esc(result.rolloutId)}, from the rollout registry and CloudWatch.`,
+  };
+}
+
+/** A rehearsal's result, or a real rollout's history, as one self-contained HTML page. */
+export function renderReport(result: Reported): string {
   const outcome = OUTCOME_WORDS[result.outcome];
+  const kind = outcomeClass(result.outcome);
+  const words = wording(result);
   const aliasText = describeRouting({ functionVersion: result.finalAlias.version, routing: result.finalAlias.routing });
   const t = `v${result.target.version}`;
 
   const header =
-    `<header><h1>Rehearsal: ${esc(result.scenario)}</h1>` +
-    (result.description ? `<p class="description">${esc(result.description)}</p>` : '') +
-    `<p class="outcome outcome-${result.outcome}" data-outcome="${result.outcome}"><span class="badge">${esc(outcome)}</span><span class="reason" data-reason="">${esc(result.reason)}</span></p>` +
+    `<header><h1>${esc(words.heading)}</h1>` +
+    (words.description ? `<p class="description">${esc(words.description)}</p>` : '') +
+    `<p class="outcome outcome-${kind}" data-outcome="${result.outcome}"><span class="badge">${esc(outcome)}</span><span class="reason" data-reason="">${esc(result.reason)}</span></p>` +
     `<dl class="facts">` +
-    fact('Scenario', esc(result.scenario)) +
+    words.facts +
     fact('Strategy', esc(result.strategy)) +
     fact('Outcome', esc(outcome) + (result.error && result.outcome !== 'promoted' ? ` (${esc(result.error)})` : '')) +
-    fact('Virtual duration', esc(duration(result.durationSeconds))) +
-    fact('Seed', esc(result.seed)) +
+    fact(words.durationTerm, esc(duration(result.durationSeconds))) +
+    words.endFacts +
     fact('Versions', `${esc(t)} (new) vs v${esc(result.baseline.version)} (baseline)`) +
     fact('Alias afterwards', esc(aliasText)) +
     (result.detectionSeconds !== null ? fact('Detection time', esc(duration(result.detectionSeconds)), ' data-detection=""') : '') +
     `</dl></header>`;
 
+  const marker = kind === 'promoted' ? 'promotion' : kind === 'rolled_back' ? 'rollback' : `end (${OUTCOME_WORDS[result.outcome].toLowerCase()})`;
   const caption =
     `Top: share of traffic ${esc(t)} had in each minute (step line), with each health check at the weight it judged. ` +
-    `Middle and bottom: error rate and p99 latency per minute of ${esc(t)} (solid) and v${esc(result.baseline.version)} (dashed). ` +
-    `The vertical line marks the ${result.outcome === 'promoted' ? 'promotion' : result.outcome === 'rolled_back' ? 'rollback' : 'failure'}. Hover a check for its reason; the tables below hold the same numbers.`;
+    `Below: requests, error rate (with its 95% interval, so a minute with few requests shows as a wide band, not a spike; the axis spans at least 0 to ${ERROR_AXIS_FLOOR_PERCENT}%) and p99 latency per minute of ${esc(t)} (solid) and v${esc(result.baseline.version)} (dashed). ` +
+    `The vertical line marks the ${esc(marker)}. Hover a check for its reason; the tables below hold the same numbers.`;
 
   const totals =
     `<ul class="totals">` +
     `<li data-totals="target">${served('New version', result.target)}</li>` +
     `<li data-totals="baseline">${served('Baseline', result.baseline)}</li>` +
     (result.detectionSeconds !== null
-      ? `<li>Detection: ${esc(duration(result.detectionSeconds))} from ${esc(t)}'s first bad request to the rollback.</li>`
+      ? `<li>Detection: ${esc(duration(result.detectionSeconds))} ${esc(words.detection)}.</li>`
       : result.missed
         ? `<li data-missed="">${esc(t)} was worse than the baseline during the rollout and was not rolled back.</li>`
         : '') +
     `</ul>`;
 
-  const title = `Rehearsal ${result.scenario}: ${outcome.toLowerCase()} — lambda-rollout`;
+  const notifications = isRollout(result) ? '' : `<section><h2>Notifications</h2>${notificationsTable(result.notifications)}</section>`;
+  const title = `${words.title}: ${outcome.toLowerCase()} — lambda-rollout`;
   return (
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">` +
     `<title>${esc(title)}</title><style>${CSS}.sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}</style></head><body>` +
     header +
     `<main><section><h2>Timeline</h2><figure>${chart(result)}<figcaption>${caption}</figcaption></figure></section>` +
     `<section><h2>Steps</h2>${stepsTable(result)}</section>` +
-    `<section><h2>Health checks</h2>${checksTable(result)}</section>` +
-    `<section><h2>What was served</h2><p>Every request through the alias during the rehearsal (the simulation's ground truth).</p>${totals}</section>` +
-    `<section><h2>Notifications</h2>${notificationsTable(result)}</section></main>` +
-    `<footer>lambda-rollout local rehearsal: the real rollout workflow run against a simulated Lambda and CloudWatch in virtual time (seed ${esc(result.seed)}).</footer>` +
+    `<section><h2>Health checks</h2><p>${esc(words.checks)}</p>${checksTable(result)}</section>` +
+    `<section><h2>What was served</h2><p>${esc(words.served)}</p>${totals}</section>` +
+    notifications +
+    `</main><footer>${words.footer}</footer>` +
     `</body></html>\n`
   );
 }

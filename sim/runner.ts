@@ -12,7 +12,7 @@ import type { ExecutionSummary, RolloutState } from '../functions/core/state.js'
 import { ASL_PATH, TASK_FUNCTIONS, type TaskFunctionKey } from '../functions/names.js';
 import { MAX_HISTORY_EVENTS } from '../functions/core/continuation.js';
 import { bindTasks, type TaskHandler, type TaskPorts } from './tasks.js';
-import type { SimExecution, SimWorkflow } from './workflow.js';
+import type { Workflow } from '../functions/ports.js';
 import { logger } from '../functions/logger.js';
 
 // In process, the handlers' structured logs would drown what the rehearsal shows; the run's own
@@ -85,17 +85,22 @@ function compiledMachine(definition: ReturnType<typeof loadDefinition>): StateMa
  */
 export const TIMER_LIMIT = MAX_HISTORY_EVENTS;
 
-/** One execution of a rehearsal: the first, or a continuation the workflow started. */
+type Failure = { readonly Error: string; readonly Cause: string };
+
+/** One execution of a run: the first, or a continuation the workflow started. */
 export interface ExecutionRun {
   readonly executionName: string;
   readonly executionArn: string;
-  readonly status: 'SUCCEEDED' | 'FAILED';
+  /** ABORTED: stopped (StopExecution, or the run's `signal`); no further state ran. */
+  readonly status: 'SUCCEEDED' | 'FAILED' | 'ABORTED';
   /** The execution's output when it succeeded: the summary of a promotion, or where a long rollout continued. */
   readonly output?: unknown;
   /** The Fail state's (or the runtime's) error and cause when it failed. */
-  readonly error?: { readonly Error: string; readonly Cause: string };
+  readonly error?: Failure;
   /** The last rollout state the execution held. */
   readonly lastState?: RolloutState | undefined;
+  /** The execution's events, in order, with virtual timestamps; empty when `keepEvents` is false. */
+  readonly events: readonly EventLog[];
   /** The events Step Functions would keep in this execution's history (`historyCounter`). */
   readonly historyEvents: number;
   readonly startedAt: number;
@@ -104,13 +109,13 @@ export interface ExecutionRun {
 
 export interface WorkflowRun {
   /** How the rollout's last execution ended. */
-  readonly status: 'SUCCEEDED' | 'FAILED';
+  readonly status: ExecutionRun['status'];
   /** The last execution's output when it succeeded. */
   readonly output?: ExecutionSummary;
   /** The last rollout state the rollout held (from its event log), however it ended. */
   readonly lastState?: RolloutState;
   /** The last execution's Fail state's (or the runtime's) error and cause when it failed. */
-  readonly error?: { readonly Error: string; readonly Cause: string };
+  readonly error?: Failure;
   /** Every event of every execution, in order, with virtual timestamps; empty when `keepEvents` is false. */
   readonly events: readonly EventLog[];
   readonly startedAt: number;
@@ -121,10 +126,32 @@ export interface WorkflowRun {
   readonly executions: readonly ExecutionRun[];
 }
 
+/** An execution as the runner runs it. */
+export interface RunnableExecution {
+  readonly executionArn: string;
+  readonly name: string;
+  readonly input: unknown;
+  /** Aborting it stops the execution, as StopExecution does. */
+  readonly stop: AbortController;
+}
+
+/**
+ * The state machine's executions as the runner drives them (the in-memory state machine,
+ * `sim/workflow.ts`): a run begins with one, runs each the workflow starts meanwhile after it,
+ * and reports how each ran.
+ */
+export interface ExecutionHost {
+  readonly stateMachineArn: string;
+  begin(name: string, input: unknown): RunnableExecution;
+  nextStarted(): RunnableExecution | undefined;
+  ended(run: ExecutionRun): void;
+  runEnded(): void;
+}
+
 export interface RunWorkflowOptions {
   readonly input: unknown;
-  /** The ports the tasks run over; the workflow's own executions go through `workflow`. */
-  readonly ports: TaskPorts & { readonly workflow: SimWorkflow };
+  /** The ports the tasks run over; the state machine's executions (the first, and those the workflow starts) are `workflow`'s. */
+  readonly ports: TaskPorts & { readonly workflow: Workflow & ExecutionHost };
   readonly executionName?: string;
   /** Virtual start time, epoch ms. Default 2026-01-05T10:00:00Z. */
   readonly startTime?: number;
@@ -134,9 +161,21 @@ export interface RunWorkflowOptions {
   readonly wrapTask?: (stateName: string, handler: TaskHandler) => TaskHandler;
   /** Keep every event in `events` (default true). Long rehearsals turn it off and watch `onEvent`. */
   readonly keepEvents?: boolean;
+  /**
+   * Lets others watch the run as it goes (a local rollout service answering a CLI): virtual time
+   * moves `virtualMs` at a time, with `realMs` of wall-clock time between moves. Default: the
+   * run goes as fast as it can.
+   */
+  readonly pace?: { readonly virtualMs: number; readonly realMs: number };
+  /** Stops the run where it is, as StopExecution does: the running execution ends ABORTED and runs no further state. */
+  readonly signal?: AbortSignal;
 }
 
 export const DEFAULT_START_TIME = Date.UTC(2026, 0, 5, 10, 0, 0);
+
+// Taken before any run installs fake timers: a paced run waits in wall-clock time between moves.
+const wallClockTimeout = globalThis.setTimeout;
+const wallClockPause = (ms: number) => new Promise<void>((resolve) => wallClockTimeout(resolve, ms));
 
 /**
  * Runs a rollout to its end in virtual time: its execution, then each execution the workflow
@@ -166,14 +205,11 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<Workflow
       Object.entries(handlers).map(([name, h]) => [name, options.wrapTask ? options.wrapTask(name, h) : h]),
     );
     const machine = compiledMachine(definition);
-    const keep = options.keepEvents ?? true;
-    const events: EventLog[] = [];
     const executions: ExecutionRun[] = [];
-    for (let next: SimExecution | undefined = workflow.begin(executionName, options.input); next; next = workflow.nextStarted()) {
-      const run = await runExecution(machine, wrapped, next, workflow, clock, (event) => {
-        if (keep) events.push(event);
-        options.onEvent?.(event, next!.name);
-      });
+    for (let next: RunnableExecution | undefined = workflow.begin(executionName, options.input); next; next = workflow.nextStarted()) {
+      const name = next.name;
+      const run = await runExecution(machine, wrapped, next, { ...options, stateMachineArn: workflow.stateMachineArn, clock, onEvent: (event) => options.onEvent?.(event, name) });
+      workflow.ended(run);
       executions.push(run);
     }
     const last = executions.at(-1) as ExecutionRun;
@@ -183,13 +219,14 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<Workflow
       ...(last.status === 'SUCCEEDED' ? { output: last.output as ExecutionSummary } : {}),
       ...(last.error ? { error: last.error } : {}),
       ...(lastState ? { lastState } : {}),
-      events,
+      events: executions.flatMap((e) => e.events),
       startedAt,
       endedAt: last.endedAt,
       executionName,
       executions,
     };
   } finally {
+    workflow.runEnded();
     Error.stackTraceLimit = stackTraceLimit;
     clock.uninstall();
   }
@@ -199,43 +236,58 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<Workflow
 async function runExecution(
   machine: StateMachine,
   handlers: Record<string, TaskHandler>,
-  execution: SimExecution,
-  workflow: SimWorkflow,
-  clock: FakeTimers.Clock,
-  onEvent: (event: EventLog) => void,
+  execution: RunnableExecution,
+  options: Pick<RunWorkflowOptions, 'keepEvents' | 'pace' | 'signal'> & {
+    readonly stateMachineArn: string;
+    readonly clock: FakeTimers.Clock;
+    readonly onEvent: (event: EventLog) => void;
+  },
 ): Promise<ExecutionRun> {
+  const { clock, pace, stateMachineArn } = options;
   const startedAt = Date.now();
   const run = machine.run(execution.input as never, {
     overrides: { taskResourceLocalHandlers: handlers as never },
     context: {
       Execution: { Id: execution.executionArn, Name: execution.name, StartTime: new Date(startedAt).toISOString() },
-      StateMachine: { Id: workflow.stateMachineArn, Name: workflow.stateMachineArn.split(':').at(-1) },
+      StateMachine: { Id: stateMachineArn, Name: stateMachineArn.split(':').at(-1) },
     } as never,
   });
-  workflow.running(execution.executionArn, run.abort);
+  const keep = options.keepEvents ?? true;
+  const events: EventLog[] = [];
   const history = historyCounter();
   let lastState: RolloutState | undefined;
   const logging = (async () => {
     for await (const event of run.eventLogs) {
       history.count(event);
       lastState = rolloutStateIn(event) ?? lastState;
-      onEvent(event);
+      if (keep) events.push(event);
+      options.onEvent(event);
     }
   })();
+  const stops = [execution.stop.signal, ...(options.signal ? [options.signal] : [])];
   let settled = false;
   const outcome = run.result.then(
     (output) => ({ status: 'SUCCEEDED' as const, output: output as unknown }),
-    (error: unknown) => ({ status: 'FAILED' as const, error: failureOf(error) }),
+    (error: unknown) => (stops.some((s) => s.aborted) ? { status: 'ABORTED' as const } : { status: 'FAILED' as const, error: failureOf(error) }),
   );
   void outcome.finally(() => {
     settled = true;
   });
-  while (!settled) await clock.runAllAsync();
+  for (const stop of stops) {
+    if (stop.aborted) run.abort();
+    stop.addEventListener('abort', () => run.abort(), { once: true });
+  }
+  while (!settled) {
+    if (!pace) await clock.runAllAsync();
+    else {
+      await clock.tickAsync(pace.virtualMs);
+      await wallClockPause(pace.realMs);
+    }
+  }
   const result = await outcome;
   await clock.runAllAsync();
   await logging;
-  workflow.ended(execution.executionArn, result.status, { failure: 'error' in result ? result.error : undefined, lastState });
-  return { ...result, executionName: execution.name, executionArn: execution.executionArn, lastState, historyEvents: history.total, startedAt, endedAt: Date.now() };
+  return { ...result, executionName: execution.name, executionArn: execution.executionArn, lastState, events, historyEvents: history.total, startedAt, endedAt: Date.now() };
 }
 
 /**

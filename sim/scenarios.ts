@@ -5,16 +5,25 @@
  */
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
+import type { FieldIssue } from '../functions/core/errors.js';
+import { MAX_METRIC_DELAY_SECONDS } from '../functions/core/health.js';
 import { toFieldIssues } from '../functions/core/input.js';
+import { MAX_JSON_DEPTH, nestingDepth } from '../functions/core/limits.js';
 
 const fraction = (what: string) =>
   z.number({ error: `${what} must be a fraction from 0 to 1 (0.01 = 1%)` }).min(0, { error: `${what} must be a fraction from 0 to 1 (0.01 = 1%)` }).max(1, { error: `${what} must be a fraction from 0 to 1 (0.01 = 1%)` });
 const millis = z.number({ error: 'must be a duration in milliseconds, more than 0' }).gt(0, { error: 'must be a duration in milliseconds, more than 0' });
 const seconds = z.number({ error: 'must be a number of seconds, 0 or more' }).min(0, { error: 'must be a number of seconds, 0 or more' });
+/** The largest scenario file read: a scenario is a few hundred bytes; anything this large is something else. */
+export const MAX_SCENARIO_BYTES = 256 * 1024;
 /** The highest request rate a scenario may ask for. */
 export const MAX_RPS = 100_000;
 const rps = z.number({ error: 'must be requests per second, 0 or more' }).min(0, { error: 'must be requests per second, 0 or more' }).max(MAX_RPS, { error: `must be at most ${MAX_RPS} requests per second` });
+
+/** The rule for `traffic`, said whole whether it is missing or not an object. */
+const trafficRule = (issue: { readonly input?: unknown }) =>
+  `${issue.input === undefined ? 'is required' : 'must be an object'}: { rps: <requests per second> } or { shape: [{ atSeconds, rps }, ...] }`;
 
 const Settings = {
   errorRate: fraction('the error rate'),
@@ -44,17 +53,20 @@ export const ScenarioSchema = z.strictObject(
     /** A health policy, as in the rollout input. */
     health: z.unknown().optional(),
     traffic: z.union([
-      z.strictObject({ rps }),
-      z.strictObject({
-        shape: z
-          .array(z.strictObject({ atSeconds: seconds, rps }), { error: 'must be a list of { atSeconds, rps }' })
-          .min(1, { error: 'needs at least one point' }),
-      }),
+      z.strictObject({ rps }, { error: trafficRule }),
+      z.strictObject(
+        {
+          shape: z
+            .array(z.strictObject({ atSeconds: seconds, rps }), { error: 'must be a list of { atSeconds, rps }' })
+            .min(1, { error: 'needs at least one point' }),
+        },
+        { error: trafficRule },
+      ),
     ]),
     baseline: BehaviourSchema,
     target: BehaviourSchema,
     /** CloudWatch's ingestion delay. Default 120 s. */
-    metricDelaySeconds: seconds.default(120),
+    metricDelaySeconds: seconds.max(MAX_METRIC_DELAY_SECONDS, { error: `must be a number of seconds from 0 to ${MAX_METRIC_DELAY_SECONDS}` }).default(120),
     seed: z.number({ error: 'must be a whole number' }).int({ error: 'must be a whole number' }).default(1),
   },
   { error: 'must be an object' },
@@ -69,6 +81,14 @@ const steady = { errorRate: 0.001, p50Ms: 40, p99Ms: 200 };
 export const BUILTIN_SCENARIOS = {
   healthy: { name: 'healthy', description: 'The new version behaves like the old one: 50 requests/s, 0.1% errors, p99 200 ms.', traffic: { rps: 50 }, baseline: steady, target: steady },
   crash: { name: 'crash', description: 'Every request to the new version fails.', traffic: { rps: 50 }, baseline: steady, target: { ...steady, errorRate: 1 } },
+  'crash-probed': {
+    name: 'crash-probed',
+    description: 'Every request to the new version fails, and the policy has probes: the version is refused before any traffic moves.',
+    health: { probes: { count: 3 } },
+    traffic: { rps: 50 },
+    baseline: steady,
+    target: { ...steady, errorRate: 1 },
+  },
   'error-regression': { name: 'error-regression', description: 'The new version fails 3% of requests instead of 0.1%.', traffic: { rps: 50 }, baseline: steady, target: { ...steady, errorRate: 0.03 } },
   'latency-regression': { name: 'latency-regression', description: "The new version's p99 latency doubles, 200 ms to 400 ms.", traffic: { rps: 50 }, baseline: steady, target: { ...steady, p50Ms: 60, p99Ms: 400 } },
   'low-traffic': { name: 'low-traffic', description: 'A quiet function: 0.2 requests/s, too few to judge a 10% canary in five minutes.', traffic: { rps: 0.2 }, baseline: steady, target: steady },
@@ -84,15 +104,23 @@ export const BUILTIN_SCENARIOS = {
 
 export type BuiltinScenario = keyof typeof BUILTIN_SCENARIOS;
 
+/** A scenario that cannot be used: why, and for one that breaks rules, which file and each field with its rule. */
 export class ScenarioError extends Error {
   override readonly name = 'ScenarioError';
+  constructor(
+    message: string,
+    readonly invalid?: { readonly source: string; readonly issues: readonly FieldIssue[] },
+  ) {
+    super(message);
+  }
 }
 
 /** Parses a scenario object; throws ScenarioError naming each bad field. */
 export function parseScenario(raw: unknown, source = 'scenario'): Scenario {
-  const parsed = ScenarioSchema.safeParse(raw);
+  const parsed = ScenarioSchema.safeParse(raw, { reportInput: true });
   if (!parsed.success) {
-    throw new ScenarioError(`${source} is invalid: ${toFieldIssues(parsed.error.issues).map((i) => `${i.field}: ${i.rule}`).join('; ')}`);
+    const issues = toFieldIssues(parsed.error.issues);
+    throw new ScenarioError(`${source} is invalid: ${issues.map((i) => `${i.field}: ${i.rule}`).join('; ')}`, { source, issues });
   }
   return parsed.data;
 }
@@ -106,11 +134,23 @@ export function loadScenario(nameOrFile: string): Scenario {
   } catch {
     throw new ScenarioError(`--scenario: "${nameOrFile}" is neither a built-in scenario (${Object.keys(BUILTIN_SCENARIOS).join(', ')}) nor a readable file`);
   }
+  const yaml = /\.ya?ml$/i.test(nameOrFile);
+  if (Buffer.byteLength(text) > MAX_SCENARIO_BYTES) throw new ScenarioError(`${nameOrFile} is not a scenario file: it is larger than ${MAX_SCENARIO_BYTES} bytes`);
   let raw: unknown;
   try {
-    raw = /\.ya?ml$/i.test(nameOrFile) ? parseYaml(text) : JSON.parse(text);
+    raw = yaml ? parseYaml(text) : JSON.parse(text);
   } catch (error) {
-    throw new ScenarioError(`${nameOrFile} is not valid ${/\.ya?ml$/i.test(nameOrFile) ? 'YAML' : 'JSON'}: ${(error as Error).message}`);
+    // The parser's message quotes the file; a file that is no scenario (a password file...) is never echoed.
+    const where = yaml && (error as { linePos?: { line: number; col: number }[] }).linePos?.[0];
+    throw new ScenarioError(`${nameOrFile} is not a scenario file: it is not valid ${yaml ? 'YAML' : 'JSON'}${where ? ` (line ${where.line}, column ${where.col})` : ''}`);
+  }
+  if (nestingDepth(raw) > MAX_JSON_DEPTH) throw new ScenarioError(`${nameOrFile} is not a scenario file: it nests deeper than ${MAX_JSON_DEPTH} levels`);
+  // Something else than a scenario (not an object, or with fields no scenario has) is named by its first broken field only.
+  const known = Object.keys(ScenarioSchema.shape);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw) || Object.keys(raw).some((k) => !known.includes(k))) {
+    const parsed = ScenarioSchema.safeParse(raw, { reportInput: true });
+    const first = parsed.success ? undefined : toFieldIssues(parsed.error.issues)[0];
+    throw new ScenarioError(`${nameOrFile} is not a scenario file${first ? `: ${first.field}: ${first.rule}` : ''}`);
   }
   return parseScenario(raw, nameOrFile);
 }

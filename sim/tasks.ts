@@ -4,7 +4,7 @@
  * added to the workflow without a local binding fails to compile.
  */
 import type { TaskFunctionKey } from '../functions/names.js';
-import type { AlarmReader, Clock, CodeRelease, Invoker, LambdaControl, MetricsReader, Notifier, RolloutRegistry, Workflow } from '../functions/ports.js';
+import type { AlarmReader, Clock, CodeRelease, EventPublisher, Invoker, LambdaControl, MetricsReader, Notifier, RolloutRegistry, Workflow } from '../functions/ports.js';
 import { makePrepare } from '../functions/tasks/prepare.js';
 import { makeShiftWeight } from '../functions/tasks/shift-weight.js';
 import { makeCheckHealth } from '../functions/tasks/check-health.js';
@@ -22,11 +22,15 @@ export interface TaskPorts {
   readonly alarms: AlarmReader;
   readonly invoker: Invoker;
   readonly notifier: Notifier;
+  /** EventBridge for machines; Notify publishes every event there too when it is wired. */
+  readonly events?: EventPublisher | undefined;
   readonly registry: RolloutRegistry;
   readonly code: CodeRelease;
   /** The rollout state machine: a long rollout starts its next execution here. */
   readonly workflow: Workflow;
   readonly clock: Clock;
+  /** The construct's allowedFunctions, as Prepare, Release and Continue read them from the environment on Lambda. */
+  readonly allowedFunctions: readonly string[];
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -463,8 +463,9 @@ export class TrafficModel {
           cloudwatch.putAggregate('AWS/Lambda', name, this.versionDimensions(version), minute, agg);
         }
       }
+      // The same numbers under both: the store keeps one aggregate for the two series.
       for (const [name, agg] of everyVersion) {
-        cloudwatch.putAggregate('AWS/Lambda', name, functionSet, minute, agg.copy());
+        cloudwatch.putAggregate('AWS/Lambda', name, functionSet, minute, agg);
         cloudwatch.putAggregate('AWS/Lambda', name, aliasSet, minute, agg);
       }
     }

@@ -25,6 +25,7 @@ export interface WorldOptions {
   /** Requests per second to the alias: constant or a function of elapsed seconds. */
   readonly rate: RequestRate;
   readonly baseline: BehaviourProfile;
+  /** The new code: the published target version, and any version a release publishes during the run. */
   readonly target: BehaviourProfile;
   /** CloudWatch ingestion delay. Default 120 s. */
   readonly metricDelaySeconds?: number;
@@ -48,6 +49,8 @@ export class SimWorld {
   readonly cloudwatch: SimCloudWatch;
   readonly traffic: TrafficModel;
   readonly notifier: RecordingNotifier;
+  /** Rollout events for machines (EventBridge on AWS), as Notify and the guard publish them. */
+  readonly events: RecordingNotifier;
   readonly invoker: SimInvoker;
   /** The rollout registry and lock. */
   readonly registry: InMemoryRolloutRegistry;
@@ -64,6 +67,7 @@ export class SimWorld {
     this.functionName = options.functionName ?? 'orders';
     this.alias = options.alias ?? 'live';
     this.startTime = options.startTime ?? DEFAULT_START_TIME;
+    this.idleAt = this.startTime;
     const random = new Random(options.seed ?? 1);
     this.cloudwatch = new SimCloudWatch({
       ...(options.metricDelaySeconds !== undefined ? { delaySeconds: options.metricDelaySeconds } : {}),
@@ -74,12 +78,14 @@ export class SimWorld {
     this.lambda.createFunction(this.functionName);
     this.baselineVersion = this.lambda.publishVersion(this.functionName);
     this.targetVersion = this.lambda.publishVersion(this.functionName);
-    this.lambda.createAlias(this.functionName, this.alias, this.baselineVersion);
+    this.lambda.addAlias(this.functionName, this.alias, this.baselineVersion);
     this.traffic = new TrafficModel({
       functionName: this.functionName,
       alias: this.alias,
       rate: options.rate,
       versions: { [this.baselineVersion]: options.baseline, [this.targetVersion]: options.target },
+      // A version published during the run (a release's) is the new code: it behaves as the target.
+      defaultProfile: options.target,
       random: random.fork(),
       cloudwatch: this.cloudwatch,
       startTime: this.startTime,
@@ -87,10 +93,11 @@ export class SimWorld {
       ...(options.timelineSeconds !== undefined ? { timelineSeconds: options.timelineSeconds } : {}),
     });
     this.notifier = new RecordingNotifier();
+    this.events = new RecordingNotifier();
     this.invoker = new SimInvoker(this.traffic, random.fork());
     this.registry = new InMemoryRolloutRegistry();
     this.code = new SimCodeRelease(this.lambda, { now: () => this.now(), updateMs: (options.codeUpdateSeconds ?? 5) * 1000 });
-    this.workflow = new SimWorkflow(() => this.now());
+    this.workflow = new SimWorkflow(this);
   }
 
   /** The alias as it routes now. */
@@ -100,10 +107,11 @@ export class SimWorld {
 
   /**
    * The world's time: virtual while a run is in progress; before it, the start time, so that
-   * set-up (alarms, external alias changes) happens at the start of the world, not today.
+   * set-up (alarms, external alias changes) happens at the start of the world, not today; after
+   * it, the moment it ended, so that what the run left (metrics, the alias) is read as of then.
    */
   now(): number {
-    return this.running ? Date.now() : this.startTime;
+    return this.running ? Date.now() : this.idleAt;
   }
 
   /** Generates traffic up to `now` with the alias's current routing. */
@@ -118,13 +126,16 @@ export class SimWorld {
   async rehearse(input: unknown, options: Partial<Omit<RunWorkflowOptions, 'input'>> = {}): Promise<WorkflowRun> {
     this.running = true;
     try {
-      return await runWorkflow({ ports: this.ports(), startTime: this.startTime, ...options, input });
+      const run = await runWorkflow({ ports: this.ports(), startTime: this.startTime, ...options, input });
+      this.idleAt = run.endedAt;
+      return run;
     } finally {
       this.running = false;
     }
   }
 
   private running = false;
+  private idleAt: number;
 
   private advance(now: number, alias: Pick<AliasState, 'functionVersion' | 'routing'>): void {
     if (this.running) this.traffic.advanceTo(now, alias);
@@ -141,10 +152,12 @@ export class SimWorld {
       },
       invoker: this.invoker,
       notifier: this.notifier,
+      events: this.events,
       registry: this.registry,
       code: this.code,
       workflow: this.workflow,
       clock: systemClock,
+      allowedFunctions: [this.functionName],
     };
   }
 }

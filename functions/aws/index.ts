@@ -4,10 +4,11 @@
  * One factory per port: a handler that calls two of them bundles two clients, not seven.
  */
 import { ENV } from '../names.js';
-import type { AlarmReader, ArtifactReader, CodeRelease, EventPublisher, IdempotencyStore, Invoker, LambdaControl, MetricsReader, Notifier, RolloutRegistry, Workflow } from '../ports.js';
+import type { AlarmReader, ArtifactReader, CodeRelease, EventPublisher, IdempotencyStore, Invoker, LambdaControl, MetricsReader, Notifier, RolloutRegistry, ServiceMetrics, Workflow } from '../ports.js';
 import { AwsAlarmReader } from './alarms.js';
 import { cloudWatchClient, documentClient, eventBridgeClient, lambdaClient, s3Client, sfnClient, snsClient } from './clients.js';
 import { AwsMetricsReader } from './cloudwatch-metrics.js';
+import { EmfServiceMetrics } from './emf-metrics.js';
 import { EventBridgePublisher } from './events.js';
 import { DynamoIdempotencyStore } from './idempotency-store.js';
 import { AwsInvoker } from './invoker.js';
@@ -27,6 +28,8 @@ export const invoker = (): Invoker => new AwsInvoker(lambdaClient());
 export const codeRelease = (): CodeRelease => new AwsCodeRelease(lambdaClient());
 export const artifactReader = (): ArtifactReader => new S3ArtifactReader(s3Client());
 export const eventPublisher = (): EventPublisher => new EventBridgePublisher(eventBridgeClient());
+/** The service's own metrics, printed as EMF lines (no client: Lambda ships stdout to CloudWatch). */
+export const serviceMetrics = (): ServiceMetrics => new EmfServiceMetrics();
 
 /**
  * A notifier to the topic named by the environment, read when it publishes: a function that never

@@ -6,6 +6,7 @@
 import {
   GetFunctionConfigurationCommand,
   type LambdaClient,
+  paginateListVersionsByFunction,
   PublishVersionCommand,
   UpdateFunctionCodeCommand,
 } from '@aws-sdk/client-lambda';
@@ -99,5 +100,19 @@ export class AwsCodeRelease implements CodeRelease {
     }
     if (!out.Version) throw new RejectedError(`${context}: Lambda answered without a version number`);
     return { version: out.Version };
+  }
+
+  /** ListVersionsByFunction, every page (50 versions each), for the newest version with our code and description. */
+  async findVersion(functionName: string, wanted: { readonly codeSha256: string; readonly description: string }): Promise<string | undefined> {
+    let found: number | undefined;
+    await mapAwsErrors(`ListVersionsByFunction ${functionName}`, async () => {
+      for await (const page of paginateListVersionsByFunction({ client: this.client, pageSize: 50 }, { FunctionName: functionName })) {
+        for (const v of page.Versions ?? []) {
+          const n = Number(v.Version);
+          if (Number.isSafeInteger(n) && v.CodeSha256 === wanted.codeSha256 && (v.Description ?? '') === wanted.description && (found === undefined || n > found)) found = n;
+        }
+      }
+    });
+    return found === undefined ? undefined : String(found);
   }
 }

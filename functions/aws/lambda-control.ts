@@ -1,6 +1,7 @@
 /** LambdaControl over the AWS SDK v3 Lambda client. */
 import {
   type AliasConfiguration,
+  CreateAliasCommand,
   GetAliasCommand,
   GetFunctionConfigurationCommand,
   type LambdaClient,
@@ -110,5 +111,13 @@ export class AwsLambdaControl implements LambdaControl {
       ),
     );
     return toAliasState(update.alias, out);
+  }
+
+  /** CreateAlias on one version, without routing: the alias starts whole. */
+  async createAlias(functionName: string, alias: string, functionVersion: string): Promise<AliasState> {
+    const out = await mapAwsErrors(`CreateAlias ${functionName}:${alias}`, () =>
+      this.client.send(new CreateAliasCommand({ FunctionName: functionName, Name: alias, FunctionVersion: functionVersion })),
+    );
+    return toAliasState(alias, out);
   }
 }

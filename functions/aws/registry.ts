@@ -150,6 +150,8 @@ export class DynamoRolloutRegistry implements RolloutRegistry {
       .set('gsi2pk', statusKey(request.status))
       .setOnce('startedBy', request.startedBy)
       .set('updatedAt', request.at);
+    // The execution's own acquire marks the record: the guard acts only for an execution that took the lock.
+    if (!pending) record.setOnce('lockedAt', request.at);
     record.name('pk');
     record.value('pending', 'pending');
     if (!pending) record.value('running', 'running');

@@ -42,6 +42,36 @@ export function describeRouting(alias: Pick<AliasState, 'functionVersion' | 'rou
   return [`v${alias.functionVersion} ${+rest.toFixed(2)}%`, ...extra.map(([v, w]) => `v${v} ${w}%`)].join(' + ');
 }
 
+/**
+ * What a refused alias write (HTTP 412, RevisionId mismatch) means, from the alias read right
+ * after it: the write is in place after all (a retry of a write whose answer was lost), the
+ * alias still carries the revision this rollout wrote (nobody changed it: the refusal was not a
+ * change, and the write may be tried again), or someone else changed it (drift, with how it
+ * routes now and which revision this rollout had written).
+ */
+export type RefusedWrite =
+  | { readonly kind: 'landed' }
+  | { readonly kind: 'unchanged'; readonly reason: string }
+  | { readonly kind: 'drift'; readonly reason: string };
+
+/**
+ * Judges a refused alias write by the alias as it is now, compared with what this rollout wrote.
+ * Drift is never announced on a 412 alone: only when the alias read afterwards carries another
+ * revision and does not route as the write asked.
+ *
+ * @example refusedWrite(update, { ...current, revisionId: update.revisionId }).kind // 'unchanged'
+ */
+export function refusedWrite(sent: AliasUpdate, current: Pick<AliasState, 'functionVersion' | 'routing' | 'revisionId'>): RefusedWrite {
+  if (routesAs(current, sent)) return { kind: 'landed' };
+  if (current.revisionId === sent.revisionId) {
+    return { kind: 'unchanged', reason: `UpdateAlias ${sent.functionName}:${sent.alias} was refused (412), but the alias still has revision ${sent.revisionId}, as this rollout last wrote it, and routes ${describeRouting(current)}; nobody changed it` };
+  }
+  return {
+    kind: 'drift',
+    reason: `alias ${sent.alias} was changed by someone else: it routes ${describeRouting(current)} at revision ${current.revisionId}, while this rollout last wrote revision ${sent.revisionId}`,
+  };
+}
+
 /** What to do with an alias after a rollout stopped: nothing (whole), restore it, or leave it (drift). */
 export type AliasVerdict =
   | { readonly kind: 'whole'; readonly version: string }
@@ -52,13 +82,19 @@ export type AliasVerdict =
  * Whether a stopped rollout left the alias split. The alias is this rollout's when it routes the
  * baseline plus the target and carries the RevisionId the rollout last saw, or routes exactly as
  * the shift that was in flight when the rollout stopped (that write landed but its answer never
- * reached the state). Anything else is someone else's change: drift, never overwritten.
+ * reached the state), and the rollout has no outcome yet. Anything else is someone else's change:
+ * drift, never overwritten.
  *
  * @example aliasVerdict(state, { functionVersion: '7', routing: { '8': 10 }, revisionId: state.alias.revisionId }) // { kind: 'restore', ... }
  */
 export function aliasVerdict(state: RolloutState, alias: Pick<AliasState, 'functionVersion' | 'routing' | 'revisionId'>): AliasVerdict {
   if (!isSplit(alias)) return { kind: 'whole', version: alias.functionVersion };
   const r = state.rollout;
+  // A rollout with an outcome left the alias whole, or (drift) as someone else set it, which its
+  // state then records as last seen: a split now is never its own to undo.
+  if (state.outcome) {
+    return { kind: 'drift', reason: `alias ${r.alias} routes ${describeRouting(alias)} (revision ${alias.revisionId}) after this rollout ended ${state.outcome.status}: the split is someone else's, and was left as it is` };
+  }
   const ours =
     alias.functionVersion === r.baselineVersion && Object.entries(alias.routing).every(([v, w]) => v === r.targetVersion || w <= 0);
   const inFlight =
@@ -73,8 +109,11 @@ export function aliasVerdict(state: RolloutState, alias: Pick<AliasState, 'funct
 
 /** How restoring the baseline left the alias. */
 export interface Restoration {
-  /** restored: the baseline was written; already_whole: nothing to undo; drift: someone else's change, left alone. */
-  readonly action: 'restored' | 'already_whole' | 'drift';
+  /**
+   * restored: the baseline was written; already_whole: nothing to undo; drift: someone else's
+   * change, left alone; untouched: not this rollout's alias to undo (it never took the lock), left alone.
+   */
+  readonly action: 'restored' | 'already_whole' | 'drift' | 'untouched';
   readonly alias: Pick<AliasState, 'functionVersion' | 'routing' | 'revisionId'>;
   /** One line: how the alias was left. */
   readonly note: string;

@@ -4,10 +4,11 @@
  * statuses. The API (`tasks/api.ts`) reads the request, calls the ports and returns what these
  * functions build.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidInputError, type FieldIssue, RolloutError, ErrorName } from './errors.js';
 import { functionNameOf, isFunctionRef } from './function-ref.js';
-import { toFieldIssues, type ParsedInput } from './input.js';
+import { parseRolloutInput, toFieldIssues, type ParsedInput } from './input.js';
+import { jsonBytes, MAX_INPUT_BYTES } from './limits.js';
 import {
   DEFAULT_PAGE_SIZE,
   type IdempotencyRecord,
@@ -20,7 +21,8 @@ import {
   type RolloutRecord,
 } from './registry.js';
 import type { CheckDetail } from './check.js';
-import type { StepRecord } from './state.js';
+import { type FunctionScope, type Home, homeRefusal, scopeRefusal } from './scope.js';
+import type { Judged, StepRecord } from './state.js';
 
 /** A route of the API's table: a method and a path template such as "/rollouts/{id}". */
 export interface RouteKey {
@@ -107,6 +109,37 @@ export function consoleUrl(executionArn: string): string | undefined {
   const host = partition ? CONSOLE_HOSTS[partition] : undefined;
   if (!host || !region) return undefined;
   return `https://${region}.${host}/states/home?region=${region}#/v2/executions/details/${executionArn}`;
+}
+
+/**
+ * `POST /rollouts`'s body as a rollout input, held to every rule an API start must keep, all
+ * reported at once: the rollout input's rules; no `release` (only the artifact trigger starts a
+ * code release, from its own bucket, keys and allow-list); and a function the service may touch
+ * (`scopeRefusal`: on the allow-list, and an ARN only where the service runs). Throws
+ * InvalidInputError naming each field and rule; nothing has changed.
+ *
+ * @example parseStartBody({ functionName: 'orders', alias: 'live', targetVersion: 8, release: {} }, scope) // throws: release: is set by the artifact trigger only
+ */
+export function parseStartBody(body: unknown, scope: FunctionScope): ParsedInput {
+  const issues: FieldIssue[] = [];
+  const given = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
+  if (Object.hasOwn(given, 'release')) issues.push({ field: 'release', rule: 'is set by the artifact trigger only' });
+  let parsed: ParsedInput | undefined;
+  try {
+    parsed = parseRolloutInput(Object.hasOwn(given, 'release') ? Object.fromEntries(Object.entries(given).filter(([k]) => k !== 'release')) : body);
+  } catch (error) {
+    if (!(error instanceof InvalidInputError)) throw error;
+    issues.push(...error.issues);
+  }
+  const outside = parsed && scopeRefusal(parsed.input.functionName, scope);
+  if (outside) issues.push({ field: 'functionName', rule: outside });
+  // The execution starts with the defaults filled in and a rollout id: Prepare holds that to the limit too.
+  const started = parsed && jsonBytes(startInput(parsed, 'r'.repeat(MAX_EXECUTION_NAME)));
+  if (started && started > MAX_INPUT_BYTES) {
+    issues.push({ field: '(body)', rule: `must be at most ${MAX_INPUT_BYTES} bytes as JSON with its defaults filled in; this would be ${started}` });
+  }
+  if (issues.length > 0 || !parsed) throw new InvalidInputError(issues);
+  return parsed;
 }
 
 /**
@@ -206,14 +239,17 @@ const ListQuerySchema = z
  * `GET /rollouts` query parameters as a registry query. Unknown parameters are refused, so a
  * typo (`?stauts=running`) is not silently ignored.
  */
-export function parseListQuery(params: Readonly<Record<string, string | undefined>> | null | undefined): RolloutQuery {
+export function parseListQuery(params: Readonly<Record<string, string | undefined>> | null | undefined, home?: Home): RolloutQuery {
   const defined = Object.fromEntries(Object.entries(params ?? {}).filter(([, v]) => v !== undefined));
   const parsed = ListQuerySchema.safeParse(defined, { reportInput: true });
-  // Checked apart from the schema so that it is reported together with every other broken rule.
+  // Checked apart from the schema so that they are reported together with every other broken rule.
   const orphanAlias = defined.alias !== undefined && defined.functionName === undefined;
+  // Another account's ARN would list the local function's rollouts, which share its bare name.
+  const elsewhere = parsed.success && parsed.data.functionName !== undefined && home ? homeRefusal(parsed.data.functionName, home) : undefined;
   const issues: FieldIssue[] = [
     ...(parsed.success ? [] : toFieldIssues(parsed.error.issues)),
     ...(orphanAlias ? [{ field: 'alias', rule: 'needs functionName: an alias is listed within its function' }] : []),
+    ...(elsewhere ? [{ field: 'functionName', rule: elsewhere }] : []),
   ];
   if (!parsed.success || issues.length > 0) throw new InvalidInputError(issues);
   const q = parsed.data;
@@ -224,6 +260,25 @@ export function parseListQuery(params: Readonly<Record<string, string | undefine
     limit: q.limit ?? DEFAULT_PAGE_SIZE,
     ...(q.nextToken !== undefined ? { nextToken: q.nextToken } : {}),
   };
+}
+
+/**
+ * A rollout id: what Step Functions accepts as an execution name (a rollout's id is its execution's
+ * name unless the caller chose one), 1-80 characters without whitespace, control characters or any
+ * of < > { } [ ] ? * " # % \ ^ | ~ ` $ & , ; : /.
+ */
+const ROLLOUT_ID = /^[^\s<>{}[\]?*"#%\\^|~`$&,;:/\p{Cc}]{1,80}$/u;
+
+/**
+ * The `{id}` of a rollout route, checked. Throws InvalidInputError naming `id`.
+ *
+ * @example parseRolloutId('orders-live-v8-3f2a9c01b7d4') // 'orders-live-v8-3f2a9c01b7d4'
+ */
+export function parseRolloutId(id: string | undefined): string {
+  if (id === undefined || !ROLLOUT_ID.test(id)) {
+    throw new InvalidInputError([{ field: 'id', rule: 'must be a rollout id: 1-80 characters without whitespace, control characters or any of < > { } [ ] ? * " # % \\ ^ | ~ ` $ & , ; : /' }]);
+  }
+  return id;
 }
 
 /** StopExecution keeps at most 32,768 characters of cause; we keep the reason well inside. */
@@ -268,7 +323,13 @@ function stepView(s: StepRecord) {
     ...(s.reason !== undefined ? { reason: s.reason } : {}),
     ...(s.target ? { target: counts(s.target) } : {}),
     ...(s.baseline ? { baseline: counts(s.baseline) } : {}),
+    ...(s.judged ? { judged: judgedView(s.judged) } : {}),
   };
+}
+
+/** What a check judged, with ISO times. */
+function judgedView(j: Judged) {
+  return { from: new Date(j.from).toISOString(), to: new Date(j.to).toISOString(), weights: j.weights, atWeight: j.atWeight };
 }
 
 /** The latest check in full, as people read it: every signal with its verdict and reason. */
@@ -284,6 +345,7 @@ function checkView(c: CheckDetail) {
     ...(c.baseline ? { baseline: counts(c.baseline) } : {}),
     ...(c.observedSplitPercent !== undefined ? { observedSplitPercent: c.observedSplitPercent } : {}),
     ...(c.probes ? { probes: c.probes } : {}),
+    ...(c.judged ? { judged: judgedView(c.judged) } : {}),
     signals: c.signals,
   };
 }

@@ -18,6 +18,7 @@
 import type { FieldIssue } from './errors.js';
 import { FUNCTION_NAME_PATTERN } from './function-ref.js';
 import { MAX_DESCRIPTION_LENGTH, RolloutInputSchema, toFieldIssues } from './input.js';
+import { sizeIssues } from './limits.js';
 import { defaultDescription, type Release } from './release.js';
 
 // ----- the key convention -----
@@ -77,43 +78,8 @@ export function parseArtifactKey(key: string, prefix: string = DEFAULT_ARTIFACT_
 
 // ----- the allow-list -----
 
-const ARN_PREFIX = /^(arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:\d{12}:function:)([A-Za-z0-9_*-]+)$/;
-
-/** True when `name` matches `pattern`, where `*` stands for any characters (as in IAM). */
-export function globMatch(pattern: string, name: string): boolean {
-  const escaped = pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'));
-  return new RegExp(`^${escaped.join('.*')}$`).test(name);
-}
-
-/**
- * Splits the allow-list as the infrastructure passes it in the environment: entries separated by
- * commas, blanks dropped.
- *
- * @example parseAllowedFunctions(' orders-*, payments ,') // ['orders-*', 'payments']
- */
-export function parseAllowedFunctions(value: string | undefined): string[] {
-  return (value ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0);
-}
-
-/**
- * The function reference a rollout should use for `name`, when an allow-list entry covers it: the name
- * itself for a name or name pattern (`orders-*`), or the full ARN for an ARN entry. The first matching
- * entry wins; undefined when none does. Entries are those of the construct's `allowedFunctions`.
- *
- * @example allowedFunctionRef('orders-api', ['orders-*']) // 'orders-api'
- * @example allowedFunctionRef('payments', ['arn:aws:lambda:eu-west-1:123456789012:function:payments']) // 'arn:aws:lambda:eu-west-1:123456789012:function:payments'
- */
-export function allowedFunctionRef(name: string, entries: readonly string[]): string | undefined {
-  for (const entry of entries) {
-    const arn = ARN_PREFIX.exec(entry);
-    if (arn) {
-      if (globMatch(arn[2] ?? '', name)) return `${arn[1] ?? ''}${name}`;
-    } else if (!entry.startsWith('arn:') && globMatch(entry, name)) {
-      return name;
-    }
-  }
-  return undefined;
-}
+// The allow-list is every entry point's (`scope.ts`); the trigger names functions by it too.
+export { allowedFunctionRef, globMatch, parseAllowedFunctions } from './scope.js';
 
 // ----- strategy and description from the object's tags or metadata -----
 
@@ -171,8 +137,10 @@ export function artifactSettings(
       return { ok: false, reason: `${STRATEGY_KEY} is not valid JSON: ${(error as Error).message}` };
     }
   }
+  const oversized = sizeIssues(STRATEGY_KEY, value);
+  if (oversized[0]) return { ok: false, reason: `${oversized[0].field} ${oversized[0].rule}` };
   if (value !== undefined) {
-    const parsed = StrategySchema.safeParse(value);
+    const parsed = StrategySchema.safeParse(value, { reportInput: true });
     if (!parsed.success) {
       return { ok: false, reason: `${STRATEGY_KEY} is not a strategy: ${issuesLine(toFieldIssues(parsed.error.issues))}` };
     }

@@ -1,10 +1,11 @@
 /**
- * One health check, as data in and the next state out: which minutes count, the signals judged
- * from the evidence, the step's record, and the next move. CheckHealth only fetches the evidence.
+ * One health check, as data in and the next state out: which minutes count, the tally carried
+ * forward with the fresh minutes folded in, the signals judged from it, the step's record (with
+ * the minutes and weights judged), and the next move. CheckHealth only fetches the evidence.
  * The state keeps a short record of the check; its whole detail (every signal) is returned apart,
  * for the rollout registry, so the state stays small however many alarms and metrics are judged.
  */
-import { decide } from './decide.js';
+import { clockTime, decide } from './decide.js';
 import {
   type AlarmEvidence,
   combine,
@@ -15,14 +16,14 @@ import {
   judgeLatency,
   judgeProbes,
   judgeThrottles,
-  type LatencyEvidence,
   observedSplit,
   type ProbeEvidence,
   type Signal,
   type Verdict,
 } from './health.js';
-import { type MinuteEvidence, totals } from './judge.js';
-import { type NextAction, type RolloutState, shortReason, type StepRecord } from './state.js';
+import type { MinuteEvidence } from './judge.js';
+import { type Judged, type NextAction, type RolloutState, shortReason, type StepRecord } from './state.js';
+import { EMPTY_TALLY, foldMinutes, type Shift, type Tally, withLatencyThresholds, withProbes } from './tally.js';
 
 const MINUTE = 60_000;
 
@@ -43,14 +44,31 @@ export function evidenceWindow(state: RolloutState, now: number): { start: numbe
 
 /** What a check gathered. */
 export interface CheckEvidence {
-  /** Complete minutes since the target first got traffic (empty when none is complete yet). */
+  /** The complete minutes not judged yet that had data (a minute without any had no traffic). */
   readonly minutes: readonly MinuteEvidence[];
-  readonly latency: { readonly target: { p99?: number | undefined; p90?: number | undefined }; readonly baseline: { p99?: number | undefined; p90?: number | undefined } };
+  /** The baseline's percentiles over the reference window, when the check read them. */
+  readonly reference?: { readonly p99?: number | undefined; readonly p90?: number | undefined; readonly samples: number } | undefined;
   readonly alarms: readonly AlarmEvidence[];
   /** One per `health.metrics` entry, in order. */
   readonly metrics: readonly CustomMetricEvidence[];
   /** The probes sent in this check, if any. */
   readonly probes?: ProbeEvidence | undefined;
+  /**
+   * Evidence that could not be read even after the workflow's retries (throttling, 5xx, timeouts
+   * that outlasted them), by source, with why in one line. What it would have judged is
+   * inconclusive, never healthy and never unhealthy: see `assessCheck`.
+   */
+  readonly unreadable?: Unreadable | undefined;
+}
+
+/** The sources of evidence a check could not read, each with why. */
+export interface Unreadable {
+  /** GetMetricData: errors, latency, throttles and custom metrics. */
+  readonly metrics?: string | undefined;
+  /** DescribeAlarms. */
+  readonly alarms?: string | undefined;
+  /** Every due probe's Invoke failed transiently: none answered. */
+  readonly probes?: string | undefined;
 }
 
 /** The longest reason of one signal the registry keeps (an alarm's reason is CloudWatch's, up to 1,023 characters). */
@@ -62,7 +80,7 @@ export const MAX_SIGNAL_REASON_CHARS = 512;
  * most one signal per judged thing (errors, latency, throttles, probes, and the policy's at most
  * 100 alarms and 20 custom metrics), each reason cut to `MAX_SIGNAL_REASON_CHARS`.
  */
-export interface CheckDetail extends Required<Pick<StepRecord, 'step' | 'weightPercent'>>, Pick<StepRecord, 'target' | 'baseline' | 'observedSplitPercent' | 'probes'> {
+export interface CheckDetail extends Required<Pick<StepRecord, 'step' | 'weightPercent'>>, Pick<StepRecord, 'target' | 'baseline' | 'observedSplitPercent' | 'probes' | 'judged'> {
   /** Epoch ms. */
   readonly at: number;
   readonly verdict: Verdict['verdict'];
@@ -79,62 +97,126 @@ export interface Assessed {
 }
 
 /**
- * Judges the evidence and moves the rollout on: the step's record gets the verdict with its
- * numbers and a short reason, the cursor the next move, and the check's detail comes back apart.
+ * The signals as far as the evidence could be read: whatever an unreadable source would have
+ * judged is inconclusive, saying why, instead of what an empty answer would have meant (a missing
+ * alarm, a custom metric with no data, not enough traffic).
+ */
+function readable(signals: readonly Signal[], unreadable: Unreadable): Signal[] {
+  const from = (name: string): keyof Unreadable | undefined =>
+    name === 'errors' || name.startsWith('latency') || name === 'throttles' || name.startsWith('metric ') ? 'metrics' : name.startsWith('alarm ') ? 'alarms' : undefined;
+  const listed = signals.map((s): Signal => {
+    const source = from(s.name);
+    const why = source && unreadable[source];
+    return why ? { name: s.name, verdict: 'inconclusive', reason: `could not read the ${source}: ${why}` } : s;
+  });
+  return unreadable.probes ? [...listed, { name: 'probes', verdict: 'inconclusive', reason: `no probe answered: ${unreadable.probes}` }] : listed;
+}
+
+/**
+ * The weights of the rollout so far and when each took effect.
+ *
+ * @example shiftsOf(state)[0] // { weightPercent: 10, shiftedAt: state.history[0].shiftedAt }
+ */
+export function shiftsOf(state: RolloutState): Shift[] {
+  return state.history.map((h) => ({ weightPercent: h.weightPercent, shiftedAt: h.shiftedAt }));
+}
+
+/**
+ * What a step's checks have judged, in words: "judged minutes 10:01-10:03 at 10%; none yet at 20%".
+ *
+ * @example judgedText({ from, to, weights: [10], atWeight: 0 }, 20) // 'judged minutes 10:01-10:03 at 10%; none yet at 20%'
+ */
+export function judgedText(judged: Judged | undefined, weightPercent: number): string {
+  const at = judged && judged.to > judged.from ? `judged minutes ${clockTime(judged.from)}-${clockTime(judged.to)} at ${judged.weights.map((w) => `${w}%`).join(', ')}` : 'no new complete minute judged';
+  return judged && judged.atWeight > 0 ? `${at} (${judged.atWeight} entirely at ${weightPercent}%)` : `${at}; none yet at ${weightPercent}%`;
+}
+
+/** What the step's checks have judged so far: bounded, a minute range and a few weights. */
+function judgedOf(tally: Tally): Judged | undefined {
+  const step = tally.atWeight;
+  return step && { from: step.judgedFrom, to: Math.max(step.judgedFrom, tally.through ?? step.judgedFrom), weights: step.weights, atWeight: step.minutes };
+}
+
+/**
+ * Judges the evidence and moves the rollout on: the fresh minutes go into the tally (and, once
+ * the baseline's reference is in, the slow thresholds are fixed for the minutes after it); the
+ * step's record gets the verdict with its numbers, what was judged and a reason cut to
+ * `MAX_REASON_CHARS`; the cursor the next move; and the check's detail (every signal with its
+ * reason) comes back apart, for the registry.
+ *
+ * Evidence that could not be read (`evidence.unreadable`) makes the check inconclusive, so the
+ * step holds at its weight and checks again, within the policy's hold budget
+ * (`insufficientData.maxHoldSeconds`), then rolls back. What an operator wants while CloudWatch,
+ * the alarms or the probes cannot be read for minutes: the release is not judged bad (rolling
+ * back a healthy release costs a redeploy and hides the outage's real cause), nor good (absent
+ * data is never healthy); its exposure does not grow while it waits; and an unjudged release
+ * does not keep its share of traffic indefinitely. `then: proceed` never applies here: it is for
+ * too little traffic, a known quantity, not for no evidence at all. An unhealthy signal from a
+ * source that could be read still rolls back at once. Minutes that could not be read are not
+ * folded into the tally: the next check asks for them again.
  */
 export function assessCheck(state: RolloutState, evidence: CheckEvidence, now: number): Assessed {
   const { rollout, cursor } = state;
-  const policy = rollout.health;
-  const { minutes } = evidence;
-  const errors = judgeErrors(policy, minutes);
+  const unreadable = evidence.unreadable ?? {};
+  const blind = Object.values(unreadable).some((why) => why !== undefined);
+  const policy = blind ? { ...rollout.health, insufficientData: { ...rollout.health.insufficientData, then: 'rollback' as const } } : rollout.health;
   const window = evidenceWindow(state, now);
+  const before = state.tally ?? EMPTY_TALLY;
+  const folded = unreadable.metrics ? before : foldMinutes(before, evidence.minutes, { from: window.start, to: window.end }, shiftsOf(state));
+  const tally = withProbes(evidence.reference && !unreadable.metrics ? withLatencyThresholds(folded, policy, evidence.reference, window.end) : folded, evidence.probes);
+  const errors = judgeErrors(policy, tally);
   const errorSignal: Signal =
     window.end > window.start
       ? errors
       : { ...errors, reason: `no complete metric minute yet: CloudWatch has a minute about ${policy.metricDelaySeconds}s after it ends` };
-  const latency: LatencyEvidence = {
-    target: { ...evidence.latency.target, samples: totals(minutes, 'target').invocations },
-    baseline: { ...evidence.latency.baseline, samples: totals(minutes, 'baseline').invocations },
-  };
   const last = state.history.at(-1);
   const { probes } = evidence;
-  const stepProbes = probes ? { sent: (last?.probes?.sent ?? 0) + probes.sent, passed: (last?.probes?.passed ?? 0) + probes.passed } : last?.probes;
-  const probesPassed = state.history.reduce((n, h) => n + (h === last ? 0 : (h.probes?.passed ?? 0)), 0) + (stepProbes?.passed ?? 0);
+  const stepProbes = probes ? { sent: (last?.probes?.sent ?? 0) + probes.sent, passed: (last?.probes?.passed ?? 0) + probes.passed, lastAt: now } : last?.probes;
 
-  const signals: Signal[] = [
-    errorSignal,
-    ...judgeLatency(policy, latency),
-    judgeThrottles(policy, minutes),
-    ...judgeAlarms(policy, evidence.alarms),
-    ...policy.metrics.map((m, i) => judgeCustomMetric(m, evidence.metrics[i] ?? {})),
-    ...(probes ? [judgeProbes(probes)] : []),
-  ];
-  const combined = combine(policy, minutes, signals, errors.noWorse, probesPassed);
-  const shiftedAt = cursor.shiftedAt ?? state.history[0]?.shiftedAt ?? now;
-  const split = observedSplit(minutes.filter((m) => m.at >= Math.ceil(shiftedAt / MINUTE) * MINUTE));
-  const verdict =
-    combined.verdict === 'inconclusive' && split !== undefined
-      ? { ...combined, reason: `${combined.reason} (observed split ${split}% at a ${cursor.weightPercent}% weight)` }
-      : combined;
+  const signals: Signal[] = readable(
+    [
+      errorSignal,
+      ...judgeLatency(policy, tally),
+      judgeThrottles(policy, tally),
+      ...judgeAlarms(policy, evidence.alarms),
+      ...policy.metrics.map((m, i) => judgeCustomMetric(m, evidence.metrics[i] ?? {})),
+      ...(probes ? [judgeProbes(probes)] : []),
+    ],
+    unreadable,
+  );
+  // Passing probes make up for too little traffic, not for metrics that could not be read.
+  const combined = combine(policy, unreadable.metrics ? { ...tally, probes: { ...tally.probes, passed: 0 } } : tally, signals, errors.noWorse);
+  const judged = judgedOf(tally);
+  const split = observedSplit(tally.atWeight && tally.atWeight.minutes > 0 ? tally.atWeight : undefined);
+  const said =
+    policy.advance === 'schedule'
+      ? `${combined.reason} (${judgedText(judged, cursor.weightPercent)})`
+      : combined.verdict === 'inconclusive' && split !== undefined
+        ? `${combined.reason} (observed split ${split}% at a ${cursor.weightPercent}% weight)`
+        : combined.reason;
+  const verdict = { ...combined, reason: said };
+  const next = decide(rollout.plan, cursor, verdict, policy, now);
+  // While the step waits for its first complete minute in CloudWatch, that wait is the story.
+  const reason = next.awaiting !== undefined ? (next.reason ?? said) : said;
   const history = last
     ? [
         ...state.history.slice(0, -1),
-        { ...last, checks: last.checks + 1, checkedAt: now, verdict: verdict.verdict, reason: shortReason(verdict.reason), target: verdict.target, baseline: verdict.baseline, observedSplitPercent: split, probes: stepProbes },
+        { ...last, checks: last.checks + 1, checkedAt: now, verdict: verdict.verdict, reason: shortReason(reason), target: verdict.target, baseline: verdict.baseline, observedSplitPercent: split, probes: stepProbes, judged },
       ]
     : state.history;
-  const next = decide(rollout.plan, cursor, verdict, policy, now);
   const check: CheckDetail | undefined = last && {
     at: now,
     step: last.step,
     weightPercent: last.weightPercent,
     verdict: verdict.verdict,
-    reason: shortReason(verdict.reason, MAX_SIGNAL_REASON_CHARS),
+    reason: shortReason(reason, MAX_SIGNAL_REASON_CHARS),
     target: verdict.target,
     baseline: verdict.baseline,
     observedSplitPercent: split,
     probes: stepProbes,
+    judged,
     signals: verdict.signals.map((s) => ({ ...s, reason: shortReason(s.reason, MAX_SIGNAL_REASON_CHARS) })),
     next: next.next,
   };
-  return { state: { ...state, cursor: next.reason === undefined ? next : { ...next, reason: shortReason(next.reason) }, history }, check };
+  return { state: { ...state, tally, cursor: next.reason === undefined ? next : { ...next, reason: shortReason(next.reason) }, history }, check };
 }

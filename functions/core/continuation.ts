@@ -8,8 +8,10 @@
  * resumes where it left off (the same bake, the same cursor, the same evidence).
  */
 import { MAX_EXECUTION_NAME } from './api.js';
-import { refusal } from './errors.js';
-import type { CaughtError, Continuation, Cursor, RolloutState } from './state.js';
+import { ErrorName, refusal } from './errors.js';
+import { RETRY_POLICIES } from './retry-policies.js';
+import { type FunctionScope, homeOf, scopeRefusal } from './scope.js';
+import { asRolloutState, type CaughtError, type Continuation, type Cursor, type RolloutState } from './state.js';
 
 /** The most events Step Functions keeps in a Standard execution's history. */
 export const MAX_HISTORY_EVENTS = 25_000;
@@ -27,18 +29,22 @@ export const STATE_EVENTS = { task: 5, retry: 3, choice: 2, wait: 2 } as const;
  * - a check: Bake (Wait) + CheckHealth (Task) + Announce and Decide (Choices) = 2 + 5 + 2 + 2 = 11;
  * - a check that announces a verdict or a hold adds NotifyAnnounced (Task) = 5;
  * - a check that moves to the next step adds ShiftWeight and NotifyShifted (Tasks) = 10;
+ * - a check whose evidence could not be read after CheckHealth's retries adds those retries
+ *   (10 × 3, the `transient` policy) and CheckReadableEvidence (Task, 5) = 35;
  * - the start of a rollout: ExecutionStarted (1) + NewOrContinued, FromArtifact, StartOrRefuse,
- *   LockedOrRefused, FirstMove (Choices, 5 × 2) + Prepare, AcquireLock, NotifyStarted (Tasks,
- *   3 × 5) + the first ShiftWeight and NotifyShifted (10) = 36;
+ *   LockedOrRefused, VerifiedOrRefused, FirstMove (Choices, 6 × 2) + Prepare, AcquireLock,
+ *   NotifyStarted, VerifyTarget (Tasks, 4 × 5) + the first ShiftWeight and NotifyShifted (10) = 43;
  * - the start of a continuation: ExecutionStarted (1) + NewOrContinued and Resumed (Choices, 4) +
  *   ResumeContinuation (Task, 5) = 10.
- * A state added to one of these paths adds its events here.
+ * A state added to one of these paths, or a new loop (a holding loop that waits for an approval
+ * while it checks), adds its events here; a definition test holds these numbers to the states.
  */
 export const LOOP_EVENTS = {
   check: STATE_EVENTS.wait + STATE_EVENTS.task + 2 * STATE_EVENTS.choice,
   announce: STATE_EVENTS.task,
   shift: 2 * STATE_EVENTS.task,
-  start: 1 + 5 * STATE_EVENTS.choice + 3 * STATE_EVENTS.task + 2 * STATE_EVENTS.task,
+  unreadable: RETRY_POLICIES.transient[0].MaxAttempts * STATE_EVENTS.retry + STATE_EVENTS.task,
+  start: 1 + 6 * STATE_EVENTS.choice + 4 * STATE_EVENTS.task + 2 * STATE_EVENTS.task,
   resume: 1 + 2 * STATE_EVENTS.choice + STATE_EVENTS.task,
 } as const;
 
@@ -65,14 +71,16 @@ export type ContinuedState = RolloutState & { readonly continuation: Continuatio
  * The cursor after a check, with the events of its loop counted, the flag that tells the workflow
  * to continue in a new execution before the next bake when the estimate has reached
  * `CONTINUE_AT_EVENTS`, and a rollback when it has reached `LAST_SAFE_EVENTS` (continuing kept
- * failing). `before` is the cursor the check started from; `after` the one it decided.
+ * failing). `before` is the cursor the check started from; `after` the one it decided;
+ * `unreadable` when the check ran again after CheckHealth's retries (CheckReadableEvidence).
  *
  * @example afterCheck({ ...cursor, historyEvents: 19_995 }, { ...cursor, next: 'bake' }).continueInNewExecution // true
  */
-export function afterCheck(before: Cursor, after: Cursor): Cursor {
+export function afterCheck(before: Cursor, after: Cursor, how: { readonly unreadable?: boolean } = {}): Cursor {
   const historyEvents =
     (before.historyEvents ?? LOOP_EVENTS.start) +
     LOOP_EVENTS.check +
+    (how.unreadable ? LOOP_EVENTS.unreadable : 0) +
     (after.announce ? LOOP_EVENTS.announce : 0) +
     (after.next === 'shift' ? LOOP_EVENTS.shift : 0);
   const { continueInNewExecution: _, ...cursor } = after;
@@ -108,7 +116,7 @@ export function continuationName(currentName: string, number: number): string {
  * The keys Catch clauses and the continuation write into the state: what one execution caught,
  * not what the next one should carry.
  */
-export const TRANSIENT_STATE_KEYS = ['error', 'notifyError', 'releaseLockError', 'continueError', 'refusal'] as const;
+export const TRANSIENT_STATE_KEYS = ['error', 'notifyError', 'releaseLockError', 'continueError', 'refusal', 'unreadable', 'explainError'] as const;
 
 /**
  * The input of the rollout's next execution: the state as it is (the rollout, the alias with its
@@ -130,6 +138,37 @@ export function continuationInput(state: RolloutState & { readonly continuation?
 export function isContinuation(value: unknown): value is ContinuedState {
   const c = (value as { continuation?: Partial<Continuation> } | null)?.continuation;
   return typeof c?.number === 'number' && Number.isInteger(c.number) && c.number >= 1 && typeof c.from === 'string';
+}
+
+/** The state machine part of an execution ARN, `arn:...:execution:<state machine>:`, or undefined. */
+const stateMachineOf = (executionArn: string) => /^(arn:[^:]+:states:[^:]+:\d{12}:execution:[^:]+:)[^:]+$/.exec(executionArn)?.[1];
+
+/**
+ * Why the input of an execution that claims to continue a rollout may not resume it, before
+ * anything is read or changed, or undefined when it may try. A continuation's input is input like
+ * any other: it must be a rollout state with a continuation; the execution it continues must be
+ * another one of this state machine's; and its function must be one the service may touch where
+ * it runs (`scopeRefusal`, with `allowedFunctions` and the home of `executionArn`). Whether the
+ * execution it continues really holds the rollout is the registry's to say (`handOverAction`).
+ *
+ * @example continuationRefusal({ ...state, continuation: { number: 1, from: otherMachinesExecution } }, arn, allowed)?.Cause // '... must continue an execution of this state machine ...'
+ */
+export function continuationRefusal(input: unknown, executionArn: string, allowedFunctions: readonly string[]): CaughtError | undefined {
+  const invalid = (rule: string): CaughtError => ({ Error: ErrorName.InvalidInput, Cause: `Invalid continuation input: ${rule}; nothing was changed` });
+  if (!isContinuation(input)) return invalid('continuation: must name its number (a whole number from 1) and the execution it continues');
+  let state: RolloutState;
+  try {
+    state = asRolloutState(input);
+  } catch (error) {
+    return invalid((error as Error).message);
+  }
+  const machine = stateMachineOf(executionArn);
+  if (!machine || !input.continuation.from.startsWith(machine) || input.continuation.from === executionArn) {
+    return invalid(`continuation.from: must continue another execution of this state machine (${machine ?? executionArn}…), not ${input.continuation.from}`);
+  }
+  const home = homeOf(executionArn) as FunctionScope['home'];
+  const outside = scopeRefusal(state.rollout.functionName, { allowedFunctions, home });
+  return outside === undefined ? undefined : invalid(`rollout.functionName: ${outside}`);
 }
 
 /**

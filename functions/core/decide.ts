@@ -6,6 +6,25 @@ import type { HealthPolicy, Verdict } from './health.js';
 import type { Cursor } from './state.js';
 import type { Plan } from './strategy.js';
 
+const MINUTE = 60_000;
+
+/** "10:04" for an epoch ms (UTC, as CloudWatch shows minutes). */
+export function clockTime(ms: number): string {
+  return new Date(ms).toISOString().slice(11, 16);
+}
+
+/**
+ * The first complete metric minute served entirely at the cursor's weight (it starts at or after
+ * the shift took effect), and when CloudWatch has it (`metricDelaySeconds` after it ends).
+ *
+ * @example firstWholeMinute({ ...cursor, shiftedAt: Date.UTC(2026, 0, 5, 10, 0, 30) }, policy) // 10:01-10:02, readable at 10:04 with a 120 s delay
+ */
+export function firstWholeMinute(cursor: Pick<Cursor, 'shiftedAt'>, policy: Pick<HealthPolicy, 'metricDelaySeconds'>): { from: number; to: number; readableAt: number } | undefined {
+  if (cursor.shiftedAt === undefined) return undefined;
+  const from = Math.ceil(cursor.shiftedAt / MINUTE) * MINUTE;
+  return { from, to: from + MINUTE, readableAt: from + MINUTE + policy.metricDelaySeconds * 1000 };
+}
+
 /**
  * The cursor a rollout starts with: the first step, or promotion at once for an empty plan.
  *
@@ -51,7 +70,11 @@ export function startBake(cursor: Cursor, now: number, policy: HealthPolicy): Cu
  * - unhealthy: roll back at once, with the verdict's reason, even mid-bake;
  * - mid-bake: bake on and check again (every `checkEverySeconds`, every
  *   `longBakeCheckEverySeconds` after a weight's first hour), unless the adaptive strategy may
- *   advance early (the minimum bake is over and the evidence says the target is no worse);
+ *   advance early (the minimum bake is over, the evidence says the target is no worse, and a
+ *   complete minute at this weight has been judged);
+ * - bake over, but no complete metric minute served entirely at this weight judged yet (unless
+ *   `advance` is "schedule"): wait for it, checking as usual; the wait says which minute and when
+ *   CloudWatch has it;
  * - bake over and healthy: the next step, or promotion after the last one;
  * - bake over and inconclusive: hold (bake longer) while the step's holds stay within
  *   `maxHoldSeconds`, then roll back, or proceed as if healthy when the policy says so.
@@ -61,7 +84,7 @@ export function startBake(cursor: Cursor, now: number, policy: HealthPolicy): Cu
 export function decide(plan: Plan, cursor: Cursor, verdict: Verdict, policy: HealthPolicy, now: number): Cursor {
   const advance = (why: string): Cursor => {
     const next = plan.steps[cursor.step + 1];
-    if (!next) return { ...cursor, next: 'promote', waitSeconds: 0, reason: why, announce: 'verdict' };
+    if (!next) return { ...cursor, next: 'promote', waitSeconds: 0, reason: why, announce: 'verdict', awaiting: undefined };
     return { step: cursor.step + 1, weightPercent: next.weightPercent, bakeSeconds: next.bakeSeconds, next: 'shift', heldSeconds: 0, reason: why, announce: 'verdict' };
   };
   const bakeEndsAt = cursor.bakeEndsAt ?? now;
@@ -69,18 +92,25 @@ export function decide(plan: Plan, cursor: Cursor, verdict: Verdict, policy: Hea
     ...cursor,
     next,
     announce: next === 'hold' && cursor.next !== 'hold' ? 'held' : undefined,
+    awaiting: undefined,
     bakeEndsAt: until,
     heldSeconds: held,
     waitSeconds: Math.max(1, Math.min(checkInterval(policy, cursor.shiftedAt ?? now, now), Math.ceil((until - now) / 1000))),
     reason: why,
   });
 
-  if (verdict.verdict === 'unhealthy') return { ...cursor, next: 'rollback', waitSeconds: 0, reason: verdict.reason, announce: undefined };
+  if (verdict.verdict === 'unhealthy') return { ...cursor, next: 'rollback', waitSeconds: 0, reason: verdict.reason, announce: undefined, awaiting: undefined };
 
+  const whole = policy.advance === 'schedule' ? undefined : firstWholeMinute(cursor, policy);
+  const seen = whole === undefined || now >= whole.readableAt;
+  if (whole && !seen && (now >= bakeEndsAt || cursor.awaiting !== undefined)) {
+    const why = `bake over; waiting for the first complete minute at ${cursor.weightPercent}% (${clockTime(whole.from)}-${clockTime(whole.to)}), in CloudWatch at about ${clockTime(whole.readableAt)}`;
+    return { ...wait('bake', whole.readableAt, why), awaiting: whole.readableAt };
+  }
   if (now < bakeEndsAt) {
     const minBake = plan.minBakeSeconds;
     const sinceShift = now - (cursor.shiftedAt ?? now);
-    if (minBake !== undefined && sinceShift >= minBake * 1000 && verdict.noWorse) {
+    if (minBake !== undefined && sinceShift >= minBake * 1000 && verdict.noWorse && seen) {
       return advance(`${verdict.reason}; no worse than the baseline after ${Math.round(sinceShift / 1000)}s, advancing early`);
     }
     return wait(cursor.next === 'hold' ? 'hold' : 'bake', bakeEndsAt, verdict.reason);
@@ -93,5 +123,5 @@ export function decide(plan: Plan, cursor: Cursor, verdict: Verdict, policy: Hea
     return wait('hold', now + holdSeconds * 1000, `${verdict.reason}; holding ${holdSeconds}s for more evidence`, cursor.heldSeconds + holdSeconds);
   }
   if (then === 'proceed') return advance(`${verdict.reason}; proceeding as the policy allows`);
-  return { ...cursor, next: 'rollback', waitSeconds: 0, reason: verdict.reason, announce: undefined };
+  return { ...cursor, next: 'rollback', waitSeconds: 0, reason: verdict.reason, announce: undefined, awaiting: undefined };
 }

@@ -93,6 +93,17 @@ export class DriftError extends RolloutError {
   override readonly name = ErrorName.Drift;
 }
 
+/** Drift confirmed by reading the alias after a refused write: how it routes now, as read. */
+export class ConfirmedDriftError extends DriftError {
+  constructor(
+    message: string,
+    readonly current: { readonly functionVersion: string; readonly routing: Readonly<Record<string, number>>; readonly revisionId: string },
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
 export class RejectedError extends RolloutError {
   override readonly name = ErrorName.Rejected;
 }

@@ -9,7 +9,7 @@ import { causeMessage, ErrorName, isRefusal, oneLine } from './errors.js';
 import { wants } from './notification-options.js';
 import { type Notification, notificationFor, recordNotification } from './notification.js';
 import { guardOutcome } from './outcome.js';
-import { type EndedStatus, factsOfRecord, progressOf, type RolloutEnding, type RolloutRecord } from './registry.js';
+import { aliasKey, type EndedStatus, factsOfRecord, progressOf, type RolloutEnding, type RolloutLock, type RolloutRecord } from './registry.js';
 import { factsOf, type RolloutFacts, type RolloutState, withAlias } from './state.js';
 
 /** Step Functions execution statuses the guard acts on. */
@@ -113,6 +113,37 @@ export function vanishedAlias(state: RolloutState): Restoration {
   return { action: 'already_whole', alias: state.alias, note: `alias ${state.rollout.alias} no longer exists` };
 }
 
+/** Whether a stopped execution may touch the alias, and if not, why not (one line). */
+export type Ownership = { readonly owner: true } | { readonly owner: false; readonly why: string };
+
+/**
+ * Whether the stopped execution owned the alias, so that a split it left is its own to undo.
+ * Only an execution whose own AcquireLock took the lock (or confirmed the API's pending lock for
+ * it) can have moved traffic: its record carries `lockedAt`, or the lock it still holds is
+ * `running`. A split that belongs to the lock's current holder, another execution, is never
+ * touched: a racing start refused at AcquireLock, or a late event of an execution whose lock has
+ * since passed to another rollout, leaves the alias alone.
+ *
+ * @example ownershipOf(loserArn, loserRecord, winnersLock).owner // false
+ */
+export function ownershipOf(executionArn: string, record: RolloutRecord | undefined, lock: RolloutLock | undefined): Ownership {
+  if (lock && lock.executionArn !== executionArn) {
+    return { owner: false, why: `rollout ${lock.rolloutId} holds ${aliasKey(lock.functionName, lock.alias)} (execution ${lock.executionArn}); this execution moved none of its traffic, and the alias was left alone` };
+  }
+  if (lock?.status === 'running' || record?.lockedAt !== undefined) return { owner: true };
+  return { owner: false, why: "no traffic had moved: this execution never took the alias's lock, and the alias was left alone" };
+}
+
+/**
+ * How the alias stands for an execution that never owned it: untouched by the guard, as the
+ * rollout last saw it, and not claimed as any version.
+ *
+ * @example notOwnedAlias(state, 'no traffic had moved: ...').action // 'untouched'
+ */
+export function notOwnedAlias(state: RolloutState, why: string): Restoration {
+  return { action: 'untouched', alias: state.alias, note: why };
+}
+
 /** What the guard read: the execution's last rollout state and the rollout's record (at least one of them). */
 export type GuardedRollout =
   | { readonly state: RolloutState; readonly record?: RolloutRecord | undefined }
@@ -156,7 +187,8 @@ export function guardDecision(known: GuardFacts): GuardDecision {
     secured.action === 'drift' ? 'drift' : state?.outcome && secured.action === 'already_whole' ? state.outcome.status : guardStatus(status, stop.error);
   const reason = guardReason(status, stop, secured.note);
   const type = secured.action === 'drift' ? 'drift' : status === 'ABORTED' ? 'aborted' : 'failed';
-  const workflowNotified = status === 'FAILED' && WORKFLOW_ENDINGS.includes(stop.error ?? '') && secured.action === 'already_whole';
+  const whole = secured.action === 'already_whole' || secured.action === 'untouched';
+  const workflowNotified = status === 'FAILED' && WORKFLOW_ENDINGS.includes(stop.error ?? '') && whole;
   const tell = (): GuardTelling => {
     if (record?.endedAt !== undefined) return 'already ended';
     if (workflowNotified) return 'workflow already notified';
@@ -178,7 +210,7 @@ export function guardDecision(known: GuardFacts): GuardDecision {
       ...facts,
       status: endedAs,
       reason,
-      ...(secured.action !== 'drift' && secured.alias.functionVersion ? { finalVersion: secured.alias.functionVersion } : {}),
+      ...((secured.action === 'restored' || secured.action === 'already_whole') && secured.alias.functionVersion ? { finalVersion: secured.alias.functionVersion } : {}),
       endedAt: new Date(now).toISOString(),
       ...(state ? { progress: progressOf(type, withAlias(state, secured.alias), now) } : {}),
     },

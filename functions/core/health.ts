@@ -3,17 +3,22 @@
  * signal out (healthy, unhealthy, inconclusive or skipped, its numbers and a one-line reason).
  * Too little evidence is inconclusive, never healthy.
  */
-import { z } from 'zod';
-import { errorEvidence, type MinuteEvidence, totals, twoProportionZ, wilsonLower, wilsonUpper } from './judge.js';
+import * as z from 'zod';
+import { originEvidence, type Trials, twoProportionZ, wilsonLower, wilsonUpper } from './judge.js';
+import type { SlowTest, Tally } from './tally.js';
+import { jsonBytes, MAX_PROBE_PAYLOAD_BYTES } from './limits.js';
 import { normalUpperQuantile } from './normal.js';
 
 const int = (rule: string) => z.number({ error: rule }).int({ error: rule });
 const fraction = (rule: string) => z.number({ error: rule }).min(0, { error: rule }).max(1, { error: rule });
 
 const PercentileLimit = z.strictObject({
-  /** Unhealthy when the target's percentile exceeds the baseline's times this... */
+  /**
+   * A request is slow when it takes longer than the baseline's percentile (measured before the
+   * test looks) times this...
+   */
   maxRatio: z.number({ error: 'must be a ratio of at least 1' }).min(1, { error: 'must be a ratio of at least 1' }).default(1.5),
-  /** ...and by more than this many milliseconds. */
+  /** ...and longer by more than this many milliseconds. The target is too slow when more of its requests than the percentile allows (1% for p99, 10% for p90) are slow, and the sequential test finds slow requests coming from it more often than from the baseline. */
   maxIncreaseMs: z.number({ error: 'must be milliseconds, 0 or more' }).min(0, { error: 'must be milliseconds, 0 or more' }).default(25),
 });
 
@@ -47,11 +52,24 @@ export const CustomMetricSchema = z
 
 export type CustomMetric = z.output<typeof CustomMetricSchema>;
 
+/** The most probes one round may send: they go one after another within one task's 120 s. */
+export const MAX_PROBES_PER_ROUND = 100;
+
 export const ProbeSchema = z.strictObject({
-  /** The event each probe invocation sends, as JSON. */
-  payload: z.unknown().default({}),
-  /** Probes per step. Default 3. */
-  count: int('must be a whole number from 1 to 20').min(1, { error: 'must be a whole number from 1 to 20' }).max(20, { error: 'must be a whole number from 1 to 20' }).default(3),
+  /** The event each probe invocation sends, as JSON: at most `MAX_PROBE_PAYLOAD_BYTES`. */
+  payload: z
+    .unknown()
+    .default({})
+    .refine((p) => (jsonBytes(p) ?? 0) <= MAX_PROBE_PAYLOAD_BYTES, { error: `must be at most ${MAX_PROBE_PAYLOAD_BYTES} bytes as JSON` }),
+  /** Probes per round: before any traffic moves, then once per step (or every `everySeconds`). Default 3. */
+  count: int(`must be a whole number from 1 to ${MAX_PROBES_PER_ROUND}`).min(1, { error: `must be a whole number from 1 to ${MAX_PROBES_PER_ROUND}` }).max(MAX_PROBES_PER_ROUND, { error: `must be a whole number from 1 to ${MAX_PROBES_PER_ROUND}` }).default(3),
+  /** Send a round at the first check of each step and again whenever this long has passed since the last. Default: once per step. */
+  everySeconds: int('must be whole seconds, at least 60').min(60, { error: 'must be whole seconds, at least 60' }).optional(),
+  /**
+   * Passing probes count towards `minRequests`, so a quiet function can be promoted on probes
+   * (the verdict says so). Default false: probes can only fail a rollout, never stand in for traffic.
+   */
+  countAsEvidence: z.boolean({ error: 'must be true or false' }).default(false),
   /** What a good answer looks like, besides no FunctionError. */
   expect: z
     .strictObject({
@@ -65,6 +83,9 @@ export const ProbeSchema = z.strictObject({
 
 export type ProbePolicy = z.output<typeof ProbeSchema>;
 
+/** The longest CloudWatch ingestion delay a policy (or a rehearsal's world) may assume: 15 minutes. */
+export const MAX_METRIC_DELAY_SECONDS = 900;
+
 export const HealthPolicySchema = z
   .strictObject({
     /** Target invocations (plus passing probes) needed before a check may call the target healthy. */
@@ -73,19 +94,30 @@ export const HealthPolicySchema = z
      * How long CloudWatch takes to complete a minute of AWS/Lambda metrics. Minutes newer than
      * this are not judged, so a check never reads a half-ingested minute. Default 120 s.
      */
-    metricDelaySeconds: int('must be whole seconds from 0 to 900').min(0, { error: 'must be whole seconds from 0 to 900' }).max(900, { error: 'must be whole seconds from 0 to 900' }).default(120),
+    metricDelaySeconds: int(`must be whole seconds from 0 to ${MAX_METRIC_DELAY_SECONDS}`)
+      .min(0, { error: `must be whole seconds from 0 to ${MAX_METRIC_DELAY_SECONDS}` })
+      .max(MAX_METRIC_DELAY_SECONDS, { error: `must be whole seconds from 0 to ${MAX_METRIC_DELAY_SECONDS}` })
+      .default(120),
     /** How often to check during a bake (its first hour, for a long one). Default 60 s. */
     checkEverySeconds: int('must be whole seconds, at least 60').min(60, { error: 'must be whole seconds, at least 60' }).default(60),
     /**
      * How often to check a weight once it has baked for an hour (`LONG_BAKE_AFTER_SECONDS`), never
-     * more often than `checkEverySeconds`. Every check judges all the evidence since the target first
-     * got traffic, so a slower pace loses no evidence, and absent data is still never healthy; what it
-     * costs is time: a version that goes bad late in a long bake is rolled back up to this much later
-     * (plus the metric delay). What it saves: a 30-day bake is about 2,900 checks instead of 43,200
-     * (GetMetricData calls, Lambda invocations and state transitions). Default 900 s (15 minutes);
-     * set it to `checkEverySeconds` to keep one pace throughout.
+     * more often than `checkEverySeconds`. Each check folds every complete minute since the last
+     * one into the running tally, so a slower pace loses no evidence, and absent data is still
+     * never healthy; what it costs is time: a version that goes bad late in a long bake is rolled
+     * back up to this much later (plus the metric delay). What it saves: a 30-day bake is about
+     * 2,900 checks instead of 43,200 (GetMetricData calls, Lambda invocations and state
+     * transitions). Default 900 s (15 minutes); set it to `checkEverySeconds` to keep one pace
+     * throughout.
      */
     longBakeCheckEverySeconds: int('must be whole seconds from 60 to 3600').min(60, { error: 'must be whole seconds from 60 to 3600' }).max(3600, { error: 'must be whole seconds from 60 to 3600' }).default(900),
+    /**
+     * `evidence` (default): a step advances, and a rollout promotes, only once a complete metric
+     * minute served entirely at the current weight has been judged healthy; the bake is the
+     * minimum, and the wait for CloudWatch is added. `schedule`: CodeDeploy's timing, the bake
+     * alone; checks then say which minutes and weights they judged.
+     */
+    advance: z.enum(['evidence', 'schedule'], { error: 'must be "evidence" or "schedule"' }).default('evidence'),
     errors: z
       .strictObject({
         /**
@@ -107,7 +139,10 @@ export const HealthPolicySchema = z
         p99: PercentileLimit.prefault({}),
         p90: PercentileLimit.prefault({}),
         /** Fewer target invocations than this and latency is not judged (a percentile of few samples is noise). Default 500. */
+        /** Baseline samples needed to fix the slow thresholds, and target samples before latency is called healthy. Default 500. */
         minSamples: int('must be a whole number, 0 or more').min(0, { error: 'must be a whole number, 0 or more' }).default(500),
+        /** The most often a target as fast as the baseline may be rolled back for latency (p99 and p90 together). Default 0.01. */
+        falseRollbackRate: z.number({ error: 'must be a fraction above 0 and at most 0.2' }).gt(0, { error: 'must be a fraction above 0 and at most 0.2' }).max(0.2, { error: 'must be a fraction above 0 and at most 0.2' }).default(0.01),
         enabled: z.boolean({ error: 'must be true or false' }).default(true),
       })
       .prefault({}),
@@ -115,6 +150,8 @@ export const HealthPolicySchema = z
       .strictObject({
         /** Unhealthy when the target's throttle rate exceeds the baseline's by more than this. Default 0.01. */
         maxIncrease: fraction('must be a fraction from 0 to 1').default(0.01),
+        /** The most often a target throttled no more than the baseline may be rolled back for throttles. Default 0.01. */
+        falseRollbackRate: z.number({ error: 'must be a fraction above 0 and at most 0.2' }).gt(0, { error: 'must be a fraction above 0 and at most 0.2' }).max(0.2, { error: 'must be a fraction above 0 and at most 0.2' }).default(0.01),
       })
       .prefault({}),
     alarms: z
@@ -183,13 +220,13 @@ export const CRASH = { z: normalUpperQuantile(0.01), rate: 0.5 } as const;
 export const NO_WORSE = { z: normalUpperQuantile(0.1), margin: 0.005 } as const;
 
 /**
- * Errors, judged over every complete minute since the target first got traffic.
+ * Errors, judged over every complete minute since the target first got traffic (the tally).
  *
- * @example judgeErrors(policy, minutes).verdict // 'unhealthy' for a crash, once its first minute is in
+ * @example judgeErrors(policy, tallyOf(minutes)).verdict // 'unhealthy' for a crash, once its first minute is in
  */
-export function judgeErrors(policy: HealthPolicy, minutes: readonly MinuteEvidence[]): Signal & { noWorse: boolean } {
-  const t = totals(minutes, 'target');
-  const b = totals(minutes, 'baseline');
+export function judgeErrors(policy: HealthPolicy, tally: Tally): Signal & { noWorse: boolean } {
+  const t = tally.target;
+  const b = tally.baseline;
   const vs = `target ${showRate(t)} vs baseline ${showRate(b)}`;
   const p = policy.errors;
   const increase = rate(t.errors, t.invocations) - rate(b.errors, b.invocations);
@@ -204,7 +241,7 @@ export function judgeErrors(policy: HealthPolicy, minutes: readonly MinuteEviden
     return signal('unhealthy', `error rate above the ceiling of ${pct(p.maxRate)}`);
   }
   if (p.test === 'sequential') {
-    const { likelihoodRatio, bestRatio } = errorEvidence(minutes);
+    const { likelihoodRatio, bestRatio } = originEvidence(tally.errors);
     const threshold = 1 / p.falseRollbackRate;
     if (likelihoodRatio >= threshold && increase > p.tolerance) {
       return signal('unhealthy', `errors ${bestRatio}x the baseline's rate (likelihood ratio ${fmt(likelihoodRatio)} >= ${fmt(threshold)}; false-rollback bound ${pct(p.falseRollbackRate)})`);
@@ -225,40 +262,62 @@ function fmt(x: number): string {
   return x >= 1e6 ? x.toExponential(1) : x >= 10 ? x.toFixed(0) : x.toFixed(2);
 }
 
-export interface LatencyEvidence {
-  readonly target: { readonly p99?: number | undefined; readonly p90?: number | undefined; readonly samples: number };
-  readonly baseline: { readonly p99?: number | undefined; readonly p90?: number | undefined; readonly samples: number };
-}
+/** The share of a percentile's requests allowed above it: 1% for p99, 10% for p90. */
+const ALLOWED_SLOW = { p99: 0.01, p90: 0.1 } as const;
 
-/** p99 and p90 of the target against the baseline's, over the same minutes. */
-export function judgeLatency(policy: HealthPolicy, evidence: LatencyEvidence): Signal[] {
+const share = (x: Trials) => `${pct(rate(x.events, x.trials))} (${x.events}/${x.trials})`;
+
+/**
+ * Latency, as two sequential tests on slow requests: a request is slow above a threshold fixed
+ * from the baseline's p99 (p90) before the tests read any minute. Under "as fast as the
+ * baseline", a slow request is as likely to come from either version, so the same origin test
+ * as for errors applies, and its false-rollback bound holds however often it looks; each test
+ * gets half of `latency.falseRollbackRate`. A test rolls back only when, besides, more of the
+ * target's requests than the percentile allows are slow: its observed p99 (p90) is over the limit.
+ *
+ * @example judgeLatency(policy, tally)[0]?.name // 'latency p99'
+ */
+export function judgeLatency(policy: HealthPolicy, tally: Tally): Signal[] {
   const l = policy.latency;
   if (!l.enabled) return [];
   return (['p99', 'p90'] as const).map((which): Signal => {
     const name = `latency ${which}`;
-    const t = evidence.target[which];
-    const b = evidence.baseline[which];
-    if (evidence.target.samples < l.minSamples || t === undefined || b === undefined) {
-      return { name, verdict: 'skipped', reason: `${which} not judged: ${evidence.target.samples} of ${l.minSamples} samples` };
+    const test: SlowTest | undefined = tally.latency?.[which];
+    if (!test || !tally.latency) {
+      return { name, verdict: 'skipped', reason: `${which} not judged yet: its threshold comes from ${l.minSamples} baseline samples (${tally.baseline.invocations} so far)` };
     }
-    const limit = l[which];
-    const vs = `target ${Math.round(t)} ms vs baseline ${Math.round(b)} ms`;
-    if (t > b * limit.maxRatio && t - b > limit.maxIncreaseMs) {
-      return { name, verdict: 'unhealthy', reason: `${which} latency over ${limit.maxRatio}x the baseline's and +${limit.maxIncreaseMs} ms: ${vs}` };
+    // Healthy reasons stay short: one is kept per step in the execution's state.
+    const vs = `target ${share(test.target)} vs baseline ${share(test.baseline)} slower than ${test.thresholdMs} ms`;
+    const { likelihoodRatio, bestRatio } = originEvidence(test.logs);
+    const threshold = 2 / l.falseRollbackRate;
+    if (likelihoodRatio >= threshold && rate(test.target.events, test.target.trials) > ALLOWED_SLOW[which]) {
+      const limit = `baseline ${which} ${Math.round(tally.latency.reference[which])} ms x${l[which].maxRatio}, +${l[which].maxIncreaseMs} ms`;
+      return { name, verdict: 'unhealthy', reason: `${which} latency over the limit, slow requests ${bestRatio}x the baseline's share (likelihood ratio ${fmt(likelihoodRatio)} >= ${fmt(threshold)}): ${vs} (${limit})` };
     }
+    if (test.target.trials < l.minSamples) return { name, verdict: 'skipped', reason: `${which} not judged yet: ${test.target.trials} of ${l.minSamples} target samples: ${vs}` };
     return { name, verdict: 'healthy', reason: `${which} latency within limits: ${vs}` };
   });
 }
 
-/** The target's throttle rate against the baseline's. */
-export function judgeThrottles(policy: HealthPolicy, minutes: readonly MinuteEvidence[]): Signal {
-  const t = totals(minutes, 'target');
-  const b = totals(minutes, 'baseline');
+/**
+ * Throttles, by the same origin test on throttles out of requests (invocations plus throttles):
+ * unhealthy when the target is throttled more often than the baseline (likelihood ratio over
+ * 1/`throttles.falseRollbackRate`) by more than `maxIncrease`.
+ *
+ * @example judgeThrottles(policy, tally).name // 'throttles'
+ */
+export function judgeThrottles(policy: HealthPolicy, tally: Tally): Signal {
+  const t = tally.target;
+  const b = tally.baseline;
   const tr = rate(t.throttles, t.invocations + t.throttles);
   const br = rate(b.throttles, b.invocations + b.throttles);
   const vs = `target ${pct(tr)} (${t.throttles}) vs baseline ${pct(br)} (${b.throttles})`;
+  const { likelihoodRatio } = originEvidence(tally.throttles);
+  const threshold = 1 / policy.throttles.falseRollbackRate;
+  if (likelihoodRatio >= threshold && tr - br > policy.throttles.maxIncrease) {
+    return { name: 'throttles', verdict: 'unhealthy', reason: `throttled more than the baseline by over ${pct(policy.throttles.maxIncrease)} (likelihood ratio ${fmt(likelihoodRatio)} >= ${fmt(threshold)}): ${vs}` };
+  }
   if (t.invocations + t.throttles < policy.minRequests) return { name: 'throttles', verdict: 'skipped', reason: `throttles not judged yet: ${vs}` };
-  if (tr - br > policy.throttles.maxIncrease) return { name: 'throttles', verdict: 'unhealthy', reason: `throttled more than the baseline by over ${pct(policy.throttles.maxIncrease)}: ${vs}` };
   return { name: 'throttles', verdict: 'healthy', reason: `throttles within limits: ${vs}` };
 }
 
@@ -327,22 +386,24 @@ export function judgeProbes(probes: ProbeEvidence): Signal {
 
 /**
  * The verdict from the signals: unhealthy if any is, else inconclusive if any is, else healthy.
- * Passing probes count towards the minimum evidence of the error signal.
+ * When the policy's probes count as evidence, passing probes count towards the error signal's
+ * minimum evidence, and the verdict says it was judged on probes.
  */
-export function combine(policy: HealthPolicy, minutes: readonly MinuteEvidence[], signals: readonly Signal[], errorsNoWorse: boolean, probesPassed = 0): Verdict {
-  const t = totals(minutes, 'target');
-  const b = totals(minutes, 'baseline');
+export function combine(policy: HealthPolicy, tally: Tally, signals: readonly Signal[], errorsNoWorse: boolean): Verdict {
+  const t = tally.target;
+  const b = tally.baseline;
+  const probesPassed = policy.probes?.countAsEvidence ? tally.probes.passed : 0;
   let list = [...signals];
   const errors = list.find((s) => s.name === 'errors');
   if (errors?.verdict === 'inconclusive' && probesPassed > 0 && t.invocations + probesPassed >= policy.minRequests) {
-    list = list.map((s) => (s === errors ? { ...s, verdict: 'healthy', reason: `${s.reason}; with ${probesPassed} passing probes, enough evidence` } : s));
+    list = list.map((s) => (s === errors ? { ...s, verdict: 'healthy', reason: `judged on probes: ${probesPassed} passing probes and ${t.invocations} requests make the minimum evidence (${s.reason})` } : s));
   }
   const first = (v: VerdictKind) => list.find((s) => s.verdict === v);
   const deciding = first('unhealthy') ?? first('inconclusive');
   const verdict: VerdictKind = deciding ? (deciding.verdict as VerdictKind) : 'healthy';
   return {
     verdict,
-    reason: deciding?.reason ?? errors?.reason ?? list[0]?.reason ?? 'healthy',
+    reason: deciding?.reason ?? list.find((s) => s.name === 'errors')?.reason ?? list[0]?.reason ?? 'healthy',
     target: { invocations: t.invocations, errors: t.errors, throttles: t.throttles },
     baseline: { invocations: b.invocations, errors: b.errors, throttles: b.throttles },
     signals: list,
@@ -351,13 +412,14 @@ export function combine(policy: HealthPolicy, minutes: readonly MinuteEvidence[]
 }
 
 /**
- * The share of invocations the target served over some minutes, in percent, or undefined without
- * traffic. Lambda routes each request at random, so at low traffic it strays from the weight.
+ * The share of invocations the target served, in percent, or undefined without traffic. Lambda
+ * routes each request at random, so at low traffic it strays from the weight.
  *
- * @example observedSplit([{ at: 0, target: { invocations: 30, errors: 0, throttles: 0 }, baseline: { invocations: 270, errors: 0, throttles: 0 } }]) // 10
+ * @example observedSplit({ target: { invocations: 30 }, baseline: { invocations: 270 } }) // 10
  */
-export function observedSplit(minutes: readonly MinuteEvidence[]): number | undefined {
-  const t = totals(minutes, 'target').invocations;
-  const all = t + totals(minutes, 'baseline').invocations;
+export function observedSplit(counts: { readonly target: { readonly invocations: number }; readonly baseline: { readonly invocations: number } } | undefined): number | undefined {
+  if (!counts) return undefined;
+  const t = counts.target.invocations;
+  const all = t + counts.baseline.invocations;
   return all > 0 ? Math.round((t / all) * 10_000) / 100 : undefined;
 }

@@ -3,10 +3,11 @@
  * awslabs/aws-lambda-deploy. Parsing either refuses the input with every broken rule, each naming
  * its field, or returns the input with its plan.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { type FieldIssue, InvalidInputError } from './errors.js';
 import { FUNCTION_ARN_PATTERN, FUNCTION_NAME_PATTERN } from './function-ref.js';
 import { HealthPolicySchema } from './health.js';
+import { sizeIssues } from './limits.js';
 import { NotificationOptionsSchema } from './notification-options.js';
 import {
   MAX_EXECUTION_SECONDS,
@@ -107,12 +108,18 @@ export const FunctionNameSchema = z
     error: 'must be a function name (1-64 letters, digits, "-" or "_") or an unqualified function ARN; pass the alias in "alias"',
   });
 
-const AliasSchema = z
+export const AliasSchema = z
   .string({ error: 'must be an alias name' })
   .regex(/^(?!\d+$)[a-zA-Z0-9_-]{1,128}$/, { error: 'must be 1-128 letters, digits, "-" or "_", not all digits' });
 
 const VersionSchema = z
-  .union([z.string(), z.number()], { error: 'must be a published version number, e.g. "7"' })
+  .union([z.string({ error: 'must be a published version number, e.g. "7"' }), z.number({ error: 'must be a published version number, e.g. "7"' })], {
+    error: 'must be a published version number, e.g. "7"',
+  })
+  // A number past 2^53 is not the number the caller wrote (12345678901234567890 parses as ...7000).
+  .refine((v) => typeof v === 'string' || (Number.isSafeInteger(v) && String(Number(v)) === String(v)), {
+    error: `must be a published version number, e.g. "7"; as a JSON number, a whole number up to ${Number.MAX_SAFE_INTEGER} (larger ones lose digits: send a string)`,
+  })
   .transform((v) => String(v))
   .refine((v) => v !== '$LATEST', { error: 'must be a published version; $LATEST cannot be routed by weight, publish a version first' })
   .refine((v) => v === '$LATEST' || /^[1-9]\d*$/.test(v), { error: 'must be a published version number, e.g. "7"' });
@@ -221,6 +228,25 @@ export function toFieldIssues(issues: readonly z.core.$ZodIssue[], base: readonl
   });
 }
 
+/**
+ * The function and alias a value names, in either input format (or a rollout state's `rollout`),
+ * as far as it names them: for telling people about an input that may not parse.
+ *
+ * @example rolloutNamed({ 'function-name': 'orders', 'alias-name': 'live' }) // { functionName: 'orders', alias: 'live' }
+ */
+export function rolloutNamed(value: unknown): { readonly functionName?: string; readonly alias?: string; readonly targetVersion?: string } {
+  const raw = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
+  const text = (...keys: string[]) => keys.map((k) => raw[k]).find((v): v is string => typeof v === 'string');
+  const target = raw.targetVersion ?? raw['new-version'];
+  const functionName = text('functionName', 'function-name');
+  const alias = text('alias', 'alias-name');
+  return {
+    ...(functionName !== undefined ? { functionName } : {}),
+    ...(alias !== undefined ? { alias } : {}),
+    ...(typeof target === 'string' || typeof target === 'number' ? { targetVersion: String(target) } : {}),
+  };
+}
+
 /** A parsed rollout input with its plan. */
 export interface ParsedInput {
   readonly input: RolloutInput;
@@ -231,13 +257,17 @@ export interface ParsedInput {
 
 /**
  * Parses and checks a rollout input in either format. Throws InvalidInputError listing every
- * broken rule; nothing else is looked at, so nothing has changed.
+ * broken rule; nothing else is looked at, so nothing has changed. An input nested deeper than
+ * `MAX_JSON_DEPTH` or larger than `MAX_INPUT_BYTES` as JSON is refused before its fields are read.
  *
  * @example
  * parseRolloutInput({ functionName: 'orders', alias: 'live', targetVersion: 8, strategy: 'Linear10PercentEvery1Minute' })
  *   .plan.steps.length // 9
  */
 export function parseRolloutInput(raw: unknown): ParsedInput {
+  // Too deep or too large is refused before anything walks the input.
+  const oversized = sizeIssues('(input)', raw);
+  if (oversized.length > 0) throw new InvalidInputError(oversized);
   const legacy = typeof raw === 'object' && raw !== null && 'function-name' in raw;
   let candidate = raw;
   if (legacy) {

@@ -3,7 +3,7 @@
  * people, and extra message attributes for SNS subscription filter policies. Part of the rollout
  * input and state; the notifications themselves are built in `notification.ts`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Lifecycle events. `verdict`: a health check's result; `held`: a step held for more evidence;

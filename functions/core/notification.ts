@@ -9,6 +9,7 @@ import { describeRouting } from './alias.js';
 import type { ArtifactRefusal } from './artifact.js';
 import { causeMessage } from './errors.js';
 import { functionNameOf } from './function-ref.js';
+import { rolloutNamed } from './input.js';
 import type { RolloutEventType } from './notification-options.js';
 import type { EndedStatus, RolloutRecord } from './registry.js';
 import { type CaughtError, factsOf, positionOf, type RolloutState } from './state.js';
@@ -105,12 +106,8 @@ export function refusalNotification(
   now: number,
   type: 'refused' | 'failed' = 'refused',
 ): Notification {
-  const given = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>;
-  const raw = (typeof given.rollout === 'object' && given.rollout !== null ? given.rollout : given) as Record<string, unknown>;
-  const str = (...keys: string[]) => keys.map((k) => raw[k]).find((v): v is string => typeof v === 'string');
-  const fn = str('functionName', 'function-name');
-  const alias = str('alias', 'alias-name');
-  const target = raw.targetVersion ?? raw['new-version'];
+  const given = input as { readonly rollout?: unknown } | null | undefined;
+  const { functionName: fn, alias, targetVersion: target } = rolloutNamed(typeof given?.rollout === 'object' && given.rollout !== null ? given.rollout : input);
   const why = causeMessage(error.Cause) || error.Error;
   return {
     type,
@@ -122,7 +119,7 @@ export function refusalNotification(
       at: new Date(now).toISOString(),
       functionName: fn ?? null,
       alias: alias ?? null,
-      targetVersion: typeof target === 'string' || typeof target === 'number' ? String(target) : null,
+      targetVersion: target ?? null,
       error: error.Error,
       reason: why,
     },

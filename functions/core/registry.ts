@@ -134,6 +134,12 @@ export interface RolloutRecord extends RolloutFacts {
   readonly endedAt?: string | undefined;
   /** The latest check in full: every signal with its reason (the workflow's state keeps a short record). */
   readonly lastCheck?: CheckDetail | undefined;
+  /**
+   * When this rollout's own execution took the alias's lock (AcquireLock, which also confirms a
+   * lock the API took for it). Kept once the rollout ends: the guard reads it to know whether the
+   * execution ever owned the alias. A rollout refused at AcquireLock never has it.
+   */
+  readonly lockedAt?: string | undefined;
 }
 
 /**

@@ -4,7 +4,7 @@
  * and Publish (one zod schema each, the types derived from them), the refusals before any code
  * changes, the judgement of a code update's status, and what Publish asks for.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidInputError, refusal } from './errors.js';
 import { functionNameOf } from './function-ref.js';
 import { FunctionNameSchema, MAX_DESCRIPTION_LENGTH, parseRolloutInput, ReleaseSchema, type RolloutInput, toFieldIssues } from './input.js';
@@ -103,8 +103,9 @@ export type CodeState = Readonly<z.output<typeof CodeStateSchema>>;
  * `release` is the rollout input's `release` object, as the artifact trigger builds it:
  * `{ "s3Bucket", "s3Key", "s3ObjectVersion", "build"?, "description"? }`; `code` is a {@link CodeState}.
  *
- * - **update** (state UpdateCode; ResultPath `$.code`): `{ "action": "update", "functionName", "release", "input"? }`;
- *   out a CodeState, "InProgress" (UpdateFunctionCode started, checks 0), or "Failed" when the rollout
+ * - **update** (state UpdateCode; ResultPath `$.code`): `{ "action": "update", "functionName", "executionArn", "release", "input"? }`;
+ *   out a CodeState, "InProgress" (UpdateFunctionCode started, checks 0), or "Failed" when the function
+ *   is not one the service may touch (allow-list, and an ARN only where the execution runs), the rollout
  *   input breaks a rule, another rollout holds the alias, or Lambda refused the update (function or
  *   object version missing, unreadable or invalid package...).
  * - **status** (state CheckCode, after a Wait of a few seconds; ResultPath `$.code`):
@@ -123,6 +124,8 @@ export const ReleaseEventSchema = z.discriminatedUnion(
     z.object({
       action: z.literal('update'),
       functionName: FunctionNameSchema,
+      /** The execution running the release: where the service runs, which a function ARN must match. */
+      executionArn: z.string({ error: 'must be the execution ARN ($$.Execution.Id)' }).regex(/^arn:/, { error: 'must be the execution ARN ($$.Execution.Id)' }),
       release: ReleaseSchema,
       /** The whole rollout input: checked, and the alias's lock looked at, before any code changes. */
       input: z.unknown().optional(),

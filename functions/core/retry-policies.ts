@@ -21,26 +21,33 @@ function transientErrors(maxAttempts: number, maxDelaySeconds: number): Retrier 
   return { ErrorEquals: TRANSIENT_ERRORS, IntervalSeconds: 2, BackoffRate: 2, MaxAttempts: maxAttempts, MaxDelaySeconds: maxDelaySeconds, JitterStrategy: 'FULL' };
 }
 
-/** A task that outlived its TimeoutSeconds may have hung on a connection: two more tries. */
-const TIMED_OUT: Retrier = { ErrorEquals: ['States.Timeout'], IntervalSeconds: 5, BackoffRate: 2, MaxAttempts: 2, JitterStrategy: 'FULL' };
+/** A task that outlived its TimeoutSeconds may have hung on a connection: tried again a few times. */
+function timedOut(maxAttempts: number): Retrier {
+  return { ErrorEquals: ['States.Timeout'], IntervalSeconds: 5, BackoffRate: 2, MaxAttempts: maxAttempts, JitterStrategy: 'FULL' };
+}
 
 /**
  * The policies, by name. Waits are upper bounds: full jitter draws each one between zero and
- * the backoff.
+ * the backoff, so a task waits about half of them on average. They are sized for minutes of
+ * trouble (a throttled account, a service having a bad quarter of an hour), not seconds: giving up
+ * early refuses a rollout that would have started, or rolls back a healthy release.
  *
- * @example RETRY_POLICIES.hard[0].MaxAttempts // 10
+ * @example RETRY_POLICIES.hard[0].MaxAttempts // 16
  */
 export const RETRY_POLICIES = {
-  /** The tasks that move a rollout on: six retries, about 2 minutes of waiting at most. */
-  transient: [transientErrors(6, 60), TIMED_OUT],
-  /** Notifications: four retries, 30 s of waiting at most; a lost notification never stops a rollout. */
-  bestEffort: [transientErrors(4, 60), TIMED_OUT],
+  /**
+   * The tasks that move a rollout on: ten retries, at most a minute apart, about 6 minutes of
+   * waiting at most; a task that timed out is tried four more times.
+   */
+  transient: [transientErrors(10, 60), timedOut(4)],
+  /** Notifications: four retries, about 2 minutes of waiting at most; a lost notification never stops a rollout. */
+  bestEffort: [transientErrors(4, 60), timedOut(2)],
   /**
    * The tasks that must finish whatever happens: Rollback, which puts the alias back, and
-   * ReleaseLock, which records the ending and frees the alias. Ten retries, at most 5 minutes
-   * apart, about 18 minutes of waiting at most.
+   * ReleaseLock, which records the ending and frees the alias. Sixteen retries, at most 5 minutes
+   * apart, about 48 minutes of waiting at most; a task that timed out is tried six more times.
    */
-  hard: [transientErrors(10, 300), TIMED_OUT],
+  hard: [transientErrors(16, 300), timedOut(6)],
 } as const satisfies Record<string, readonly Retrier[]>;
 
 export type RetryPolicyName = keyof typeof RETRY_POLICIES;

@@ -7,6 +7,7 @@
  */
 import type { Counts, HealthPolicy, VerdictKind } from './health.js';
 import type { Plan } from './strategy.js';
+import type { Tally } from './tally.js';
 import type { NotificationOptions } from './notification-options.js';
 
 /**
@@ -34,6 +35,11 @@ export interface Cursor {
   readonly reason?: string | undefined;
   /** An event worth telling people about after this check: a step's verdict, or the start of a hold. */
   readonly announce?: 'verdict' | 'held' | undefined;
+  /**
+   * Set while the bake is over but no complete metric minute served entirely at this weight has
+   * been judged yet: when that minute is in CloudWatch, epoch ms.
+   */
+  readonly awaiting?: number | undefined;
   /** About how many events this execution's history holds so far (`core/continuation.ts`). */
   readonly historyEvents?: number | undefined;
   /** Continue in a new execution before the next bake: the history is nearly full. */
@@ -53,6 +59,14 @@ export function shortReason(reason: string, max = MAX_REASON_CHARS): string {
   return line.length <= max ? line : `${line.slice(0, max - 1)}…`;
 }
 
+/** What a step's checks judged: the complete minutes [from, to) read during the step, the weights they were served at, and how many were served entirely at the step's weight. */
+export interface Judged {
+  readonly from: number;
+  readonly to: number;
+  readonly weights: readonly number[];
+  readonly atWeight: number;
+}
+
 export interface StepRecord {
   readonly step: number;
   readonly weightPercent: number;
@@ -67,8 +81,10 @@ export interface StepRecord {
   readonly baseline?: Counts | undefined;
   /** The target's observed share of the step's traffic (complete minutes since the shift), percent. */
   readonly observedSplitPercent?: number | undefined;
-  /** Probe results of this step, reported apart from real traffic. */
-  readonly probes?: { readonly sent: number; readonly passed: number } | undefined;
+  /** Probe results of this step, reported apart from real traffic; `lastAt` is the last round, epoch ms. */
+  readonly probes?: { readonly sent: number; readonly passed: number; readonly lastAt?: number | undefined } | undefined;
+  /** What the last check judged. */
+  readonly judged?: Judged | undefined;
 }
 
 export interface Rollout {
@@ -122,6 +138,8 @@ export interface RolloutState {
   readonly alias: { readonly functionVersion: string; readonly routing: Record<string, number>; readonly revisionId: string };
   readonly cursor: Cursor;
   readonly history: readonly StepRecord[];
+  /** What the judge carries from check to check (absent before the first). */
+  readonly tally?: Tally | undefined;
   readonly outcome?: Outcome | undefined;
   readonly error?: CaughtError | undefined;
   /** Set in an execution that continues the rollout of an earlier one. */

@@ -166,7 +166,7 @@ export function planProblems(plan: Plan, reserveSeconds = 0): string[] {
   const problems: string[] = [];
   if (plan.steps.length > MAX_STEPS) {
     problems.push(
-      `steps: at most ${MAX_STEPS} steps, so the execution stays within Step Functions' 25,000-event history (got ${plan.steps.length})`,
+      `steps: at most ${MAX_STEPS} steps, so the rollout's state stays within Step Functions' 256 KiB (got ${plan.steps.length})`,
     );
   }
   plan.steps.forEach((step, i) => {

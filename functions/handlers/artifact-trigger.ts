@@ -4,6 +4,7 @@
  */
 import { artifactReader, lambdaControl, topicNotifier, workflow } from '../aws/index.js';
 import { parseAllowedFunctions, prefixProblem } from '../core/artifact.js';
+import { homeOf } from '../core/scope.js';
 import { ENV } from '../names.js';
 import { systemClock } from '../ports.js';
 import { makeArtifactTrigger, type ObjectCreatedEvent, type TriggerConfig } from '../tasks/artifact-trigger.js';
@@ -19,7 +20,10 @@ export function triggerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Trig
   const prefix = env[ENV.artifactsPrefix] ?? '';
   const problem = prefixProblem(prefix);
   if (problem) throw new Error(`${ENV.artifactsPrefix}: ${problem}`);
-  return { stateMachineArn: required(ENV.stateMachineArn), bucket: required(ENV.artifactsBucket), prefix, allowedFunctions: parseAllowedFunctions(required(ENV.allowedFunctions)) };
+  const stateMachineArn = required(ENV.stateMachineArn);
+  const home = homeOf(stateMachineArn);
+  if (!home) throw new Error(`${ENV.stateMachineArn} is not an ARN: ${JSON.stringify(stateMachineArn)}`);
+  return { stateMachineArn, home, bucket: required(ENV.artifactsBucket), prefix, allowedFunctions: parseAllowedFunctions(required(ENV.allowedFunctions)) };
 }
 
 function awsTrigger() {

@@ -22,6 +22,8 @@ import {
   json,
   parseAbortBody,
   parseListQuery,
+  parseRolloutId,
+  parseStartBody,
   rolloutSummary,
   rolloutView,
   startedResponse,
@@ -29,12 +31,13 @@ import {
   startRefusal,
 } from '../core/api.js';
 import { InvalidInputError, NotFoundError } from '../core/errors.js';
-import { type ParsedInput, parseRolloutInput } from '../core/input.js';
+import type { ParsedInput } from '../core/input.js';
+import type { FunctionScope } from '../core/scope.js';
 import type { Clock, IdempotencyStore, IdGenerator, RolloutRegistry, Workflow } from '../ports.js';
 import { logger } from '../logger.js';
 import { type ApiRequest, httpApi } from './http-api.js';
 import { idempotent } from './idempotency.js';
-import { startWithLock } from './start-with-lock.js';
+import { startFacts, startWithLock } from './start-with-lock.js';
 
 export interface ApiPorts {
   readonly registry: Pick<RolloutRegistry, 'acquire' | 'release' | 'finish' | 'get' | 'list'>;
@@ -42,25 +45,19 @@ export interface ApiPorts {
   readonly workflow: Pick<Workflow, 'executionArnFor' | 'start' | 'stop' | 'describe'>;
   readonly clock: Clock;
   readonly ids: IdGenerator;
+  /** The functions rollouts may touch (the construct's allowedFunctions) and where the service runs. */
+  readonly scope: FunctionScope;
 }
 
 /** The API over its ports: a function of the API Gateway proxy event. */
 export function makeApi(ports: ApiPorts) {
-  const { registry, idempotency, workflow, clock, ids } = ports;
+  const { registry, idempotency, workflow, clock, ids, scope } = ports;
 
   const start = idempotent(idempotency, clock, async function start(request: ApiRequest, parsed: ParsedInput): Promise<ApiResponse> {
     const { input } = parsed;
     const name = executionName(input.functionName, input.alias, input.targetVersion, ids.newId());
     const rolloutId = input.rolloutId ?? name;
-    const facts = {
-      rolloutId,
-      executionArn: workflow.executionArnFor(name),
-      functionName: input.functionName,
-      alias: input.alias,
-      targetVersion: input.targetVersion,
-      strategy: parsed.plan.strategy,
-      startedAt: new Date(clock.now()).toISOString(),
-    };
+    const facts = startFacts(parsed, rolloutId, workflow.executionArnFor(name), clock.now());
     try {
       const { executionArn } = await startWithLock(ports, { name, facts, startedBy: request.caller, input: startInput(parsed, rolloutId) });
       return startedResponse(rolloutId, executionArn, request.basePath);
@@ -75,7 +72,7 @@ export function makeApi(ports: ApiPorts) {
     if (request.body === undefined) return invalid([{ field: '(body)', rule: 'is required: the rollout input as JSON' }]);
     let parsed: ParsedInput;
     try {
-      parsed = parseRolloutInput(request.body);
+      parsed = parseStartBody(request.body, scope);
     } catch (error) {
       if (error instanceof InvalidInputError) return invalid(error.issues);
       throw error;
@@ -84,7 +81,7 @@ export function makeApi(ports: ApiPorts) {
   }
 
   async function getRollout(request: ApiRequest): Promise<ApiResponse> {
-    const id = request.params.id as string;
+    const id = parseRolloutId(request.params.id);
     const record = await registry.get(id);
     if (!record) return json(404, { error: `no rollout ${id}` });
     let execution: ExecutionView | { unavailable: string };
@@ -102,12 +99,12 @@ export function makeApi(ports: ApiPorts) {
   }
 
   async function listRollouts(request: ApiRequest): Promise<ApiResponse> {
-    const page = await registry.list(parseListQuery(request.query));
+    const page = await registry.list(parseListQuery(request.query, scope.home));
     return json(200, { items: page.items.map(rolloutSummary), ...(page.nextToken ? { nextToken: page.nextToken } : {}) });
   }
 
   async function abortRollout(request: ApiRequest): Promise<ApiResponse> {
-    const id = request.params.id as string;
+    const id = parseRolloutId(request.params.id);
     const { reason } = parseAbortBody(request.body);
     const record = await registry.get(id);
     if (!record) return json(404, { error: `no rollout ${id}` });

@@ -17,7 +17,7 @@
  * the convention, an object without a version id, a function not on the allow-list or that does not
  * exist, a bad strategy. AWS failures (throttling, 5xx) are thrown, so Lambda retries the event.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidInputError, NotFoundError } from '../core/errors.js';
 import { toFieldIssues } from '../core/input.js';
 import {
@@ -32,6 +32,7 @@ import {
   releaseRolloutInput,
 } from '../core/artifact.js';
 import { artifactRefusalNotification } from '../core/notification.js';
+import type { Home } from '../core/scope.js';
 import { type ArtifactReader, type Clock, type LambdaControl, type Notifier, type Workflow } from '../ports.js';
 import { sha256Hex } from '../sha256.js';
 import { logger } from '../logger.js';
@@ -54,6 +55,8 @@ export interface TriggerConfig {
   readonly prefix: string;
   /** The construct's allowedFunctions: names, name patterns (`orders-*`) or function ARNs. */
   readonly allowedFunctions: readonly string[];
+  /** Where the service runs (its state machine's partition, region and account): an ARN entry elsewhere allows nothing. */
+  readonly home: Home;
 }
 
 export interface TriggerPorts {
@@ -105,7 +108,7 @@ export function makeArtifactTrigger(ports: TriggerPorts) {
     if (!versionId || versionId === 'null') {
       return refuse({ ...who, reason: `object ${key} has no version id; the artifacts bucket must be versioned so that a release names one exact object version` });
     }
-    const functionRef = allowedFunctionRef(named.functionName, config.allowedFunctions);
+    const functionRef = allowedFunctionRef(named.functionName, config.allowedFunctions, config.home);
     if (functionRef === undefined) {
       return refuse({ ...who, reason: `function ${named.functionName} is not in the allowed functions (${config.allowedFunctions.join(', ')})` });
     }

@@ -1,72 +1,150 @@
 /**
- * CheckHealth: gathers the evidence since the target first got traffic — AWS/Lambda metrics
- * per version behind the alias (complete minutes only), latency percentiles, alarms, custom
- * metrics, probes — and hands it to core's `assessCheck`, which judges it and decides. The
- * queries are core's data (`core/evidence.ts`); this task only sends them and the probes. The
- * check's whole detail goes to the rollout registry; the state keeps a short record, with the
- * loop counted towards the execution's history (`core/continuation.ts`).
+ * CheckHealth: gathers the evidence a check has not judged yet — AWS/Lambda counts and slow
+ * requests per version behind the alias for the fresh complete minutes, the baseline's reference
+ * percentiles until the slow thresholds are fixed, alarms, custom metrics, probes — and hands it
+ * to core's `assessCheck`, which folds it into the tally, judges and decides. The queries are
+ * core's data (`core/evidence.ts`); this task only sends them and the probes. Each check reports
+ * the target's weight in the service's metrics, so a dashboard shows every running rollout and
+ * where it stands. The check's whole detail (every signal with its reason) goes to the rollout
+ * registry; the state keeps a short record, with the loop counted towards the execution's history
+ * (`core/continuation.ts`).
+ *
+ * The same function verifies the target before any traffic moves (`{ action: "verify", state }`):
+ * a round of probes, and a refusal when the target fails them.
+ *
+ * A read that fails transiently is thrown, for the workflow's Retry. When the retries are spent
+ * the workflow runs the same check again as `{ unreadable, state }` (CheckReadableEvidence): each
+ * source is read once more, and one that still fails transiently is judged unreadable
+ * (inconclusive: the step holds) while every source that could be read is judged as usual. A probe
+ * whose Invoke fails transiently is not a failed probe: it is not counted, and when no probe
+ * answers, the probes are due again at the next check.
  */
-import { assessCheck, type CheckDetail, evidenceWindow } from '../core/check.js';
+import { assessCheck, type CheckDetail, evidenceWindow, type Unreadable } from '../core/check.js';
 import { afterCheck } from '../core/continuation.js';
+import { causeMessage, oneLine, TRANSIENT_ERRORS } from '../core/errors.js';
 import { evidenceQueries, metricEvidence } from '../core/evidence.js';
-import type { ProbeEvidence } from '../core/health.js';
-import { judgeProbeAnswer, probesDue, tallyProbes } from '../core/probes.js';
-import { asRolloutState, factsOf, type RolloutState } from '../core/state.js';
-import type { AlarmReader, Clock, Invoker, MetricsReader, RolloutRegistry } from '../ports.js';
+import type { ProbeEvidence, ProbePolicy } from '../core/health.js';
+import { judgeProbeAnswer, probesDue, tallyProbes, verifiedState } from '../core/probes.js';
+import { weightMetrics } from '../core/service-metrics.js';
+import { asRolloutState, type CaughtError, factsOf, type RolloutState } from '../core/state.js';
+import { EMPTY_TALLY } from '../core/tally.js';
 import { logger } from '../logger.js';
+import type { AlarmReader, Clock, Invoker, MetricSeries, MetricsReader, RolloutRegistry, ServiceMetrics } from '../ports.js';
 
 export interface CheckHealthPorts {
   readonly metrics: MetricsReader;
   readonly alarms: AlarmReader;
   readonly invoker: Invoker;
-  readonly registry: Pick<RolloutRegistry, 'recordCheck'>;
+  /** Where each check's detail is kept (`RolloutRecord.lastCheck`); without one, the detail is not kept. */
+  readonly registry?: Pick<RolloutRegistry, 'recordCheck'> | undefined;
   readonly clock: Clock;
+  readonly serviceMetrics?: ServiceMetrics | undefined;
 }
 
+/** The pre-traffic verification's event, as the workflow's VerifyTarget state sends it. */
+export interface VerifyEvent {
+  readonly action: 'verify';
+  readonly state: unknown;
+}
+
+/** The second try, after the workflow's retries failed: the caught error, and the state as the check received it. */
+export interface UnreadableEvent {
+  readonly unreadable: CaughtError;
+  readonly state: unknown;
+}
+
+const isVerify = (event: unknown): event is VerifyEvent => (event as Partial<VerifyEvent> | null)?.action === 'verify';
+const isUnreadable = (event: unknown): event is UnreadableEvent => typeof event === 'object' && event !== null && 'unreadable' in event;
+const isTransient = (error: unknown) => error instanceof Error && TRANSIENT_ERRORS.includes(error.name);
+const why = (error: unknown) => oneLine(`${(error as Error).name}: ${(error as Error).message}`);
+
+/** A round of probes: what the answers say, or, when no Invoke answered, the last transient failure. */
+type ProbeRound = { readonly evidence: ProbeEvidence } | { readonly evidence?: undefined; readonly failure: unknown };
+
 /** CheckHealth over its ports. */
-export function makeCheckHealth({ metrics, alarms, invoker, registry, clock }: CheckHealthPorts) {
-  /** Invokes the target version directly, one probe after another, when this step's probes are due. */
-  async function sendProbes(state: RolloutState): Promise<ProbeEvidence | undefined> {
-    const policy = probesDue(state);
-    if (!policy) return undefined;
+export function makeCheckHealth({ metrics, alarms, invoker, registry, clock, serviceMetrics }: CheckHealthPorts) {
+  /** Invokes the target version directly, one probe after another; an Invoke that fails transiently is left out. */
+  async function sendProbes(state: RolloutState, policy: ProbePolicy): Promise<ProbeRound> {
     const judged = [];
+    let failure: unknown;
     for (let i = 0; i < policy.count; i++) {
-      judged.push(judgeProbeAnswer(await invoker.invoke(state.rollout.functionName, state.rollout.targetVersion, policy.payload), policy.expect));
+      try {
+        judged.push(judgeProbeAnswer(await invoker.invoke(state.rollout.functionName, state.rollout.targetVersion, policy.payload), policy.expect));
+      } catch (error) {
+        if (!isTransient(error)) throw error;
+        failure = error;
+      }
     }
-    return tallyProbes(judged);
+    return judged.length > 0 ? { evidence: tallyProbes(judged) } : { failure };
   }
 
-  return async function checkHealth(event: unknown): Promise<RolloutState> {
-    const state = asRolloutState(event);
+  /** Before any traffic moves: the probes, when the policy has them; none answering is retried by the workflow. */
+  async function verify(state: RolloutState): Promise<RolloutState & { readonly refusal?: CaughtError }> {
+    const policy = state.rollout.health.probes;
+    if (!policy) return state;
+    const round = await sendProbes(state, policy);
+    if (!round.evidence) throw round.failure;
+    return verifiedState(state, round.evidence);
+  }
+
+  /** A check; `lenient` after the workflow's retries: a source that still fails transiently is judged unreadable. */
+  async function check(state: RolloutState, lenient: boolean): Promise<RolloutState> {
     const { rollout } = state;
     const now = clock.now();
-    const { start, end } = evidenceWindow(state, now);
-    const asked = evidenceQueries(rollout, (end - start) / 1000);
-    const series = end > start ? await metrics.getMetricData({ queries: asked.queries, startTime: start, endTime: end }) : [];
-    const { names } = rollout.health.alarms;
-    const assessed = assessCheck(
-      state,
-      {
-        ...metricEvidence(asked, series),
-        alarms: names.length > 0 ? await alarms.describeAlarms(names) : [],
-        probes: await sendProbes(state),
+    const unreadable: { -readonly [K in keyof Unreadable]: Unreadable[K] } = {};
+    async function read<T>(source: 'metrics' | 'alarms', call: () => Promise<T>, none: T): Promise<T> {
+      try {
+        return await call();
+      } catch (error) {
+        if (!lenient || !isTransient(error)) throw error;
+        unreadable[source] = why(error);
+        return none;
+      }
+    }
+    const asked = evidenceQueries(rollout, state.tally ?? EMPTY_TALLY, evidenceWindow(state, now));
+    const series = await read(
+      'metrics',
+      async () => {
+        const all: MetricSeries[] = [];
+        for (const request of asked.requests) all.push(...(await metrics.getMetricData(request)));
+        return all;
       },
-      now,
+      [],
     );
-    if (assessed.check) await recordCheck(assessed.state, assessed.check, now);
-    return { ...assessed.state, cursor: afterCheck(state.cursor, assessed.state.cursor) };
-  };
+    const { names } = rollout.health.alarms;
+    const alarmStates = names.length > 0 ? await read('alarms', () => alarms.describeAlarms(names), []) : [];
+    const due = probesDue(state, now);
+    const round = due ? await sendProbes(state, due) : undefined;
+    if (round && !round.evidence) unreadable.probes = `${due?.count} probes, every Invoke failed (${why(round.failure)})`;
+    const assessed = assessCheck(state, { ...metricEvidence(asked, series), alarms: alarmStates, probes: round?.evidence, unreadable }, now);
+    if (assessed.check && registry) await recordCheck(registry, assessed.state, assessed.check, now);
+    const checked = { ...assessed.state, cursor: afterCheck(state.cursor, assessed.state.cursor, { unreadable: lenient }) };
+    serviceMetrics?.emit(weightMetrics(checked));
+    return checked;
+  }
 
   /**
    * Keeps the check's detail on the rollout's record. Best effort: the detail is for people, the
    * verdict and the next move are in the state, so a registry that cannot take it never stops a
    * rollout.
    */
-  async function recordCheck(state: RolloutState, check: CheckDetail, now: number): Promise<void> {
+  async function recordCheck(registry: Pick<RolloutRegistry, 'recordCheck'>, state: RolloutState, check: CheckDetail, now: number): Promise<void> {
     try {
       await registry.recordCheck({ ...factsOf(state), check, at: new Date(now).toISOString() });
     } catch (error) {
-      logger.warn("could not record the check's detail in the registry", { rolloutId: state.rollout.id, error: error as Error });
+      logger.warn("could not record the check's detail in the registry", { error: error as Error });
     }
   }
+
+  return async function checkHealth(event: unknown): Promise<RolloutState> {
+    if (isVerify(event)) return verify(asRolloutState(event.state));
+    if (isUnreadable(event)) {
+      const { unreadable: caught, state } = event;
+      logger.warn('the evidence could not be read after the retries; judging what can be read', { error: caught.Error, cause: oneLine(causeMessage(caught.Cause)) });
+      // The Catch put the error beside the state; the next state goes on without it.
+      const { unreadable: _caught, ...received } = state as Record<string, unknown>;
+      return check(asRolloutState(received), true);
+    }
+    return check(asRolloutState(event), false);
+  };
 }

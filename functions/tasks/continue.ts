@@ -6,16 +6,18 @@
  *   retry, and returns what the old execution's output says (`ContinuedInNewExecution`);
  * - `resume`, first thing in the new execution: takes over the alias's lock and the rollout's
  *   record from the execution it continues, both at once, and returns the state to resume with; or
- *   a refusal, changing nothing, when that execution no longer holds them (the rollout ended or
- *   was aborted meanwhile, or the input did not come from the workflow).
+ *   `{ refusal }`, changing nothing, for an input that is no continuation of this state machine or
+ *   names a function outside the allowed ones (`continuationRefusal`), or when the execution it
+ *   claims to continue does not hold the lock (the rollout ended or was aborted meanwhile, or the
+ *   input did not come from the workflow). Only a registry that keeps failing is thrown.
  */
 import {
   continuationInput,
   continuationName,
+  continuationRefusal,
   continuedIn,
   type ContinuedIn,
   type ContinuedState,
-  isContinuation,
   resumedState,
   resumeRefusal,
 } from '../core/continuation.js';
@@ -37,12 +39,14 @@ export interface ContinuePorts {
   /** The rollout state machine of the given ARN. */
   readonly workflowOf: (stateMachineArn: string) => Pick<Workflow, 'start' | 'describe' | 'executionArnFor'>;
   readonly clock: Clock;
+  /** The construct's allowedFunctions; the function must also be where the execution runs. */
+  readonly allowedFunctions: readonly string[];
 }
 
-export type ResumeResult = ContinuedState & { readonly refusal?: CaughtError };
+export type ResumeResult = ContinuedState | { readonly refusal: CaughtError };
 
 /** Continue over its ports. */
-export function makeContinue({ registry, workflowOf, clock }: ContinuePorts) {
+export function makeContinue({ registry, workflowOf, clock, allowedFunctions }: ContinuePorts) {
   async function continueIn(event: Extract<ContinueEvent, { action: 'continue' }>): Promise<ContinuedIn> {
     const state = asRolloutState(event.state);
     const input = continuationInput(state, event.execution.id);
@@ -64,8 +68,9 @@ export function makeContinue({ registry, workflowOf, clock }: ContinuePorts) {
   }
 
   async function resume(event: Extract<ContinueEvent, { action: 'resume' }>): Promise<ResumeResult> {
-    const state = asRolloutState(event.state);
-    if (!isContinuation(state)) throw new TypeError('ResumeContinuation needs a continuation: the state has no continuation number and predecessor');
+    const invalid = continuationRefusal(event.state, event.execution.id, allowedFunctions);
+    if (invalid) return { refusal: invalid };
+    const state = event.state as ContinuedState;
     const { rollout } = state;
     const resumed = resumedState(state, event.execution.id);
     const moved = await registry.handOver({
@@ -77,7 +82,7 @@ export function makeContinue({ registry, workflowOf, clock }: ContinuePorts) {
       at: new Date(clock.now()).toISOString(),
     });
     if (moved) return resumed;
-    return { ...resumed, refusal: resumeRefusal(state, await registry.getLock(rollout.functionName, rollout.alias)) };
+    return { refusal: resumeRefusal(state, await registry.getLock(rollout.functionName, rollout.alias)) };
   }
 
   return async function continueRollout(event: ContinueEvent): Promise<ContinuedIn | ResumeResult> {

@@ -13,6 +13,7 @@ import httpRouterHandler from '@middy/http-router';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { type ApiResponse, errorResponse, noRoute, routePath } from '../core/api.js';
 import { InvalidInputError } from '../core/errors.js';
+import { bodyIssues } from '../core/limits.js';
 import { logger } from '../logger.js';
 
 /** A request as the routes see it. */
@@ -47,12 +48,36 @@ function toProxyResult(response: ApiResponse): APIGatewayProxyResult {
   };
 }
 
+/** A path parameter %-decoded; a malformed escape (`%E0%A4%A`) is the caller's error, naming the parameter. */
+function decoded(name: string, value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    throw new InvalidInputError([{ field: name, rule: 'must be %-encoded correctly: each % followed by two hex digits of a UTF-8 character' }]);
+  }
+}
+
 // API Gateway decodes the parameters of a resource it routed itself; those the router read from the
 // path (a greedy `{proxy+}` resource, a base path mapping) are still %-encoded.
 function paramsOf(event: APIGatewayProxyEvent, template: string): Record<string, string> {
   const given = event.pathParameters ?? {};
   const names = [...template.matchAll(/\{(\w+)\}/g)].map((m) => m[1] as string);
-  return Object.fromEntries(names.map((name) => [name, event.resource === template ? (given[name] ?? '') : decodeURIComponent(given[name] ?? '')]));
+  return Object.fromEntries(names.map((name) => [name, event.resource === template ? (given[name] ?? '') : decoded(name, given[name] ?? '')]));
+}
+
+/**
+ * Refuses a body larger than `MAX_INPUT_BYTES` or nested deeper than `MAX_JSON_DEPTH` before the
+ * JSON parser (and everything after it) reads it: a 400 naming `(body)` and the limit.
+ */
+function bodyLimits(): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> {
+  return {
+    before: ({ event }) => {
+      if (typeof event.body !== 'string') return;
+      const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+      const issues = bodyIssues(text, Buffer.byteLength(text, 'utf8'));
+      if (issues.length > 0) throw new InvalidInputError(issues);
+    },
+  };
 }
 
 function requestOf(event: APIGatewayProxyEvent, route: ApiRoute): ApiRequest {
@@ -110,7 +135,7 @@ export function httpApi(routes: readonly ApiRoute[]) {
       return {
         method: route.method,
         path: route.path,
-        handler: route.jsonBody ? middy(handler).use(httpJsonBodyParser({ disableContentTypeCheck: true })) : handler,
+        handler: route.jsonBody ? middy(handler).use(bodyLimits()).use(httpJsonBodyParser({ disableContentTypeCheck: true })) : handler,
       };
     }),
     notFoundResponse: ({ method, path }) => toProxyResult(noRoute(method, path, routes)),

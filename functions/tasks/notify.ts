@@ -3,19 +3,23 @@
  * machines, and the registry as the rollout's progress. Channels are independent and best
  * effort: one failing never stops the others, the result says which failed, and Notify throws
  * only when every channel it tried failed (so the workflow's Retry applies). The workflow never
- * fails or rolls back because of it.
+ * fails or rolls back because of it. A start and every ending the workflow announces are also
+ * counted in the service's metrics, before any channel is tried, so that no channel's outage loses
+ * them (a retry after every channel failed counts them again).
  */
 import { isRefusal } from '../core/errors.js';
-import { notificationFor, refusalNotification } from '../core/notification.js';
+import { type Notification, notificationFor, refusalNotification } from '../core/notification.js';
 import { type RolloutEventType, wants } from '../core/notification-options.js';
-import { lastEventType, progressUpdateFor } from '../core/registry.js';
-import { asRolloutState, type CaughtError } from '../core/state.js';
-import type { Clock } from '../ports.js';
+import { ENDED_STATUSES, type EndedStatus, lastEventType, progressUpdateFor } from '../core/registry.js';
+import { endingMetrics, type MetricEmission, startedMetrics } from '../core/service-metrics.js';
+import { asRolloutState, type CaughtError, type RolloutState } from '../core/state.js';
+import type { Clock, ServiceMetrics } from '../ports.js';
 import { allFailedError, type ChannelName, type ChannelResult, type Channels, deliver, type Delivery } from './deliver.js';
 
-/** Notify's ports: the channels, and the clock for the event's time. */
+/** Notify's ports: the channels, the clock for the event's time, and the service's metrics. */
 export interface NotifyPorts extends Channels {
   readonly clock: Clock;
+  readonly serviceMetrics?: ServiceMetrics | undefined;
 }
 
 /** An event of a rollout, or a refusal told from the execution's input and the error. */
@@ -53,6 +57,14 @@ function typed(event: NotifyEvent): TypedEvent {
   return { event: lastEventType(state), state };
 }
 
+const isEndedStatus = (type: string): type is EndedStatus => (ENDED_STATUSES as readonly string[]).includes(type);
+
+/** What Notify counts: a rollout that started, or how one ended (NotifyEnding). */
+function metricsOf(received: NotifyEvent, notification: Notification, state: RolloutState | undefined): MetricEmission | undefined {
+  if ('ending' in received) return isEndedStatus(notification.type) ? endingMetrics(notification.type, notification.attributes.functionName, state) : undefined;
+  return notification.type === 'started' && state ? startedMetrics(state) : undefined;
+}
+
 /** Notify over its ports. */
 export function makeNotify(ports: NotifyPorts) {
   const { clock } = ports;
@@ -61,8 +73,9 @@ export function makeNotify(ports: NotifyPorts) {
     const event = typed(received);
     const now = clock.now();
     let delivery: Delivery;
+    let state: RolloutState | undefined;
     if ('state' in event) {
-      const state = asRolloutState(event.state);
+      state = asRolloutState(event.state);
       delivery = {
         notification: notificationFor(event.event, state, now),
         toSns: wants(state.rollout.notifications, event.event),
@@ -73,6 +86,8 @@ export function makeNotify(ports: NotifyPorts) {
       delivery = { notification: refusalNotification(event.input, event.error, now, refused ? 'refused' : 'failed'), toSns: true };
     }
     const { notification } = delivery;
+    const counted = metricsOf(received, notification, state);
+    if (counted) ports.serviceMetrics?.emit(counted);
     if (!several && !delivery.toSns) return { published: false, type: notification.type };
 
     const report = await deliver(ports, delivery);

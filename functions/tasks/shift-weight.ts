@@ -1,11 +1,15 @@
-/** ShiftWeight: routes the current step's weight to the target, with the RevisionId last seen. */
+/**
+ * ShiftWeight: routes the current step's weight to the target, with the RevisionId last seen, and
+ * reports the new weight in the service's metrics.
+ */
 import { startBake } from '../core/decide.js';
+import { weightMetrics } from '../core/service-metrics.js';
 import { asRolloutState, type RolloutState, withAlias } from '../core/state.js';
-import type { Clock, LambdaControl } from '../ports.js';
+import type { Clock, LambdaControl, ServiceMetrics } from '../ports.js';
 import { writeAlias } from './alias-writer.js';
 
 /** ShiftWeight over its ports. */
-export function makeShiftWeight({ lambda, clock }: { lambda: LambdaControl; clock: Clock }) {
+export function makeShiftWeight({ lambda, clock, serviceMetrics }: { lambda: LambdaControl; clock: Clock; serviceMetrics?: ServiceMetrics | undefined }) {
   return async function shiftWeight(event: unknown): Promise<RolloutState> {
     const state = asRolloutState(event);
     const { rollout, cursor } = state;
@@ -20,7 +24,7 @@ export function makeShiftWeight({ lambda, clock }: { lambda: LambdaControl; cloc
       revisionId: state.alias.revisionId,
     });
     const now = clock.now();
-    return {
+    const shifted: RolloutState = {
       ...withAlias(state, written),
       cursor: startBake(cursor, now, rollout.health),
       history: [
@@ -28,5 +32,7 @@ export function makeShiftWeight({ lambda, clock }: { lambda: LambdaControl; cloc
         { step: cursor.step, weightPercent: cursor.weightPercent, shiftedAt: now, revisionId: written.revisionId, checks: 0 },
       ],
     };
+    serviceMetrics?.emit(weightMetrics(shifted));
+    return shifted;
   };
 }

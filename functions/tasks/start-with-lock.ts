@@ -4,6 +4,7 @@
  * is refused before anything runs.
  */
 import { NotFoundError } from '../core/errors.js';
+import type { ParsedInput } from '../core/input.js';
 import { LockHeldError, RolloutIdTakenError, type RolloutFacts } from '../core/registry.js';
 import type { Clock, RolloutRegistry, Workflow } from '../ports.js';
 import { logger } from '../logger.js';
@@ -25,6 +26,20 @@ export interface LockedStart {
   readonly startedBy: string;
   /** The execution's input. */
   readonly input: unknown;
+}
+
+/** The facts of a rollout about to start from a parsed input, under its id and execution. */
+export function startFacts(parsed: ParsedInput, rolloutId: string, executionArn: string, now: number): RolloutFacts {
+  const { input } = parsed;
+  return {
+    rolloutId,
+    executionArn,
+    functionName: input.functionName,
+    alias: input.alias,
+    targetVersion: input.targetVersion,
+    strategy: parsed.plan.strategy,
+    startedAt: new Date(now).toISOString(),
+  };
 }
 
 /**

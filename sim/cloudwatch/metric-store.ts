@@ -18,7 +18,8 @@ const DAY_MS = 24 * 60 * MINUTE_MS;
 export interface MetricSink {
   /**
    * Merges `aggregate` into the minute holding `timestamp` (epoch ms) of one metric. The sink
-   * may keep `aggregate` itself: the writer hands it over and does not change it afterwards.
+   * may keep `aggregate` itself, and never changes it: the writer hands it over, may hand the same
+   * one to other series, and does not change it afterwards.
    */
   putAggregate(
     namespace: string,
@@ -204,7 +205,11 @@ class MinuteSeries {
     return this.days.get(day)?.[index - day * DAY_MINUTES];
   }
 
-  /** Merges `aggregate` into the minute starting at `minute`, keeping `aggregate` itself when the minute is new. */
+  /**
+   * Merges `aggregate` into the minute starting at `minute`, keeping `aggregate` itself when the
+   * minute is new. A stored aggregate is never changed (a writer may hand the same one to several
+   * series): a later datum for the minute replaces it with a merged copy.
+   */
   put(minute: number, aggregate: MetricAggregate): void {
     const index = minute / MINUTE_MS;
     const day = Math.floor(index / DAY_MINUTES);
@@ -212,8 +217,11 @@ class MinuteSeries {
     if (!slots) this.days.set(day, (slots = new Array<MetricAggregate | undefined>(DAY_MINUTES)));
     const slot = index - day * DAY_MINUTES;
     const stored = slots[slot];
-    if (stored) stored.merge(aggregate);
-    else slots[slot] = aggregate;
+    if (stored) {
+      const merged = stored.copy();
+      merged.merge(aggregate);
+      slots[slot] = merged;
+    } else slots[slot] = aggregate;
     // A late datum for a minute already merged into the window makes the window stale.
     if (this.merged && minute < this.merged.to) this.merged = undefined;
   }

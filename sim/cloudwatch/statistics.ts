@@ -58,6 +58,16 @@ export class Histogram {
       this.weights = [weight];
       return;
     }
+    // Values often come in ascending order (a minute's strata): appending needs no search.
+    const last = this.keys.length - 1;
+    if (key >= (this.keys[last] as number)) {
+      if (key === this.keys[last]) this.weights[last] = (this.weights[last] as number) + weight;
+      else {
+        this.keys.push(key);
+        this.weights.push(weight);
+      }
+      return;
+    }
     const i = lowerBound(this.keys, key);
     if (this.keys[i] === key) this.weights[i] = (this.weights[i] as number) + weight;
     else {
@@ -103,6 +113,32 @@ export class Histogram {
     }
     this.keys = keys;
     this.weights = weights;
+  }
+
+  /**
+   * The share of the weight whose bucket value is above `lower` and at most `upper` (either may
+   * be absent: unbounded), 0 when empty.
+   */
+  share(lower: number | undefined, upper: number | undefined): number {
+    if (this.totalWeight <= 0) return 0;
+    const within = (value: number) => (lower === undefined || value > lower) && (upper === undefined || value <= upper);
+    let inside = within(0) ? this.zero : 0;
+    // A bucket reads back as its geometric middle, which rises with its index: the buckets inside
+    // are one run of indexes, found by search rather than by reading every bucket's value.
+    const from = lower === undefined ? 0 : this.firstAbove(lower);
+    const to = upper === undefined ? this.keys.length : this.firstAbove(upper);
+    for (let i = from; i < to; i++) inside += this.weights[i] as number;
+    return inside / this.totalWeight;
+  }
+
+  /** The index of the first bucket whose value is above `value` (all of them when `value` is not positive). */
+  private firstAbove(value: number): number {
+    if (!(value > 0)) return 0;
+    // Bucket k reads back as exp((k + 0.5) * LN_BUCKET): above `value` when k > log(value) / LN_BUCKET - 0.5.
+    const bound = Math.log(value) / LN_BUCKET - 0.5;
+    let i = lowerBound(this.keys, Math.floor(bound));
+    while (i < this.keys.length && Math.exp(((this.keys[i] as number) + 0.5) * LN_BUCKET) <= value) i++;
+    return i;
   }
 
   /**
@@ -235,9 +271,11 @@ export class MetricAggregate {
   }
 
   /**
-   * The value of a statistic: Sum, SampleCount, Average, Minimum, Maximum or a percentile pNN
-   * or pNN.NN (0 to 100). Undefined when there is no sample, or for a percentile CloudWatch
-   * could not compute. Throws RejectedError for a statistic CloudWatch would refuse.
+   * The value of a statistic: Sum, SampleCount, Average, Minimum, Maximum, a percentile pNN
+   * or pNN.NN (0 to 100), or a percentile rank PR(lower:upper), the percentage of values above
+   * `lower` and at most `upper`, from the histogram. Undefined when there is no sample, or for a
+   * percentile or rank CloudWatch could not compute. Throws RejectedError for a statistic
+   * CloudWatch would refuse.
    */
   statistic(stat: string): number | undefined {
     return statisticReader(stat)(this);
@@ -251,7 +289,7 @@ export class MetricAggregate {
   }
 }
 
-/** One statistic's value of an aggregate (undefined without samples), and whether it needs histograms. */
+/** One statistic's value of an aggregate (undefined without samples), and whether it needs histograms (a percentile or a percentile rank). */
 export type StatisticReader = ((aggregate: MetricAggregate) => number | undefined) & { readonly percentile: boolean };
 
 /**
@@ -261,9 +299,14 @@ export type StatisticReader = ((aggregate: MetricAggregate) => number | undefine
  * @example statisticReader('Sum')(aggregate) // aggregate.sum
  */
 export function statisticReader(stat: string): StatisticReader {
+  const rank = parsePercentileRank(stat);
   const percentile = parsePercentile(stat);
-  const read = percentile === undefined ? namedStatistic(stat) : (a: MetricAggregate) => percentileOf(a, percentile);
-  return Object.assign((a: MetricAggregate) => (a.sampleCount > 0 ? read(a) : undefined), { percentile: percentile !== undefined });
+  const read = rank
+    ? (a: MetricAggregate) => rankOf(a, rank)
+    : percentile === undefined
+      ? namedStatistic(stat)
+      : (a: MetricAggregate) => percentileOf(a, percentile);
+  return Object.assign((a: MetricAggregate) => (a.sampleCount > 0 ? read(a) : undefined), { percentile: rank !== undefined || percentile !== undefined });
 }
 
 function namedStatistic(stat: string): (a: MetricAggregate) => number {
@@ -292,6 +335,12 @@ function percentileOf(a: MetricAggregate, percentile: number): number | undefine
   return q === undefined ? undefined : Math.min(a.maximum, Math.max(a.minimum, q));
 }
 
+/** A percentile rank, the percentage of values above `lower` and at most `upper`: from raw values only. */
+function rankOf(a: MetricAggregate, rank: { lower: number | undefined; upper: number | undefined }): number | undefined {
+  const histogram = a.percentileHistogram();
+  return histogram ? 100 * histogram.share(rank.lower, rank.upper) : undefined;
+}
+
 /**
  * The percentile of "p99" or "p99.9" (case as CloudWatch writes it), undefined for the named
  * statistics. Throws RejectedError for a statistic CloudWatch would refuse.
@@ -299,12 +348,30 @@ function percentileOf(a: MetricAggregate, percentile: number): number | undefine
  * @example parsePercentile('p99.9') // 99.9
  */
 export function parsePercentile(stat: string): number | undefined {
+  if (parsePercentileRank(stat)) return undefined;
   const m = /^p(\d{1,3}(?:\.\d+)?)$/.exec(stat);
   if (!m) {
     if (['Sum', 'SampleCount', 'Average', 'Minimum', 'Maximum'].includes(stat)) return undefined;
-    throw new RejectedError(`unsupported statistic "${stat}": use Sum, SampleCount, Average, Minimum, Maximum or pNN.NN`);
+    throw new RejectedError(`unsupported statistic "${stat}": use Sum, SampleCount, Average, Minimum, Maximum, pNN.NN or PR(lower:upper)`);
   }
   const p = Number(m[1]);
   if (p > 100) throw new RejectedError(`percentile ${stat} is over 100`);
   return p;
+}
+
+/**
+ * The bounds of a percentile rank, "PR(:300)" or "PR(100:2000)" (CloudWatch: the lower bound is
+ * exclusive, the upper inclusive; either may be left out, not both); undefined for any other
+ * statistic. Throws RejectedError for a rank without bounds or with them reversed.
+ *
+ * @example parsePercentileRank('PR(:300)') // { lower: undefined, upper: 300 }
+ */
+export function parsePercentileRank(stat: string): { lower: number | undefined; upper: number | undefined } | undefined {
+  const m = /^PR\((\d+(?:\.\d+)?)?:(\d+(?:\.\d+)?)?\)$/.exec(stat);
+  if (!m) return undefined;
+  const lower = m[1] === undefined ? undefined : Number(m[1]);
+  const upper = m[2] === undefined ? undefined : Number(m[2]);
+  if (lower === undefined && upper === undefined) throw new RejectedError(`percentile rank ${stat} needs a bound`);
+  if (lower !== undefined && upper !== undefined && lower >= upper) throw new RejectedError(`percentile rank ${stat}: the lower bound must be below the upper`);
+  return { lower, upper };
 }

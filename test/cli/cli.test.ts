@@ -105,7 +105,8 @@ describe('rollout simulate --json', () => {
     const many = await rollout('simulate', '--scenario', 'crash', '--runs', '5', '--json');
     expect(many.code).toBe(1);
     const summary = JSON.parse(many.stdout);
-    expect(summary).toMatchObject({ scenario: 'crash', runs: 5, firstSeed: 1, outcomes: { promoted: 0, rolled_back: 1, failed: 0 } });
+    // Shares are fractions of the runs (1 = all of them), beside the counts.
+    expect(summary).toMatchObject({ scenario: 'crash', runs: 5, firstSeed: 1, outcomeCounts: { promoted: 0, rolled_back: 5, failed: 0 }, outcomeShares: { promoted: 0, rolled_back: 1, failed: 0 } });
     expect(summary.detectionSeconds.n).toBe(5);
     expect(summary.detectionSeconds.median).toBeGreaterThan(0);
     expect(summary.targetErrors.n).toBe(5);
@@ -140,6 +141,29 @@ describe('rollout simulate refuses bad input with exit 2, naming the option or f
     expect(run.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('a scenario file missing a field: one line naming it and its rule, nothing without a field name', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rollout-cli-'));
+    const file = join(dir, 'no-traffic.yaml');
+    writeFileSync(file, 'name: quiet\nbaseline: { errorRate: 0.001, p50Ms: 40, p99Ms: 200 }\ntarget: { errorRate: 0.001, p50Ms: 40, p99Ms: 200 }\n');
+    const run = await rollout('simulate', '--scenario', file);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(`error: --scenario: ${file} is invalid:\n  traffic: is required: { rps: <requests per second> } or { shape: [{ atSeconds, rps }, ...] }\n`);
+  });
+
+  it('a file that is no scenario (a password file) is said to be none, without a word of its contents', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rollout-cli-'));
+    const file = join(dir, 'passwd');
+    writeFileSync(file, 'root:x:0:0:secret-hunter2:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n');
+    const run = await rollout('simulate', '--scenario', file);
+    expect(run.code).toBe(2);
+    expect(run.stderr.trim()).toBe(`error: --scenario: ${file} is not a scenario file: it is not valid JSON`);
+    const yaml = join(dir, 'notes.yaml');
+    writeFileSync(yaml, 'password: secret-hunter2\nuser: root\n');
+    const other = await rollout('simulate', '--scenario', yaml);
+    expect(other.stderr.trim()).toBe(`error: --scenario: ${yaml} is not a scenario file: name: is required; must be a name`);
+    expect(`${run.stderr}${other.stderr}`).not.toMatch(/hunter2|root:x/);
+  });
+
   it('a bad strategy, naming the field and the rule', async () => {
     const run = await rollout('simulate', '--strategy', '{"type":"linear","percent":20,"intervalSeconds":5}');
     expect(run.code).toBe(2);
@@ -149,12 +173,38 @@ describe('rollout simulate refuses bad input with exit 2, naming the option or f
   });
 });
 
+describe('rollout --help', () => {
+  it('lists the rehearsal and the commands for a deployed service, and the exit codes', async () => {
+    const run = await rollout('--help');
+    expect(run.code).toBe(0);
+    for (const verb of ['simulate', 'demo', 'plan', 'start', 'status', 'list', 'abort', 'report']) expect(run.stdout).toMatch(new RegExp(`^  ${verb} `, 'm'));
+    expect(run.stdout).toContain('Exit codes: 0 promoted (or done), 1 rolled back or failed, 2 bad usage or input, 3 refused (another rollout holds the alias), 4 could not reach AWS.');
+    expect(run.stderr).toBe('');
+  });
+});
+
 describe('rollout plan', () => {
+  it('--json prints the plan as data: each step, when promotion comes, how long holds could stretch it', async () => {
+    const run = await rollout('plan', '--strategy', 'Linear10PercentEvery1Minute', '--json');
+    expect(run.code).toBe(0);
+    const plan = JSON.parse(run.stdout);
+    expect(plan).toMatchObject({ strategy: 'Linear10PercentEvery1Minute', promoteAtSeconds: 1620, promotes: true, totalBakeSeconds: 540, advance: 'evidence', metricDelaySeconds: 120, maxHoldSecondsPerStep: 600, maxTotalSeconds: 1620 + 9 * 600 });
+    expect(plan.steps[1]).toEqual({ step: 2, weightPercent: 20, bakeSeconds: 60, startsAtSeconds: 180 });
+  });
+
   it('lists the 9 steps of Linear10PercentEvery1Minute and the total', async () => {
     const run = await rollout('plan', '--strategy', 'Linear10PercentEvery1Minute');
     expect(run.code).toBe(0);
     const steps = run.stdout.split('\n').filter((l) => /^\s+\d+\s+\d+%\s+1m 00s/.test(l));
     expect(steps.map((l) => l.trim().split(/\s+/)[1])).toEqual(['10%', '20%', '30%', '40%', '50%', '60%', '70%', '80%', '90%']);
-    expect(run.stdout).toContain('total: 9m 00s');
+    expect(run.stdout).toContain('total: 27m 00s when every check is healthy (9m 00s of bakes');
+  });
+
+  it('prints the expected timeline as JSON, and takes a health policy', async () => {
+    const run = await rollout('plan', '--strategy', 'Linear10PercentEvery1Minute', '--health', '{"advance":"schedule"}', '--json');
+    expect(run.code).toBe(0);
+    const plan = JSON.parse(run.stdout) as { steps: { startsAtSeconds: number }[]; advance: string };
+    expect(plan).toMatchObject({ advance: 'schedule', promoteAtSeconds: 660, promotes: true });
+    expect(plan.steps.map((s) => s.startsAtSeconds)).toEqual([0, 180, 240, 300, 360, 420, 480, 540, 600]);
   });
 });

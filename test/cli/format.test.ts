@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { HealthPolicySchema } from '../../functions/core/health.js';
 import { toPlan } from '../../functions/core/strategy.js';
 import {
   formatCount,
@@ -133,6 +134,7 @@ const crash: RehearsalResult = {
       reason: 'error rate over the limit',
       target: { invocations: 897, errors: 897 },
       baseline: { invocations: 8061, errors: 9 },
+      judged: { fromSeconds: 0, toSeconds: 60, weights: [10], atWeight: 1 },
     },
   ],
   checks: [],
@@ -183,13 +185,14 @@ describe('summaryText', () => {
 });
 
 describe('manySummaryText', () => {
-  it('shows outcome shares and median and p95 of duration, detection and errors', () => {
+  it('shows outcome counts and shares and median and p95 of duration, detection and errors', () => {
     const summary: RehearsalSummary = {
       scenario: 'error-regression',
       strategy: 'Canary10Percent5Minutes',
       runs: 20,
       firstSeed: 1,
-      outcomes: { promoted: 0.1, rolled_back: 0.9, failed: 0 },
+      outcomeCounts: { promoted: 2, rolled_back: 18, failed: 0 },
+      outcomeShares: { promoted: 0.1, rolled_back: 0.9, failed: 0 },
       durationSeconds: { median: 300, p95: 360, n: 20 },
       detectionSeconds: { median: 300, p95: 360, n: 18 },
       targetErrors: { median: 47, p95: 1550, n: 20 },
@@ -197,8 +200,8 @@ describe('manySummaryText', () => {
     };
     const lines = manySummaryText(summary).split('\n');
     expect(lines[0]).toBe('20 runs of scenario error-regression, seeds 1 to 20, strategy Canary10Percent5Minutes');
-    expect(lines).toContainEqual(expect.stringMatching(/^promoted\s+10%$/));
-    expect(lines).toContainEqual(expect.stringMatching(/^rolled back\s+90%$/));
+    expect(lines).toContainEqual(expect.stringMatching(/^promoted\s+2\s+10%$/));
+    expect(lines).toContainEqual(expect.stringMatching(/^rolled back\s+18\s+90%$/));
     expect(lines).toContainEqual(expect.stringMatching(/^virtual duration\s+5m 00s\s+6m 00s\s+20$/));
     expect(lines).toContainEqual(expect.stringMatching(/^first bad request to rollback\s+300s\s+360s\s+18$/));
     expect(lines).toContainEqual(expect.stringMatching(/^new version errors\s+47\s+1,550\s+20$/));
@@ -206,14 +209,18 @@ describe('manySummaryText', () => {
 });
 
 describe('planText', () => {
-  it('lists each step with its weight, bake and start, then promotion and the total', () => {
-    const lines = planText(toPlan('Linear10PercentEvery1Minute'), 600).split('\n');
+  it("lists each step with its weight, bake and start in a healthy release, then promotion and the total, the metric delay included", () => {
+    const lines = planText(toPlan('Linear10PercentEvery1Minute'), HealthPolicySchema.parse({})).split('\n');
     expect(lines[0]).toBe('Linear10PercentEvery1Minute: 9 steps');
     const rows = lines.filter((l) => /^\s+\d+\s+\d+%/.test(l));
     expect(rows).toHaveLength(9);
     expect(rows[0]).toMatch(/^\s+1\s+10%\s+1m 00s\s+0s$/);
-    expect(rows[8]).toMatch(/^\s+9\s+90%\s+1m 00s\s+8m 00s$/);
-    expect(lines).toContainEqual(expect.stringMatching(/^then\s+100%\s+promote\s+9m 00s$/));
-    expect(lines).toContain('total: 9m 00s of bakes when every check is healthy');
+    expect(rows[8]).toMatch(/^\s+9\s+90%\s+1m 00s\s+24m 00s$/);
+    expect(lines).toContainEqual(expect.stringMatching(/^then\s+100%\s+promote\s+27m 00s$/));
+    expect(lines).toContain("total: 27m 00s when every check is healthy (9m 00s of bakes, and the wait for each weight's first complete metric minute, in CloudWatch 120s after it ends)");
+  });
+  it('keeps the bakes alone when the policy advances on schedule', () => {
+    const lines = planText(toPlan('Linear10PercentEvery1Minute'), HealthPolicySchema.parse({ advance: 'schedule' })).split('\n');
+    expect(lines).toContain('total: 11m 00s when every check is healthy (9m 00s of bakes)');
   });
 });

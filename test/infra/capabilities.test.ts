@@ -39,8 +39,8 @@ describe('the Release task', () => {
     expect(Object.entries(TASK_PERMISSIONS.ReleaseFunctionArn).filter(([, on]) => on).map(([flag]) => flag).sort()).toEqual(['registry', 'release']);
   });
 
-  it('may update code, publish versions and read configuration of the allowed functions, unqualified only', () => {
-    for (const action of ['lambda:UpdateFunctionCode', 'lambda:PublishVersion', 'lambda:GetFunctionConfiguration']) {
+  it('may update code, publish and list versions and read configuration of the allowed functions, unqualified only', () => {
+    for (const action of ['lambda:UpdateFunctionCode', 'lambda:PublishVersion', 'lambda:GetFunctionConfiguration', 'lambda:ListVersionsByFunction']) {
       expect(of(release).filter((s) => s.actions.includes(action)).flatMap((s) => s.resources).sort()).toEqual([ORDERS, PAYMENTS].sort());
     }
   });
@@ -66,7 +66,7 @@ describe('the Release task', () => {
     const actions = new Set(of(release).flatMap((s) => s.actions));
     expect(actions.size).toBeGreaterThan(0);
     for (const a of actions) {
-      expect(a, a).toMatch(/^(lambda:(UpdateFunctionCode|PublishVersion|GetFunctionConfiguration)|s3:GetObject(Version)?(Tagging)?|dynamodb:(GetItem|PutItem|UpdateItem|DeleteItem|Query)|logs:(CreateLogStream|PutLogEvents)|xray:(PutTraceSegments|PutTelemetryRecords))$/);
+      expect(a, a).toMatch(/^(lambda:(UpdateFunctionCode|PublishVersion|GetFunctionConfiguration|ListVersionsByFunction)|s3:GetObject(Version)?(Tagging)?|dynamodb:(GetItem|PutItem|UpdateItem|DeleteItem|Query)|logs:(CreateLogStream|PutLogEvents)|xray:(PutTraceSegments|PutTelemetryRecords))$/);
     }
     expect([...actions].filter((a) => a.startsWith('dynamodb:')).sort()).toEqual([...REGISTRY_ITEM_ACTIONS].sort());
   });
@@ -84,7 +84,7 @@ describe('the Release task', () => {
 describe('checkCapabilities', () => {
   it('reads known flags, missing ones as false', () => {
     expect(checkCapabilities('X', { release: true })).toEqual({
-      lambdaRead: false, lambdaWrite: false, metrics: false, invoke: false, publish: false, registry: false, events: false, release: true,
+      lambdaRead: false, lambdaWrite: false, metrics: false, alarms: false, invoke: false, publish: false, registry: false, events: false, release: true,
     });
   });
 

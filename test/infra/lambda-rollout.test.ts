@@ -2,14 +2,17 @@
 import { readFileSync } from 'node:fs';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ASL_PATH, ENV, TASK_FUNCTIONS, type TaskFunctionKey } from '../../functions/names.js';
+import { ASL_PATH, ENV, STACK_OUTPUTS, TASK_FUNCTIONS, type TaskFunctionKey } from '../../functions/names.js';
+import { ALIAS_PROVIDER_FUNCTIONS } from '../../infra/alias-provider.js';
 import { TASK_PERMISSIONS } from '../../infra/functions.js';
 import { SERVICE_FUNCTIONS, type ServiceFunctionId } from '../../infra/lambda-rollout.js';
 import type { RolloutStack } from '../../infra/rollout-stack.js';
-import { buildStack, type FlatStatement, flat, iamStatements, logicalId } from './support.js';
+import { buildStack, type FlatStatement, flat, FRAMEWORK_FUNCTIONS, iamStatements, logicalId } from './support.js';
 
 const KEYS = Object.keys(TASK_FUNCTIONS) as TaskFunctionKey[];
 const SERVICE = Object.keys(SERVICE_FUNCTIONS) as ServiceFunctionId[];
+/** The Custom::LambdaRollout provider's functions, and the provider framework's (onEvent, isComplete, onTimeout). */
+const PROVIDER_FUNCTIONS = Object.keys(ALIAS_PROVIDER_FUNCTIONS).length;
 const ASL = readFileSync(ASL_PATH, 'utf8');
 const PAYMENTS = 'arn:aws:lambda:eu-west-1:123456789012:function:payments';
 /** What `allowedFunctions: ['orders-*', PAYMENTS]` must grant: each function and its qualifiers, nothing else. */
@@ -50,10 +53,12 @@ const keysWhere = (capability: Capability) =>
   ]);
 
 describe('state machine', () => {
-  const props = () => Object.values(template.findResources('AWS::StepFunctions::StateMachine'))[0]?.Properties;
+  const props = () => template.toJSON().Resources[logicalId(stack.rollout.stateMachine)].Properties;
 
   it('is one Standard workflow with tracing and ALL-level logging, execution data included', () => {
-    template.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
+    // The other state machine is the provider framework's waiter of Custom::LambdaRollout.
+    template.resourceCountIs('AWS::StepFunctions::StateMachine', 2);
+    expect(props().StateMachineType).toBe('STANDARD');
     template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
       StateMachineType: 'STANDARD',
       TracingConfiguration: { Enabled: true },
@@ -85,7 +90,12 @@ describe('state machine', () => {
 
   it('may invoke only the task functions (and their qualifiers)', () => {
     const smRole = logicalId(stack.rollout.stateMachine.role);
-    expect(rolesWith('lambda:InvokeFunction')).toEqual(new Set([smRole, roleOf.CheckHealthFunctionArn]));
+    // Besides probes, only the Custom::LambdaRollout provider framework invokes functions: the provider's own.
+    const framework = statements.filter((s) => s.actions.includes('lambda:InvokeFunction') && s.roles.some((r) => r.startsWith('RolloutAliasProvider')));
+    for (const arn of framework.flatMap((s) => s.resources)) expect(arn).toMatch(/^\$\{RolloutAliasProvider\w+\.Arn\}(:\*)?$/);
+    const frameworkRoles = new Set(framework.flatMap((s) => s.roles));
+    expect(frameworkRoles.size).toBe(3);
+    expect(rolesWith('lambda:InvokeFunction')).toEqual(new Set([smRole, roleOf.CheckHealthFunctionArn, ...frameworkRoles]));
     const fnArns = KEYS.map((k) => `\${${functionId[k]}.Arn}`);
     expect(resourcesOf('lambda:InvokeFunction', smRole)).toEqual([...fnArns, ...fnArns.map((a) => `${a}:*`)].sort());
   });
@@ -104,7 +114,7 @@ describe('state machine', () => {
 
 describe('task functions', () => {
   it('are one per TASK_FUNCTIONS entry (plus the service functions), nodejs22.x on arm64, traced, 256 MB, 30 s, ESM handler', () => {
-    template.resourceCountIs('AWS::Lambda::Function', KEYS.length + SERVICE.length);
+    template.resourceCountIs('AWS::Lambda::Function', KEYS.length + SERVICE.length + PROVIDER_FUNCTIONS + FRAMEWORK_FUNCTIONS);
     for (const key of KEYS) {
       template.hasResource('AWS::Lambda::Function', {
         Properties: {
@@ -136,7 +146,8 @@ describe('task functions', () => {
   });
 
   it('log to their own group, kept one year, retained (as do the state machine and the API access logs)', () => {
-    template.resourceCountIs('AWS::Logs::LogGroup', KEYS.length + SERVICE.length + 2);
+    // + the state machine's and the API's; the provider's functions', its framework's and its waiter's.
+    template.resourceCountIs('AWS::Logs::LogGroup', KEYS.length + SERVICE.length + 2 + PROVIDER_FUNCTIONS + 2);
     for (const group of Object.values(template.findResources('AWS::Logs::LogGroup'))) {
       expect(group.Properties.RetentionInDays).toBe(365);
       expect(group.DeletionPolicy).toBe('Retain');
@@ -184,8 +195,10 @@ describe('least-privilege IAM', () => {
     for (const role of rolesWith('lambda:UpdateAlias')) expect(resourcesOf('lambda:UpdateAlias', role)).toEqual(ALLOWED_RESOURCES);
   });
 
-  it('grants alias reads by the lambdaRead capability, on the allowed functions only', () => {
-    expect(rolesWith('lambda:GetAlias')).toEqual(keysWhere('lambdaRead'));
+  it('grants alias reads by the lambdaRead capability (and to the Custom::LambdaRollout provider), on the allowed functions only', () => {
+    const provider = Object.values(stack.rollout.aliasProvider.functions).map((fn) => logicalId(fn.role!));
+    expect(rolesWith('lambda:GetAlias')).toEqual(new Set([...keysWhere('lambdaRead'), ...provider]));
+    for (const role of provider) expect(resourcesOf('lambda:GetAlias', role)).toEqual(ALLOWED_RESOURCES);
     for (const role of keysWhere('lambdaRead')) {
       for (const action of ['lambda:GetAlias', 'lambda:GetFunctionConfiguration']) expect(resourcesOf(action, role)).toEqual(ALLOWED_RESOURCES);
     }
@@ -202,6 +215,13 @@ describe('least-privilege IAM', () => {
   it('grants GetMetricData to CheckHealth only', () => {
     expect(rolesWith('cloudwatch:GetMetricData')).toEqual(new Set([roleOf.CheckHealthFunctionArn]));
     expect(rolesWith('cloudwatch:GetMetricData')).toEqual(keysWhere('metrics'));
+  });
+
+  it('grants DescribeAlarms on * to Prepare, which checks the watched alarms exist, and CheckHealth, which reads them', () => {
+    // Composite alarms are described only to callers allowed DescribeAlarms on *.
+    expect(rolesWith('cloudwatch:DescribeAlarms')).toEqual(new Set([roleOf.PrepareFunctionArn, roleOf.CheckHealthFunctionArn]));
+    expect(rolesWith('cloudwatch:DescribeAlarms')).toEqual(keysWhere('alarms'));
+    for (const role of keysWhere('alarms')) expect(resourcesOf('cloudwatch:DescribeAlarms', role)).toEqual(['*']);
   });
 
   it('grants sns:Publish (and the key use it needs) by the publish capability, on the topic and its key only', () => {
@@ -238,5 +258,12 @@ describe('outputs', () => {
       `\${${logicalId(stack.rollout.topic)}}`,
       `https://\${AWS::Region}.console.aws.amazon.com/states/home?region=\${AWS::Region}#/statemachines/view/\${${sm}}`,
     ]));
+  });
+
+  it('are under the stable keys the CLI looks up (STACK_OUTPUTS), not hashed ids', () => {
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(Object.keys(outputs).sort()).toEqual(Object.values(STACK_OUTPUTS).sort());
+    expect(flat(outputs[STACK_OUTPUTS.stateMachineArn]?.Value)).toBe(`\${${logicalId(stack.rollout.stateMachine)}}`);
+    expect(flat(outputs[STACK_OUTPUTS.registryTableName]?.Value)).toBe(`\${${logicalId(stack.rollout.registry.table)}}`);
   });
 });

@@ -1,12 +1,12 @@
 /**
  * The service around the workflow: the rollout API, the artifacts bucket and its rule, the execution
- * guard's rule, the registry table, the dashboard, and the permissions and settings of their functions.
+ * guard's rule, the registry table, and the permissions and settings of their functions. (The
+ * dashboard and the alarms: observability.test.ts.)
  */
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ENV, REGISTRY_TABLE, TASK_FUNCTIONS, type TaskFunctionKey } from '../../functions/names.js';
 import { TASK_PERMISSIONS } from '../../infra/functions.js';
-import { functionSearchTerms, versionSearch } from '../../infra/dashboard.js';
 import { SERVICE_FUNCTIONS, type ServiceFunctionId } from '../../infra/lambda-rollout.js';
 import { REGISTRY_ITEM_ACTIONS } from '../../infra/registry-table.js';
 import type { RolloutStack } from '../../infra/rollout-stack.js';
@@ -124,6 +124,19 @@ describe('rollout API', () => {
   });
 });
 
+describe('the allow-list', () => {
+  it('reaches every entry point that refuses a function outside it before anything changes: the API, Prepare, Release and the artifact trigger', () => {
+    const list = `orders-*,${PAYMENTS}`;
+    const fns = stack.rollout.functions;
+    for (const logical of [ids.Api, ids.ArtifactTrigger, logicalId(fns.PrepareFunctionArn), logicalId(fns.ReleaseFunctionArn)]) {
+      expect(envOf(logical)[ENV.allowedFunctions], logical).toBe(list);
+    }
+    for (const key of ['ShiftWeightFunctionArn', 'CheckHealthFunctionArn', 'NotifyFunctionArn'] as const) {
+      expect(envOf(logicalId(fns[key]))[ENV.allowedFunctions], key).toBeUndefined();
+    }
+  });
+});
+
 describe('artifacts bucket', () => {
   it('is versioned, encrypted, TLS-only, closed to the public, with EventBridge notifications and access logs', () => {
     const bucket = resources[ids.bucket]!;
@@ -198,6 +211,36 @@ describe('artifacts bucket', () => {
   });
 });
 
+describe('asynchronous paths keep what they cannot do, in dead-letter queues', () => {
+  it.each([
+    ['the guard', 'aws.states', () => stack.rollout.guard.deadLetters, 'Guard'],
+    ['the artifact trigger', 'aws.s3', () => stack.rollout.artifacts.deadLetters, 'ArtifactTrigger'],
+  ] as const)('%s: delivery retried for a day, the function retried twice, then an encrypted queue keeps the event 14 days', (_, source, queueOf, fn) => {
+    const queue = logicalId(queueOf());
+    const [, rule] = only(ofType('AWS::Events::Rule').filter(([, r]) => r.Properties.EventPattern.source[0] === source));
+    expect(rule.Properties.Targets).toEqual([
+      expect.objectContaining({
+        Arn: { 'Fn::GetAtt': [ids[fn], 'Arn'] },
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [queue, 'Arn'] } },
+        RetryPolicy: { MaximumEventAgeInSeconds: 86_400, MaximumRetryAttempts: 185 },
+      }),
+    ]);
+    expect(resources[queue]!.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 86_400 });
+    const [, invokeConfig] = only(ofType('AWS::Lambda::EventInvokeConfig').filter(([, c]) => c.Properties.FunctionName.Ref === ids[fn]));
+    expect(invokeConfig.Properties).toMatchObject({
+      MaximumRetryAttempts: 2,
+      MaximumEventAgeInSeconds: 6 * 3600,
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [queue, 'Arn'] } } },
+    });
+    // EventBridge may send to the queue for this rule only, over TLS; the function's role may send its failures.
+    const policies = ofType('AWS::SQS::QueuePolicy').filter(([, p]) => p.Properties.Queues.some((q: { Ref: string }) => q.Ref === queue));
+    const statements = policies.flatMap(([, p]) => p.Properties.PolicyDocument.Statement as Record<string, any>[]);
+    expect(statements).toContainEqual(expect.objectContaining({ Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sqs:SendMessage', Condition: { ArnEquals: { 'aws:SourceArn': expect.anything() } } }));
+    expect(statements).toContainEqual(expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }));
+    expect(resourcesOf('sqs:SendMessage', roles[fn])).toEqual([`\${${queue}.Arn}`]);
+  });
+});
+
 describe('execution guard', () => {
   it('receives this state machine\'s ABORTED, TIMED_OUT and FAILED status changes, exactly', () => {
     const [, rule] = only(ofType('AWS::Events::Rule').filter(([, r]) => r.Properties.EventPattern.source[0] === 'aws.states'));
@@ -253,6 +296,8 @@ describe('registry table', () => {
     const withRegistry = new Set([
       ...KEYS.filter((k) => TASK_PERMISSIONS[k].registry).map((k) => logicalId(stack.rollout.functions[k].role!)),
       ...SERVICE.filter((k) => SERVICE_FUNCTIONS[k].can.registry).map((k) => roles[k]),
+      // The Custom::LambdaRollout provider takes locks and reads rollout records, as the API does.
+      ...Object.values(stack.rollout.aliasProvider.functions).map((fn) => logicalId(fn.role!)),
     ]);
     const dynamoRoles = new Set(statements.filter((s) => s.actions.some((a) => a.startsWith('dynamodb:'))).flatMap((s) => s.roles));
     expect(dynamoRoles).toEqual(withRegistry);
@@ -290,38 +335,6 @@ describe('no wildcard on code or alias writes', () => {
       expect(s.resources).not.toContain('*');
       for (const r of s.resources) expect(allowed.has(r), r).toBe(true);
     }
-  });
-});
-
-describe('dashboard', () => {
-  const body = () => flat(ofType('AWS::CloudWatch::Dashboard')[0]![1].Properties.DashboardBody);
-
-  it('graphs rollouts started, promoted, failed, aborted and timed out from AWS/States for this state machine', () => {
-    expect(ofType('AWS::CloudWatch::Dashboard')).toHaveLength(1);
-    for (const metric of ['ExecutionsStarted', 'ExecutionsSucceeded', 'ExecutionsFailed', 'ExecutionsAborted', 'ExecutionsTimedOut']) {
-      expect(body()).toContain(`["AWS/States","${metric}","StateMachineArn","\${${ids.sm}}"`);
-    }
-  });
-
-  it('graphs the allowed functions\' errors and invocations by executed version with SEARCH', () => {
-    for (const metric of ['Errors', 'Invocations']) {
-      expect(body()).toContain(
-        `SEARCH('{AWS/Lambda,FunctionName,Resource,ExecutedVersion} MetricName=\\"${metric}\\" (FunctionName=orders OR FunctionName=\\"payments\\")', 'Sum', 60)`,
-      );
-    }
-  });
-
-  it.each([
-    [['payments'], '(FunctionName="payments")'],
-    [['orders-*', 'payments'], '(FunctionName=orders OR FunctionName="payments")'],
-    [['*-api-v2'], '(FunctionName=api)'],
-    [['arn:aws:lambda:eu-west-1:123456789012:function:billing'], '(FunctionName="billing")'],
-  ])('searches %j as %s', (entries, terms) => {
-    expect(functionSearchTerms(entries)).toBe(terms);
-  });
-
-  it('builds a SEARCH per metric', () => {
-    expect(versionSearch('Errors', ['payments'])).toBe(`SEARCH('{AWS/Lambda,FunctionName,Resource,ExecutedVersion} MetricName="Errors" (FunctionName="payments")', 'Sum', 60)`);
   });
 });
 

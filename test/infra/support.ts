@@ -1,16 +1,25 @@
-/** Shared set-up for the infra tests: the same context as `cdk synth`, without bundling. */
+/**
+ * Shared set-up for the infra tests: the same context as `cdk synth`. The functions' code is the
+ * prebuilt bundles the global set-up builds (test/support/bundles-setup.ts).
+ */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { App, type CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { REPO_ROOT } from '../../infra/lambda-rollout.js';
 import { RolloutStack, type RolloutStackProps } from '../../infra/rollout-stack.js';
+
+/** The repository's root. */
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** The functions CDK's provider framework adds for the Custom::LambdaRollout provider: onEvent, isComplete, onTimeout. */
+export const FRAMEWORK_FUNCTIONS = 3;
 
 const CDK_JSON_CONTEXT = JSON.parse(readFileSync(join(REPO_ROOT, 'cdk.json'), 'utf8')).context as Record<string, unknown>;
 
-/** An app with cdk.json's context (feature flags) that skips asset bundling. */
+/** An app with cdk.json's context (feature flags). */
 export function testApp(): App {
-  return new App({ context: { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [] } });
+  return new App({ context: { ...CDK_JSON_CONTEXT } });
 }
 
 /** Builds a {@link RolloutStack} in a fresh {@link testApp}. */

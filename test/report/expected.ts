@@ -1,4 +1,4 @@
-import type { RehearsalResult } from '../../sim/rehearsal.js';
+import type { Reported } from '../../sim/report.js';
 
 /**
  * What the weight step line must show, worked out here rather than taken from the renderer:
@@ -6,8 +6,8 @@ import type { RehearsalResult } from '../../sim/rehearsal.js';
  * routing), then the alias the outcome left behind: 100% after a promotion, 0% after a rollback,
  * held to the end of the run. (seconds, percent) pairs.
  */
-export function expectedWeightSteps(r: RehearsalResult): Array<[number, number]> {
-  if (r.outcome === 'failed') throw new Error('expectedWeightSteps knows the alias a promotion or a rollback leaves, not a failure');
+export function expectedWeightSteps(r: Reported): Array<[number, number]> {
+  if (r.outcome !== 'promoted' && r.outcome !== 'rolled_back') throw new Error('expectedWeightSteps knows the alias a promotion or a rollback leaves, not another ending');
   const changed = r.endedAtSeconds;
   const minutes = r.timeline.filter((p) => p.atSeconds < changed);
   const points: Array<[number, number]> = [];

@@ -1,9 +1,11 @@
 /// <reference lib="dom" />
 /// <reference lib="dom.iterable" />
 /**
- * The rehearsal report rendered in headless Chromium: the chart read back from the page shows the
- * numbers (weights, check times, the moment of rollback or promotion), nothing is fetched, nothing
- * logs an error, and a screenshot lands in the OS temp dir for a person to look at.
+ * The report rendered in headless Chromium, for rehearsals and for a real rollout (written by
+ * `rollout report` from a local service, see test/cli/service.test.ts): the chart read back from
+ * the page shows the numbers (weights, check times, the moment of rollback or promotion, each
+ * version's requests and error rates), nothing is fetched, nothing logs an error, and a screenshot
+ * lands in the OS temp dir for a person to look at.
  *
  * Needs Debian's chromium, executable at /usr/bin/chromium (.ci/run installs it when that file is not
  * executable, and sets CI). Without it the browser tests are skipped on a workstation, and fail when CI
@@ -15,9 +17,12 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
-import { rehearse, type RehearsalResult } from '../../sim/rehearsal.js';
-import { renderReport } from '../../sim/report.js';
+import { reportable, rolloutHistory } from '../../cli/service/history.js';
+import type { WireRollout } from '../../cli/service/wire.js';
+import { rehearse } from '../../sim/rehearsal.js';
+import { renderReport, type Reported } from '../../sim/report.js';
 import { loadScenario } from '../../sim/scenarios.js';
+import { LocalAws } from '../cli/support/local-aws.js';
 import { expectedWeightSteps } from './expected.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -44,6 +49,9 @@ interface Reading {
   weight: Array<{ x: number; y: number }>;
   checks: Array<{ verdict: string; atSeconds: number; x: number; y: number; width: number; height: number; onTop: boolean; tooltip: string; fill: string }>;
   marker: { kind: string; x: number; top: number; bottom: number; label: string; labelWidth: number } | null;
+  /** Drawn points of each version's requests and error rate, and the error-rate bands. */
+  series: Record<string, number>;
+  bands: number;
 }
 
 function readChart(): Reading {
@@ -78,7 +86,13 @@ function readChart(): Reading {
   const m = document.querySelector('[data-marker]');
   const mLine = m?.querySelector('line');
   const mText = m?.querySelector('text');
+  const series = Object.fromEntries(
+    ['target-requests', 'baseline-requests', 'target-error-rate', 'baseline-error-rate'].map((name) => [name, document.querySelectorAll(`[data-series-marks="${name}"] > *`).length]),
+  );
+  const bands = [...document.querySelectorAll('path[data-band]')].filter((b) => b.getBoundingClientRect().height > 0).length;
   return {
+    series,
+    bands,
     svg: { x: box(svg).x, y: box(svg).y, width: box(svg).width, height: box(svg).height },
     xTicks: ticks('x').map(({ value, x }) => ({ value, x })),
     weightTicks: ticks('weight').map(({ value, y }) => ({ value, y })),
@@ -98,15 +112,40 @@ function axis(ticks: Array<{ value: number; at: number }>): (px: number) => numb
   return toValue;
 }
 
+/**
+ * A real rollout of a crashing version on the local service, reported by `rollout report` (the
+ * page), with the history the page was drawn from (its record read back with `rollout status --json`;
+ * the weights, checks and ending do not depend on the metrics).
+ */
+async function reportedRollout(): Promise<{ file: string; history: Reported }> {
+  const aws = await LocalAws.start();
+  try {
+    await aws.world({ target: { errorRate: 1, p50Ms: 40, p99Ms: 200 } });
+    const started = await aws.rollout(['start', '--function', 'orders', '--alias', 'live', '--version', '2', '--wait', '--json', '--poll-seconds', '0.05']);
+    const id = String((JSON.parse(started.stdout) as { rolloutId: string }).rolloutId);
+    const file = join(tmpdir(), 'lambda-rollout-report-rollout.html');
+    const [report, status] = await Promise.all([aws.rollout(['report', id, '--out', file]), aws.rollout(['status', id, '--json'])]);
+    if (report.code !== 0) throw new Error(`rollout report failed: ${report.stderr}`);
+    return { file, history: rolloutHistory(reportable(JSON.parse(status.stdout) as WireRollout), []) };
+  } finally {
+    await aws.stop();
+  }
+}
+
 describe.skipIf(!haveChromium)('the report in headless Chromium', () => {
   let browser: Browser;
-  const results: Record<string, RehearsalResult> = {};
+  const results: Record<string, Reported> = {};
+  let rolloutFile: string;
   beforeAll(async () => {
+    const rollout = reportedRollout();
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
     for (const name of ['crash', 'healthy', 'degrading']) results[name] = await rehearse(loadScenario(name));
+    const { file, history } = await rollout;
+    results.rollout = history;
+    rolloutFile = file;
   });
   afterAll(async () => browser?.close());
 
@@ -115,10 +154,11 @@ describe.skipIf(!haveChromium)('the report in headless Chromium', () => {
     ['healthy', 'promotion', 1100],
     ['degrading', 'rollback', 1100],
     ['crash', 'rollback', 480],
-  ] as const)('%s: the chart shows the weights, the checks and the %s where they happened (viewport %ipx)', async (name, marker, width) => {
+    ['rollout', 'rollback', 1100],
+  ] as const)('%s: the chart shows the weights, the checks, each version\'s requests and error rates, and the %s where they happened (viewport %ipx)', async (name, marker, width) => {
     const r = results[name]!;
-    const file = join(tmpdir(), `lambda-rollout-report-${name}-${width}.html`);
-    writeFileSync(file, renderReport(r));
+    const file = name === 'rollout' ? rolloutFile : join(tmpdir(), `lambda-rollout-report-${name}-${width}.html`);
+    if (name !== 'rollout') writeFileSync(file, renderReport(r));
     const page = await browser.newPage({ viewport: { width, height: 900 } });
     const problems: string[] = [];
     const requests: string[] = [];
@@ -184,6 +224,19 @@ describe.skipIf(!haveChromium)('the report in headless Chromium', () => {
     expect(read.marker!.labelWidth).toBeGreaterThan(40);
     expect(read.marker!.bottom - read.marker!.top).toBeGreaterThan(read.svg.height * 0.6);
     await expect(page.getByText(read.marker!.label, { exact: true }).isVisible()).resolves.toBe(true);
+
+    // Each version's requests and error rate, one point per minute it served, and the rates' bands.
+    const served = (role: 'target' | 'baseline') => r.timeline.filter((p) => p[role].requests > 0).length;
+    if (name !== 'rollout') {
+      // (The history read back without its metrics knows the minutes, not what each version served.)
+      for (const role of ['target', 'baseline'] as const) {
+        expect(read.series[`${role}-requests`]).toBe(r.timeline.length);
+        expect(read.series[`${role}-error-rate`]).toBe(served(role));
+      }
+    }
+    expect(read.series['target-requests']).toBeGreaterThan(0);
+    expect(read.series['target-error-rate']).toBeGreaterThan(0);
+    expect(read.bands).toBe(2);
 
     // Nothing fetched but the file itself; nothing complained.
     expect(requests).toEqual([pathToFileURL(file).href]);

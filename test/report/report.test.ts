@@ -1,7 +1,7 @@
 /** The rehearsal report as text: one self-contained HTML page whose chart is drawn from the numbers. */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { rehearse, type RehearsalResult } from '../../sim/rehearsal.js';
-import { escapeHtml, renderReport } from '../../sim/report.js';
+import { ERROR_AXIS_FLOOR_PERCENT, escapeHtml, renderReport, wilsonPercent } from '../../sim/report.js';
 import { loadScenario } from '../../sim/scenarios.js';
 import type { SimWorld } from '../../sim/world.js';
 import { ThrottledError } from '../../functions/core/errors.js';
@@ -207,6 +207,37 @@ describe('renderReport', () => {
     const band = /data-region="detection"><rect x="([\d.]+)" y="[\d.]+" width="([\d.]+)"/.exec(html);
     expect(secondsAt(Number(band?.[1]))).toBeCloseTo(0, 0);
     expect(secondsAt(Number(band?.[1]) + Number(band?.[2]))).toBeCloseTo(180, 0);
+  });
+
+  it('draws requests per minute for each version, every minute of the timeline', () => {
+    const html = renderReport(degrading);
+    expect(pathPoints(html, 'target-requests')).toHaveLength(degrading.timeline.length);
+    expect(pathPoints(html, 'baseline-requests')).toHaveLength(degrading.timeline.length);
+    expect(html).toContain('Requests per minute, by version');
+  });
+
+  it('does not turn noise into an incident: the error axis spans at least 0 to 1%, and each rate has its 95% interval as a band', () => {
+    // The healthy rehearsal's highest minute is a few errors among a few hundred requests, well under 1%.
+    const html = renderReport(healthy);
+    const ticks = [...html.matchAll(/data-axis="error-rate" data-value="([\d.]+)"/g)].map((m) => Number(m[1]));
+    expect(Math.max(...ticks)).toBe(ERROR_AXIS_FLOOR_PERCENT);
+    for (const role of ['target', 'baseline']) {
+      const band = new RegExp(`<path data-band="${role}-error-rate" data-points="(\\d+)" class="${role}-band" d="(M[^"]+Z)"/>`).exec(html);
+      expect(Number(band?.[1])).toBe(healthy.timeline.filter((p) => p[role as 'target'].requests > 0).length);
+    }
+    // A crash still fills its panel: the axis follows rates above the floor.
+    const crashTicks = [...renderReport(crash).matchAll(/data-axis="error-rate" data-value="([\d.]+)"/g)].map((m) => Number(m[1]));
+    expect(Math.max(...crashTicks)).toBe(100);
+  });
+
+  it('wilsonPercent: a wide interval from few requests, a narrow one from many, none from none', () => {
+    const few = wilsonPercent(1, 62)!;
+    expect([few.low, few.high].map((x) => Number(x.toFixed(1)))).toEqual([0.3, 8.6]);
+    const many = wilsonPercent(100, 62_000)!;
+    expect(many.high - many.low).toBeLessThan(0.07);
+    expect(wilsonPercent(0, 0)).toBeNull();
+    expect(wilsonPercent(0, 50)!.low).toBe(0);
+    expect(wilsonPercent(50, 50)!.high).toBeCloseTo(100, 9);
   });
 
   it('says when a worse version was not caught, and only then', () => {

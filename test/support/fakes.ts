@@ -1,6 +1,7 @@
-/** Small fakes for handler tests: a Lambda world, scripted metrics, a recording notifier, a fixed clock. */
+/** Small fakes for handler tests: a Lambda world, scripted metrics, a recording notifier, a fixed clock, recorded service metrics. */
 import { SimLambda } from '../../sim/lambda.js';
-import type { MetricDataRequest, MetricSeries, MetricsReader } from '../../functions/ports.js';
+import type { MetricEmission } from '../../functions/core/service-metrics.js';
+import type { MetricDataRequest, MetricSeries, MetricsReader, ServiceMetrics } from '../../functions/ports.js';
 
 export { RecordingNotifier } from '../../sim/notifier.js';
 
@@ -12,7 +13,7 @@ export function ordersWorld() {
   lambda.createFunction('orders');
   lambda.publishVersion('orders');
   lambda.publishVersion('orders');
-  lambda.createAlias('orders', 'live', '1');
+  lambda.addAlias('orders', 'live', '1');
   return lambda;
 }
 
@@ -48,3 +49,15 @@ export const probeAnswers = (answer: { statusCode?: number; functionError?: stri
     },
   };
 };
+
+/** Records what the tasks emit to the service's metrics. */
+export class RecordingMetrics implements ServiceMetrics {
+  readonly emitted: MetricEmission[] = [];
+  emit(emission: MetricEmission): void {
+    this.emitted.push(emission);
+  }
+  /** Every point emitted, as `function Name=value`, for short assertions. */
+  get points(): string[] {
+    return this.emitted.flatMap((e) => e.points.map((p) => `${e.functionName ?? '(none)'} ${p.name}=${p.value}`));
+  }
+}

@@ -15,6 +15,8 @@ export interface ImportRef {
   readonly file?: string | undefined;
   /** `import type` / `export type`: erased at run time, loads nothing. */
   readonly typeOnly: boolean;
+  /** `import('…')`: loaded only when that code runs. */
+  readonly dynamic: boolean;
 }
 
 const IMPORT = /(?:^|[\s;}])(import|export)\s+(type\s+)?(?:[\w*\s{},$]*?\bfrom\s*)?\(?\s*['"]([^'"]+)['"]|\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g;
@@ -23,7 +25,7 @@ const IMPORT = /(?:^|[\s;}])(import|export)\s+(type\s+)?(?:[\w*\s{},$]*?\bfrom\s
  * Every import of a source file: static (`from '…'`), side-effect (`import '…'`), re-exports
  * (`export … from '…'`) and dynamic (`import('…')`), relative ones resolved to project files.
  *
- * @example importsOf('a/b.ts', "import type { X } from './x.js';").at(0) // { spec: './x.js', file: 'a/x.ts', typeOnly: true }
+ * @example importsOf('a/b.ts', "import type { X } from './x.js';").at(0) // { spec: './x.js', file: 'a/x.ts', typeOnly: true, dynamic: false }
  */
 export function importsOf(file: string, source: string): ImportRef[] {
   const refs: ImportRef[] = [];
@@ -32,7 +34,7 @@ export function importsOf(file: string, source: string): ImportRef[] {
     if (!spec) continue;
     const typeOnly = m[2] !== undefined;
     const resolved = spec.startsWith('.') ? normalize(join(dirname(file), spec)).replace(/\.js$/, '.ts') : undefined;
-    refs.push({ spec, file: resolved, typeOnly });
+    refs.push({ spec, file: resolved, typeOnly, dynamic: m[4] !== undefined });
   }
   return refs;
 }
@@ -73,15 +75,16 @@ export function importCycles(tree: SourceTree): string[][] {
 
 /**
  * Every module `from` loads at run time (value imports only, followed through project files),
- * each with the chain of files that leads to it.
+ * each with the chain of files that leads to it. With `staticOnly`, what loads when the files
+ * are imported, before any dynamic `import()` runs.
  */
-export function runtimeClosure(tree: SourceTree, from: readonly string[]): Map<string, string[]> {
+export function runtimeClosure(tree: SourceTree, from: readonly string[], { staticOnly = false } = {}): Map<string, string[]> {
   const reached = new Map<string, string[]>();
   const queue: [string, string[]][] = from.map((f) => [f, [f]]);
   while (queue.length > 0) {
     const [file, chain] = queue.shift() as [string, string[]];
     for (const ref of importsOf(file, tree.get(file) ?? '')) {
-      if (ref.typeOnly) continue;
+      if (ref.typeOnly || (staticOnly && ref.dynamic)) continue;
       const key = ref.file ?? ref.spec;
       if (reached.has(key)) continue;
       reached.set(key, [...chain, key]);

@@ -1,7 +1,8 @@
 /**
  * The layers hold: the core is pure, nothing imports in a circle, handlers only wire, infra knows
- * no adapter, and the rehearsal loads no AWS SDK client. Each rule is a pure function over the
- * source tree, shown to catch a planted violation before it is held to the real tree.
+ * no adapter, and the rehearsal loads no AWS SDK client, tracer or metrics emitter. Each rule is a
+ * pure function over the source tree, shown to catch a planted violation before it is held to the
+ * real tree.
  */
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -13,7 +14,9 @@ const TREE = readTree(ROOT, ['functions', 'sim', 'cli', 'infra']);
 /** The most lines a handler may have: the middy stack, the real adapters and a task factory. */
 const MAX_HANDLER_LINES = 60;
 /** The entry points of the rehearsal (the CLI's simulate, demo and plan load these). */
-const REHEARSAL_ENTRIES = ['sim/rehearsal.ts', 'sim/report.ts', 'cli/main.ts'];
+const REHEARSAL_ENTRIES = ['sim/rehearsal.ts', 'sim/report.ts', 'cli/rehearsal.ts'];
+/** The command line itself: it loads each command's work only when that command runs. */
+const CLI_ENTRY = 'cli/main.ts';
 
 const filesUnder = (tree: SourceTree, dir: string) => [...tree.keys()].filter((f) => f.startsWith(`${dir}/`));
 
@@ -45,11 +48,19 @@ function infraImportingRuntime(tree: SourceTree): string[] {
   );
 }
 
-/** Modules the rehearsal loads that are SDK clients or AWS adapters, with the chain that loads each. */
-function rehearsalLoadingSdk(tree: SourceTree, entries: readonly string[]): string[] {
-  return [...runtimeClosure(tree, entries)]
-    .filter(([module]) => module.startsWith('@aws-sdk/') || module.startsWith('functions/aws/') || module.startsWith('functions/handlers/'))
-    .map(([, chain]) => chain.join(' -> '));
+const isSdk = (module: string) => module.startsWith('@aws-sdk/') || module.startsWith('functions/aws/') || module.startsWith('functions/handlers/');
+/** X-Ray tracing and EMF metrics: work only Lambda wants (the tracer patches every SDK client it is given). */
+const isLambdaTelemetry = (module: string) =>
+  module === 'functions/tracer.ts' || module.startsWith('@aws-lambda-powertools/tracer') || module.startsWith('@aws-lambda-powertools/metrics');
+
+/** Modules the rehearsal loads that are SDK clients or AWS adapters (or, with `rule`, anything else it names), with the chain that loads each. */
+function rehearsalLoadingSdk(tree: SourceTree, entries: readonly string[], rule: (module: string) => boolean = isSdk): string[] {
+  return [...runtimeClosure(tree, entries)].filter(([module]) => rule(module)).map(([, chain]) => chain.join(' -> '));
+}
+
+/** SDK clients or adapters the command line loads before a command that needs them runs. */
+function cliLoadingSdkUpFront(tree: SourceTree, entry: string): string[] {
+  return [...runtimeClosure(tree, [entry], { staticOnly: true })].filter(([module]) => isSdk(module)).map(([, chain]) => chain.join(' -> '));
 }
 
 const cycleText = (tree: SourceTree) => importCycles(tree).map((c) => c.join(' -> '));
@@ -62,14 +73,14 @@ describe('the rules catch a planted violation', () => {
       'functions/core/x.ts',
       `import { a } from './a.js';\nimport type { B } from "./b.js";\nimport 'c';\nconst d = await import("d");\nexport * from './e.js';\nexport type { F } from './f.js';\nimport {\n  g,\n  type H,\n} from '../g.js';`,
     );
-    expect(refs.map((r) => [r.spec, r.file, r.typeOnly])).toEqual([
-      ['./a.js', 'functions/core/a.ts', false],
-      ['./b.js', 'functions/core/b.ts', true],
-      ['c', undefined, false],
-      ['d', undefined, false],
-      ['./e.js', 'functions/core/e.ts', false],
-      ['./f.js', 'functions/core/f.ts', true],
-      ['../g.js', 'functions/g.ts', false],
+    expect(refs.map((r) => [r.spec, r.file, r.typeOnly, r.dynamic])).toEqual([
+      ['./a.js', 'functions/core/a.ts', false, false],
+      ['./b.js', 'functions/core/b.ts', true, false],
+      ['c', undefined, false, false],
+      ['d', undefined, false, true],
+      ['./e.js', 'functions/core/e.ts', false, false],
+      ['./f.js', 'functions/core/f.ts', true, false],
+      ['../g.js', 'functions/g.ts', false, false],
     ]);
   });
 
@@ -103,6 +114,21 @@ describe('the rules catch a planted violation', () => {
     expect(found.some((chain) => chain.endsWith('@aws-sdk/client-lambda'))).toBe(true);
   });
 
+  it('the rehearsal loading the tracer or the metrics emitter through a task', () => {
+    const planted = with_({ 'functions/tasks/planted.ts': "import { tracer } from '../tracer.js';\nimport { Metrics } from '@aws-lambda-powertools/metrics';", 'sim/entry.ts': "import '../functions/tasks/planted.js';" });
+    expect(rehearsalLoadingSdk(planted, ['sim/entry.ts'], isLambdaTelemetry)).toEqual([
+      'sim/entry.ts -> functions/tasks/planted.ts -> functions/tracer.ts',
+      'sim/entry.ts -> functions/tasks/planted.ts -> @aws-lambda-powertools/metrics',
+      'sim/entry.ts -> functions/tasks/planted.ts -> functions/tracer.ts -> @aws-lambda-powertools/tracer',
+    ]);
+  });
+
+  it('the command line loading an SDK client before its command runs, and not when only a command loads it', () => {
+    const upFront = with_({ 'cli/planted.ts': "import { CloudFormationClient } from '@aws-sdk/client-cloudformation';", 'cli/entry.ts': "import './planted.js';" });
+    expect(cliLoadingSdkUpFront(upFront, 'cli/entry.ts')).toEqual(['cli/entry.ts -> cli/planted.ts -> @aws-sdk/client-cloudformation']);
+    const onDemand = with_({ 'cli/planted.ts': "import { CloudFormationClient } from '@aws-sdk/client-cloudformation';", 'cli/entry.ts': "const verbs = () => import('./planted.js');" });
+    expect(cliLoadingSdkUpFront(onDemand, 'cli/entry.ts')).toEqual([]);
+  });
 });
 
 describe('the layers hold', () => {
@@ -117,4 +143,6 @@ describe('the layers hold', () => {
   it(`every handler is at most ${MAX_HANDLER_LINES} lines`, () => expect(longHandlers(TREE)).toEqual([]));
   it('infra imports no adapter, task or handler', () => expect(infraImportingRuntime(TREE)).toEqual([]));
   it('the rehearsal loads no AWS SDK client or adapter', () => expect(rehearsalLoadingSdk(TREE, REHEARSAL_ENTRIES)).toEqual([]));
+  it('the rehearsal loads no tracer and no metrics emitter', () => expect(rehearsalLoadingSdk(TREE, REHEARSAL_ENTRIES, isLambdaTelemetry)).toEqual([]));
+  it('the command line loads an AWS SDK client only when a command that talks to AWS runs', () => expect(cliLoadingSdkUpFront(TREE, CLI_ENTRY)).toEqual([]));
 });

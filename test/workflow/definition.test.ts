@@ -5,7 +5,9 @@ import { describe, expect, it } from 'vitest';
 import aslValidator from 'asl-validator';
 import { formatAsl } from '../../cli/format-asl.js';
 import { LOOP_EVENTS, STATE_EVENTS, TRANSIENT_STATE_KEYS } from '../../functions/core/continuation.js';
-import { ErrorName, TRANSIENT_ERRORS } from '../../functions/core/errors.js';
+import { ErrorName, InvalidInputError, refusalOf, TRANSIENT_ERRORS } from '../../functions/core/errors.js';
+import { parseRolloutInput } from '../../functions/core/input.js';
+import { PRE_TRAFFIC_POLICY } from '../../functions/core/refusal.js';
 import { RETRY_POLICIES, type RetryPolicyName } from '../../functions/core/retry-policies.js';
 import { ASL_PATH, TASK_FUNCTIONS } from '../../functions/names.js';
 import { loadDefinition, localHandlers, substituteLocally, taskKeyOf } from '../../sim/runner.js';
@@ -50,9 +52,38 @@ describe('statemachine/rollout.asl.json', () => {
   });
 
   it('every task after traffic can have moved catches everything into Rollback', () => {
-    for (const name of ['ShiftWeight', 'CheckHealth', 'Finalize']) {
-      expect(definition.States[name]?.Catch, name).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Rollback' }]);
+    for (const name of ['ShiftWeight', 'CheckHealth', 'CheckReadableEvidence', 'Finalize']) {
+      expect((definition.States[name]?.Catch as unknown[] | undefined)?.at(-1), name).toEqual({ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Rollback' });
     }
+    for (const name of ['ShiftWeight', 'CheckReadableEvidence', 'Finalize']) expect(definition.States[name]?.Catch, name).toHaveLength(1);
+  });
+
+  it('a check that cannot read its evidence after its retries judges what it can read, instead of rolling back', () => {
+    const [unreadable, rest] = definition.States.CheckHealth?.Catch as { ErrorEquals: string[]; Next: string }[];
+    expect(unreadable).toEqual({ ErrorEquals: [...TRANSIENT_ERRORS, 'States.Timeout'], ResultPath: '$.unreadable', Next: 'CheckReadableEvidence' });
+    expect(rest?.ErrorEquals).toEqual(['States.ALL']);
+    expect(definition.States.CheckReadableEvidence).toMatchObject({ Type: 'Task', Parameters: { 'unreadable.$': '$.unreadable', 'state.$': '$' }, Next: 'Announce' });
+    expect(taskKeyOf(definition.States.CheckReadableEvidence!)).toBe('CheckHealthFunctionArn');
+  });
+
+  it('turns every failure before the first shift into a refusal that says what happened (ExplainRefusal)', () => {
+    const beforeTraffic = ['UpdateCode', 'CheckCode', 'PublishVersion', 'Prepare', 'AcquireLock'];
+    for (const name of beforeTraffic) {
+      expect(definition.States[name]?.Catch, name).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.refusal', Next: 'ExplainRefusal' }]);
+    }
+    expect(definition.States.ExplainRefusal).toMatchObject({ Type: 'Task', Parameters: { 'explain.$': '$', 'input.$': '$$.Execution.Input' }, ResultPath: '$.refusal', Next: 'NotifyEnding' });
+    expect(taskKeyOf(definition.States.ExplainRefusal!)).toBe('PrepareFunctionArn');
+  });
+
+  it('refuses a null input in the words Prepare uses for any input that is not a JSON object', () => {
+    let refused: unknown;
+    try {
+      parseRolloutInput(null);
+    } catch (error) {
+      refused = refusalOf(error as InvalidInputError);
+    }
+    expect(definition.States.NullInput).toMatchObject({ Type: 'Pass', Result: { refusal: refused }, Next: 'NotifyEnding' });
+    expect((definition.States.FromArtifact?.Choices as { Next: string }[])[0]?.Next).toBe('NullInput');
   });
 
   it('bakes with a native Wait state until the next check', () => {
@@ -104,6 +135,12 @@ describe('retry policies', () => {
   it('uses every named policy', () => {
     const used = new Set(fresh.map(([, state]) => policyOf(state.Retry)));
     expect(Object.keys(RETRY_POLICIES).filter((name) => !used.has(name as RetryPolicyName))).toEqual([]);
+  });
+
+  it('retries every task before the first shift by the policy its refusals count attempts with', () => {
+    for (const name of ['UpdateCode', 'CheckCode', 'PublishVersion', 'Prepare', 'AcquireLock']) {
+      expect(policyOf(fresh.find(([n]) => n === name)?.[1].Retry), name).toBe(PRE_TRAFFIC_POLICY);
+    }
   });
 
   it('retries the tasks that end a rollout hard, and notifications at best effort', () => {
@@ -175,7 +212,7 @@ describe('one ending path', () => {
 describe('long rollouts within the history limit', () => {
   const transitions = (name: string) => {
     const s = definition.States[name] as Record<string, unknown>;
-    return [s.Next, s.Default, ...((s.Choices as { Next: string }[] | undefined) ?? []).map((c) => c.Next)];
+    return [s.Next, s.Default, ...(((s.Choices ?? []) as { Next: string }[]).concat((s.Catch ?? []) as { Next: string }[])).map((c) => c.Next)];
   };
   /** The events a path of states adds to the history, each state by its type, checked to be a path of the workflow. */
   const eventsAlong = (path: string[]) =>
@@ -190,7 +227,10 @@ describe('long rollouts within the history limit', () => {
     expect(eventsAlong(['Bake', 'CheckHealth', 'Announce', 'Decide'])).toBe(LOOP_EVENTS.check);
     expect(eventsAlong(['Announce', 'NotifyAnnounced', 'Decide']) - eventsAlong(['Announce', 'Decide'])).toBe(LOOP_EVENTS.announce);
     expect(eventsAlong(['Decide', 'ShiftWeight', 'NotifyShifted', 'Bake']) - eventsAlong(['Decide', 'Bake'])).toBe(LOOP_EVENTS.shift);
-    const start = ['NewOrContinued', 'FromArtifact', 'Prepare', 'StartOrRefuse', 'AcquireLock', 'LockedOrRefused', 'NotifyStarted', 'FirstMove', 'ShiftWeight', 'NotifyShifted'];
+    // Evidence unreadable after CheckHealth's retries: each retried attempt, then CheckReadableEvidence.
+    const retries = (definition.States.CheckHealth?.Retry as { MaxAttempts: number }[] | undefined)?.[0]?.MaxAttempts ?? 0;
+    expect(retries * STATE_EVENTS.retry + eventsAlong(['CheckHealth', 'CheckReadableEvidence', 'Announce']) - eventsAlong(['CheckHealth', 'Announce'])).toBe(LOOP_EVENTS.unreadable);
+    const start = ['NewOrContinued', 'FromArtifact', 'Prepare', 'StartOrRefuse', 'AcquireLock', 'LockedOrRefused', 'NotifyStarted', 'VerifyTarget', 'VerifiedOrRefused', 'FirstMove', 'ShiftWeight', 'NotifyShifted'];
     expect(definition.StartAt).toBe('NewOrContinued');
     expect(1 + eventsAlong(start)).toBe(LOOP_EVENTS.start);
     expect(1 + eventsAlong(['NewOrContinued', 'ResumeContinuation', 'Resumed'])).toBe(LOOP_EVENTS.resume);

@@ -66,17 +66,28 @@ describe('custom metrics', () => {
 });
 
 describe('probes', () => {
-  it('a quiet function is promoted on passing probes, counted apart from real traffic', async () => {
-    const r = await rehearse(scenario({ traffic: { rps: 0.2 }, health: { minRequests: 20, probes: { count: 20 } } }));
+  it('a quiet function is promoted on passing probes when they count as evidence, and the verdict says so', async () => {
+    const r = await rehearse(scenario({ traffic: { rps: 0.2 }, health: { probes: { count: 20, everySeconds: 60, countAsEvidence: true } } }));
     expect(r.outcome).toBe('promoted');
     expect(r.target.requests).toBeLessThan(20);
+    expect(r.steps[0]?.reason).toMatch(/^judged on probes: \d+ passing probes and \d+ requests make the minimum evidence/);
   });
 
-  it('a broken target is caught by its probes before any metric minute is complete', async () => {
-    const r = await rehearse(scenario({ traffic: { rps: 0.2 }, target: { ...steady, errorRate: 1 }, health: { probes: { count: 3 } } }));
+  it('by default passing probes never stand in for traffic: a quiet function is not promoted untested', async () => {
+    const r = await rehearse(scenario({ traffic: { rps: 0.2 }, health: { probes: { count: 20, everySeconds: 60 } } }));
     expect(r.outcome).toBe('rolled_back');
-    expect(r.reason).toMatch(/^probes: 3 of 3 failed: function error \(Unhandled\)/);
-    expect(r.durationSeconds).toBe(60);
+    expect(r.reason).toMatch(/^not enough traffic/);
+  });
+
+  it('a crashing target is refused by its probes before any traffic moves: no user request reaches it', async () => {
+    let world: SimWorld | undefined;
+    const r = await rehearse(scenario({ target: { ...steady, errorRate: 1 }, health: { probes: { count: 3 } } }), { setup: (w) => (world = w) });
+    expect(await world?.registry.getLock('orders', 'live')).toBeUndefined();
+    expect(world?.registry.allRecords.map((x) => x.status)).toEqual(['refused']);
+    expect(world?.notifier.published.map((n) => n.type)).toEqual(['started', 'refused']);
+    expect(r).toMatchObject({ outcome: 'failed', error: 'RolloutRefused', steps: [], durationSeconds: 0, finalAlias: { version: '1', routing: {} } });
+    expect(r.reason).toMatch(/^version 2 failed its probes before any traffic moved: 3 of 3 failed: function error \(Unhandled\)/);
+    expect(r.target).toMatchObject({ requests: 0, errors: 0 });
   });
 });
 
@@ -84,18 +95,18 @@ describe('latency', () => {
   it('a doubled p99 is rolled back', async () => {
     const r = await rehearse(scenario({ traffic: { rps: 100 }, target: { errorRate: 0.001, p50Ms: 60, p99Ms: 400 } }));
     expect(r.outcome).toBe('rolled_back');
-    expect(r.reason).toMatch(/^p99 latency over 1.5x the baseline's and \+25 ms: target \d+ ms vs baseline \d+ ms$/);
+    expect(r.reason).toMatch(/^p9[09] latency over the limit, slow requests \d+x the baseline's share \(likelihood ratio .* >= 200\): target [\d.]+% \(\d+\/\d+\) vs baseline [\d.]+% \(\d+\/\d+\) slower than \d+ ms/);
   });
 });
 
 describe('adaptive strategy', () => {
-  it('a healthy release with real traffic finishes sooner than Canary10Percent5Minutes', async () => {
+  it('a healthy release with real traffic advances as soon as each weight has a judged minute, long before its maximum bakes', async () => {
     const adaptive = await rehearse(scenario({ traffic: { rps: 100 }, strategy: { type: 'adaptive' } }));
     expect(adaptive.outcome).toBe('promoted');
     expect(adaptive.steps.map((s) => s.weightPercent)).toEqual([10, 50]);
-    expect(adaptive.durationSeconds).toBeLessThan(300);
-    // The first weight advanced long before its 600 s maximum bake.
-    expect(adaptive.steps[1]!.startedAtSeconds).toBeLessThan(300);
+    // Each weight: its first whole minute, plus CloudWatch's 120 s, against 600 s maximum bakes.
+    expect(adaptive.steps[1]!.startedAtSeconds).toBe(180);
+    expect(adaptive.durationSeconds).toBe(360);
   });
 
   it('a regression never advances early', async () => {

@@ -97,13 +97,13 @@ describe('a 30-day canary', () => {
 
 describe("an execution's history", () => {
   it('is counted as Step Functions keeps it: each state entered and exited, each attempt of a task', async () => {
-    // Started (1); 7 Choices, Summarize and Promoted (2 each); Prepare, AcquireLock, NotifyStarted,
-    // Finalize, NotifyEnding, ReleaseLock (5 each); Succeeded (1).
+    // Started (1); 8 Choices, Summarize and Promoted (2 each); Prepare, AcquireLock, NotifyStarted,
+    // VerifyTarget, Finalize, NotifyEnding, ReleaseLock (5 each); Succeeded (1).
     const { result } = await rehearse({ strategy: 'AllAtOnce' });
-    expect(result.executions[0]!.historyEvents).toBe(1 + 9 * 2 + 6 * 5 + 1);
+    expect(result.executions[0]!.historyEvents).toBe(1 + 10 * 2 + 7 * 5 + 1);
     // Two throttled attempts of Finalize add Scheduled, Started and Failed each.
     const { result: retried } = await rehearse({ strategy: 'AllAtOnce' }, {}, { wrapTask: throttledTwice('Finalize') });
-    expect(retried.executions[0]!.historyEvents).toBe(1 + 9 * 2 + 6 * 5 + 1 + 2 * 3);
+    expect(retried.executions[0]!.historyEvents).toBe(1 + 10 * 2 + 7 * 5 + 1 + 2 * 3);
   });
 });
 
@@ -121,7 +121,40 @@ describe('continuing in a new execution', () => {
         : handler;
   };
 
-  it('keeps judging on all the evidence since the first shift, and promotes from the new execution', async () => {
+  /** What every check decided, as CheckHealth passed it on, without what only says which execution it ran in. */
+  const decisions = () => {
+    const checks: unknown[] = [];
+    const onEvent = (event: EventLog) => {
+      const exited = event as { type: string; state?: { name: string; output?: RolloutState } };
+      if (exited.type !== 'StateExited' || exited.state?.name !== 'CheckHealth' || !exited.state.output) return;
+      const { tally, history, cursor } = exited.state.output;
+      const { historyEvents: _events, continueInNewExecution: _continue, ...decided } = cursor;
+      checks.push({ tally, history, cursor: decided });
+    };
+    return { checks, onEvent };
+  };
+
+  it('a resumed execution judges exactly as an uninterrupted one: the same evidence, verdicts and ending', async () => {
+    // A target that turns bad late in a two-hour canary, checked every minute and then every 15.
+    const input = { strategy: { type: 'canary', percent: 10, bakeSeconds: 7200 }, health: { metricDelaySeconds: 0, minRequests: 50 } };
+    const target = { ...healthy, changes: [{ atSeconds: 5400, errorRate: 0.2 }] };
+    const straight = decisions();
+    const uninterrupted = await rehearse(input, { target }, { onEvent: straight.onEvent });
+    const resumed = decisions();
+    const continued = await rehearse(input, { target }, { onEvent: resumed.onEvent, wrapTask: nearlyFullAt(30) });
+
+    expect(uninterrupted.result.executions).toHaveLength(1);
+    expect(continued.result.executions.map((e) => e.executionName)).toEqual(['rehearsal', 'rehearsal-c1']);
+    expect(straight.checks.length).toBeGreaterThan(60);
+    expect(resumed.checks).toEqual(straight.checks);
+    expect(continued.result.error).toEqual(uninterrupted.result.error);
+    expect(continued.result.error?.Error).toBe('RolloutRolledBack');
+    expect(continued.result.endedAt).toBe(uninterrupted.result.endedAt);
+    expect(continued.types).toEqual(uninterrupted.types);
+    expect(continued.world.aliasState).toMatchObject({ functionVersion: '1', routing: {} });
+  });
+
+  it('keeps judging on the evidence carried since the first shift, and promotes from the new execution', async () => {
     const { world, result, types } = await rehearse({ strategy: 'Canary10Percent10Minutes', health: { metricDelaySeconds: 0 } }, {}, { wrapTask: nearlyFullAt(4) });
     expect(result.executions.map((e) => [e.executionName, e.status])).toEqual([
       ['rehearsal', 'SUCCEEDED'],
@@ -184,5 +217,29 @@ describe('continuing in a new execution', () => {
     expect(w.aliasState).toEqual(before);
     expect(await w.registry.getLock('orders', 'live')).toMatchObject({ rolloutId: 'other' });
     expect(w.notifier.subjects).toEqual([expect.stringMatching(/^lambda-rollout orders:live refused: continuation 1 of rollout forged may not resume/)]);
+  });
+
+  it("an input that claims a running rollout for a function outside the allowed ones is refused, and the guard leaves that rollout alone", async () => {
+    const w = new SimWorld({ rate: 50, baseline: healthy, target: healthy, metricDelaySeconds: 0, trafficSliceSeconds: 60 });
+    const holder = w.workflow.executionArnFor('other');
+    const at = new Date(w.startTime).toISOString();
+    await w.registry.acquire({ functionName: 'orders', alias: 'live', rolloutId: 'other', executionArn: holder, targetVersion: '2', startedAt: at, status: 'running', startedBy: 'x', at });
+    const before = w.aliasState;
+    const forged = {
+      rollout: { id: 'other', executionArn: holder, functionName: 'payments', alias: 'live', baselineVersion: '1', targetVersion: '2', plan: { strategy: 'canary', steps: [{ weightPercent: 50, bakeSeconds: 60 }], totalBakeSeconds: 60 }, health: {}, notifications: {}, startedAt: at },
+      alias: { functionVersion: '1', routing: {}, revisionId: before.revisionId },
+      cursor: { step: 0, weightPercent: 50, bakeSeconds: 60, next: 'shift', heldSeconds: 0, waitSeconds: 1 },
+      history: [],
+      continuation: { number: 1, from: holder },
+    };
+    await w.workflow.start('other-c1', forged);
+    await w.workflow.settled();
+    const forgedArn = w.workflow.executionArnFor('other-c1');
+    expect(await w.workflow.describe(forgedArn)).toMatchObject({ status: 'FAILED', error: 'InvalidRolloutInput', cause: expect.stringContaining('rollout.functionName: function payments is not one of the allowed functions (orders)') });
+    // The guard acts for the execution that stopped, never for the rollout it claimed to continue.
+    expect(w.workflow.guarded).toEqual([expect.objectContaining({ executionArn: forgedArn, action: 'untouched', recorded: false, lockReleased: false })]);
+    expect(await w.registry.get('other')).toMatchObject({ status: 'running', executionArn: holder });
+    expect(await w.registry.getLock('orders', 'live')).toMatchObject({ rolloutId: 'other', executionArn: holder });
+    expect(w.aliasState).toEqual(before);
   });
 });

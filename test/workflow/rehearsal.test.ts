@@ -140,7 +140,8 @@ describe('virtual time and repeatability', () => {
   it('many runs summarise into rates and percentiles', async () => {
     const { summary, results } = await rehearseMany(loadScenario('crash'), 5);
     expect(results.map((r) => r.seed)).toEqual([1, 2, 3, 4, 5]);
-    expect(summary.outcomes).toEqual({ promoted: 0, rolled_back: 1, failed: 0 });
+    expect(summary.outcomeShares).toEqual({ promoted: 0, rolled_back: 1, failed: 0 });
+    expect(summary.outcomeCounts).toEqual({ promoted: 0, rolled_back: summary.runs, failed: 0 });
     expect(summary.detectionSeconds).toEqual({ median: 180, p95: 180, n: 5 });
   });
 

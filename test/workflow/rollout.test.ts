@@ -3,7 +3,7 @@
  * the simulated world: which weights the alias had, how each rollout ended, what people were told.
  */
 import { describe, expect, it, vi } from 'vitest';
-import { RejectedError } from '../../functions/core/errors.js';
+import { DriftError, RejectedError } from '../../functions/core/errors.js';
 import type { RolloutState } from '../../functions/core/state.js';
 import { loadDefinition, type RunWorkflowOptions, taskKeyOf } from '../../sim/runner.js';
 import { SimWorld, type WorldOptions } from '../../sim/world.js';
@@ -184,6 +184,59 @@ describe('drift', () => {
     expect(w.aliasState).toMatchObject({ functionVersion: '1', routing: { '2': 5 } });
     expect(w.lambda.aliasChanges.at(-1)?.by).toBe('an operator');
     expect(w.notifier.published.at(-1)).toMatchObject({ type: 'drift', attributes: { eventType: 'drift', functionName: 'orders', alias: 'live' } });
+  });
+});
+
+describe('drift is confirmed by reading the alias', () => {
+  const stray412 = () => new DriftError('UpdateAlias orders:live: The Revision Id provided does not match the latest Revision Id (PreconditionFailedException, HTTP 412)');
+
+  it('a 412 while the alias still carries the revision this rollout wrote is no drift: the shift is tried again and the rollout promotes', async () => {
+    const w = new SimWorld({ rate: 200, baseline: healthy, target: healthy, metricDelaySeconds: 0 });
+    w.lambda.injectFault('updateAlias', stray412, 1);
+    const run = await w.rehearse({ functionName: 'orders', alias: 'live', targetVersion: '2', strategy: 'Canary10Percent5Minutes', health: { metricDelaySeconds: 0 } });
+    expect(run.status).toBe('SUCCEEDED');
+    expect(w.aliasState).toMatchObject({ functionVersion: '2', routing: {} });
+    expect(w.notifier.published.map((n) => n.type)).not.toContain('drift');
+  });
+
+  it('a 412 on the restoring write, with nobody else writing, is tried again: the alias ends whole and the rollout says rolled back', async () => {
+    const w = new SimWorld({ rate: 200, baseline: healthy, target: crashing, metricDelaySeconds: 0 });
+    let injected = false;
+    const wrapTask = (name: string, handler: TaskHandler): TaskHandler =>
+      name === 'Rollback'
+        ? async (input) => {
+            if (!injected) w.lambda.injectFault('updateAlias', stray412, 1);
+            injected = true;
+            return handler(input);
+          }
+        : handler;
+    const run = await w.rehearse({ functionName: 'orders', alias: 'live', targetVersion: '2', rolloutId: 'r-1', strategy: 'Canary10Percent5Minutes', health: { metricDelaySeconds: 0 } }, { wrapTask });
+    expect(run.error?.Error).toBe('RolloutRolledBack');
+    expect(w.aliasState).toMatchObject({ functionVersion: '1', routing: {} });
+    expect(w.notifier.published.at(-1)?.type).toBe('rolled_back');
+    expect(await w.registry.get('r-1')).toMatchObject({ status: 'rolled_back', finalVersion: '1' });
+  });
+
+  it("someone else's change: drift, and the record, the notification and the final alias agree on it", async () => {
+    const w = new SimWorld({ rate: 200, baseline: healthy, target: healthy, metricDelaySeconds: 0 });
+    let shifts = 0;
+    const wrapTask = (name: string, handler: TaskHandler): TaskHandler =>
+      name === 'ShiftWeight'
+        ? async (input) => {
+            shifts += 1;
+            if (shifts === 2) w.lambda.changeAliasExternally('orders', 'live', { functionVersion: '1', routing: { '2': 5 } }, 'an operator');
+            return handler(input);
+          }
+        : handler;
+    const run = await w.rehearse({ functionName: 'orders', alias: 'live', targetVersion: '2', rolloutId: 'r-1', strategy: 'Linear10PercentEvery1Minute', health: { metricDelaySeconds: 0 } }, { wrapTask });
+    const theirs = w.lambda.aliasChanges.at(-1)!;
+    expect(theirs.by).toBe('an operator');
+    expect(w.aliasState).toMatchObject({ functionVersion: '1', routing: { '2': 5 }, revisionId: theirs.revisionId });
+    expect(run.error?.Error).toBe('AliasDrift');
+    expect(run.error?.Cause).toContain(`revision ${theirs.revisionId}`);
+    const record = await w.registry.get('r-1');
+    expect(record).toMatchObject({ status: 'drift', reason: run.error?.Cause, finalVersion: '1' });
+    expect(w.notifier.published.at(-1)).toMatchObject({ type: 'drift', body: expect.objectContaining({ reason: run.error?.Cause }) });
   });
 });
 

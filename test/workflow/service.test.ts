@@ -1,5 +1,6 @@
 /** The service paths of the real workflow: artifacts deployed first, and the one-rollout-per-alias lock. */
 import { describe, expect, it } from 'vitest';
+import { TransientError } from '../../functions/core/errors.js';
 import { SimWorld } from '../../sim/world.js';
 import { iso, lockRequest } from '../unit/support/rollouts.js';
 
@@ -33,6 +34,23 @@ describe('a rollout started from an uploaded artifact', () => {
     expect(w.code.published).toEqual([]);
     expect(w.lambda.aliasChanges.filter((c) => c.by === 'rollout')).toEqual([]);
     expect(w.notifier.published.map((n) => n.type)).toEqual(['refused']);
+  });
+
+  it('a PublishVersion whose answer was lost is retried, and the version it published is the one rolled out', async () => {
+    const w = world();
+    const publishVersion = w.code.publishVersion.bind(w.code);
+    let attempts = 0;
+    w.code.publishVersion = async (...args) => {
+      const published = await publishVersion(...args);
+      attempts += 1;
+      if (attempts === 1) throw new TransientError('PublishVersion orders: socket hang up');
+      return published;
+    };
+    const run = await w.rehearse(fromArtifact);
+    expect(run.status).toBe('SUCCEEDED');
+    expect(w.code.published.map((p) => p.version)).toEqual(['3']);
+    expect(run.output).toMatchObject({ outcome: 'promoted', targetVersion: '3' });
+    expect(w.aliasState).toMatchObject({ functionVersion: '3', routing: {} });
   });
 
   it('code changed by someone else during the update is never published', async () => {
@@ -94,5 +112,28 @@ describe('an artifact refused before anything changes', () => {
     const run = await w.rehearse({ ...fromArtifact, strategy: 'Canary50Percent' });
     expect(run.error?.Cause).toContain('strategy: "Canary50Percent" is not a preset');
     expect(w.code.calls).toEqual([]);
+  });
+});
+
+describe('only the allowed functions, where the service runs', () => {
+  it.each([
+    ['a function not on the allow-list', 'inventory', 'function inventory is not one of the allowed functions (orders); the service may only roll out those'],
+    ["another account's ARN", 'arn:aws:lambda:us-east-1:999999999999:function:orders', 'must name a function where this service runs (partition aws, region us-east-1, account 123456789012); this ARN names account 999999999999'],
+  ])('Prepare refuses %s before reading or locking anything', async (_, functionName, rule) => {
+    const w = world();
+    const run = await w.rehearse({ functionName, alias: 'live', targetVersion: '2', rolloutId: 'r-1', health: { metricDelaySeconds: 0 } });
+    expect(run.error).toEqual({ Error: 'InvalidRolloutInput', Cause: `Invalid rollout input: functionName: ${rule}` });
+    expect(w.lambda.calls).toEqual([]);
+    expect(await w.registry.getLock('orders', 'live')).toBeUndefined();
+    expect(await w.registry.get('r-1')).toBeUndefined();
+  });
+
+  it('a release for a function outside the allow-list is refused before any code changes', async () => {
+    const w = world();
+    const run = await w.rehearse({ ...fromArtifact, functionName: 'arn:aws:lambda:us-east-1:123456789012:function:inventory' });
+    expect(run.error?.Error).toBe('RolloutRefused');
+    expect(run.error?.Cause).toBe('Invalid rollout input: functionName: function inventory is not one of the allowed functions (orders); the service may only roll out those');
+    expect(w.code.calls).toEqual([]);
+    expect(w.lambda.calls).toEqual([]);
   });
 });

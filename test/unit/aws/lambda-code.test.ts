@@ -3,6 +3,7 @@ import {
   GetFunctionConfigurationCommand,
   InvalidParameterValueException,
   LambdaClient,
+  ListVersionsByFunctionCommand,
   PreconditionFailedException,
   PublishVersionCommand,
   ResourceConflictException,
@@ -153,5 +154,26 @@ describe('AwsCodeRelease.publishVersion', () => {
       name: ErrorName.Drift,
       message: expect.stringContaining('published version 8 with CodeSha256 theirs=, not ours'),
     });
+  });
+});
+
+describe('AwsCodeRelease.findVersion', () => {
+  const WANTED = { codeSha256: 'ours=', description: 'lambda-rollout build 42' };
+
+  it('reads every page and returns the newest version with exactly our code and description', async () => {
+    lambdaMock
+      .on(ListVersionsByFunctionCommand, { FunctionName: 'orders', Marker: undefined })
+      .resolves({ Versions: [{ Version: '$LATEST', CodeSha256: 'ours=', Description: WANTED.description }, { Version: '7', CodeSha256: 'ours=', Description: WANTED.description }], NextMarker: 'm2' })
+      .on(ListVersionsByFunctionCommand, { FunctionName: 'orders', Marker: 'm2' })
+      .resolves({ Versions: [{ Version: '12', CodeSha256: 'ours=', Description: 'someone else' }, { Version: '11', CodeSha256: 'ours=', Description: WANTED.description }, { Version: '13', CodeSha256: 'theirs=', Description: WANTED.description }] });
+    expect(await release().findVersion('orders', WANTED)).toBe('11');
+    expect(lambdaMock).toHaveReceivedCommandTimes(ListVersionsByFunctionCommand, 2);
+  });
+
+  it('returns undefined when no version matches, and maps failures', async () => {
+    lambdaMock.on(ListVersionsByFunctionCommand).resolves({ Versions: [{ Version: '3', CodeSha256: 'theirs=' }] });
+    expect(await release().findVersion('orders', WANTED)).toBeUndefined();
+    lambdaMock.on(ListVersionsByFunctionCommand).rejects(new TooManyRequestsException({ message: 'Rate exceeded', $metadata: { httpStatusCode: 429 } }));
+    await expect(release().findVersion('orders', WANTED)).rejects.toMatchObject({ name: ErrorName.Throttled, message: expect.stringContaining('ListVersionsByFunction orders') });
   });
 });

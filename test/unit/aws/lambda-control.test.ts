@@ -1,5 +1,6 @@
 import 'aws-sdk-client-mock-vitest/extend';
 import {
+  CreateAliasCommand,
   GetAliasCommand,
   GetFunctionConfigurationCommand,
   LambdaClient,
@@ -205,5 +206,22 @@ describe('weight conversion', () => {
     for (const p of [0.5, 1, 2.5, 5, 10, 12.5, 25, 33.33, 50, 75, 99.99]) {
       expect(fractionToPercent(percentToFraction(p))).toBe(p);
     }
+  });
+});
+
+describe('AwsLambdaControl.createAlias', () => {
+  it('creates the alias on the version, whole, and returns it with its RevisionId', async () => {
+    lambdaMock.on(CreateAliasCommand).resolves({ Name: 'live', FunctionVersion: '3', RevisionId: 'rev-1' });
+    expect(await control().createAlias('orders', 'live', '3')).toEqual({ name: 'live', functionVersion: '3', routing: {}, revisionId: 'rev-1' });
+    expect(lambdaMock.commandCalls(CreateAliasCommand)[0]?.args[0].input).toStrictEqual({ FunctionName: 'orders', Name: 'live', FunctionVersion: '3' });
+  });
+
+  it('maps an alias that exists already (409) to UpdateInProgressError and a missing version to NotFoundError', async () => {
+    lambdaMock
+      .on(CreateAliasCommand)
+      .rejectsOnce(new ResourceConflictException({ message: 'Alias already exists', $metadata: { httpStatusCode: 409 } }))
+      .rejectsOnce(new ResourceNotFoundException({ message: 'Function not found', $metadata: { httpStatusCode: 404 } }));
+    await expect(control().createAlias('orders', 'live', '3')).rejects.toMatchObject({ name: ErrorName.UpdateInProgress, message: expect.stringContaining('CreateAlias orders:live') });
+    await expect(control().createAlias('orders', 'live', '3')).rejects.toMatchObject({ name: ErrorName.NotFound });
   });
 });

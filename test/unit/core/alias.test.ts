@@ -1,6 +1,6 @@
 /** The alias rules: split or whole, routing as asked, whose a split is, and what restoring it takes. Table-driven. */
 import { describe, expect, it } from 'vitest';
-import { aliasVerdict, changedWhileRestoring, describeRouting, isSplit, planRestore, restored, routesAs } from '../../../functions/core/alias.js';
+import { aliasVerdict, changedWhileRestoring, describeRouting, isSplit, planRestore, refusedWrite, restored, routesAs } from '../../../functions/core/alias.js';
 import { runningState } from '../support/rollouts.js';
 
 describe('isSplit', () => {
@@ -31,8 +31,29 @@ describe('describeRouting', () => {
   ])('%j reads %s', (alias, expected) => expect(describeRouting(alias)).toBe(expected));
 });
 
+describe('refusedWrite: a 412 judged by the alias read after it', () => {
+  const sent = { functionName: 'orders', alias: 'live', functionVersion: '7', routing: { '8': 40 }, revisionId: 'r3' };
+  it.each([
+    ['routes as the write asked, at a new revision: our own write, its answer lost', { functionVersion: '7', routing: { '8': 40 }, revisionId: 'r4' }, 'landed'],
+    ['still at the revision sent: nobody changed it', { functionVersion: '7', routing: { '8': 30 }, revisionId: 'r3' }, 'unchanged'],
+    ['another revision, routed otherwise: someone else', { functionVersion: '7', routing: {}, revisionId: 'r9' }, 'drift'],
+  ])('%s', (_, current, kind) => expect(refusedWrite(sent, current).kind).toBe(kind));
+
+  it('says how the alias routes now and which revision this rollout last wrote', () => {
+    expect(refusedWrite(sent, { functionVersion: '6', routing: {}, revisionId: 'r9' })).toEqual({
+      kind: 'drift',
+      reason: 'alias live was changed by someone else: it routes v6 100% at revision r9, while this rollout last wrote revision r3',
+    });
+  });
+});
+
 describe('aliasVerdict', () => {
   const state = runningState();
+  it("after the rollout ended, a split is never its own, even at the revision it recorded (someone else's, seen at drift)", () => {
+    const ended = { ...state, outcome: { status: 'drift' as const, reason: 'changed by someone else', at: '2026-01-05T10:05:00.000Z', finalVersion: '7' } };
+    expect(aliasVerdict(ended, { functionVersion: '7', routing: { '8': 30 }, revisionId: 'r3' })).toMatchObject({ kind: 'drift', reason: expect.stringContaining('after this rollout ended drift') });
+  });
+
   it.each([
     ['whole on the baseline', { functionVersion: '7', routing: {}, revisionId: 'x' }, { kind: 'whole', version: '7' }],
     ['whole on the target', { functionVersion: '8', routing: {}, revisionId: 'x' }, { kind: 'whole', version: '8' }],

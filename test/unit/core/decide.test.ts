@@ -14,7 +14,7 @@ const v = (verdict: Verdict['verdict'], reason: string = verdict, noWorse = fals
   signals: [],
   noWorse,
 });
-const T = 1_000_000;
+const T = 1_000_000 - 40_000; // 00:16:00 UTC on 1 January 1970, a whole minute
 /** Step `step` shifted at T: its bake ends at T + bake. */
 const at = (step: number, heldSeconds = 0): Cursor => ({ ...startBake({ ...firstCursor(plan), step, weightPercent: plan.steps[step]!.weightPercent, bakeSeconds: plan.steps[step]!.bakeSeconds }, T, policy), heldSeconds });
 
@@ -74,11 +74,32 @@ describe('decide', () => {
     });
   });
 
+  describe('each weight judged on its own evidence', () => {
+    const short = toPlan({ type: 'steps', steps: [{ weightPercent: 10, bakeSeconds: 60 }, { weightPercent: 20, bakeSeconds: 60 }] });
+    const shifted = (at: number) => startBake(firstCursor(short), at, policy);
+    it('waits after the bake for the first complete minute served entirely at the weight, and says when CloudWatch has it', () => {
+      const waiting = decide(short, shifted(T + 30_000), v('healthy'), policy, T + 90_000);
+      expect(waiting).toMatchObject({ next: 'bake', waitSeconds: 60, awaiting: T + 240_000, reason: 'bake over; waiting for the first complete minute at 10% (00:17-00:18), in CloudWatch at about 00:20' });
+      expect(decide(short, waiting, v('inconclusive', 'no data yet'), policy, T + 150_000)).toMatchObject({ next: 'bake', waitSeconds: 60, reason: expect.stringMatching(/^bake over; waiting/) });
+      expect(decide(short, waiting, v('healthy'), policy, T + 240_000)).toMatchObject({ next: 'shift', step: 1 });
+    });
+    it('an unhealthy verdict still rolls back while waiting', () => {
+      const waiting = decide(short, shifted(T), v('healthy'), policy, T + 60_000);
+      expect(decide(short, waiting, v('unhealthy', 'bad'), policy, T + 120_000)).toMatchObject({ next: 'rollback', reason: 'bad' });
+    });
+    it('the rule does not wait when the policy advances on schedule', () => {
+      const schedule = HealthPolicySchema.parse({ advance: 'schedule' });
+      expect(decide(short, startBake(firstCursor(short), T, schedule), v('healthy'), schedule, T + 60_000)).toMatchObject({ next: 'shift', step: 1 });
+    });
+  });
+
   describe('adaptive', () => {
     const adaptive = toPlan({ type: 'adaptive', weights: [10, 50], minBakeSeconds: 60, maxBakeSeconds: 600 });
     const step0 = startBake(firstCursor(adaptive), T, policy);
-    it('advances early once the minimum bake is over and the target is no worse', () => {
-      expect(decide(adaptive, step0, v('healthy', 'fine', true), policy, T + 60_000)).toMatchObject({ next: 'shift', step: 1, reason: 'fine; no worse than the baseline after 60s, advancing early' });
+    it('advances early once the minimum bake is over, a complete minute at the weight is judged, and the target is no worse', () => {
+      // Shifted at T (00:16:00, a whole minute): 00:16-00:17 is in CloudWatch at 00:19.
+      expect(decide(adaptive, step0, v('healthy', 'fine', true), policy, T + 60_000).next).toBe('bake');
+      expect(decide(adaptive, step0, v('healthy', 'fine', true), policy, T + 180_000)).toMatchObject({ next: 'shift', step: 1, reason: 'fine; no worse than the baseline after 180s, advancing early' });
     });
     it('not before the minimum bake', () => {
       expect(decide(adaptive, step0, v('healthy', 'fine', true), policy, T + 59_000).next).toBe('bake');

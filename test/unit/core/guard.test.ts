@@ -1,10 +1,10 @@
 /** The guard's rules: how a stopped rollout ended, who hears about it, and what is recorded. Table-driven. */
 import { describe, expect, it } from 'vitest';
 import type { Restoration } from '../../../functions/core/alias.js';
-import { executionStop, type GuardFacts, guardDecision, guardReason, guardStatus, isGuarded, untouchedAlias, vanishedAlias } from '../../../functions/core/guard.js';
-import type { RolloutRecord } from '../../../functions/core/registry.js';
+import { executionStop, type GuardFacts, guardDecision, guardReason, guardStatus, isGuarded, notOwnedAlias, ownershipOf, untouchedAlias, vanishedAlias } from '../../../functions/core/guard.js';
+import type { RolloutLock, RolloutRecord } from '../../../functions/core/registry.js';
 import type { RolloutState } from '../../../functions/core/state.js';
-import { iso, lockRequest, runningState, T0 } from '../support/rollouts.js';
+import { executionArn, iso, lockRequest, runningState, T0 } from '../support/rollouts.js';
 
 const NOW = T0 + 300_000;
 const ID = 'orders-live-v8-1a2b3c4d5e6f';
@@ -27,6 +27,34 @@ describe('isGuarded', () => {
     ['SUCCEEDED', false],
     ['RUNNING', false],
   ])('%s: %s', (status, expected) => expect(isGuarded(status)).toBe(expected));
+});
+
+describe('ownershipOf: only the execution that took the lock may touch the alias', () => {
+  const ARN = executionArn(ID);
+  const lock = (rolloutId: string, status: 'pending' | 'running'): RolloutLock => ({ ...lockRequest(rolloutId, { status }), startedBy: 'x' });
+  it.each([
+    ['holds the lock, confirmed by its AcquireLock', { ...record }, lock(ID, 'running'), true],
+    ['took the lock and released it (its record says so)', { ...record, lockedAt: iso(T0) }, undefined, true],
+    ["holds only the API's pending lock", { ...record, status: 'pending' as const }, lock(ID, 'pending'), false],
+    ['was refused at AcquireLock while another rollout holds it', { ...record, status: 'refused' as const }, lock('orders-live-v8-winner', 'running'), false],
+    ['took the lock once, but another rollout holds it now', { ...record, lockedAt: iso(T0) }, lock('orders-live-v8-next', 'running'), false],
+    ['has neither a lock nor the mark', undefined, undefined, false],
+  ])('an execution that %s: owner %s', (_, rec, held, owner) => {
+    expect(ownershipOf(ARN, rec, held).owner).toBe(owner);
+  });
+
+  it("names the holder when the alias belongs to another rollout, and leaves the alias as it was seen", () => {
+    const why = ownershipOf(ARN, undefined, lock('orders-live-v8-winner', 'running'));
+    expect(why).toEqual({ owner: false, why: `rollout orders-live-v8-winner holds orders:live (execution ${executionArn('orders-live-v8-winner')}); this execution moved none of its traffic, and the alias was left alone` });
+    expect(notOwnedAlias(state, 'why')).toEqual({ action: 'untouched', alias: state.alias, note: 'why' });
+  });
+
+  it('an untouched alias is never recorded as the final version, and a workflow ending stays quiet', () => {
+    const untouched = notOwnedAlias(state, 'no traffic had moved');
+    const decision = guardDecision({ status: 'FAILED', stop: { error: 'RolloutRefused', cause: 'busy' }, secured: untouched, state, record, now: NOW });
+    expect(decision).toMatchObject({ endedAs: 'refused', tell: 'workflow already notified' });
+    expect(decision.ending.finalVersion).toBeUndefined();
+  });
 });
 
 describe('guard wording', () => {

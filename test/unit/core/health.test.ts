@@ -2,15 +2,18 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { CustomMetricSchema, HealthPolicySchema, combine, judgeAlarms, judgeCustomMetric, judgeErrors, judgeLatency, judgeProbes, judgeThrottles } from '../../../functions/core/health.js';
 import type { MinuteEvidence } from '../../../functions/core/judge.js';
+import { EMPTY_TALLY, type Tally, tallyOf, withLatencyThresholds } from '../../../functions/core/tally.js';
 
 const policy = HealthPolicySchema.parse({});
 /** Minutes of a 10% canary: target and baseline invocations and errors per minute. */
-const minutes = (count: number, t: [number, number], b: [number, number], throttles: [number, number] = [0, 0]): MinuteEvidence[] =>
+const minuteList = (count: number, t: [number, number], b: [number, number], throttles: [number, number] = [0, 0]): MinuteEvidence[] =>
   Array.from({ length: count }, (_, i) => ({
     at: i * 60_000,
     target: { invocations: t[0], errors: t[1], throttles: throttles[0] },
     baseline: { invocations: b[0], errors: b[1], throttles: throttles[1] },
   }));
+/** The same minutes, as the tally a check carries. */
+const minutes = (count: number, t: [number, number], b: [number, number], throttles: [number, number] = [0, 0]): Tally => tallyOf(minuteList(count, t, b, throttles));
 
 describe('judgeErrors (sequential, 1% false-rollback bound)', () => {
   it.each([
@@ -69,17 +72,41 @@ describe('judgeErrors (sequential, 1% false-rollback bound)', () => {
   });
 });
 
-describe('judgeLatency', () => {
-  const l = (t: number, b: number, samples = 1000) => judgeLatency(policy, { target: { p99: t, p90: t / 2, samples }, baseline: { p99: b, p90: b / 2, samples: samples * 9 } });
-  it('flags a p99 that doubles', () => {
-    expect(l(400, 200)[0]).toMatchObject({ name: 'latency p99', verdict: 'unhealthy', reason: "p99 latency over 1.5x the baseline's and +25 ms: target 400 ms vs baseline 200 ms" });
+describe('judgeLatency (slow requests, by the origin test)', () => {
+  /** Thresholds fixed from a baseline p99 of 200 ms and p90 of 100 ms, then `count` minutes of slow counts. */
+  const slowMinutes = (count: number, t: { n: number; s99: number; s90: number }, b: { n: number; s99: number; s90: number }): Tally => {
+    const fixed = withLatencyThresholds(EMPTY_TALLY, policy, { p99: 200, p90: 100, samples: 5400 }, 0);
+    return tallyOf(
+      Array.from({ length: count }, (_, i) => ({
+        at: i * 60_000,
+        target: { invocations: t.n, errors: 0, throttles: 0 },
+        baseline: { invocations: b.n, errors: 0, throttles: 0 },
+        slow: { p99: { target: { events: t.s99, trials: t.n }, baseline: { events: b.s99, trials: b.n } }, p90: { target: { events: t.s90, trials: t.n }, baseline: { events: b.s90, trials: b.n } } },
+      })),
+      undefined,
+      fixed,
+    );
+  };
+  it('fixes each threshold from the baseline: its percentile times maxRatio, and at least maxIncreaseMs more', () => {
+    const fixed = withLatencyThresholds(EMPTY_TALLY, policy, { p99: 200, p90: 30, samples: 5400 }, 0).latency;
+    expect(fixed?.p99.thresholdMs).toBe(300);
+    expect(fixed?.p90.thresholdMs).toBe(55);
   });
-  it('needs both the ratio and the absolute increase', () => {
-    expect(l(30, 10)[0]?.verdict).toBe('healthy');
-    expect(l(260, 200)[0]?.verdict).toBe('healthy');
+  it('waits for enough baseline samples before fixing a threshold', () => {
+    expect(withLatencyThresholds(EMPTY_TALLY, policy, { p99: 200, p90: 100, samples: 499 }, 0).latency).toBeUndefined();
+    expect(judgeLatency(policy, EMPTY_TALLY)[0]).toMatchObject({ verdict: 'skipped', reason: expect.stringMatching(/^p99 not judged yet/) });
   });
-  it('does not judge percentiles of a few samples', () => {
-    expect(l(400, 200, 100)[0]).toMatchObject({ verdict: 'skipped', reason: 'p99 not judged: 100 of 500 samples' });
+  it('flags a target whose slow requests outnumber its share, beyond what the percentile allows', () => {
+    const [p99] = judgeLatency(policy, slowMinutes(2, { n: 300, s99: 6, s90: 30 }, { n: 2700, s99: 3, s90: 270 }));
+    expect(p99).toMatchObject({ name: 'latency p99', verdict: 'unhealthy' });
+    expect(p99?.reason).toContain('target 2.00% (12/600) vs baseline 0.11% (6/5400) slower than 300 ms');
+  });
+  it('a target as fast as the baseline is healthy, and so is one slower but within its percentile', () => {
+    expect(judgeLatency(policy, slowMinutes(5, { n: 300, s99: 1, s90: 30 }, { n: 2700, s99: 9, s90: 270 })).map((s) => s.verdict)).toEqual(['healthy', 'healthy']);
+    expect(judgeLatency(policy, slowMinutes(20, { n: 300, s99: 2, s90: 20 }, { n: 2700, s99: 1, s90: 100 })).map((s) => s.verdict)).toEqual(['healthy', 'healthy']);
+  });
+  it('does not call latency healthy on few samples', () => {
+    expect(judgeLatency(policy, slowMinutes(1, { n: 100, s99: 0, s90: 10 }, { n: 900, s99: 9, s90: 90 }))[0]).toMatchObject({ verdict: 'skipped', reason: expect.stringMatching(/^p99 not judged yet: 100 of 500 target samples/) });
   });
 });
 
@@ -87,6 +114,9 @@ describe('judgeThrottles', () => {
   it('flags a target throttled more than the baseline', () => {
     expect(judgeThrottles(policy, minutes(1, [500, 0], [5400, 0], [100, 0])).verdict).toBe('unhealthy');
     expect(judgeThrottles(policy, minutes(1, [500, 0], [5400, 0], [1, 10])).verdict).toBe('healthy');
+  });
+  it('needs the sequential evidence, not one unlucky throttle', () => {
+    expect(judgeThrottles(policy, minutes(1, [100, 0], [900, 0], [2, 0])).verdict).toBe('healthy');
   });
 });
 
@@ -136,11 +166,17 @@ describe('combine', () => {
     expect(combine(policy, m, [ok, { name: 'c', verdict: 'unhealthy', reason: 'bad' }, { name: 'b', verdict: 'inconclusive', reason: 'wait' }], true)).toMatchObject({ verdict: 'unhealthy', reason: 'bad' });
     expect(combine(policy, m, [ok, { name: 'd', verdict: 'skipped', reason: 'n/a' }], true)).toMatchObject({ verdict: 'healthy', noWorse: true, target: { invocations: 1200, errors: 0 } });
   });
-  it('passing probes make up for a quiet function', () => {
-    const m = minutes(1, [20, 0], [180, 0]);
-    const errors = judgeErrors(policy, m);
-    expect(combine(policy, m, [errors], false, 80).verdict).toBe('healthy');
-    expect(combine(policy, m, [errors], false, 79).verdict).toBe('inconclusive');
+  it('passing probes make up for a quiet function when the policy says they count, and the verdict says so', () => {
+    const counted = HealthPolicySchema.parse({ probes: { count: 20, countAsEvidence: true } });
+    const m = (passed: number) => ({ ...minutes(1, [20, 0], [180, 0]), probes: { sent: passed, passed } });
+    const errors = judgeErrors(counted, m(0));
+    expect(combine(counted, m(80), [errors], false)).toMatchObject({ verdict: 'healthy', reason: expect.stringMatching(/^judged on probes: 80 passing probes and 20 requests/) });
+    expect(combine(counted, m(79), [errors], false).verdict).toBe('inconclusive');
+  });
+  it('by default probes never stand in for traffic', () => {
+    const probed = HealthPolicySchema.parse({ probes: { count: 20 } });
+    const m = { ...minutes(1, [20, 0], [180, 0]), probes: { sent: 500, passed: 500 } };
+    expect(combine(probed, m, [judgeErrors(probed, m)], false).verdict).toBe('inconclusive');
   });
   it('probes that fail are unhealthy', () => {
     expect(judgeProbes({ sent: 3, passed: 2, failure: 'function error (Unhandled)' })).toMatchObject({ verdict: 'unhealthy', reason: 'probes: 1 of 3 failed: function error (Unhandled)' });

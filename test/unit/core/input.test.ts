@@ -14,7 +14,20 @@ function issues(raw: unknown): string[] {
   throw new Error('input was accepted');
 }
 
+/** An object nested `n` levels deep. */
+const deep = (n: number): unknown => Array.from({ length: n - 1 }).reduce<unknown>((inner) => ({ inner }), {});
+
 describe('parseRolloutInput', () => {
+  it('refuses 5,000 levels of nesting without walking them', () => {
+    expect(issues({ ...base, strategy: deep(5000) })).toEqual(['(input): must nest objects and arrays at most 32 deep']);
+  });
+
+  it('takes a version number exactly as written, and the largest probe payload', () => {
+    expect(parseRolloutInput({ ...base, targetVersion: 9_007_199_254_740_991 }).input.targetVersion).toBe('9007199254740991');
+    const payload = { blob: 'x'.repeat(16_384 - 12) };
+    expect(parseRolloutInput({ ...base, health: { probes: { payload } } }).input.health.probes?.payload).toEqual(payload);
+  });
+
   it('fills defaults: Canary10Percent5Minutes and the default health policy', () => {
     const { input, plan, legacy } = parseRolloutInput(base);
     expect(legacy).toBe(false);
@@ -75,7 +88,9 @@ describe('parseRolloutInput', () => {
     [{ ...base, health: { metricDelaySeconds: 1000 } }, 'health.metricDelaySeconds: must be whole seconds from 0 to 900'],
     [{ ...base, health: { alarms: { names: [''] } } }, 'health.alarms.names[0]: must not be empty'],
     [{ ...base, health: { metrics: [{ name: 'x', namespace: 'N', metricName: 'M', stat: 'p99', compare: 'threshold' }] } }, 'health.metrics[0].threshold: is required when compare is "threshold"'],
-    [{ ...base, health: { probes: { count: 50 } } }, 'health.probes.count: must be a whole number from 1 to 20'],
+    [{ ...base, health: { probes: { count: 101 } } }, 'health.probes.count: must be a whole number from 1 to 100'],
+    [{ ...base, health: { probes: { everySeconds: 30 } } }, 'health.probes.everySeconds: must be whole seconds, at least 60'],
+    [{ ...base, health: { advance: 'fast' } }, 'health.advance: must be "evidence" or "schedule"'],
     [{ ...base, strategy: { type: 'adaptive', minBakeSeconds: 600, maxBakeSeconds: 120 } }, 'strategy.maxBakeSeconds: must be at least minBakeSeconds'],
     [{ ...base, health: { maxErrorRateIncrease: 0.01 } }, 'health.maxErrorRateIncrease: is not a known field'],
     [{ ...base, health: { insufficientData: { then: 'promote' } } }, 'health.insufficientData.then: must be "rollback" or "proceed"'],
@@ -84,6 +99,13 @@ describe('parseRolloutInput', () => {
     [{ ...base, colour: 'blue' }, 'colour: is not a known field'],
     [{ alias: 'live', targetVersion: '8' }, 'functionName: is required'],
     ['orders', '(input): must be a JSON object'],
+    [{ ...base, targetVersion: 12345678901234567890 }, 'targetVersion: must be a published version number, e.g. "7"; as a JSON number, a whole number up to 9007199254740991'],
+    [{ ...base, targetVersion: 7.5 }, 'targetVersion: must be a published version number'],
+    [{ ...base, targetVersion: Number.NaN }, 'targetVersion: must be a published version number'],
+    [{ ...base, targetVersion: Number.POSITIVE_INFINITY }, 'targetVersion: must be a published version number'],
+    [{ ...base, health: { probes: { payload: { blob: 'x'.repeat(17_000) } } } }, 'health.probes.payload: must be at most 16384 bytes as JSON'],
+    [{ ...base, rolloutId: 'r'.repeat(40_000) }, '(input): must be at most 32768 bytes as JSON; this is 40'],
+    [{ ...base, health: { probes: { payload: deep(40) } } }, '(input): must nest objects and arrays at most 32 deep'],
   ])('refuses %j naming the field and the rule', (raw, message) => {
     expect(issues(raw).join('\n')).toContain(message);
   });

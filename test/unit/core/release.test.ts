@@ -69,7 +69,7 @@ describe('the release event and its code state', () => {
   const release = { s3Bucket: 'artifacts', s3Key: 'releases/orders/live/42.zip', s3ObjectVersion: 'v1' };
 
   it('parses each action', () => {
-    expect(parseReleaseEvent({ action: 'update', functionName: 'orders', release }).action).toBe('update');
+    expect(parseReleaseEvent({ action: 'update', functionName: 'orders', executionArn: 'arn:aws:states:us-east-1:123456789012:execution:lambda-rollout:r1', release }).action).toBe('update');
     expect(parseReleaseEvent({ action: 'status', functionName: 'orders', code, maxWaitSeconds: 60 })).toMatchObject({ action: 'status', code, maxWaitSeconds: 60 });
     expect(parseReleaseEvent({ action: 'publish', functionName: 'orders', release, code: { ...code, status: 'Successful' } }).action).toBe('publish');
   });
@@ -78,7 +78,7 @@ describe('the release event and its code state', () => {
     ['an unknown action', { action: 'deploy', functionName: 'orders' }, 'action must be update, status or publish'],
     ['a code state with a bad status', { action: 'status', functionName: 'orders', code: { ...code, status: 'Done' } }, 'code.status: must be InProgress, Successful or Failed'],
     ['a code state without a CodeSha256', { action: 'status', functionName: 'orders', code: { ...code, codeSha256: '' } }, 'code.codeSha256: must not be empty'],
-    ['an unversioned object', { action: 'update', functionName: 'orders', release: { ...release, s3ObjectVersion: 'null' } }, 'release.s3ObjectVersion'],
+    ['an unversioned object', { action: 'update', functionName: 'orders', executionArn: 'arn:aws:states:us-east-1:123456789012:execution:lambda-rollout:r1', release: { ...release, s3ObjectVersion: 'null' } }, 'release.s3ObjectVersion'],
   ])('refuses %s, naming the field', (_, event, message) => {
     expect(() => parseReleaseEvent(event)).toThrow(expect.objectContaining({ name: ErrorName.InvalidInput, message: expect.stringContaining(message) }));
   });

@@ -154,9 +154,19 @@ describe.each(implementations)('rollout registry (%s)', (_, make) => {
       expect(await registry.get('r1')).toMatchObject({ status: 'running', executionArn: executionArn('r1') });
     });
 
+    it("marks the record when the rollout's own execution takes the lock, and keeps the mark once it ended", async () => {
+      await registry.acquire(lockRequest('r1', { status: 'pending', baselineVersion: undefined }));
+      expect((await registry.get('r1'))?.lockedAt).toBeUndefined();
+      await registry.acquire(lockRequest('r1', { at: iso(T0 + 2000) }));
+      await registry.acquire(lockRequest('r1', { at: iso(T0 + 9000) }));
+      await registry.finish(ending('r1'));
+      expect(await registry.get('r1')).toMatchObject({ status: 'promoted', lockedAt: iso(T0 + 2000) });
+    });
+
     it('records the ending of a rollout that never held the lock (refused), listable like any other', async () => {
       expect(await registry.finish(ending('r9', { status: 'refused', reason: 'rollout r1 is already running on orders:live', finalVersion: '7' }))).toBe(true);
       expect(await registry.get('r9')).toMatchObject({ status: 'refused', startedBy: STARTED_OUTSIDE_API });
+      expect((await registry.get('r9'))?.lockedAt).toBeUndefined();
       expect((await registry.list({ status: 'refused', limit: 10 })).items.map((r) => r.rolloutId)).toEqual(['r9']);
     });
 

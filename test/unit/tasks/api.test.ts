@@ -1,5 +1,5 @@
 /** The rollout API as a caller sees it: statuses, bodies, and what it did to the registry and Step Functions. */
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { APIGatewayProxyResult } from 'aws-lambda';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ErrorName, RejectedError, ThrottledError, TransientError } from '../../../functions/core/errors.js';
 import { parseRolloutInput } from '../../../functions/core/input.js';
@@ -7,11 +7,14 @@ import { makeApi } from '../../../functions/tasks/api.js';
 import { STALE_PENDING_MS } from '../../../functions/tasks/start-with-lock.js';
 import type { RolloutState } from '../../../functions/core/state.js';
 import { InMemoryIdempotencyStore, InMemoryRolloutRegistry } from '../../../sim/registry.js';
+import { apiEvent, type Call } from '../support/api-event.js';
 import { FakeWorkflow } from '../support/fake-workflow.js';
 import { CALLER, ending, executionArn, iso, lockRequest, runningState, T0 } from '../support/rollouts.js';
 import { progressUpdateFor } from '../../../functions/core/registry.js';
 
 const NOW = T0 + 60_000;
+/** The allowed functions, in the account and region of the state machine (test/unit/support/rollouts.ts). */
+const SCOPE = { allowedFunctions: ['orders', 'f*'], home: { partition: 'aws', region: 'eu-west-1', account: '123456789012' } };
 let registry: InMemoryRolloutRegistry;
 let idempotency: InMemoryIdempotencyStore;
 let workflow: FakeWorkflow;
@@ -23,66 +26,11 @@ beforeEach(() => {
   idempotency = new InMemoryIdempotencyStore();
   workflow = new FakeWorkflow(() => NOW);
   nextId = 0;
-  api = makeApi({ registry, idempotency, workflow, clock: { now: () => NOW }, ids: { newId: () => `id${String(++nextId).padStart(4, '0')}` } });
+  api = makeApi({ registry, idempotency, workflow, clock: { now: () => NOW }, scope: SCOPE, ids: { newId: () => `id${String(++nextId).padStart(4, '0')}` } });
 });
 
-interface Call {
-  body?: unknown;
-  rawBody?: string;
-  headers?: Record<string, string>;
-  query?: Record<string, string>;
-  caller?: string;
-  path?: string;
-}
-
 /** An API Gateway REST proxy event, as the resource `resource` receives it. */
-function event(method: string, resource: string, call: Call = {}): APIGatewayProxyEvent {
-  const params = /\{id\}/.test(resource) ? { id: (call.path ?? '').split('/')[2] ?? '' } : null;
-  const path = call.path ?? resource;
-  return {
-    resource,
-    path,
-    httpMethod: method,
-    headers: { 'Content-Type': 'application/json', Host: 'abc123.execute-api.eu-west-1.amazonaws.com', ...call.headers },
-    multiValueHeaders: {},
-    queryStringParameters: call.query ?? null,
-    multiValueQueryStringParameters: null,
-    pathParameters: params,
-    stageVariables: null,
-    body: call.rawBody ?? (call.body === undefined ? null : JSON.stringify(call.body)),
-    isBase64Encoded: false,
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'abc123',
-      authorizer: null,
-      protocol: 'HTTP/1.1',
-      httpMethod: method,
-      path: `/v1${path}`,
-      stage: 'v1',
-      requestId: 'req-1',
-      requestTimeEpoch: NOW,
-      resourceId: 'res1',
-      resourcePath: resource,
-      identity: {
-        accessKey: 'ASIAEXAMPLE',
-        accountId: '123456789012',
-        apiKey: null,
-        apiKeyId: null,
-        caller: 'AIDAEXAMPLE',
-        clientCert: null,
-        cognitoAuthenticationProvider: null,
-        cognitoAuthenticationType: null,
-        cognitoIdentityId: null,
-        cognitoIdentityPoolId: null,
-        principalOrgId: null,
-        sourceIp: '198.51.100.7',
-        user: 'AIDAEXAMPLE',
-        userAgent: 'aws-cli/2',
-        userArn: call.caller ?? CALLER,
-      },
-    },
-  } as APIGatewayProxyEvent;
-}
+const event = (method: string, resource: string, call: Call = {}) => apiEvent(NOW, method, resource, call);
 
 const body = (r: APIGatewayProxyResult) => JSON.parse(r.body) as Record<string, unknown>;
 const start = (input: unknown, call: Call = {}) => api(event('POST', '/rollouts', { body: input, ...call }));
@@ -148,6 +96,109 @@ describe('POST /rollouts', () => {
     expect(starts()).toEqual([]);
   });
 
+  describe('only the allowed functions, where the service runs', () => {
+    const ARN = (partition: string, region: string, account: string) => `arn:${partition}:lambda:${region}:${account}:function:orders`;
+    const nothingChanged = async () => {
+      expect(await registry.getLock('orders', 'live')).toBeUndefined();
+      expect((await registry.list({ limit: 10 })).items).toEqual([]);
+      expect(starts()).toEqual([]);
+    };
+
+    it('refuses a function that is not on the allow-list with 400 naming functionName and the rule, taking no lock', async () => {
+      const res = await start({ ...valid, functionName: 'inventory' });
+      expect(res.statusCode).toBe(400);
+      expect(body(res)).toEqual({ errors: [{ field: 'functionName', rule: 'function inventory is not one of the allowed functions (orders, f*); the service may only roll out those' }] });
+      await nothingChanged();
+    });
+
+    it.each([
+      ['another account', ARN('aws', 'eu-west-1', '999999999999'), 'account 999999999999'],
+      ['another region', ARN('aws', 'us-east-1', '123456789012'), 'region us-east-1'],
+      ['another partition', ARN('aws-cn', 'eu-west-1', '123456789012'), 'partition aws-cn'],
+    ])("refuses the ARN of a function in %s, which would take the local function's lock", async (_, functionName, names) => {
+      const res = await start({ ...valid, functionName });
+      expect(res.statusCode).toBe(400);
+      expect(body(res)).toEqual({
+        errors: [{ field: 'functionName', rule: `must name a function where this service runs (partition aws, region eu-west-1, account 123456789012); this ARN names ${names}` }],
+      });
+      await nothingChanged();
+    });
+
+    it('starts the ARN of a local allowed function, under the local lock', async () => {
+      const res = await start({ ...valid, functionName: ARN('aws', 'eu-west-1', '123456789012') });
+      expect(res.statusCode).toBe(202);
+      expect(await registry.getLock('orders', 'live')).toMatchObject({ functionName: ARN('aws', 'eu-west-1', '123456789012') });
+    });
+
+    it('refuses a release block: only the artifact trigger starts a code release', async () => {
+      const release = { s3Bucket: 'someone-elses-bucket', s3Key: 'x.zip', s3ObjectVersion: 'v1' };
+      const res = await start({ ...valid, release });
+      expect(res.statusCode).toBe(400);
+      expect(body(res)).toEqual({ errors: [{ field: 'release', rule: 'is set by the artifact trigger only' }] });
+      await nothingChanged();
+      // Reported with every other broken rule at once.
+      expect(body(await start({ ...valid, functionName: 'inventory', alias: '', release }))).toEqual({
+        errors: [
+          { field: 'release', rule: 'is set by the artifact trigger only' },
+          { field: 'alias', rule: expect.any(String) },
+        ],
+      });
+    });
+
+    it('refuses a list query for the ARN of a function elsewhere, which would list the local function', async () => {
+      const res = await api(event('GET', '/rollouts', { query: { functionName: ARN('aws', 'eu-west-1', '999999999999') } }));
+      expect(res.statusCode).toBe(400);
+      expect(body(res)).toEqual({ errors: [{ field: 'functionName', rule: expect.stringContaining('this ARN names account 999999999999') }] });
+    });
+  });
+
+  describe('too large, too deep, or a number that lost its digits: 400 before anything is parsed or changed', () => {
+    const nothingChanged = async () => {
+      expect(await registry.getLock('orders', 'live')).toBeUndefined();
+      expect((await registry.list({ limit: 10 })).items).toEqual([]);
+      expect(starts()).toEqual([]);
+    };
+
+    it('a 300 KB probe payload: the body is over the limit', async () => {
+      const res = await start({ ...valid, health: { probes: { payload: { blob: 'x'.repeat(300_000) } } } });
+      expect(res.statusCode).toBe(400);
+      expect(body(res)).toEqual({ errors: [{ field: '(body)', rule: expect.stringMatching(/^must be at most 32768 bytes; this is 300\d{3}$/) }] });
+      await nothingChanged();
+    });
+
+    it('a 20 KB probe payload in a body under the limit: the payload is named', async () => {
+      const res = await start({ ...valid, health: { probes: { payload: { blob: 'x'.repeat(20_000) } } } });
+      expect(res.statusCode).toBe(400);
+      expect(body(res)).toEqual({ errors: [{ field: 'health.probes.payload', rule: 'must be at most 16384 bytes as JSON' }] });
+      await nothingChanged();
+    });
+
+    it('a body just under the limit that the defaults would take over it: refused here, not by Prepare after a 202', async () => {
+      const names = Array.from({ length: 100 }, (_, i) => `${i}`.padEnd(250, 'a'));
+      const bare = { ...valid, rolloutId: 'r-1', health: { alarms: { names }, probes: { payload: '' } } };
+      const input = { ...bare, health: { ...bare.health, probes: { payload: 'x'.repeat(32_768 - 20 - JSON.stringify(bare).length) } } };
+      expect(JSON.stringify(input).length).toBeLessThanOrEqual(32_768);
+      const res = await start(input);
+      expect(res.statusCode).toBe(400);
+      expect(body(res)).toEqual({ errors: [{ field: '(body)', rule: expect.stringMatching(/^must be at most 32768 bytes as JSON with its defaults filled in; this would be \d+$/) }] });
+      await nothingChanged();
+    });
+
+    it('5,000 levels of nesting', async () => {
+      const res = await api(event('POST', '/rollouts', { rawBody: `{"functionName":"orders","alias":"live","targetVersion":"8","x":${'['.repeat(5000)}${']'.repeat(5000)}}` }));
+      expect(res.statusCode).toBe(400);
+      expect(body(res)).toEqual({ errors: [{ field: '(body)', rule: 'must nest objects and arrays at most 32 deep' }] });
+      await nothingChanged();
+    });
+
+    it('a version number beyond 2^53, which JSON would silently round', async () => {
+      const res = await api(event('POST', '/rollouts', { rawBody: '{"functionName":"orders","alias":"live","targetVersion":12345678901234567890}' }));
+      expect(res.statusCode).toBe(400);
+      expect(body(res)).toEqual({ errors: [{ field: 'targetVersion', rule: expect.stringContaining('a whole number up to 9007199254740991') }] });
+      await nothingChanged();
+    });
+  });
+
   it('refuses a body that is not JSON, or none', async () => {
     expect(body(await api(event('POST', '/rollouts', { rawBody: '{"functionName":' })))).toEqual({ errors: [{ field: '(body)', rule: 'must be valid JSON' }] });
     expect((await api(event('POST', '/rollouts'))).statusCode).toBe(400);
@@ -193,7 +244,7 @@ describe('POST /rollouts', () => {
       }),
       idempotency,
       workflow,
-      clock: { now: () => NOW },
+      clock: { now: () => NOW }, scope: SCOPE,
       ids: { newId: () => 'id0001' },
     });
     const res = await flaky(event('POST', '/rollouts', { body: valid }));
@@ -264,7 +315,7 @@ describe('POST /rollouts', () => {
       registry,
       idempotency: Object.assign(Object.create(idempotency) as InMemoryIdempotencyStore, { complete: async () => Promise.reject(new TransientError('UpdateItem: ServiceUnavailable')) }),
       workflow,
-      clock: { now: () => NOW },
+      clock: { now: () => NOW }, scope: SCOPE,
       ids: { newId: () => 'id0001' },
     });
     const res = await forgetful(event('POST', '/rollouts', { body: valid, headers: { 'Idempotency-Key': 'k-lost' } }));
@@ -458,6 +509,18 @@ describe('routing and errors', () => {
     expect(body(viaResource)).toMatchObject({ rolloutId: 'r-1' });
   });
 
+  it('refuses a malformed %-encoded id, and an id no rollout can have, with 400 naming id', async () => {
+    const malformed = await api({ ...event('GET', '/{proxy+}', { path: '/v1/rollouts/%E0%A4%A' }), pathParameters: { proxy: 'rollouts/%E0%A4%A' } });
+    expect(malformed.statusCode).toBe(400);
+    expect(body(malformed)).toEqual({ errors: [{ field: 'id', rule: 'must be %-encoded correctly: each % followed by two hex digits of a UTF-8 character' }] });
+    for (const id of ['..%2F..%2Fetc%2Fpasswd', 'a%20b', 'x'.repeat(81)]) {
+      const res = await api({ ...event('POST', '/{proxy+}', { path: `/v1/rollouts/${id}/abort`, body: { reason: 'x' } }), pathParameters: { proxy: `rollouts/${id}/abort` } });
+      expect(res.statusCode, id).toBe(400);
+      expect(body(res).errors, id).toEqual([{ field: 'id', rule: expect.stringMatching(/^must be a rollout id: 1-80 characters/) }]);
+    }
+    expect(workflow.calls).toEqual([]);
+  });
+
   it('reads a base64-encoded body and answers a start under a base path with the stage in Location', async () => {
     const res = await api({ ...event('POST', '/{proxy+}', { path: '/v1/rollouts' }), body: Buffer.from(JSON.stringify(valid)).toString('base64'), isBase64Encoded: true });
     expect(res.statusCode).toBe(202);
@@ -481,7 +544,7 @@ describe('routing and errors', () => {
       registry: { ...registry, get: async () => Promise.reject(new Error('kaboom at /var/task/index.js:1:2')) } as unknown as InMemoryRolloutRegistry,
       idempotency,
       workflow,
-      clock: { now: () => NOW },
+      clock: { now: () => NOW }, scope: SCOPE,
       ids: { newId: () => 'x' },
     });
     const res = await broken(event('GET', '/rollouts/{id}', { path: '/rollouts/r1' }));
@@ -494,7 +557,7 @@ describe('routing and errors', () => {
       registry: { ...registry, list: async () => Promise.reject(new ThrottledError('Rate exceeded')) } as unknown as InMemoryRolloutRegistry,
       idempotency,
       workflow,
-      clock: { now: () => NOW },
+      clock: { now: () => NOW }, scope: SCOPE,
       ids: { newId: () => 'x' },
     });
     const res = await throttled(event('GET', '/rollouts'));

@@ -15,7 +15,8 @@ import { fixedClock, RecordingNotifier } from '../../support/fakes.js';
 
 const BUCKET = 'lambda-rollout-artifacts';
 const SM = 'arn:aws:states:eu-west-1:123456789012:stateMachine:Rollout';
-const CONFIG = { bucket: BUCKET, prefix: 'releases/', allowedFunctions: ['orders-*', 'arn:aws:lambda:eu-west-1:123456789012:function:payments'] };
+const HOME = { partition: 'aws', region: 'eu-west-1', account: '123456789012' };
+const CONFIG = { bucket: BUCKET, prefix: 'releases/', allowedFunctions: ['orders-*', 'arn:aws:lambda:eu-west-1:123456789012:function:payments'], home: HOME };
 
 /** The S3 "Object Created" event as EventBridge delivers it (https://docs.aws.amazon.com/AmazonS3/latest/userguide/ev-events.html). */
 function objectCreated(key: string, versionId: string | null = 'v-42', bucket = BUCKET): ObjectCreatedEvent {
@@ -186,6 +187,15 @@ describe('artifact trigger: objects that start nothing are notified with the rea
     expect(n.subject).toMatch(/^lambda-rollout .* started nothing: /);
   });
 
+  it("an allow-list ARN of another account, region or partition allows nothing here: its name would take the local function's lock", async () => {
+    const { lambda, artifacts, starter, notifier } = setUp();
+    const elsewhere = ['arn:aws:lambda:eu-west-1:999999999999:function:payments', 'arn:aws:lambda:us-east-1:123456789012:function:payments', 'arn:aws-cn:lambda:eu-west-1:123456789012:function:payments'];
+    const trigger = makeArtifactTrigger({ lambda, artifacts, starter, notifier, clock: fixedClock(), config: { ...CONFIG, allowedFunctions: elsewhere } });
+    const result = await trigger(objectCreated('releases/payments/live/42.zip'));
+    expect(result).toEqual({ started: false, reason: expect.stringContaining('function payments is not in the allowed functions') });
+    expect(starter.calls).toEqual([]);
+  });
+
   it('a bad strategy in the tags', async () => {
     const { trigger, starter, notifier } = setUp(new FakeArtifacts({ 'rollout-strategy': 'Canary99Percent' }));
     const result = await trigger(objectCreated('releases/orders-api/live/42.zip'));
@@ -229,7 +239,7 @@ describe('triggerConfigFromEnv', () => {
   };
 
   it('reads the settings', () => {
-    expect(triggerConfigFromEnv(env)).toEqual({ stateMachineArn: SM, bucket: BUCKET, prefix: 'releases/', allowedFunctions: ['orders-*', 'payments'] });
+    expect(triggerConfigFromEnv(env)).toEqual({ stateMachineArn: SM, home: HOME, bucket: BUCKET, prefix: 'releases/', allowedFunctions: ['orders-*', 'payments'] });
   });
 
   it.each([ENV.stateMachineArn, ENV.artifactsBucket, ENV.allowedFunctions])('names a missing %s', (name) => {

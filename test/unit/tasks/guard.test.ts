@@ -15,6 +15,7 @@ import { makeGuard } from '../../../functions/tasks/guard.js';
 import { makeAcquireLock } from '../../../functions/tasks/acquire-lock.js';
 import { makeReleaseLock } from '../../../functions/tasks/release-lock.js';
 import type { AliasUpdate } from '../../../functions/core/lambda-model.js';
+import { RecordingMetrics } from '../../support/fakes.js';
 
 const NOW = T0 + 300_000;
 const clock = { now: () => NOW };
@@ -44,7 +45,7 @@ beforeEach(async () => {
   lambda.createFunction('orders');
   for (let v = 1; v <= 8; v += 1) lambda.publishVersion('orders');
   // The rollout's last shift: v7 70% + v8 30%, at the revision its state recorded.
-  const alias = lambda.createAlias('orders', 'live', '7', { '8': 30 });
+  const alias = lambda.addAlias('orders', 'live', '7', { '8': 30 });
   state = runningState({ alias: { revisionId: alias.revisionId } });
   registry = new InMemoryRolloutRegistry();
   await registry.acquire(lockRequest(ID, { status: 'pending', baselineVersion: undefined }));
@@ -139,6 +140,20 @@ describe('guard', () => {
     expect(notifier.subjects[0]).toBe('lambda-rollout orders:live v8 stopped: the alias was changed by someone else');
   });
 
+  it("FAILED after the workflow reported drift: the other writer's split, which the state records as last seen, stays", async () => {
+    const theirs = lambda.changeAliasExternally('orders', 'live', { functionVersion: '7', routing: { '8': 3 } }, 'bob');
+    const drifted: RolloutState = {
+      ...state,
+      alias: { functionVersion: theirs.functionVersion, routing: theirs.routing, revisionId: theirs.revisionId },
+      outcome: { status: 'drift', reason: 'alias live was changed by someone else and was left as it is', at: iso(NOW), finalVersion: '7' },
+    };
+    workflow.put(ARN, { status: 'FAILED', history: [state, drifted], error: 'AliasDrift', cause: drifted.outcome?.reason });
+    const result = await guard()(statusChange('FAILED', { error: 'AliasDrift', cause: drifted.outcome?.reason }));
+    expect(updates()).toEqual([]);
+    expect(lambda.peekAlias('orders', 'live')).toMatchObject({ functionVersion: '7', routing: { '8': 3 }, revisionId: theirs.revisionId });
+    expect(result).toMatchObject({ action: 'drift', endedAs: 'drift', lockReleased: true });
+  });
+
   it('is idempotent: a second run finds everything done and stays quiet', async () => {
     workflow.put(ARN, { status: 'ABORTED', history: [state] });
     await guard()(statusChange('ABORTED'));
@@ -172,6 +187,54 @@ describe('guard', () => {
     expect(notifier.published[0]?.attributes).toMatchObject({ eventType: 'aborted', outcome: 'aborted', rolloutId: ID });
   });
 
+  it.each(['RUNNING', 'PENDING_REDRIVE'] as const)(
+    'a FAILED event while DescribeExecution says %s (late, duplicated, redriven) changes nothing',
+    async (now) => {
+      workflow.put(ARN, { status: now, history: [state] });
+      const result = await guard()(statusChange('FAILED', { error: 'States.TaskFailed', cause: 'an earlier failure' }));
+      expect(result).toEqual({ executionArn: ARN, status: now, action: 'still_running' });
+      expect(updates()).toEqual([]);
+      expect(lambda.peekAlias('orders', 'live')).toMatchObject({ functionVersion: '7', routing: { '8': 30 } });
+      expect(await registry.getLock('orders', 'live')).toMatchObject({ rolloutId: ID, status: 'running' });
+      expect(await registry.get(ID)).toMatchObject({ status: 'running' });
+      expect(await registry.get(ID).then((r) => r?.endedAt)).toBeUndefined();
+      expect(notifier.published).toEqual([]);
+      // A second start is still refused: the running rollout keeps its alias.
+      await expect(registry.acquire(lockRequest('orders-live-v9-000000000000', { targetVersion: '9' }))).rejects.toThrow(/is already running on orders:live/);
+    },
+  );
+
+  it("a start refused at AcquireLock never undoes the lock holder's split, whatever its FAILED event says", async () => {
+    // The loser prepared before the holder shifted: same versions, the first step's weight, the revision before the shift.
+    const LOSER = 'orders-live-v8-0f0f0f0f0f0f';
+    const prepared = runningState({ id: LOSER, alias: { functionVersion: '7', routing: {}, revisionId: 'r2' }, cursor: { step: 2, weightPercent: 30, next: 'shift' } });
+    const refused = await makeAcquireLock({ registry, clock })(prepared);
+    expect(refused.refusal?.Cause).toContain(`rollout ${ID} is already running on orders:live`);
+    await makeReleaseLock({ registry, clock })(refused);
+    workflow.put(executionArn(LOSER), { status: 'FAILED', history: [prepared, refused], error: 'RolloutRefused', cause: refused.refusal?.Cause });
+
+    const result = await guard()({ detail: { executionArn: executionArn(LOSER), status: 'FAILED', error: 'RolloutRefused', cause: refused.refusal?.Cause } });
+    expect(result).toMatchObject({ action: 'untouched', endedAs: 'refused', recorded: false, lockReleased: false, notified: 'already ended' });
+    expect(updates()).toEqual([]);
+    expect(lambda.peekAlias('orders', 'live')).toMatchObject({ functionVersion: '7', routing: { '8': 30 } });
+    expect(await registry.getLock('orders', 'live')).toMatchObject({ rolloutId: ID, executionArn: ARN });
+    expect(await registry.get(LOSER)).toMatchObject({ status: 'refused' });
+  });
+
+  it('an execution whose lock passed to another rollout leaves that rollout\'s split alone', async () => {
+    lambda.changeAliasExternally('orders', 'live', { functionVersion: '7' }, 'rollout');
+    await makeReleaseLock({ registry, clock })({ ...state, outcome: { status: 'rolled_back', reason: 'errors', at: iso(NOW), finalVersion: '7' } });
+    const NEXT = 'orders-live-v8-123412341234';
+    await makeAcquireLock({ registry, clock })(runningState({ id: NEXT }));
+    const next = lambda.changeAliasExternally('orders', 'live', { functionVersion: '7', routing: { '8': 30 } }, 'rollout');
+    // A late ABORTED event of the first execution, whose last state still says "30% at r3, ours".
+    workflow.put(ARN, { status: 'ABORTED', history: [{ ...state, alias: { ...state.alias, revisionId: next.revisionId } }] });
+    const result = await guard()(statusChange('ABORTED'));
+    expect(result.action).toBe('untouched');
+    expect(updates()).toEqual([]);
+    expect(await registry.getLock('orders', 'live')).toMatchObject({ rolloutId: NEXT });
+  });
+
   it('ignores statuses it does not guard, and executions it knows nothing of', async () => {
     expect(await guard()(statusChange('SUCCEEDED'))).toEqual({ executionArn: ARN, status: 'SUCCEEDED', action: 'ignored' });
     const unknown = await guard()({ detail: { executionArn: executionArn('nobody'), status: 'ABORTED' } });
@@ -192,5 +255,48 @@ describe('guard', () => {
     expect(await registry.get(ID)).toMatchObject({ status: 'aborted', executionArn: next });
     // The execution that handed over succeeded: not a status the guard acts on.
     expect((await guard()(statusChange('SUCCEEDED'))).action).toBe('ignored');
+  });
+});
+
+describe('what the guard counts in the service\'s metrics', () => {
+  let metrics: RecordingMetrics;
+  const counting = () => makeGuard({ registry, workflow, lambda, notifier, clock, serviceMetrics: metrics });
+  beforeEach(() => {
+    metrics = new RecordingMetrics();
+  });
+
+  it('an ending the workflow never reached (aborted), once: a repeat run counts nothing', async () => {
+    workflow.put(ARN, { status: 'ABORTED', history: [state], error: 'RolloutAborted', cause: 'bad canary' });
+    await counting()(statusChange('ABORTED'));
+    await counting()(statusChange('ABORTED'));
+    expect(metrics.points).toEqual(['orders RolloutsAborted=1', 'orders FailedTargetRequests=1']);
+  });
+
+  it('a failure no Catch can catch, as failed', async () => {
+    workflow.put(ARN, { status: 'FAILED', history: [state], error: 'States.DataLimitExceeded' });
+    await counting()(statusChange('FAILED', { error: 'States.DataLimitExceeded' }));
+    expect(metrics.points).toEqual(['orders RolloutsFailed=1', 'orders FailedTargetRequests=1']);
+  });
+
+  it('nothing for an ending the workflow reached: NotifyEnding counted it', async () => {
+    lambda.changeAliasExternally('orders', 'live', { functionVersion: '7' }, 'rollout');
+    const rolledBack: RolloutState = { ...state, alias: { ...lambda.peekAlias('orders', 'live') }, outcome: { status: 'rolled_back', reason: 'errors', at: iso(NOW), finalVersion: '7' } };
+    workflow.put(ARN, { status: 'FAILED', history: [state, rolledBack], error: 'RolloutRolledBack' });
+    await counting()(statusChange('FAILED', { error: 'RolloutRolledBack' }));
+    expect(metrics.emitted).toEqual([]);
+  });
+
+  it('RollbackFailed, before it touches the alias: the alarm fires even when the guard cannot put the alias back', async () => {
+    const failed: RolloutState = { ...state, error: { Error: 'TransientAwsError', Cause: 'UpdateAlias: InternalError' } };
+    workflow.put(ARN, { status: 'FAILED', history: [state, failed], error: 'RollbackFailed' });
+    lambda.injectFault('getAlias', 'server-error', 1);
+    await expect(counting()(statusChange('FAILED', { error: 'RollbackFailed' }))).rejects.toThrow();
+    expect(metrics.emitted).toEqual([{ functionName: 'orders', points: [{ name: 'RollbackFailed', unit: 'Count', value: 1 }] }]);
+
+    // The retry puts the alias back and records the ending; NotifyEnding already counted it as failed.
+    await counting()(statusChange('FAILED', { error: 'RollbackFailed' }));
+    expect(lambda.peekAlias('orders', 'live').routing).toEqual({});
+    await counting()(statusChange('FAILED', { error: 'RollbackFailed' }));
+    expect(metrics.points).toEqual(['orders RollbackFailed=1', 'orders RollbackFailed=1']);
   });
 });

@@ -9,7 +9,7 @@ const input = { functionName: 'orders', alias: 'live', targetVersion: '2', strat
 
 function setup() {
   const lambda = ordersWorld();
-  const prepare = makePrepare({ lambda, alarms: alarmsOf({ 'orders-errors': 'OK' }), clock: fixedClock() });
+  const prepare = makePrepare({ lambda, alarms: alarmsOf({ 'orders-errors': 'OK' }), clock: fixedClock(), allowedFunctions: ['orders', 'payments'] });
   const changesBefore = lambda.aliasChanges.length;
   const nothingChanged = () => {
     expect(lambda.aliasChanges).toHaveLength(changesBefore);

@@ -18,15 +18,17 @@ const RELEASE = {
   description: 'lambda-rollout build 42 from s3://artifacts/releases/orders/live/42.zip (version v-42)',
 };
 
+const EXECUTION = 'arn:aws:states:us-east-1:123456789012:execution:lambda-rollout:r1';
+
 function world(updateMs = 12_000) {
   let now = T0;
   const clock = { now: () => now };
   const lambda = new SimLambda({ now: clock.now });
   lambda.createFunction('orders', { codeSha256: 'old=' });
   lambda.publishVersion('orders', { codeSha256: 'old=' });
-  lambda.createAlias('orders', 'live', '1');
+  lambda.addAlias('orders', 'live', '1');
   const code = new SimCodeRelease(lambda, { now: clock.now, updateMs, codeSha256Of: () => 'new=' });
-  const task = makeRelease({ code, clock });
+  const task = makeRelease({ code, clock, allowedFunctions: ['orders', 'inventory'] });
   const advance = (ms: number) => {
     now += ms;
   };
@@ -35,7 +37,7 @@ function world(updateMs = 12_000) {
 
 /** Runs UpdateCode, then Wait/CheckCode every `waitMs` until the status is no longer InProgress, like the workflow. */
 async function updateAndWait(w: ReturnType<typeof world>, waitMs = 5_000, maxWaitSeconds?: number) {
-  let state = (await w.task({ action: 'update', functionName: 'orders', release: RELEASE })) as CodeState;
+  let state = (await w.task({ action: 'update', functionName: 'orders', executionArn: EXECUTION, release: RELEASE })) as CodeState;
   const seen: string[] = [state.status];
   for (let i = 0; i < 50; i++) {
     w.advance(waitMs);
@@ -112,7 +114,7 @@ describe('release: refusals change nothing further', () => {
 
   it('refuses when someone else changed the code before our update finished (CodeSha256 mismatch)', async () => {
     const w = world(20_000);
-    let state = (await w.task({ action: 'update', functionName: 'orders', release: RELEASE })) as CodeState;
+    let state = (await w.task({ action: 'update', functionName: 'orders', executionArn: EXECUTION, release: RELEASE })) as CodeState;
     w.advance(25_000);
     state = (await w.task({ action: 'status', functionName: 'orders', code: state })) as CodeState;
     expect(state.status).toBe('Successful');
@@ -131,6 +133,35 @@ describe('release: refusals change nothing further', () => {
     expect((await w.lambda.getVersion('orders', '$LATEST')).codeSha256).toBe('theirs=');
   });
 
+  it('a retried publish whose first answer was lost finds the version it published, instead of blaming someone else', async () => {
+    const w = world(1_000);
+    const { state } = await updateAndWait(w);
+    const publishVersion = w.code.publishVersion.bind(w.code);
+    let attempt = 0;
+    w.code.publishVersion = async (...args) => {
+      const published = await publishVersion(...args);
+      attempt += 1;
+      if (attempt === 1) throw Object.assign(new Error('socket hang up'), { name: ErrorName.Transient });
+      return published;
+    };
+    await expect(w.task({ action: 'publish', functionName: 'orders', release: RELEASE, code: state })).rejects.toMatchObject({ name: ErrorName.Transient });
+    // The workflow retries: PublishVersion now meets the RevisionId its own publish moved on.
+    const retried = (await w.task({ action: 'publish', functionName: 'orders', release: RELEASE, code: state })) as PublishResult;
+    expect(retried).toEqual({ status: 'Published', version: '2', codeSha256: 'new=' });
+    expect(w.code.published.map((p) => p.version)).toEqual(['2']);
+  });
+
+  it('a refused publish with no version of our code and description is someone else\'s change', async () => {
+    const w = world(1_000);
+    const { state } = await updateAndWait(w);
+    // Someone published our code under another description, then changed the code: neither version is ours.
+    w.lambda.publishVersion('orders', { codeSha256: 'new=', description: 'hand-made' });
+    w.code.changeCodeExternally('orders', 'theirs=');
+    const published = (await w.task({ action: 'publish', functionName: 'orders', release: RELEASE, code: state })) as PublishResult;
+    expect(published).toMatchObject({ status: 'Failed', reason: expect.stringContaining('someone else changed it, so no version was published') });
+    expect(w.code.calls.at(-1)).toMatchObject({ op: 'findVersion', args: { codeSha256: 'new=', description: RELEASE.description } });
+  });
+
   it('gives up on an update that stays InProgress past maxWaitSeconds', async () => {
     const w = world(3_600_000);
     const { state, seen } = await updateAndWait(w, 30_000, 120);
@@ -141,20 +172,20 @@ describe('release: refusals change nothing further', () => {
 
   it('refuses an update Lambda rejects (missing function) as Failed, with the reason', async () => {
     const w = world();
-    const state = (await w.task({ action: 'update', functionName: 'inventory', release: RELEASE })) as CodeState;
+    const state = (await w.task({ action: 'update', functionName: 'inventory', executionArn: EXECUTION, release: RELEASE })) as CodeState;
     expect(state).toMatchObject({ status: 'Failed', refusal: { Error: ErrorName.Refused } });
     expect(state.reason).toContain('the code update of inventory from s3://artifacts/releases/orders/live/42.zip (version v-42) was refused: Function not found');
   });
 
   it('throws AliasUpdateInProgress while another update runs, for the workflow to retry', async () => {
     const w = world(60_000);
-    await w.task({ action: 'update', functionName: 'orders', release: RELEASE });
-    await expect(w.task({ action: 'update', functionName: 'orders', release: RELEASE })).rejects.toMatchObject({ name: ErrorName.UpdateInProgress });
+    await w.task({ action: 'update', functionName: 'orders', executionArn: EXECUTION, release: RELEASE });
+    await expect(w.task({ action: 'update', functionName: 'orders', executionArn: EXECUTION, release: RELEASE })).rejects.toMatchObject({ name: ErrorName.UpdateInProgress });
   });
 
   it('refuses bad input naming the field', async () => {
     const w = world();
-    await expect(w.task({ action: 'update', functionName: 'orders', release: { ...RELEASE, s3ObjectVersion: '' } })).rejects.toMatchObject({
+    await expect(w.task({ action: 'update', functionName: 'orders', executionArn: EXECUTION, release: { ...RELEASE, s3ObjectVersion: '' } })).rejects.toMatchObject({
       name: ErrorName.InvalidInput,
       message: expect.stringContaining('release.s3ObjectVersion: must be an object version id'),
     });

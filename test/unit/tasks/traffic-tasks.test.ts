@@ -5,18 +5,18 @@ import { makeCheckHealth } from '../../../functions/tasks/check-health.js';
 import { makeFinalize } from '../../../functions/tasks/finalize.js';
 import { makeRollback } from '../../../functions/tasks/rollback.js';
 import { LOOP_EVENTS } from '../../../functions/core/continuation.js';
-import { DriftError, ThrottledError } from '../../../functions/core/errors.js';
+import { ConfirmedDriftError, DriftError, ErrorName, RejectedError, ThrottledError } from '../../../functions/core/errors.js';
 import type { RolloutRegistry } from '../../../functions/ports.js';
 import { InMemoryRolloutRegistry } from '../../../sim/registry.js';
 import type { RolloutState } from '../../../functions/core/state.js';
 import { ScriptedMetrics, T0, alarmsOf, fixedClock, ordersWorld, probeAnswers } from '../../support/fakes.js';
 
-const execution = { id: 'x', name: 'r1', startTime: '2026-01-05T10:00:00.000Z' };
+const execution = { id: 'arn:aws:states:us-east-1:123456789012:execution:lambda-rollout:r1', name: 'r1', startTime: '2026-01-05T10:00:00.000Z' };
 
 async function started(strategy: unknown = 'Linear10PercentEvery1Minute') {
   const lambda = ordersWorld();
   const clock = fixedClock(T0);
-  const state = (await makePrepare({ lambda, alarms: alarmsOf(), clock })({ input: { functionName: 'orders', alias: 'live', targetVersion: '2', strategy }, execution })) as RolloutState;
+  const state = (await makePrepare({ lambda, alarms: alarmsOf(), clock, allowedFunctions: ['orders'] })({ input: { functionName: 'orders', alias: 'live', targetVersion: '2', strategy }, execution })) as RolloutState;
   return { lambda, clock, state };
 }
 
@@ -34,11 +34,24 @@ describe('ShiftWeight', () => {
     expect(next.history).toEqual([{ step: 0, weightPercent: 10, shiftedAt: T0, revisionId: next.alias.revisionId, checks: 0 }]);
   });
 
-  it('does not overwrite an alias someone else changed: drift', async () => {
+  it('does not overwrite an alias someone else changed: drift, confirmed with the alias as read', async () => {
     const { lambda, clock, state } = await started();
-    lambda.changeAliasExternally('orders', 'live', { functionVersion: '2' });
-    await expect(makeShiftWeight({ lambda, clock })(state)).rejects.toBeInstanceOf(DriftError);
+    const theirs = lambda.changeAliasExternally('orders', 'live', { functionVersion: '2' });
+    const refused = await makeShiftWeight({ lambda, clock })(state).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(ConfirmedDriftError);
+    expect(refused).toMatchObject({
+      current: { functionVersion: '2', routing: {}, revisionId: theirs.revisionId },
+      message: `alias live was changed by someone else: it routes v2 100% at revision ${theirs.revisionId}, while this rollout last wrote revision ${state.alias.revisionId}`,
+    });
     expect(lambda.peekAlias('orders', 'live')).toMatchObject({ functionVersion: '2', routing: {} });
+  });
+
+  it('a 412 with the alias still at the revision it sent is no drift: thrown as transient, for the workflow to try again', async () => {
+    const { lambda, clock, state } = await started();
+    lambda.injectFault('updateAlias', () => new DriftError('The Revision Id provided does not match the latest Revision Id'), 1);
+    await expect(makeShiftWeight({ lambda, clock })(state)).rejects.toMatchObject({ name: ErrorName.Transient, message: expect.stringContaining('nobody changed it') });
+    expect(lambda.calls.filter((c) => c.op === 'getAlias').length).toBeGreaterThan(0);
+    await expect(makeShiftWeight({ lambda, clock })(state)).resolves.toMatchObject({ alias: { routing: { '2': 10 } } });
   });
 
   it('recognises its own earlier write when a retry meets a new RevisionId', async () => {
@@ -61,16 +74,15 @@ describe('CheckHealth', () => {
     clock: fixedClock(now),
   });
 
-  it('reads every complete minute since the target first got traffic, per version behind the alias', async () => {
+  it('reads the complete minutes it has not judged yet, per version behind the alias, and the baseline reference once', async () => {
     const { lambda, state } = await started();
     const shifted = await makeShiftWeight({ lambda, clock: fixedClock(T0 + 30_000) })(state);
     const metrics = new ScriptedMetrics({ target: [2000, 1], baseline: [18000, 20] });
     const checked = await makeCheckHealth(ports(metrics, T0 + 330_000))(shifted);
-    const request = metrics.requests[0]!;
+    const [counts, reference] = metrics.requests;
     // Minutes from the shift's minute up to the last one CloudWatch has completed (120 s delay).
-    expect(request.startTime).toBe(T0);
-    expect(request.endTime).toBe(T0 + 180_000);
-    expect(request.queries).toContainEqual({
+    expect(counts).toMatchObject({ startTime: T0, endTime: T0 + 180_000 });
+    expect(counts?.queries).toContainEqual({
       id: 'targetErrors',
       namespace: 'AWS/Lambda',
       metricName: 'Errors',
@@ -78,11 +90,16 @@ describe('CheckHealth', () => {
       stat: 'Sum',
       periodSeconds: 60,
     });
-    expect(request.queries).toContainEqual(expect.objectContaining({ id: 'baselineDurationp99', metricName: 'Duration', stat: 'p99', periodSeconds: 180 }));
-    expect(request.queries.filter((q) => q.periodSeconds === 60).map((q) => `${q.metricName}@${q.dimensions.ExecutedVersion}`).sort()).toEqual(['Errors@1', 'Errors@2', 'Invocations@1', 'Invocations@2', 'Throttles@1', 'Throttles@2']);
+    expect(counts?.queries.map((q) => `${q.metricName}@${q.dimensions.ExecutedVersion}`).sort()).toEqual(['Errors@1', 'Errors@2', 'Invocations@1', 'Invocations@2', 'Throttles@1', 'Throttles@2']);
+    expect(reference?.queries).toContainEqual(expect.objectContaining({ id: 'referencep99', metricName: 'Duration', stat: 'p99', periodSeconds: 180, dimensions: expect.objectContaining({ ExecutedVersion: '1' }) }));
     expect(checked.cursor).toMatchObject({ next: 'shift', step: 1, weightPercent: 20 });
-    expect(checked.history.at(-1)).toMatchObject({ checks: 1, verdict: 'healthy', target: { invocations: 2000, errors: 1 }, baseline: { invocations: 18000, errors: 20 } });
+    expect(checked.history.at(-1)).toMatchObject({ checks: 1, verdict: 'healthy', target: { invocations: 2000, errors: 1 }, baseline: { invocations: 18000, errors: 20 }, judged: { from: T0, to: T0 + 180_000, weights: [10], atWeight: 2 } });
     expect(checked.history.at(-1)).not.toHaveProperty('signals');
+
+    const again = new ScriptedMetrics({ target: [1000, 0], baseline: [9000, 9] });
+    const later = await makeCheckHealth(ports(again, T0 + 390_000))({ ...checked, cursor: { ...checked.cursor, next: 'bake' } });
+    expect(again.requests.map((r) => [r.startTime, r.endTime])).toEqual([[T0 + 180_000, T0 + 240_000], [T0, T0 + 240_000]]);
+    expect(later.tally?.target).toEqual({ invocations: 3000, errors: 1, throttles: 0 });
   });
 
   it("keeps the check's every signal on the rollout's record, and the loop's events in the cursor", async () => {
@@ -112,14 +129,14 @@ describe('CheckHealth', () => {
     expect(checked.cursor.reason).toMatch(/^errors \d+x the baseline's rate \(likelihood ratio .* >= 100; false-rollback bound 1.00%\): target 20.00% \(40\/200\) vs baseline 0.11% \(2\/1800\)$/);
   });
 
-  it('before CloudWatch has a complete minute, nothing is read and the step holds', async () => {
+  it('before CloudWatch has a complete minute, nothing is read, and after the bake the step waits for its first minute, saying so', async () => {
     const { lambda, clock, state } = await started();
     const shifted = await makeShiftWeight({ lambda, clock })(state);
     const metrics = new ScriptedMetrics({ target: [0, 0], baseline: [0, 0] });
     const checked = await makeCheckHealth(ports(metrics, T0 + 60_000))(shifted);
     expect(metrics.requests).toEqual([]);
-    expect(checked.cursor).toMatchObject({ next: 'hold', waitSeconds: 60, heldSeconds: 60 });
-    expect(checked.history.at(-1)?.reason).toContain('no complete metric minute yet');
+    expect(checked.cursor).toMatchObject({ next: 'bake', waitSeconds: 60, heldSeconds: 0, awaiting: T0 + 180_000 });
+    expect(checked.history.at(-1)?.reason).toBe('bake over; waiting for the first complete minute at 10% (10:00-10:01), in CloudWatch at about 10:03');
   });
 
   it('a watched alarm in ALARM rolls back', async () => {
@@ -132,19 +149,72 @@ describe('CheckHealth', () => {
 
   it('probes the target version once per step and reports them apart', async () => {
     const { lambda, clock, state } = await started();
-    const probing = { ...state, rollout: { ...state.rollout, health: { ...state.rollout.health, probes: { payload: { ping: true }, count: 3, expect: { field: 'statusCode', equals: 200 } } } } };
+    const probing = { ...state, rollout: { ...state.rollout, health: { ...state.rollout.health, probes: { payload: { ping: true }, count: 3, countAsEvidence: false, expect: { field: 'statusCode', equals: 200 } } } } };
     const shifted = await makeShiftWeight({ lambda, clock })(probing);
     const invoker = probeAnswers({ payload: '{"statusCode":200}' });
     const check = makeCheckHealth(ports(new ScriptedMetrics({ target: [600, 0], baseline: [5400, 5] }), T0 + 30_000, alarmsOf(), invoker));
     const once = await check(shifted);
     const twice = await check(once);
     expect(invoker.calls).toEqual(Array(3).fill({ functionName: 'orders', qualifier: '2', payload: { ping: true } }));
-    expect(twice.history.at(-1)?.probes).toEqual({ sent: 3, passed: 3 });
+    expect(twice.history.at(-1)?.probes).toEqual({ sent: 3, passed: 3, lastAt: T0 + 30_000 });
+  });
+
+  it('before any traffic, verifies the target with a round of probes and refuses one that fails them', async () => {
+    const { state } = await started();
+    const probing = { ...state, rollout: { ...state.rollout, health: { ...state.rollout.health, probes: { payload: {}, count: 2, countAsEvidence: false, expect: {} } } } };
+    const failing = probeAnswers({ functionError: 'Unhandled', payload: '{"errorMessage":"boom"}' });
+    const refused = await makeCheckHealth(ports(new ScriptedMetrics({ target: [0, 0], baseline: [0, 0] }), T0, alarmsOf(), failing))({ action: 'verify', state: probing });
+    expect(failing.calls).toHaveLength(2);
+    expect(refused).toMatchObject({ refusal: { Error: 'RolloutRefused', Cause: 'version 2 failed its probes before any traffic moved: 2 of 2 failed: function error (Unhandled): {"errorMessage":"boom"}' } });
+    const passing = await makeCheckHealth(ports(new ScriptedMetrics({ target: [0, 0], baseline: [0, 0] }), T0))({ action: 'verify', state: probing });
+    expect(passing).not.toHaveProperty('refusal');
+    expect(passing.tally?.probes).toEqual({ sent: 2, passed: 2 });
+    const unprobed = probeAnswers();
+    expect(await makeCheckHealth(ports(new ScriptedMetrics({ target: [0, 0], baseline: [0, 0] }), T0, alarmsOf(), unprobed))({ action: 'verify', state })).toEqual(state);
+    expect(unprobed.calls).toEqual([]);
+  });
+
+  it('a probe whose Invoke is throttled is no failed probe: it is left out, and a step with no answer probes again next check', async () => {
+    const { lambda, clock, state } = await started();
+    const probing = { ...state, rollout: { ...state.rollout, health: { ...state.rollout.health, probes: { payload: {}, count: 2, expect: {} } } } };
+    const shifted = await makeShiftWeight({ lambda, clock })(probing);
+    const answers = probeAnswers();
+    let throttle = 1;
+    const invoker = { ...answers, invoke: async (...args: Parameters<typeof answers.invoke>) => (throttle-- > 0 ? Promise.reject(new ThrottledError('Invoke orders:2: Rate exceeded')) : answers.invoke(...args)) };
+    const registry = new InMemoryRolloutRegistry();
+    const check = (metrics: ScriptedMetrics) => makeCheckHealth(ports(metrics, T0 + 30_000, alarmsOf(), invoker, registry));
+    const once = await check(new ScriptedMetrics({ target: [600, 0], baseline: [5400, 5] }))(shifted);
+    expect(once.history.at(-1)?.probes).toMatchObject({ sent: 1, passed: 1 });
+    expect(once.cursor.next).not.toBe('rollback');
+
+    throttle = 2;
+    const unanswered = await check(new ScriptedMetrics({ target: [600, 0], baseline: [5400, 5] }))(shifted);
+    expect(unanswered.history.at(-1)?.verdict).toBe('inconclusive');
+    expect((await registry.get(state.rollout.id))?.lastCheck?.signals.find((s) => s.name === 'probes')).toEqual({ name: 'probes', verdict: 'inconclusive', reason: 'no probe answered: 2 probes, every Invoke failed (Throttled: Invoke orders:2: Rate exceeded)' });
+    expect(unanswered.history.at(-1)?.probes).toBeUndefined();
+  });
+
+  it('strict, a read that fails is thrown for the Retry; after the retries, each source is read once more and an unreadable one is inconclusive', async () => {
+    const { lambda, clock, state } = await started();
+    const watched = { ...state, rollout: { ...state.rollout, health: { ...state.rollout.health, alarms: { names: ['orders-5xx'], insufficientData: 'hold' as const } } } };
+    const shifted = await makeShiftWeight({ lambda, clock })(watched);
+    const throttled = { getMetricData: async () => Promise.reject(new ThrottledError('GetMetricData: Rate exceeded')) };
+    const registry = new InMemoryRolloutRegistry();
+    const check = makeCheckHealth({ metrics: throttled, alarms: alarmsOf({ 'orders-5xx': 'OK' }), invoker: probeAnswers(), registry, clock: fixedClock(T0 + 180_000) });
+    await expect(check(shifted)).rejects.toMatchObject({ name: ErrorName.Throttled });
+    const caught = { Error: 'Throttled', Cause: 'GetMetricData: Rate exceeded' };
+    const lenient = await check({ unreadable: caught, state: { ...shifted, unreadable: caught } });
+    expect(lenient).not.toHaveProperty('unreadable');
+    expect(lenient.history.at(-1)).toMatchObject({ verdict: 'inconclusive', reason: 'could not read the metrics: Throttled: GetMetricData: Rate exceeded' });
+    expect((await registry.get(state.rollout.id))?.lastCheck?.signals.find((s) => s.name === 'alarm orders-5xx')).toMatchObject({ verdict: 'healthy' });
+    // A failure that is not transient (no permission) is no unreadable evidence: it is thrown, and the workflow rolls back.
+    const denied = makeCheckHealth({ metrics: { getMetricData: async () => Promise.reject(new RejectedError('AccessDenied')) }, alarms: alarmsOf(), invoker: probeAnswers(), clock: fixedClock(T0 + 180_000) });
+    await expect(denied({ unreadable: caught, state: shifted })).rejects.toMatchObject({ name: ErrorName.Rejected });
   });
 
   it('a failing probe rolls back', async () => {
     const { lambda, clock, state } = await started();
-    const probing = { ...state, rollout: { ...state.rollout, health: { ...state.rollout.health, probes: { payload: {}, count: 2, expect: {} } } } };
+    const probing = { ...state, rollout: { ...state.rollout, health: { ...state.rollout.health, probes: { payload: {}, count: 2, countAsEvidence: false, expect: {} } } } };
     const shifted = await makeShiftWeight({ lambda, clock })(probing);
     const checked = await makeCheckHealth(ports(new ScriptedMetrics({ target: [0, 0], baseline: [0, 0] }), T0 + 30_000, alarmsOf(), probeAnswers({ functionError: 'Unhandled', payload: '{"errorMessage":"boom"}' })))(shifted);
     expect(checked.cursor).toMatchObject({ next: 'rollback', reason: 'probes: 2 of 2 failed: function error (Unhandled): {"errorMessage":"boom"}' });

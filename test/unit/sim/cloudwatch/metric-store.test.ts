@@ -91,6 +91,19 @@ describe('SimCloudWatch: statistics and periods', () => {
     expect(Math.abs((await at('p99.9'))! / 999 - 1)).toBeLessThan(0.01);
   });
 
+  it('computes the percentile rank PR(lower:upper) from the histogram, lower bound exclusive, upper inclusive', async () => {
+    const { cloudwatch, setNow } = clocked(0);
+    cloudwatch.putMetricData('Custom', [{ metricName: 'Latency', dimensions: DIMS, timestamp: START, values: Array.from({ length: 1000 }, (_, i) => i + 1) }]);
+    setNow(START + 10 * MIN);
+    const at = async (stat: string) => (await series(cloudwatch, query(stat), START, START + MIN)).values[0];
+    // Histogram buckets are 1/64 wide in log space: within one bucket of the threshold.
+    expect(Math.abs((await at('PR(:300)'))! - 30)).toBeLessThan(0.6);
+    expect(Math.abs((await at('PR(900:)'))! - 10)).toBeLessThan(0.9);
+    expect(Math.abs((await at('PR(100:200)'))! - 10)).toBeLessThan(0.6);
+    await expect(series(cloudwatch, query('PR(:)'), START, START + MIN)).rejects.toThrow('needs a bound');
+    await expect(series(cloudwatch, query('PR(200:100)'), START, START + MIN)).rejects.toThrow('lower bound must be below the upper');
+  });
+
   it('weights values by counts, as PutMetricData does', async () => {
     const { cloudwatch, setNow } = clocked(0);
     cloudwatch.putMetricData('Custom', [{ metricName: 'Latency', dimensions: DIMS, timestamp: START, values: [10, 1000], counts: [98, 2] }]);
