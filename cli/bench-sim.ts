@@ -2,7 +2,10 @@
  * Wall time of a whole rehearsal: the real workflow, the simulated traffic and CloudWatch, for a
  * 30-minute rollout (steps at 10, 25, 50 and 75%, 7m 30s of bake each) of a healthy version, at
  * 1, 100 and 1,000 requests per second. Each rate runs several times; the first run of each rate
- * is reported apart as cold (the very first also compiles the workflow definition).
+ * is reported apart as cold (the very first also compiles the workflow definition). Then long
+ * bakes, once each: a canary of 8 hours and one of 30 days at 10 requests per second (the month
+ * continues in a new execution of the workflow before its history fills), with the CPU time beside
+ * the wall time, which other work on the machine stretches.
  *
  * Run: npm run bench:sim   (or: npx tsx cli/bench-sim.ts [runs per rate])
  */
@@ -18,6 +21,27 @@ const TARGET_MS_AT_1000_RPS = 1000;
 const runsPerRate = Math.max(2, Number(process.argv[2] ?? 7) || 7);
 
 const steady = { errorRate: 0.001, p50Ms: 40, p99Ms: 200 };
+
+const LONG_BAKES = [
+  { label: '8 h canary', bakeSeconds: 8 * 3600 },
+  { label: '30-day canary', bakeSeconds: 30 * 86_400 },
+] as const;
+const LONG_RPS = 10;
+
+function longCanary(bakeSeconds: number) {
+  return parseScenario(
+    {
+      name: `bench-canary-${bakeSeconds}s`,
+      description: 'A healthy new version, one long canary bake.',
+      strategy: { type: 'canary', percent: 10, bakeSeconds },
+      health: { minRequests: 10 },
+      traffic: { rps: LONG_RPS },
+      baseline: steady,
+      target: steady,
+    },
+    'bench scenario',
+  );
+}
 
 function scenarioAt(rps: number) {
   return parseScenario(
@@ -36,8 +60,8 @@ function scenarioAt(rps: number) {
   );
 }
 
-async function timed(rps: number, seed: number): Promise<{ ms: number; result: RehearsalResult }> {
-  const scenario = { ...scenarioAt(rps), seed };
+async function timed(of: ReturnType<typeof parseScenario>, seed: number): Promise<{ ms: number; result: RehearsalResult }> {
+  const scenario = { ...of, seed };
   const began = performance.now();
   const result = await rehearse(scenario);
   return { ms: performance.now() - began, result };
@@ -61,9 +85,9 @@ console.log('');
 const rows: string[][] = [];
 let slowAt1000 = Number.NaN;
 for (const rps of RATES) {
-  const cold = await timed(rps, 1);
+  const cold = await timed(scenarioAt(rps), 1);
   const warm: { ms: number; result: RehearsalResult }[] = [];
-  for (let seed = 2; seed <= runsPerRate; seed++) warm.push(await timed(rps, seed));
+  for (let seed = 2; seed <= runsPerRate; seed++) warm.push(await timed(scenarioAt(rps), seed));
   const all = [cold, ...warm];
   const outcomes = [...new Set(all.map((r) => r.result.outcome))].join(', ');
   const virtual = [...new Set(all.map((r) => formatDuration(r.result.durationSeconds)))].join(', ');
@@ -84,4 +108,20 @@ console.log('');
 console.log(
   `target: under ${formatCount(TARGET_MS_AT_1000_RPS)} ms wall per 30-minute rollout at 1,000 rps: ` +
     (slowAt1000 < TARGET_MS_AT_1000_RPS ? `met (median ${ms(slowAt1000)} ms)` : `NOT met (median ${ms(slowAt1000)} ms)`),
+);
+console.log('');
+
+const longRows: string[][] = [];
+for (const { label, bakeSeconds } of LONG_BAKES) {
+  const cpuBefore = process.cpuUsage();
+  const { ms: wall, result } = await timed(longCanary(bakeSeconds), 1);
+  const cpu = process.cpuUsage(cpuBefore);
+  longRows.push([label, formatCount(LONG_RPS), formatDuration(result.durationSeconds), result.outcome, formatCount(result.checks.length), formatCount(result.target.requests + result.baseline.requests), ms(wall), ms((cpu.user + cpu.system) / 1000)]);
+}
+console.log(
+  table(
+    ['long bake', 'rps', 'virtual time', 'outcome', 'checks', 'simulated requests', 'wall ms', 'cpu ms'],
+    longRows,
+    ['left', 'right', 'right', 'left', 'right', 'right', 'right', 'right'],
+  ),
 );

@@ -78,6 +78,11 @@ export const TASK_FUNCTIONS = {
     entry: 'functions/handlers/release.ts',
     description: 'lambda-rollout: update function code from an artifact and publish it as a version',
   },
+  ContinueFunctionArn: {
+    id: 'Continue',
+    entry: 'functions/handlers/continue.ts',
+    description: 'lambda-rollout: continue a long rollout in a new execution before the history fills, and resume it there',
+  },
 } as const;
 
 export type TaskFunctionKey = keyof typeof TASK_FUNCTIONS;

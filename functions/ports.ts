@@ -135,6 +135,14 @@ export interface RolloutRegistry {
   getLock(functionName: string, alias: string): Promise<import('./core/registry.js').RolloutLock | undefined>;
   /** Records where a rollout is; false (nothing written) once it has ended or belongs to another execution. */
   recordProgress(update: import('./core/registry.js').ProgressUpdate): Promise<boolean>;
+  /** Keeps the detail of a rollout's latest check on its record; false (nothing written) once it has ended or belongs to another execution. */
+  recordCheck(update: import('./core/registry.js').CheckUpdate): Promise<boolean>;
+  /**
+   * Moves a running rollout's lock and record from one execution to its continuation, atomically
+   * (see `handOverAction`): true when they moved, now or by an earlier call; false (nothing
+   * written) when the lock is neither execution's.
+   */
+  handOver(request: import('./core/registry.js').HandOver): Promise<boolean>;
   /** Writes a rollout's ending; false (nothing written) when it already ended or belongs to another execution. */
   finish(ending: import('./core/registry.js').RolloutEnding): Promise<boolean>;
   get(rolloutId: string): Promise<import('./core/registry.js').RolloutRecord | undefined>;

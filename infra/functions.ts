@@ -57,13 +57,15 @@ export interface Capabilities {
 export const TASK_PERMISSIONS = {
   PrepareFunctionArn: { lambdaRead: true, lambdaWrite: false, metrics: false, alarms: true, invoke: false, publish: false, registry: false, events: false, release: false },
   ShiftWeightFunctionArn: { lambdaRead: true, lambdaWrite: true, metrics: false, alarms: false, invoke: false, publish: false, registry: false, events: false, release: false },
-  CheckHealthFunctionArn: { lambdaRead: false, lambdaWrite: false, metrics: true, alarms: true, invoke: true, publish: false, registry: false, events: false, release: false },
+  CheckHealthFunctionArn: { lambdaRead: false, lambdaWrite: false, metrics: true, alarms: true, invoke: true, publish: false, registry: true, events: false, release: false },
   FinalizeFunctionArn: { lambdaRead: true, lambdaWrite: true, metrics: false, alarms: false, invoke: false, publish: false, registry: false, events: false, release: false },
   RollbackFunctionArn: { lambdaRead: true, lambdaWrite: true, metrics: false, alarms: false, invoke: false, publish: false, registry: false, events: false, release: false },
   NotifyFunctionArn: { lambdaRead: false, lambdaWrite: false, metrics: false, alarms: false, invoke: false, publish: true, registry: true, events: true, release: false },
   AcquireLockFunctionArn: { lambdaRead: false, lambdaWrite: false, metrics: false, alarms: false, invoke: false, publish: false, registry: true, events: false, release: false },
   ReleaseLockFunctionArn: { lambdaRead: false, lambdaWrite: false, metrics: false, alarms: false, invoke: false, publish: false, registry: true, events: false, release: false },
   ReleaseFunctionArn: { lambdaRead: false, lambdaWrite: false, metrics: false, alarms: false, invoke: false, publish: false, registry: true, events: false, release: true },
+  // Starting and describing executions of its own state machine is granted with the state machine (`LambdaRollout`).
+  ContinueFunctionArn: { lambdaRead: false, lambdaWrite: false, metrics: false, alarms: false, invoke: false, publish: false, registry: true, events: false, release: false },
 } as const satisfies Record<TaskFunctionKey, Capabilities>;
 
 export const CAPABILITY_NAMES: readonly (keyof Capabilities)[] = ['lambdaRead', 'lambdaWrite', 'metrics', 'alarms', 'invoke', 'publish', 'registry', 'events', 'release'];

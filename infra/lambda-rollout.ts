@@ -64,9 +64,10 @@ export type ServiceFunctionId = keyof typeof SERVICE_FUNCTIONS;
 
 /**
  * The task functions that refuse a function outside the construct's allowedFunctions before anything
- * changes: Prepare (every rollout) and Release (UpdateCode, before a release changes any code).
+ * changes: Prepare (every rollout), Release (UpdateCode, before a release changes any code) and
+ * Continue (ResumeContinuation, before a continuation takes a rollout over).
  */
-export const SCOPED_TASKS: readonly TaskFunctionKey[] = ['PrepareFunctionArn', 'ReleaseFunctionArn'];
+export const SCOPED_TASKS: readonly TaskFunctionKey[] = ['PrepareFunctionArn', 'ReleaseFunctionArn', 'ContinueFunctionArn'];
 
 /** Properties of {@link LambdaRollout}. */
 export interface LambdaRolloutProps {
@@ -259,6 +260,7 @@ export class LambdaRollout extends Construct {
     this.functions = functions;
 
     this.stateMachine = this.workflow(logRetention, removalPolicy);
+    this.grantContinuation();
     const stack = Stack.of(this);
     this.consoleUrl =
       `https://${stack.region}.console.aws.amazon.com/states/home?region=${stack.region}` +
@@ -403,6 +405,26 @@ export class LambdaRollout extends Construct {
       'Reads the configuration of the allowed functions only (does the function an artifact names exist?): a name pattern the operator chose.');
     acknowledgeWildcardResources(trigger, [artifactObjects],
       'Reads the tags and metadata of artifact objects under the key prefix, which name the function and build; read-only, nothing else is in the bucket.');
+  }
+
+  /**
+   * The Continue task starts the rollout's next execution of this state machine and reads whether a
+   * start it lost the answer to happened. A policy of its own, not the function role's default one:
+   * the state machine's definition names the function, and the function (through its default
+   * policy) naming the state machine would make a dependency cycle.
+   */
+  private grantContinuation(): void {
+    const sm = this.stateMachine;
+    const executions = this.executionsArn;
+    const policy = new iam.Policy(this, 'ContinuePolicy', {
+      statements: [
+        new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [sm.stateMachineArn] }),
+        new iam.PolicyStatement({ actions: ['states:DescribeExecution'], resources: [executions] }),
+      ],
+    });
+    this.functions.ContinueFunctionArn.role!.attachInlinePolicy(policy);
+    acknowledgeWildcardResources(policy, [executions],
+      "The executions of this state machine only: a continuation's name is chosen per rollout, so its ARN is known only as <state machine>:*.");
   }
 
   private workflow(retention: logs.RetentionDays, removalPolicy: RemovalPolicy): sfn.StateMachine {

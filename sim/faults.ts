@@ -14,7 +14,6 @@ import { type GuardResult, makeGuard } from '../functions/tasks/guard.js';
 import type { ExecutionInfo, Workflow } from '../functions/ports.js';
 import { Random } from './random.js';
 import type { WorkflowRun } from './runner.js';
-import type { TaskPorts } from './tasks.js';
 import { SimWorld } from './world.js';
 
 /** How a call fails. */
@@ -37,6 +36,7 @@ export const PORT_CALLS = [
   'registry.release',
   'registry.getLock',
   'registry.recordProgress',
+  'registry.recordCheck',
   'registry.finish',
   'code.updateCode',
   'code.getCodeStatus',
@@ -103,7 +103,7 @@ export const ANOTHER_WRITER = 'another writer';
  * The world's ports with every call counted and the scheduled faults injected. Faults are
  * recorded in `injected` as they happen.
  */
-export function faultyPorts(world: SimWorld, schedule: FaultSchedule, injected: InjectedFault[]): TaskPorts {
+export function faultyPorts(world: SimWorld, schedule: FaultSchedule, injected: InjectedFault[]): ReturnType<SimWorld['ports']> {
   const counts = new Map<PortCall, number>();
   const wrap =
     <A extends unknown[], R>(call: PortCall, fn: (...args: A) => Promise<R>) =>
@@ -148,6 +148,9 @@ export function faultyPorts(world: SimWorld, schedule: FaultSchedule, injected: 
       release: wrap('registry.release', registry.release.bind(registry)),
       getLock: wrap('registry.getLock', registry.getLock.bind(registry)),
       recordProgress: wrap('registry.recordProgress', registry.recordProgress.bind(registry)),
+      recordCheck: wrap('registry.recordCheck', registry.recordCheck.bind(registry)),
+      // Only a rollout that continues in a new execution hands over: none of the fault suite's does.
+      handOver: registry.handOver.bind(registry),
       finish: wrap('registry.finish', registry.finish.bind(registry)),
       get: registry.get.bind(registry),
       findByExecution: registry.findByExecution.bind(registry),
@@ -163,7 +166,7 @@ export function faultyPorts(world: SimWorld, schedule: FaultSchedule, injected: 
 }
 
 /** Each call's count in a run: how often the workflow calls each port, to aim faults at a later call. */
-export function countingPorts(world: SimWorld, counts: Map<PortCall, number>): TaskPorts {
+export function countingPorts(world: SimWorld, counts: Map<PortCall, number>): ReturnType<SimWorld['ports']> {
   const count: FaultSchedule = (call, nth) => {
     counts.set(call, nth);
     return undefined;

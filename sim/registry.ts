@@ -8,6 +8,9 @@
 import { InvalidInputError } from '../functions/core/errors.js';
 import {
   aliasKey,
+  type CheckUpdate,
+  type HandOver,
+  handOverAction,
   type IdempotencyRecord,
   isLive,
   LockHeldError,
@@ -111,6 +114,34 @@ export class InMemoryRolloutRegistry implements RolloutRegistry {
     return true;
   }
 
+  async recordCheck(update: CheckUpdate): Promise<boolean> {
+    const record = this.records.get(update.rolloutId);
+    if (!mayWriteRecord(record, update.executionArn)) return false;
+    this.records.set(update.rolloutId, {
+      ...record,
+      ...this.facts(update, record),
+      status: record?.status ?? 'running',
+      startedBy: record?.startedBy ?? STARTED_OUTSIDE_API,
+      // Built for this write and never changed afterwards; `get` copies the record on the way out.
+      lastCheck: update.check,
+      updatedAt: update.at,
+    });
+    return true;
+  }
+
+  async handOver(request: HandOver): Promise<boolean> {
+    const key = aliasKey(request.functionName, request.alias);
+    const holder = this.locks.get(key);
+    const action = handOverAction(holder, request);
+    if (action !== 'move' || !holder) return action === 'moved';
+    // Both move or neither: a record that ended meanwhile (the guard ends it before it frees the lock) stops the hand-over.
+    const record = this.records.get(request.rolloutId);
+    if (!record || !mayWriteRecord(record, request.from)) return false;
+    this.locks.set(key, { ...holder, executionArn: request.to });
+    this.records.set(request.rolloutId, { ...record, executionArn: request.to, updatedAt: request.at });
+    return true;
+  }
+
   async finish(ending: RolloutEnding): Promise<boolean> {
     const record = this.records.get(ending.rolloutId);
     if (!mayWriteRecord(record, ending.executionArn)) return false;
@@ -159,7 +190,7 @@ export class InMemoryRolloutRegistry implements RolloutRegistry {
 
   // The facts a write sets. Facts from the first write win where a later writer knows less
   // (the workflow's AcquireLock does not know the API's startedAt; Prepare knows the baseline).
-  private facts(next: LockRequest | ProgressUpdate | RolloutEnding, record: RolloutRecord | undefined) {
+  private facts(next: LockRequest | ProgressUpdate | CheckUpdate | RolloutEnding, record: RolloutRecord | undefined) {
     return {
       rolloutId: next.rolloutId,
       executionArn: next.executionArn,

@@ -161,19 +161,39 @@ export function firstBadSecond(scenario: Scenario, world: Pick<SimWorld, 'traffi
   return moments.find(worseAt) ?? null;
 }
 
+/**
+ * A plan longer than this is rehearsed with traffic generated a minute at a time instead of a
+ * second at a time: the same distribution in every minute (what CloudWatch and the checks read),
+ * at a sixtieth of the cost, so that a 30-day bake rehearses in seconds.
+ */
+export const MINUTE_TRAFFIC_AFTER_SECONDS = 6 * 60 * 60;
+
+/** A rehearsal's timeline has about this many points at most: a long one has wider buckets. */
+export const MAX_TIMELINE_POINTS = 1440;
+
+/** How the world generates a plan's traffic: slice and timeline bucket widths, in seconds. */
+export function trafficResolution(plannedSeconds: number): { trafficSliceSeconds: number; timelineSeconds: number } {
+  return {
+    trafficSliceSeconds: plannedSeconds > MINUTE_TRAFFIC_AFTER_SECONDS ? 60 : 1,
+    timelineSeconds: 60 * Math.max(1, Math.ceil(plannedSeconds / 60 / MAX_TIMELINE_POINTS)),
+  };
+}
+
 /** Runs one rehearsal of a scenario. */
 export async function rehearse(scenario: Scenario, options: RehearseOptions = {}): Promise<RehearsalResult> {
+  // Refuses a bad strategy or policy before anything runs, as the workflow would. The world's
+  // names (its defaults) do not change the plan, which sets how finely the world generates traffic.
+  const parsed = parseRolloutInput(callerInputOf(scenario, { functionName: 'orders', alias: 'live', targetVersion: '2' }));
   const world = new SimWorld({
     rate: rateOf(scenario),
     baseline: scenario.baseline,
     target: scenario.target,
     metricDelaySeconds: scenario.metricDelaySeconds,
     seed: scenario.seed,
+    ...trafficResolution(parsed.plan.totalBakeSeconds),
   });
   options.setup?.(world);
   const input = callerInputOf(scenario, world);
-  // Refuses a bad strategy or policy before anything runs, as the workflow would.
-  const parsed = parseRolloutInput(input);
   const t0 = world.startTime;
   const totalsNow = () => {
     const totals = world.traffic.totals();
@@ -207,7 +227,8 @@ export async function rehearse(scenario: Scenario, options: RehearseOptions = {}
   };
 
   const changesBefore = world.lambda.aliasChanges.length;
-  const run = await world.rehearse(input, { onEvent });
+  // A long rehearsal has hundreds of thousands of events: watch them as they come, keep none.
+  const run = await world.rehearse(input, { onEvent, keepEvents: false });
   world.settle(run.endedAt);
   const result = summarise(scenario, parsed, world, run, checks, world.lambda.aliasChanges.slice(changesBefore));
   options.onProgress?.({

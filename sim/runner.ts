@@ -2,7 +2,7 @@
  * Runs the real workflow definition, `statemachine/rollout.asl.json`, in process with
  * aws-local-stepfunctions: every Task state runs its handler over the given ports, and Wait
  * states wait in virtual time (fake timers drive `Date` and `setTimeout`), so hours of baking
- * take milliseconds.
+ * take milliseconds. A rollout that continues in a new execution runs on in it, on the same clock.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +10,9 @@ import FakeTimers from '@sinonjs/fake-timers';
 import { StateMachine } from 'aws-local-stepfunctions';
 import type { ExecutionSummary, RolloutState } from '../functions/core/state.js';
 import { ASL_PATH, TASK_FUNCTIONS, type TaskFunctionKey } from '../functions/names.js';
+import { MAX_HISTORY_EVENTS } from '../functions/core/continuation.js';
 import { bindTasks, type TaskHandler, type TaskPorts } from './tasks.js';
+import type { Workflow } from '../functions/ports.js';
 import { logger } from '../functions/logger.js';
 
 // In process, the handlers' structured logs would drown what the rehearsal shows; the run's own
@@ -65,46 +67,107 @@ export function substituteLocally(definition: ReturnType<typeof loadDefinition>)
 
 let compiled: { text: string; machine: StateMachine } | undefined;
 
-/** Validating the definition costs more than a short rehearsal: do it once per process. */
+/**
+ * One interpreter per process and definition. The interpreter would validate the definition (with
+ * asl-validator and ajv, about 0.6 s) at every construction; the definition test validates the
+ * file with asl-validator instead, so the rehearsal builds it once and unvalidated.
+ */
 function compiledMachine(definition: ReturnType<typeof loadDefinition>): StateMachine {
   const text = JSON.stringify(definition);
-  if (compiled?.text !== text) compiled = { text, machine: new StateMachine(substituteLocally(definition) as never) };
+  if (compiled?.text !== text) compiled = { text, machine: new StateMachine(substituteLocally(definition) as never, { validationOptions: { noValidate: true } }) };
   return compiled.machine;
 }
 
-export interface WorkflowRun {
-  /** ABORTED: stopped through `signal`, as StopExecution does; no further state ran. */
+/**
+ * How many timers one execution may fire before the fake clock gives up. Every timer is a Wait
+ * state, a retry's interval or a task's timeout, each adding at least two events to the history,
+ * which Step Functions caps at 25,000 events: a legal execution fires at most half as many.
+ */
+export const TIMER_LIMIT = MAX_HISTORY_EVENTS;
+
+type Failure = { readonly Error: string; readonly Cause: string };
+
+/** One execution of a run: the first, or a continuation the workflow started. */
+export interface ExecutionRun {
+  readonly executionName: string;
+  readonly executionArn: string;
+  /** ABORTED: stopped (StopExecution, or the run's `signal`); no further state ran. */
   readonly status: 'SUCCEEDED' | 'FAILED' | 'ABORTED';
-  /** The execution's output when it succeeded. */
-  readonly output?: ExecutionSummary;
-  /** The last rollout state the execution held (from its event log), however it ended. */
-  readonly lastState?: RolloutState;
+  /** The execution's output when it succeeded: the summary of a promotion, or where a long rollout continued. */
+  readonly output?: unknown;
   /** The Fail state's (or the runtime's) error and cause when it failed. */
-  readonly error?: { readonly Error: string; readonly Cause: string };
-  /** Every event of the execution, in order, with virtual timestamps. */
+  readonly error?: Failure;
+  /** The last rollout state the execution held. */
+  readonly lastState?: RolloutState | undefined;
+  /** The execution's events, in order, with virtual timestamps; empty when `keepEvents` is false. */
+  readonly events: readonly EventLog[];
+  /** The events Step Functions would keep in this execution's history (`historyCounter`). */
+  readonly historyEvents: number;
+  readonly startedAt: number;
+  readonly endedAt: number;
+}
+
+export interface WorkflowRun {
+  /** How the rollout's last execution ended. */
+  readonly status: ExecutionRun['status'];
+  /** The last execution's output when it succeeded. */
+  readonly output?: ExecutionSummary;
+  /** The last rollout state the rollout held (from its event log), however it ended. */
+  readonly lastState?: RolloutState;
+  /** The last execution's Fail state's (or the runtime's) error and cause when it failed. */
+  readonly error?: Failure;
+  /** Every event of every execution, in order, with virtual timestamps; empty when `keepEvents` is false. */
   readonly events: readonly EventLog[];
   readonly startedAt: number;
   readonly endedAt: number;
+  /** The first execution's name. */
   readonly executionName: string;
+  /** Each execution in order: the first, then each continuation the workflow started. */
+  readonly executions: readonly ExecutionRun[];
+}
+
+/** An execution as the runner runs it. */
+export interface RunnableExecution {
+  readonly executionArn: string;
+  readonly name: string;
+  readonly input: unknown;
+  /** Aborting it stops the execution, as StopExecution does. */
+  readonly stop: AbortController;
+}
+
+/**
+ * The state machine's executions as the runner drives them (the in-memory state machine,
+ * `sim/workflow.ts`): a run begins with one, runs each the workflow starts meanwhile after it,
+ * and reports how each ran.
+ */
+export interface ExecutionHost {
+  readonly stateMachineArn: string;
+  begin(name: string, input: unknown): RunnableExecution;
+  nextStarted(): RunnableExecution | undefined;
+  ended(run: ExecutionRun): void;
+  runEnded(): void;
 }
 
 export interface RunWorkflowOptions {
   readonly input: unknown;
-  readonly ports: TaskPorts;
+  /** The ports the tasks run over; the state machine's executions (the first, and those the workflow starts) are `workflow`'s. */
+  readonly ports: TaskPorts & { readonly workflow: Workflow & ExecutionHost };
   readonly executionName?: string;
   /** Virtual start time, epoch ms. Default 2026-01-05T10:00:00Z. */
   readonly startTime?: number;
-  /** Called for each event as it happens (for live progress). */
-  readonly onEvent?: (event: EventLog) => void;
+  /** Called for each event as it happens (for live progress), with the execution it belongs to. */
+  readonly onEvent?: (event: EventLog, executionName: string) => void;
   /** Replaces task handlers by state name (fault injection in tests). */
   readonly wrapTask?: (stateName: string, handler: TaskHandler) => TaskHandler;
+  /** Keep every event in `events` (default true). Long rehearsals turn it off and watch `onEvent`. */
+  readonly keepEvents?: boolean;
   /**
    * Lets others watch the run as it goes (a local rollout service answering a CLI): virtual time
    * moves `virtualMs` at a time, with `realMs` of wall-clock time between moves. Default: the
    * run goes as fast as it can.
    */
   readonly pace?: { readonly virtualMs: number; readonly realMs: number };
-  /** Stops the execution where it is, as StopExecution does: it ends ABORTED and runs no further state. */
+  /** Stops the run where it is, as StopExecution does: the running execution ends ABORTED and runs no further state. */
   readonly signal?: AbortSignal;
 }
 
@@ -115,17 +178,26 @@ const wallClockTimeout = globalThis.setTimeout;
 const wallClockPause = (ms: number) => new Promise<void>((resolve) => wallClockTimeout(resolve, ms));
 
 /**
- * Runs one rollout execution to its end in virtual time. Must not be called while another run
- * is in progress in the same process (it owns the global clock while it runs).
+ * Runs a rollout to its end in virtual time: its execution, then each execution the workflow
+ * started of itself (a long rollout continuing before the history fills), one after the other on
+ * the same clock. Must not be called while another run is in progress in the same process (it
+ * owns the global clock while it runs).
  */
 export async function runWorkflow(options: RunWorkflowOptions): Promise<WorkflowRun> {
   const definition = loadDefinition();
+  const { workflow } = options.ports;
   const executionName = options.executionName ?? 'rehearsal';
   const startedAt = options.startTime ?? DEFAULT_START_TIME;
   const clock = FakeTimers.withGlobal(globalThis).install({
     now: startedAt,
     toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'],
+    loopLimit: TIMER_LIMIT,
   });
+  // The interpreter's JSONPath library returns every value it finds by throwing an Error (its
+  // `NewError`), a stack trace captured each time; an execution records an error's name and
+  // message only, so no stack is captured while the rollout runs.
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
   try {
     const tasks = bindTasks(options.ports);
     const handlers = localHandlers(definition, tasks);
@@ -133,48 +205,112 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<Workflow
       Object.entries(handlers).map(([name, h]) => [name, options.wrapTask ? options.wrapTask(name, h) : h]),
     );
     const machine = compiledMachine(definition);
-    const execution = machine.run(options.input as never, {
-      overrides: { taskResourceLocalHandlers: wrapped as never },
-      context: {
-        Execution: {
-          Id: `arn:aws:states:us-east-1:123456789012:execution:lambda-rollout:${executionName}`,
-          Name: executionName,
-          StartTime: new Date(startedAt).toISOString(),
-        },
-      } as never,
-    });
-    const events: EventLog[] = [];
-    const logging = (async () => {
-      for await (const event of execution.eventLogs) {
-        events.push(event);
-        options.onEvent?.(event);
-      }
-    })();
-    let settled = false;
-    const outcome = execution.result.then(
-      (output) => ({ status: 'SUCCEEDED' as const, output: output as unknown as ExecutionSummary }),
-      (error: unknown) => (options.signal?.aborted ? { status: 'ABORTED' as const } : { status: 'FAILED' as const, error: failureOf(error) }),
-    );
-    void outcome.finally(() => {
-      settled = true;
-    });
-    if (options.signal?.aborted) execution.abort();
-    options.signal?.addEventListener('abort', () => execution.abort(), { once: true });
-    const { pace } = options;
-    while (!settled) {
-      if (!pace) await clock.runAllAsync();
-      else {
-        await clock.tickAsync(pace.virtualMs);
-        await wallClockPause(pace.realMs);
-      }
+    const executions: ExecutionRun[] = [];
+    for (let next: RunnableExecution | undefined = workflow.begin(executionName, options.input); next; next = workflow.nextStarted()) {
+      const name = next.name;
+      const run = await runExecution(machine, wrapped, next, { ...options, stateMachineArn: workflow.stateMachineArn, clock, onEvent: (event) => options.onEvent?.(event, name) });
+      workflow.ended(run);
+      executions.push(run);
     }
-    const result = await outcome;
-    await clock.runAllAsync();
-    await logging;
-    return { ...result, events, lastState: lastStateIn(events), startedAt, endedAt: Date.now(), executionName };
+    const last = executions.at(-1) as ExecutionRun;
+    const lastState = [...executions].reverse().find((e) => e.lastState)?.lastState;
+    return {
+      status: last.status,
+      ...(last.status === 'SUCCEEDED' ? { output: last.output as ExecutionSummary } : {}),
+      ...(last.error ? { error: last.error } : {}),
+      ...(lastState ? { lastState } : {}),
+      events: executions.flatMap((e) => e.events),
+      startedAt,
+      endedAt: last.endedAt,
+      executionName,
+      executions,
+    };
   } finally {
+    workflow.runEnded();
+    Error.stackTraceLimit = stackTraceLimit;
     clock.uninstall();
   }
+}
+
+/** Runs one execution to its end on the installed clock, streaming its events to `onEvent`. */
+async function runExecution(
+  machine: StateMachine,
+  handlers: Record<string, TaskHandler>,
+  execution: RunnableExecution,
+  options: Pick<RunWorkflowOptions, 'keepEvents' | 'pace' | 'signal'> & {
+    readonly stateMachineArn: string;
+    readonly clock: FakeTimers.Clock;
+    readonly onEvent: (event: EventLog) => void;
+  },
+): Promise<ExecutionRun> {
+  const { clock, pace, stateMachineArn } = options;
+  const startedAt = Date.now();
+  const run = machine.run(execution.input as never, {
+    overrides: { taskResourceLocalHandlers: handlers as never },
+    context: {
+      Execution: { Id: execution.executionArn, Name: execution.name, StartTime: new Date(startedAt).toISOString() },
+      StateMachine: { Id: stateMachineArn, Name: stateMachineArn.split(':').at(-1) },
+    } as never,
+  });
+  const keep = options.keepEvents ?? true;
+  const events: EventLog[] = [];
+  const history = historyCounter();
+  let lastState: RolloutState | undefined;
+  const logging = (async () => {
+    for await (const event of run.eventLogs) {
+      history.count(event);
+      lastState = rolloutStateIn(event) ?? lastState;
+      if (keep) events.push(event);
+      options.onEvent(event);
+    }
+  })();
+  const stops = [execution.stop.signal, ...(options.signal ? [options.signal] : [])];
+  let settled = false;
+  const outcome = run.result.then(
+    (output) => ({ status: 'SUCCEEDED' as const, output: output as unknown }),
+    (error: unknown) => (stops.some((s) => s.aborted) ? { status: 'ABORTED' as const } : { status: 'FAILED' as const, error: failureOf(error) }),
+  );
+  void outcome.finally(() => {
+    settled = true;
+  });
+  for (const stop of stops) {
+    if (stop.aborted) run.abort();
+    stop.addEventListener('abort', () => run.abort(), { once: true });
+  }
+  while (!settled) {
+    if (!pace) await clock.runAllAsync();
+    else {
+      await clock.tickAsync(pace.virtualMs);
+      await wallClockPause(pace.realMs);
+    }
+  }
+  const result = await outcome;
+  await clock.runAllAsync();
+  await logging;
+  return { ...result, executionName: execution.name, executionArn: execution.executionArn, lastState, events, historyEvents: history.total, startedAt, endedAt: Date.now() };
+}
+
+/**
+ * Counts the events Step Functions would keep for an execution, from the interpreter's event log:
+ * the execution's start and end (1 each); each state's Entered and Exited events (1 each); and, for
+ * a Task, Scheduled, Started and Succeeded or Failed (3) for every attempt: the first, and one
+ * more for each retry.
+ */
+export function historyCounter(): { count(event: EventLog): void; readonly total: number } {
+  let total = 0;
+  return {
+    count(event) {
+      const type = event.type as string;
+      const stateType = (event as { state?: { type?: string } }).state?.type;
+      if (type.startsWith('Execution')) total += 1;
+      else if (type === 'StateEntered') total += stateType === 'Task' ? 4 : 1;
+      else if (type === 'StateExited') total += 1;
+      else if (type === 'StateRetried') total += 3;
+    },
+    get total() {
+      return total;
+    },
+  };
 }
 
 /** The rollout state an event carries (a state's output, else its input), if any. */
@@ -183,15 +319,6 @@ export function rolloutStateIn(event: EventLog): RolloutState | undefined {
   for (const candidate of [s?.output, s?.input]) {
     const c = candidate as Partial<RolloutState> | undefined;
     if (c && Array.isArray(c.history) && c.rollout) return c as RolloutState;
-  }
-  return undefined;
-}
-
-/** The newest rollout state in an execution's events: what the guard reads from the history on AWS. */
-export function lastStateIn(events: readonly EventLog[]): RolloutState | undefined {
-  for (let i = events.length - 1; i >= 0; i--) {
-    const state = rolloutStateIn(events[i] as EventLog);
-    if (state) return state;
   }
   return undefined;
 }

@@ -4,7 +4,7 @@
  * added to the workflow without a local binding fails to compile.
  */
 import type { TaskFunctionKey } from '../functions/names.js';
-import type { AlarmReader, Clock, CodeRelease, EventPublisher, Invoker, LambdaControl, MetricsReader, Notifier, RolloutRegistry } from '../functions/ports.js';
+import type { AlarmReader, Clock, CodeRelease, EventPublisher, Invoker, LambdaControl, MetricsReader, Notifier, RolloutRegistry, Workflow } from '../functions/ports.js';
 import { makePrepare } from '../functions/tasks/prepare.js';
 import { makeShiftWeight } from '../functions/tasks/shift-weight.js';
 import { makeCheckHealth } from '../functions/tasks/check-health.js';
@@ -14,6 +14,7 @@ import { makeNotify } from '../functions/tasks/notify.js';
 import { makeAcquireLock } from '../functions/tasks/acquire-lock.js';
 import { makeReleaseLock } from '../functions/tasks/release-lock.js';
 import { makeRelease } from '../functions/tasks/release.js';
+import { makeContinue } from '../functions/tasks/continue.js';
 
 export interface TaskPorts {
   readonly lambda: LambdaControl;
@@ -25,8 +26,10 @@ export interface TaskPorts {
   readonly events?: EventPublisher | undefined;
   readonly registry: RolloutRegistry;
   readonly code: CodeRelease;
+  /** The rollout state machine: a long rollout starts its next execution here. */
+  readonly workflow: Workflow;
   readonly clock: Clock;
-  /** The construct's allowedFunctions, as Prepare and Release read them from the environment on Lambda. */
+  /** The construct's allowedFunctions, as Prepare, Release and Continue read them from the environment on Lambda. */
   readonly allowedFunctions: readonly string[];
 }
 
@@ -45,5 +48,6 @@ export function bindTasks(ports: TaskPorts): Record<TaskFunctionKey, TaskHandler
     AcquireLockFunctionArn: makeAcquireLock(ports),
     ReleaseLockFunctionArn: makeReleaseLock(ports),
     ReleaseFunctionArn: makeRelease(ports),
+    ContinueFunctionArn: makeContinue({ ...ports, workflowOf: () => ports.workflow }),
   };
 }

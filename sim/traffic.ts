@@ -1,5 +1,6 @@
 /**
- * Requests to one Lambda alias, generated second by second in aggregate: arrivals are Poisson,
+ * Requests to one Lambda alias, generated second by second in aggregate (or minute by minute, for
+ * long rehearsals: `sliceSeconds`): arrivals are Poisson,
  * each request goes to a version at random by the alias's weights (as Lambda routes), some are
  * throttled, some of the rest fail, and durations are lognormal. What it generates goes to
  * CloudWatch under Lambda's three dimension sets, and into running totals and a timeline for
@@ -51,8 +52,15 @@ export interface TrafficModelOptions {
   readonly cloudwatch: MetricSink;
   /** Epoch ms where traffic starts; `atSeconds` and the rate function count from here. */
   readonly startTime: number;
-  /** Width of a timeline bucket. Default 60. */
+  /** Width of a timeline bucket, a multiple of `sliceSeconds`. Default 60. */
   readonly timelineSeconds?: number;
+  /**
+   * Traffic is generated in slices of this many seconds (a divisor of 60), and at every alias
+   * change and change of behaviour. Per-minute counts have the same distribution whatever the
+   * slice (Poisson arrivals add up, each request is routed and fails independently); a minute's
+   * slice draws durations once for the minute rather than each second. Default 1.
+   */
+  readonly sliceSeconds?: number;
 }
 
 /** What one version served through the alias so far. */
@@ -160,10 +168,13 @@ export class TrafficModel {
   private readonly random: Random;
   private readonly rate: (elapsedSeconds: number) => number;
   private readonly timelineMs: number;
+  private readonly sliceMs: number;
   private readonly profiles = new Map<string, ProfileStep[]>();
   private readonly totalsByVersion = new Map<string, MutableTotals>();
   private readonly buckets = new Map<number, BucketAcc>();
   private pending = new Map<number, Map<string, MinuteVersion>>();
+  private shared: readonly [Readonly<Record<string, string>>, Readonly<Record<string, string>>] | undefined;
+  private readonly byVersion = new Map<string, Readonly<Record<string, string>>>();
   private cursor: number;
 
   constructor(options: TrafficModelOptions) {
@@ -174,6 +185,10 @@ export class TrafficModel {
     if (typeof rate === 'number' && !(rate >= 0)) throw new RangeError(`rate must be >= 0 requests per second, got ${rate}`);
     this.timelineMs = (options.timelineSeconds ?? 60) * SECOND_MS;
     if (!(this.timelineMs >= SECOND_MS)) throw new RangeError('timelineSeconds must be at least 1');
+    const slice = options.sliceSeconds ?? 1;
+    if (!(Number.isInteger(slice) && slice >= 1 && 60 % slice === 0)) throw new RangeError(`sliceSeconds must divide 60, got ${slice}`);
+    this.sliceMs = slice * SECOND_MS;
+    if (this.timelineMs % this.sliceMs !== 0) throw new RangeError('timelineSeconds must be a multiple of sliceSeconds');
     this.cursor = options.startTime;
     for (const [version, profile] of Object.entries(options.versions ?? {})) this.profileOf(version, profile);
     this.profileOf('', options.defaultProfile ?? DEFAULT_PROFILE);
@@ -192,7 +207,7 @@ export class TrafficModel {
     if (!(untilMs > this.cursor)) return;
     const split = splitOf(alias);
     for (let t = this.cursor; t < untilMs; ) {
-      const next = Math.min(untilMs, Math.floor(t / SECOND_MS) * SECOND_MS + SECOND_MS);
+      const next = Math.min(untilMs, Math.floor(t / this.sliceMs) * this.sliceMs + this.sliceMs, this.nextChangeAfter(t, split));
       this.generate(t, next, split);
       t = next;
     }
@@ -250,6 +265,32 @@ export class TrafficModel {
     this.profiles.set(version, steps);
   }
 
+  /** Epoch ms of the first change of behaviour after `t` of a version in the split; Infinity when none. */
+  private nextChangeAfter(t: number, split: readonly (readonly [string, number])[]): number {
+    let next = Number.POSITIVE_INFINITY;
+    for (const [version] of split) {
+      for (const step of this.profiles.get(version) ?? this.profiles.get('')!) {
+        const at = this.options.startTime + step.at * SECOND_MS;
+        if (at > t && at < next) next = at;
+      }
+    }
+    return next;
+  }
+
+  /** Requests expected in [from, to): the rate of each second at its middle, for the part of it inside. */
+  private expectedArrivals(from: number, to: number): number {
+    let expected = 0;
+    for (let t = from; t < to; ) {
+      const next = Math.min(to, Math.floor(t / SECOND_MS) * SECOND_MS + SECOND_MS);
+      const elapsedMid = ((t + next) / 2 - this.options.startTime) / SECOND_MS;
+      const rate = this.rate(elapsedMid);
+      if (!(rate >= 0) || !Number.isFinite(rate)) throw new RangeError(`rate at ${elapsedMid}s is ${rate}; it must be a finite number >= 0`);
+      expected += (rate * (next - t)) / SECOND_MS;
+      t = next;
+    }
+    return expected;
+  }
+
   private stepAt(version: string, at: number): ProfileStep {
     const steps = this.profiles.get(version) ?? this.profiles.get('')!;
     const elapsed = (at - this.options.startTime) / SECOND_MS;
@@ -258,7 +299,7 @@ export class TrafficModel {
     return current;
   }
 
-  /** One slice of a second, [from, to), with the routing fixed. */
+  /** One slice, [from, to), within one slice period and with the routing and behaviour fixed. */
   private generate(from: number, to: number, split: readonly (readonly [string, number])[]): void {
     const bucket = this.bucketAt(from);
     const span = to - from;
@@ -267,10 +308,7 @@ export class TrafficModel {
       bucket.weightMs.set(version, (bucket.weightMs.get(version) ?? 0) + weight * span);
     }
 
-    const elapsedMid = ((from + to) / 2 - this.options.startTime) / SECOND_MS;
-    const rate = this.rate(elapsedMid);
-    if (!(rate >= 0) || !Number.isFinite(rate)) throw new RangeError(`rate at ${elapsedMid}s is ${rate}; it must be a finite number >= 0`);
-    const arrivals = this.random.poisson((rate * span) / SECOND_MS);
+    const arrivals = this.random.poisson(this.expectedArrivals(from, to));
     if (arrivals === 0) return;
 
     // Multinomial split as a chain of binomials: each request is routed independently.
@@ -377,6 +415,26 @@ export class TrafficModel {
     return m;
   }
 
+  /**
+   * Lambda's dimension sets for invocations of a weighted alias: the function and the alias
+   * (every version), and the alias with the version that ran. Made once, so CloudWatch keys
+   * each series once.
+   */
+  private sharedDimensionSets(): readonly [Readonly<Record<string, string>>, Readonly<Record<string, string>>] {
+    const { functionName, alias } = this.options;
+    this.shared ??= [{ FunctionName: functionName }, { FunctionName: functionName, Resource: `${functionName}:${alias}` }];
+    return this.shared;
+  }
+
+  private versionDimensions(version: string): Readonly<Record<string, string>> {
+    let dimensions = this.byVersion.get(version);
+    if (!dimensions) {
+      const { functionName, alias } = this.options;
+      this.byVersion.set(version, (dimensions = { FunctionName: functionName, Resource: `${functionName}:${alias}`, ExecutedVersion: version }));
+    }
+    return dimensions;
+  }
+
   private totalsOf(version: string): MutableTotals {
     let t = this.totalsByVersion.get(version);
     if (!t) {
@@ -392,42 +450,45 @@ export class TrafficModel {
    * the version that ran (ExecutedVersion). CloudWatch merges partial minutes.
    */
   private flush(): void {
-    const { functionName, alias, cloudwatch } = this.options;
-    const resource = `${functionName}:${alias}`;
+    const { cloudwatch } = this.options;
+    const [functionSet, aliasSet] = this.sharedDimensionSets();
     for (const [minute, byVersion] of this.pending) {
+      // The function's and the alias's dimension sets add up every version's invocations.
+      const everyVersion = new Map<string, MetricAggregate>();
       for (const [version, m] of byVersion) {
-        const dimensionSets: Record<string, string>[] = [
-          { FunctionName: functionName },
-          { FunctionName: functionName, Resource: resource },
-          { FunctionName: functionName, Resource: resource, ExecutedVersion: version },
-        ];
-        // Lambda documents Invocations, Errors and Throttles as binary indicators: every
-        // request that arrives reports Throttles 0 or 1, every one that runs Invocations 1
-        // and Errors 0 or 1. Throttled requests are not Invocations.
-        const metrics: [string, MetricAggregate][] = [
-          ['Throttles', MetricAggregate.binary(m.requests, m.throttles)],
-          ['Invocations', MetricAggregate.binary(m.invocations, m.invocations)],
-          ['Errors', MetricAggregate.binary(m.invocations, m.errors)],
-        ];
-        if (m.invocations > 0) {
-          metrics.push([
-            'Duration',
-            MetricAggregate.of({
-              sampleCount: m.invocations,
-              sum: m.durationSum,
-              minimum: m.durationMin,
-              maximum: m.durationMax,
-              histogram: m.durations,
-            }),
-          ]);
+        for (const [name, agg] of metricsOf(m)) {
+          const sum = everyVersion.get(name);
+          if (sum) sum.merge(agg);
+          else everyVersion.set(name, agg.copy());
+          cloudwatch.putAggregate('AWS/Lambda', name, this.versionDimensions(version), minute, agg);
         }
-        for (const dimensions of dimensionSets) {
-          for (const [name, agg] of metrics) cloudwatch.putAggregate('AWS/Lambda', name, dimensions, minute, agg);
-        }
+      }
+      // The same numbers under both: the store keeps one aggregate for the two series.
+      for (const [name, agg] of everyVersion) {
+        cloudwatch.putAggregate('AWS/Lambda', name, functionSet, minute, agg);
+        cloudwatch.putAggregate('AWS/Lambda', name, aliasSet, minute, agg);
       }
     }
     this.pending = new Map();
   }
+}
+
+/**
+ * What Lambda publishes of a version's minute, each metric as its own new aggregate. Lambda
+ * documents Invocations, Errors and Throttles as binary indicators: every request that arrives
+ * reports Throttles 0 or 1, every one that runs Invocations 1 and Errors 0 or 1. Throttled
+ * requests are not Invocations.
+ */
+function metricsOf(m: MinuteVersion): [string, MetricAggregate][] {
+  const metrics: [string, MetricAggregate][] = [
+    ['Throttles', MetricAggregate.binary(m.requests, m.throttles)],
+    ['Invocations', MetricAggregate.binary(m.invocations, m.invocations)],
+    ['Errors', MetricAggregate.binary(m.invocations, m.errors)],
+  ];
+  if (m.invocations > 0) {
+    metrics.push(['Duration', MetricAggregate.of({ sampleCount: m.invocations, sum: m.durationSum, minimum: m.durationMin, maximum: m.durationMax, histogram: m.durations })]);
+  }
+  return metrics;
 }
 
 /** The alias's routing as [version, percent] pairs: primary first, then the others by version. */

@@ -14,6 +14,7 @@ import { SimCodeRelease } from './code-release.js';
 import { Random } from './random.js';
 import { DEFAULT_START_TIME, runWorkflow, type RunWorkflowOptions, type WorkflowRun } from './runner.js';
 import type { TaskPorts } from './tasks.js';
+import { SimWorkflow } from './workflow.js';
 import { type BehaviourProfile, type RequestRate, TrafficModel } from './traffic.js';
 
 export interface WorldOptions {
@@ -34,6 +35,10 @@ export interface WorldOptions {
   readonly codeUpdateSeconds?: number;
   /** Virtual epoch ms where the world starts. Default the runner's default start time. */
   readonly startTime?: number;
+  /** Traffic is generated this many seconds at a time (see `TrafficModelOptions.sliceSeconds`). Default 1. */
+  readonly trafficSliceSeconds?: number;
+  /** Width of a traffic timeline bucket. Default 60. */
+  readonly timelineSeconds?: number;
 }
 
 export class SimWorld {
@@ -51,6 +56,8 @@ export class SimWorld {
   readonly registry: InMemoryRolloutRegistry;
   /** Code updates and version publishing, for rollouts that start from an artifact. */
   readonly code: SimCodeRelease;
+  /** The rollout state machine's executions: the rehearsal's, and each continuation of a long rollout. */
+  readonly workflow: SimWorkflow;
   /** "1": the version the alias is on before the rollout. */
   readonly baselineVersion: string;
   /** "2": the published version to roll out. */
@@ -82,12 +89,15 @@ export class SimWorld {
       random: random.fork(),
       cloudwatch: this.cloudwatch,
       startTime: this.startTime,
+      ...(options.trafficSliceSeconds !== undefined ? { sliceSeconds: options.trafficSliceSeconds } : {}),
+      ...(options.timelineSeconds !== undefined ? { timelineSeconds: options.timelineSeconds } : {}),
     });
     this.notifier = new RecordingNotifier();
     this.events = new RecordingNotifier();
     this.invoker = new SimInvoker(this.traffic, random.fork());
     this.registry = new InMemoryRolloutRegistry();
     this.code = new SimCodeRelease(this.lambda, { now: () => this.now(), updateMs: (options.codeUpdateSeconds ?? 5) * 1000 });
+    this.workflow = new SimWorkflow(this);
   }
 
   /** The alias as it routes now. */
@@ -153,7 +163,7 @@ export class SimWorld {
   }
 
   /** The ports the workflow's tasks run over in this world. */
-  ports(): TaskPorts {
+  ports(): TaskPorts & { readonly workflow: SimWorkflow } {
     return {
       lambda: this.lambda,
       metrics: this.cloudwatch,
@@ -166,6 +176,7 @@ export class SimWorld {
       events: this.events,
       registry: this.registry,
       code: this.code,
+      workflow: this.workflow,
       clock: systemClock,
       allowedFunctions: [this.functionName],
     };

@@ -17,7 +17,7 @@
  * | item | pk | sk | other attributes |
  * | --- | --- | --- | --- |
  * | lock | `LOCK#<function>:<alias>` | `LOCK` | rolloutId, executionArn, status (pending/running), functionName, alias, baselineVersion, targetVersion, startedBy, startedAt, updatedAt |
- * | rollout | `ROLLOUT#<rolloutId>` | `ROLLOUT` | the `RolloutRecord` (status, progress with every step's weight, RevisionId, verdict and numbers, reason, finalVersion, timestamps) plus the GSI keys below |
+ * | rollout | `ROLLOUT#<rolloutId>` | `ROLLOUT` | the `RolloutRecord` (status, progress with every step's weight, RevisionId, verdict and numbers, the latest check with every signal, reason, finalVersion, timestamps) plus the GSI keys below; at most about 150 KB, within DynamoDB's 400 KB |
  * | idempotency key | `IDEMPOTENCY#<key>` | `IDEMPOTENCY` | fingerprint, status, response, createdAt, expiresAt, inProgressUntil, ttl |
  *
  * `<function>` is the bare function name, so a name and an ARN of the same function share one lock.
@@ -28,7 +28,7 @@
  * | --- | --- | --- | --- |
  * | `byFunction` | `gsi1pk` = `FUNCTION#<function>` (S) | `startedKey` = `<startedAt>#<rolloutId>` (S) | rollouts of a function (alias and status filtered) |
  * | `byStatus` | `gsi2pk` = `STATUS#<status>` (S) | `startedKey` (S) | rollouts by status, e.g. everything running |
- * | `byExecution` | `gsi3pk` = the execution ARN (S) | none | the rollout of an execution (the guard) |
+ * | `byExecution` | `gsi3pk` = the execution ARN (S), moved with the record when a long rollout continues in a new execution | none | the rollout of an execution (the guard) |
  * | `byStartTime` | `gsi4pk` = `ROLLOUT` (S) | `startedKey` (S) | every rollout, newest first |
  *
  * Permissions: GetItem, PutItem, UpdateItem, DeleteItem, Query (table and `index/*`); the

@@ -51,5 +51,8 @@ export const rolloutRegistry = (env: Env = process.env): RolloutRegistry => new 
 /** The API's idempotency keys in the same table, named by the environment, read at each call. */
 export const idempotencyStore = (env: Env = process.env): IdempotencyStore => new DynamoIdempotencyStore(documentClient(), () => env[ENV.tableName] ?? '');
 
+/** The state machine of the given ARN: for a task that only knows it from its execution's context. */
+export const workflowOf = (stateMachineArn: string): Workflow => new SfnWorkflow(sfnClient(), stateMachineArn);
+
 /** The rollout state machine named by the environment, read when first needed. */
 export const workflow = (env: Env = process.env): Workflow => new SfnWorkflow(sfnClient(), () => env[ENV.stateMachineArn] ?? '');

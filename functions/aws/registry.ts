@@ -11,6 +11,9 @@ import { InvalidInputError, TransientError } from '../core/errors.js';
 import { functionNameOf } from '../core/function-ref.js';
 import {
   aliasKey,
+  type CheckUpdate,
+  type HandOver,
+  handOverAction,
   LockHeldError,
   type LockRequest,
   type ProgressUpdate,
@@ -247,6 +250,66 @@ export class DynamoRolloutRegistry implements RolloutRegistry {
       .set('progress', update.progress)
       .set('updatedAt', update.at);
     return this.updateOpenRecord(update, u, `UpdateItem progress of ${update.rolloutId}`);
+  }
+
+  async recordCheck(update: CheckUpdate): Promise<boolean> {
+    const u = rolloutFacts(new Update(), update)
+      .setOnce('status', 'running')
+      .setOnce('gsi2pk', statusKey('running'))
+      .setOnce('startedBy', STARTED_OUTSIDE_API)
+      .set('lastCheck', update.check)
+      .set('updatedAt', update.at);
+    return this.updateOpenRecord(update, u, `UpdateItem last check of ${update.rolloutId}`);
+  }
+
+  /**
+   * One transaction: the lock item, held by the rollout's `from` execution, and its open record
+   * both move to `to` (the record's execution index key with it). When a condition fails, the lock
+   * says whether an earlier hand-over already moved them (`handOverAction`).
+   */
+  async handOver(request: HandOver): Promise<boolean> {
+    const context = `TransactWriteItems hand over ${aliasKey(request.functionName, request.alias)} of ${request.rolloutId} to ${request.to}`;
+    const lock = new Update().set('executionArn', request.to).set('updatedAt', request.at);
+    lock.value('rolloutId', request.rolloutId);
+    lock.value('from', request.from);
+    lock.name('rolloutId');
+    const record = new Update().set('executionArn', request.to).set('gsi3pk', request.to).set('updatedAt', request.at);
+    record.value('from', request.from);
+    record.name('endedAt');
+    try {
+      await this.table.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.table.name,
+                Key: lockKey(request.functionName, request.alias),
+                UpdateExpression: lock.expression,
+                ConditionExpression: '#rolloutId = :rolloutId AND #executionArn = :from',
+                ExpressionAttributeNames: lock.names,
+                ExpressionAttributeValues: lock.values,
+              },
+            },
+            {
+              Update: {
+                TableName: this.table.name,
+                Key: rolloutKey(request.rolloutId),
+                UpdateExpression: record.expression,
+                ConditionExpression: '#executionArn = :from AND attribute_not_exists(#endedAt)',
+                ExpressionAttributeNames: record.names,
+                ExpressionAttributeValues: record.values,
+              },
+            },
+          ],
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (errorName(error) !== 'TransactionCanceledException') throw tableError(error, context);
+      const codes = ((error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? []).map((r) => r.Code ?? 'None');
+      if (!codes.includes('ConditionalCheckFailed')) throw cancellationError(codes, context, error);
+      return handOverAction(await this.getLock(request.functionName, request.alias), request) === 'moved';
+    }
   }
 
   async finish(ending: RolloutEnding): Promise<boolean> {

@@ -20,8 +20,9 @@ import {
   type RolloutQuery,
   type RolloutRecord,
 } from './registry.js';
+import type { CheckDetail } from './check.js';
 import { type FunctionScope, type Home, homeRefusal, scopeRefusal } from './scope.js';
-import type { StepRecord } from './state.js';
+import type { Judged, StepRecord } from './state.js';
 
 /** A route of the API's table: a method and a path template such as "/rollouts/{id}". */
 export interface RouteKey {
@@ -322,8 +323,30 @@ function stepView(s: StepRecord) {
     ...(s.reason !== undefined ? { reason: s.reason } : {}),
     ...(s.target ? { target: counts(s.target) } : {}),
     ...(s.baseline ? { baseline: counts(s.baseline) } : {}),
-    ...(s.signals ? { signals: s.signals } : {}),
-    ...(s.judged ? { judged: { from: new Date(s.judged.from).toISOString(), to: new Date(s.judged.to).toISOString(), weights: s.judged.weights, atWeight: s.judged.atWeight } } : {}),
+    ...(s.judged ? { judged: judgedView(s.judged) } : {}),
+  };
+}
+
+/** What a check judged, with ISO times. */
+function judgedView(j: Judged) {
+  return { from: new Date(j.from).toISOString(), to: new Date(j.to).toISOString(), weights: j.weights, atWeight: j.atWeight };
+}
+
+/** The latest check in full, as people read it: every signal with its verdict and reason. */
+function checkView(c: CheckDetail) {
+  return {
+    step: c.step + 1,
+    weightPercent: c.weightPercent,
+    at: new Date(c.at).toISOString(),
+    verdict: c.verdict,
+    reason: c.reason,
+    next: c.next,
+    ...(c.target ? { target: counts(c.target) } : {}),
+    ...(c.baseline ? { baseline: counts(c.baseline) } : {}),
+    ...(c.observedSplitPercent !== undefined ? { observedSplitPercent: c.observedSplitPercent } : {}),
+    ...(c.probes ? { probes: c.probes } : {}),
+    ...(c.judged ? { judged: judgedView(c.judged) } : {}),
+    signals: c.signals,
   };
 }
 
@@ -357,7 +380,9 @@ export interface ExecutionView {
 
 /**
  * `GET /rollouts/{id}`: the record (status, current step and weight, every step's verdict with
- * its numbers, timestamps) and the execution's live status when it could be read.
+ * its numbers, the latest check with every signal, timestamps) and the execution's live status
+ * when it could be read. A long rollout's execution is the one running it now: the record follows
+ * each continuation.
  */
 export function rolloutView(r: RolloutRecord, execution: ExecutionView | { readonly unavailable: string } | undefined) {
   return {
@@ -366,6 +391,7 @@ export function rolloutView(r: RolloutRecord, execution: ExecutionView | { reado
     ...(r.finalVersion !== undefined ? { finalVersion: r.finalVersion } : {}),
     ...(r.progress ? { lastEvent: r.progress.lastEvent } : {}),
     steps: (r.progress?.steps ?? []).map(stepView),
+    ...(r.lastCheck ? { lastCheck: checkView(r.lastCheck) } : {}),
     execution: { arn: r.executionArn, consoleUrl: consoleUrl(r.executionArn), ...execution },
   };
 }

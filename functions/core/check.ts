@@ -2,6 +2,8 @@
  * One health check, as data in and the next state out: which minutes count, the tally carried
  * forward with the fresh minutes folded in, the signals judged from it, the step's record (with
  * the minutes and weights judged), and the next move. CheckHealth only fetches the evidence.
+ * The state keeps a short record of the check; its whole detail (every signal) is returned apart,
+ * for the rollout registry, so the state stays small however many alarms and metrics are judged.
  */
 import { clockTime, decide } from './decide.js';
 import {
@@ -17,9 +19,10 @@ import {
   observedSplit,
   type ProbeEvidence,
   type Signal,
+  type Verdict,
 } from './health.js';
 import type { MinuteEvidence } from './judge.js';
-import type { Judged, RolloutState } from './state.js';
+import { type Judged, type NextAction, type RolloutState, shortReason, type StepRecord } from './state.js';
 import { EMPTY_TALLY, foldMinutes, type Shift, type Tally, withLatencyThresholds, withProbes } from './tally.js';
 
 const MINUTE = 60_000;
@@ -68,6 +71,31 @@ export interface Unreadable {
   readonly probes?: string | undefined;
 }
 
+/** The longest reason of one signal the registry keeps (an alarm's reason is CloudWatch's, up to 1,023 characters). */
+export const MAX_SIGNAL_REASON_CHARS = 512;
+
+/**
+ * Everything one check judged, for the rollout registry (`RolloutRecord.lastCheck`): the step's
+ * verdict with its numbers, every signal with its reason, and the move it decided. Bounded: at
+ * most one signal per judged thing (errors, latency, throttles, probes, and the policy's at most
+ * 100 alarms and 20 custom metrics), each reason cut to `MAX_SIGNAL_REASON_CHARS`.
+ */
+export interface CheckDetail extends Required<Pick<StepRecord, 'step' | 'weightPercent'>>, Pick<StepRecord, 'target' | 'baseline' | 'observedSplitPercent' | 'probes' | 'judged'> {
+  /** Epoch ms. */
+  readonly at: number;
+  readonly verdict: Verdict['verdict'];
+  readonly reason: string;
+  readonly signals: readonly Signal[];
+  readonly next: NextAction;
+}
+
+/** A check's result: the next state, and the check's detail for the registry. */
+export interface Assessed {
+  readonly state: RolloutState;
+  /** Undefined when no step has been shifted to yet (nothing was judged). */
+  readonly check: CheckDetail | undefined;
+}
+
 /**
  * The signals as far as the evidence could be read: whatever an unreadable source would have
  * judged is inconclusive, saying why, instead of what an empty answer would have meant (a missing
@@ -112,8 +140,9 @@ function judgedOf(tally: Tally): Judged | undefined {
 /**
  * Judges the evidence and moves the rollout on: the fresh minutes go into the tally (and, once
  * the baseline's reference is in, the slow thresholds are fixed for the minutes after it); the
- * step's record gets the verdict with its numbers, every signal and what was judged; the cursor
- * the next move.
+ * step's record gets the verdict with its numbers, what was judged and a reason cut to
+ * `MAX_REASON_CHARS`; the cursor the next move; and the check's detail (every signal with its
+ * reason) comes back apart, for the registry.
  *
  * Evidence that could not be read (`evidence.unreadable`) makes the check inconclusive, so the
  * step holds at its weight and checks again, within the policy's hold budget
@@ -126,7 +155,7 @@ function judgedOf(tally: Tally): Judged | undefined {
  * source that could be read still rolls back at once. Minutes that could not be read are not
  * folded into the tally: the next check asks for them again.
  */
-export function assessCheck(state: RolloutState, evidence: CheckEvidence, now: number): RolloutState {
+export function assessCheck(state: RolloutState, evidence: CheckEvidence, now: number): Assessed {
   const { rollout, cursor } = state;
   const unreadable = evidence.unreadable ?? {};
   const blind = Object.values(unreadable).some((why) => why !== undefined);
@@ -172,8 +201,22 @@ export function assessCheck(state: RolloutState, evidence: CheckEvidence, now: n
   const history = last
     ? [
         ...state.history.slice(0, -1),
-        { ...last, checks: last.checks + 1, checkedAt: now, verdict: verdict.verdict, reason, target: verdict.target, baseline: verdict.baseline, observedSplitPercent: split, signals: verdict.signals, probes: stepProbes, judged },
+        { ...last, checks: last.checks + 1, checkedAt: now, verdict: verdict.verdict, reason: shortReason(reason), target: verdict.target, baseline: verdict.baseline, observedSplitPercent: split, probes: stepProbes, judged },
       ]
     : state.history;
-  return { ...state, tally, cursor: next, history };
+  const check: CheckDetail | undefined = last && {
+    at: now,
+    step: last.step,
+    weightPercent: last.weightPercent,
+    verdict: verdict.verdict,
+    reason: shortReason(reason, MAX_SIGNAL_REASON_CHARS),
+    target: verdict.target,
+    baseline: verdict.baseline,
+    observedSplitPercent: split,
+    probes: stepProbes,
+    judged,
+    signals: verdict.signals.map((s) => ({ ...s, reason: shortReason(s.reason, MAX_SIGNAL_REASON_CHARS) })),
+    next: next.next,
+  };
+  return { state: { ...state, tally, cursor: next.reason === undefined ? next : { ...next, reason: shortReason(next.reason) }, history }, check };
 }

@@ -36,6 +36,20 @@ export function firstCursor(plan: Plan): Cursor {
   return { step: 0, weightPercent: first.weightPercent, bakeSeconds: first.bakeSeconds, next: 'shift', heldSeconds: 0 };
 }
 
+/** A weight that has baked this long is checked every `longBakeCheckEverySeconds` from then on. */
+export const LONG_BAKE_AFTER_SECONDS = 60 * 60;
+
+/**
+ * Seconds between checks of a weight that took effect at `shiftedAt`: `checkEverySeconds` in its
+ * first hour, then `longBakeCheckEverySeconds`, never more often than `checkEverySeconds`.
+ *
+ * @example checkInterval(policy, shiftedAt, shiftedAt + 2 * 3_600_000) // 900 with the defaults
+ */
+export function checkInterval(policy: Pick<HealthPolicy, 'checkEverySeconds' | 'longBakeCheckEverySeconds'>, shiftedAt: number, now: number): number {
+  if (now - shiftedAt < LONG_BAKE_AFTER_SECONDS * 1000) return policy.checkEverySeconds;
+  return Math.max(policy.checkEverySeconds, policy.longBakeCheckEverySeconds);
+}
+
 /**
  * The cursor right after a shift took effect at `now`: bake, checking every `checkEverySeconds`.
  */
@@ -46,7 +60,7 @@ export function startBake(cursor: Cursor, now: number, policy: HealthPolicy): Cu
     shiftedAt: now,
     heldSeconds: 0,
     bakeEndsAt: now + cursor.bakeSeconds * 1000,
-    waitSeconds: Math.min(policy.checkEverySeconds, cursor.bakeSeconds),
+    waitSeconds: Math.min(checkInterval(policy, now, now), cursor.bakeSeconds),
   };
 }
 
@@ -54,9 +68,10 @@ export function startBake(cursor: Cursor, now: number, policy: HealthPolicy): Cu
  * The next move after a check at `now`.
  *
  * - unhealthy: roll back at once, with the verdict's reason, even mid-bake;
- * - mid-bake: bake on and check again, unless the adaptive strategy may advance early (the
- *   minimum bake is over, the evidence says the target is no worse, and a complete minute at
- *   this weight has been judged);
+ * - mid-bake: bake on and check again (every `checkEverySeconds`, every
+ *   `longBakeCheckEverySeconds` after a weight's first hour), unless the adaptive strategy may
+ *   advance early (the minimum bake is over, the evidence says the target is no worse, and a
+ *   complete minute at this weight has been judged);
  * - bake over, but no complete metric minute served entirely at this weight judged yet (unless
  *   `advance` is "schedule"): wait for it, checking as usual; the wait says which minute and when
  *   CloudWatch has it;
@@ -80,7 +95,7 @@ export function decide(plan: Plan, cursor: Cursor, verdict: Verdict, policy: Hea
     awaiting: undefined,
     bakeEndsAt: until,
     heldSeconds: held,
-    waitSeconds: Math.max(1, Math.min(policy.checkEverySeconds, Math.ceil((until - now) / 1000))),
+    waitSeconds: Math.max(1, Math.min(checkInterval(policy, cursor.shiftedAt ?? now, now), Math.ceil((until - now) / 1000))),
     reason: why,
   });
 

@@ -97,7 +97,8 @@ export function notificationFor(type: RolloutEventType, state: RolloutState, now
 
 /**
  * The notification for a rollout refused before it started. The input may be invalid, so the
- * function and alias are read from it only when they are strings.
+ * function and alias are read from it only when they are strings; a continuation's input is a
+ * rollout state, read from its `rollout`.
  */
 export function refusalNotification(
   input: unknown,
@@ -105,7 +106,8 @@ export function refusalNotification(
   now: number,
   type: 'refused' | 'failed' = 'refused',
 ): Notification {
-  const { functionName: fn, alias, targetVersion: target } = rolloutNamed(input);
+  const given = input as { readonly rollout?: unknown } | null | undefined;
+  const { functionName: fn, alias, targetVersion: target } = rolloutNamed(typeof given?.rollout === 'object' && given.rollout !== null ? given.rollout : input);
   const why = causeMessage(error.Cause) || error.Error;
   return {
     type,

@@ -14,6 +14,10 @@ export interface ProbeAnswer {
   readonly payload: string;
 }
 
+/** How much of a probe's answer a failure quotes: an answer may be megabytes, and the failure is carried in the workflow's state. */
+const SNIPPET_CHARS = 120;
+const snippet = (text: string) => (text.length > SNIPPET_CHARS ? `${text.slice(0, SNIPPET_CHARS - 3)}...` : text);
+
 function at(value: unknown, path: string): unknown {
   return path.split('.').reduce<unknown>((v, key) => (typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[key] : undefined), value);
 }
@@ -26,20 +30,19 @@ function at(value: unknown, path: string): unknown {
  * // { ok: false, failure: 'statusCode was 500, expected 200' }
  */
 export function judgeProbeAnswer(answer: ProbeAnswer, expect: ProbePolicy['expect']): { ok: boolean; failure?: string } {
-  const snippet = answer.payload.length > 120 ? `${answer.payload.slice(0, 117)}...` : answer.payload;
-  if (answer.functionError) return { ok: false, failure: `function error (${answer.functionError}): ${snippet}` };
+  if (answer.functionError) return { ok: false, failure: `function error (${snippet(answer.functionError)}): ${snippet(answer.payload)}` };
   if (answer.statusCode < 200 || answer.statusCode > 299) return { ok: false, failure: `invoke status ${answer.statusCode}` };
   if (expect.field === undefined) return { ok: true };
   let parsed: unknown;
   try {
     parsed = JSON.parse(answer.payload);
   } catch {
-    return { ok: false, failure: `response is not JSON: ${snippet}` };
+    return { ok: false, failure: `response is not JSON: ${snippet(answer.payload)}` };
   }
   const actual = at(parsed, expect.field);
   return actual === expect.equals
     ? { ok: true }
-    : { ok: false, failure: `${expect.field} was ${JSON.stringify(actual)}, expected ${JSON.stringify(expect.equals)}` };
+    : { ok: false, failure: `${expect.field} was ${snippet(JSON.stringify(actual) ?? 'undefined')}, expected ${snippet(JSON.stringify(expect.equals))}` };
 }
 
 /**

@@ -5,6 +5,7 @@
  * in-memory twin (`sim/registry.ts`) store what these functions build, with the same semantics.
  * The API's idempotency records live in the same table; their rules are in `idempotency.ts`.
  */
+import type { CheckDetail } from './check.js';
 import { causeMessage, oneLine, RefusedError } from './errors.js';
 import { functionNameOf } from './function-ref.js';
 import type { RolloutEventType } from './notification-options.js';
@@ -72,6 +73,43 @@ export interface ProgressUpdate extends RolloutFacts {
   readonly at: string;
 }
 
+/** The detail of a rollout's latest check, for its record. */
+export interface CheckUpdate extends RolloutFacts {
+  readonly check: CheckDetail;
+  /** ISO timestamp of this write. */
+  readonly at: string;
+}
+
+/**
+ * A running rollout moving from one execution to its continuation: the lock and the record
+ * follow `to` (`core/continuation.ts`).
+ */
+export interface HandOver {
+  readonly functionName: string;
+  readonly alias: string;
+  readonly rolloutId: string;
+  /** The execution that holds the lock and the record. */
+  readonly from: string;
+  /** The execution that takes them over. */
+  readonly to: string;
+  /** ISO timestamp of this write. */
+  readonly at: string;
+}
+
+/**
+ * What a hand-over does given the alias's lock: moves it when the rollout's `from` execution holds
+ * it; nothing more when `to` holds it already (a retried hand-over); otherwise refuses (the
+ * rollout ended, or another one holds the alias). The record moves with the lock when it is the
+ * open record of `from`. Both registry implementations hold to this rule.
+ *
+ * @example handOverAction({ ...lock, executionArn: from }, request) // 'move'
+ */
+export function handOverAction(holder: Pick<RolloutLock, 'rolloutId' | 'executionArn'> | undefined, request: Pick<HandOver, 'rolloutId' | 'from' | 'to'>): 'move' | 'moved' | 'refuse' {
+  if (holder?.rolloutId !== request.rolloutId) return 'refuse';
+  if (holder.executionArn === request.from) return 'move';
+  return holder.executionArn === request.to ? 'moved' : 'refuse';
+}
+
 /** The final word on a rollout. */
 export interface RolloutEnding extends RolloutFacts {
   readonly status: EndedStatus;
@@ -94,6 +132,8 @@ export interface RolloutRecord extends RolloutFacts {
   readonly reason?: string | undefined;
   readonly finalVersion?: string | undefined;
   readonly endedAt?: string | undefined;
+  /** The latest check in full: every signal with its reason (the workflow's state keeps a short record). */
+  readonly lastCheck?: CheckDetail | undefined;
   /**
    * When this rollout's own execution took the alias's lock (AcquireLock, which also confirms a
    * lock the API took for it). Kept once the rollout ends: the guard reads it to know whether the

@@ -1,8 +1,11 @@
 /**
  * The data that flows between the workflow's states. Each task takes the state and returns the
- * next one; Step Functions carries it (256 KiB at most, so the history keeps one record per step).
+ * next one; Step Functions carries it, 256 KiB at most, so it holds what the next decision needs
+ * and nothing that grows with the rollout's length or its input beyond a bound: one short record
+ * per step, reasons cut to `MAX_REASON_CHARS`. Each check's full detail (every signal with its
+ * reason) goes to the rollout registry instead (`RolloutRecord.lastCheck`).
  */
-import type { Counts, HealthPolicy, Signal, VerdictKind } from './health.js';
+import type { Counts, HealthPolicy, VerdictKind } from './health.js';
 import type { Plan } from './strategy.js';
 import type { Tally } from './tally.js';
 import type { NotificationOptions } from './notification-options.js';
@@ -37,6 +40,23 @@ export interface Cursor {
    * been judged yet: when that minute is in CloudWatch, epoch ms.
    */
   readonly awaiting?: number | undefined;
+  /** About how many events this execution's history holds so far (`core/continuation.ts`). */
+  readonly historyEvents?: number | undefined;
+  /** Continue in a new execution before the next bake: the history is nearly full. */
+  readonly continueInNewExecution?: boolean | undefined;
+}
+
+/** The longest reason the state keeps (a step's, the cursor's); the registry keeps the whole check. */
+export const MAX_REASON_CHARS = 300;
+
+/**
+ * A reason on one line, cut to `max` characters with "…" where it was cut.
+ *
+ * @example shortReason('a'.repeat(400)).length // 300
+ */
+export function shortReason(reason: string, max = MAX_REASON_CHARS): string {
+  const line = reason.replace(/\s+/g, ' ').trim();
+  return line.length <= max ? line : `${line.slice(0, max - 1)}…`;
 }
 
 /** What a step's checks judged: the complete minutes [from, to) read during the step, the weights they were served at, and how many were served entirely at the step's weight. */
@@ -61,8 +81,6 @@ export interface StepRecord {
   readonly baseline?: Counts | undefined;
   /** The target's observed share of the step's traffic (complete minutes since the shift), percent. */
   readonly observedSplitPercent?: number | undefined;
-  /** Every signal of the last check. */
-  readonly signals?: readonly Signal[] | undefined;
   /** Probe results of this step, reported apart from real traffic; `lastAt` is the last round, epoch ms. */
   readonly probes?: { readonly sent: number; readonly passed: number; readonly lastAt?: number | undefined } | undefined;
   /** What the last check judged. */
@@ -98,6 +116,16 @@ export interface Outcome {
   readonly finalVersion: string;
 }
 
+/**
+ * How an execution that continues a long rollout knows what it is (`core/continuation.ts`): its
+ * number (1 for a rollout's first continuation) and the execution that handed over to it.
+ */
+export interface Continuation {
+  readonly number: number;
+  /** The ARN of the execution that started this one and holds the lock until this one takes it over. */
+  readonly from: string;
+}
+
 /** A Catch clause's record of a failed state. */
 export interface CaughtError {
   readonly Error: string;
@@ -114,6 +142,8 @@ export interface RolloutState {
   readonly tally?: Tally | undefined;
   readonly outcome?: Outcome | undefined;
   readonly error?: CaughtError | undefined;
+  /** Set in an execution that continues the rollout of an earlier one. */
+  readonly continuation?: Continuation | undefined;
 }
 
 /**

@@ -7,8 +7,9 @@
 /** The longest a Standard workflow execution may run: one year. */
 export const MAX_EXECUTION_SECONDS = 365 * 24 * 60 * 60;
 /**
- * Each step costs about 20 history events and a Standard execution keeps at most 25,000;
- * 100 steps leaves room for checks during bakes, holds and retries.
+ * The state keeps one short record per step (about 550 bytes with its reason), and with the
+ * largest input 100 of them keep every state under 60% of Step Functions' 256 KiB. (The history's
+ * 25,000 events are no limit on steps: a long rollout continues in a new execution.)
  */
 export const MAX_STEPS = 100;
 /** AWS/Lambda metrics have one-minute resolution: a shorter bake cannot see a full minute. */
@@ -165,7 +166,7 @@ export function planProblems(plan: Plan, reserveSeconds = 0): string[] {
   const problems: string[] = [];
   if (plan.steps.length > MAX_STEPS) {
     problems.push(
-      `steps: at most ${MAX_STEPS} steps, so the execution stays within Step Functions' 25,000-event history (got ${plan.steps.length})`,
+      `steps: at most ${MAX_STEPS} steps, so the rollout's state stays within Step Functions' 256 KiB (got ${plan.steps.length})`,
     );
   }
   plan.steps.forEach((step, i) => {

@@ -116,6 +116,8 @@ export function makeApi(ports: ApiPorts) {
       if (error instanceof NotFoundError) return json(409, { error: `rollout ${id} has no execution to stop (${record.executionArn} does not exist)` });
       throw error;
     }
+    // A long rollout moves to a new execution: for a moment the record still names the one that handed over.
+    if (status === 'SUCCEEDED') return json(409, { error: `rollout ${id} is continuing in a new execution; retry in a moment`, status }, { 'Retry-After': '1' });
     if (status !== 'RUNNING') return json(409, { error: `rollout ${id} is not running: its execution is ${status}`, status });
     await workflow.stop(record.executionArn, { error: ABORT_ERROR, cause: `${reason} (aborted by ${request.caller})` });
     return json(202, {

@@ -5,7 +5,9 @@
  * to core's `assessCheck`, which folds it into the tally, judges and decides. The queries are
  * core's data (`core/evidence.ts`); this task only sends them and the probes. Each check reports
  * the target's weight in the service's metrics, so a dashboard shows every running rollout and
- * where it stands.
+ * where it stands. The check's whole detail (every signal with its reason) goes to the rollout
+ * registry; the state keeps a short record, with the loop counted towards the execution's history
+ * (`core/continuation.ts`).
  *
  * The same function verifies the target before any traffic moves (`{ action: "verify", state }`):
  * a round of probes, and a refusal when the target fails them.
@@ -17,21 +19,24 @@
  * whose Invoke fails transiently is not a failed probe: it is not counted, and when no probe
  * answers, the probes are due again at the next check.
  */
-import { assessCheck, evidenceWindow, type Unreadable } from '../core/check.js';
+import { assessCheck, type CheckDetail, evidenceWindow, type Unreadable } from '../core/check.js';
+import { afterCheck } from '../core/continuation.js';
 import { causeMessage, oneLine, TRANSIENT_ERRORS } from '../core/errors.js';
 import { evidenceQueries, metricEvidence } from '../core/evidence.js';
 import type { ProbeEvidence, ProbePolicy } from '../core/health.js';
 import { judgeProbeAnswer, probesDue, tallyProbes, verifiedState } from '../core/probes.js';
 import { weightMetrics } from '../core/service-metrics.js';
-import { asRolloutState, type CaughtError, type RolloutState } from '../core/state.js';
+import { asRolloutState, type CaughtError, factsOf, type RolloutState } from '../core/state.js';
 import { EMPTY_TALLY } from '../core/tally.js';
 import { logger } from '../logger.js';
-import type { AlarmReader, Clock, Invoker, MetricSeries, MetricsReader, ServiceMetrics } from '../ports.js';
+import type { AlarmReader, Clock, Invoker, MetricSeries, MetricsReader, RolloutRegistry, ServiceMetrics } from '../ports.js';
 
 export interface CheckHealthPorts {
   readonly metrics: MetricsReader;
   readonly alarms: AlarmReader;
   readonly invoker: Invoker;
+  /** Where each check's detail is kept (`RolloutRecord.lastCheck`); without one, the detail is not kept. */
+  readonly registry?: Pick<RolloutRegistry, 'recordCheck'> | undefined;
   readonly clock: Clock;
   readonly serviceMetrics?: ServiceMetrics | undefined;
 }
@@ -57,7 +62,7 @@ const why = (error: unknown) => oneLine(`${(error as Error).name}: ${(error as E
 type ProbeRound = { readonly evidence: ProbeEvidence } | { readonly evidence?: undefined; readonly failure: unknown };
 
 /** CheckHealth over its ports. */
-export function makeCheckHealth({ metrics, alarms, invoker, clock, serviceMetrics }: CheckHealthPorts) {
+export function makeCheckHealth({ metrics, alarms, invoker, registry, clock, serviceMetrics }: CheckHealthPorts) {
   /** Invokes the target version directly, one probe after another; an Invoke that fails transiently is left out. */
   async function sendProbes(state: RolloutState, policy: ProbePolicy): Promise<ProbeRound> {
     const judged = [];
@@ -111,9 +116,24 @@ export function makeCheckHealth({ metrics, alarms, invoker, clock, serviceMetric
     const due = probesDue(state, now);
     const round = due ? await sendProbes(state, due) : undefined;
     if (round && !round.evidence) unreadable.probes = `${due?.count} probes, every Invoke failed (${why(round.failure)})`;
-    const checked = assessCheck(state, { ...metricEvidence(asked, series), alarms: alarmStates, probes: round?.evidence, unreadable }, now);
+    const assessed = assessCheck(state, { ...metricEvidence(asked, series), alarms: alarmStates, probes: round?.evidence, unreadable }, now);
+    if (assessed.check && registry) await recordCheck(registry, assessed.state, assessed.check, now);
+    const checked = { ...assessed.state, cursor: afterCheck(state.cursor, assessed.state.cursor, { unreadable: lenient }) };
     serviceMetrics?.emit(weightMetrics(checked));
     return checked;
+  }
+
+  /**
+   * Keeps the check's detail on the rollout's record. Best effort: the detail is for people, the
+   * verdict and the next move are in the state, so a registry that cannot take it never stops a
+   * rollout.
+   */
+  async function recordCheck(registry: Pick<RolloutRegistry, 'recordCheck'>, state: RolloutState, check: CheckDetail, now: number): Promise<void> {
+    try {
+      await registry.recordCheck({ ...factsOf(state), check, at: new Date(now).toISOString() });
+    } catch (error) {
+      logger.warn("could not record the check's detail in the registry", { error: error as Error });
+    }
   }
 
   return async function checkHealth(event: unknown): Promise<RolloutState> {

@@ -10,7 +10,10 @@
  * It acts only for an execution that has really ended (DescribeExecution, not the event, says
  * so: a late, duplicated or redriven event of a running execution changes nothing) and touches
  * the alias only for an execution that owned it (`ownershipOf`): a racing start refused at
- * AcquireLock never undoes the winner's split. How the rollout ended, and who hears about it,
+ * AcquireLock never undoes the winner's split. A long rollout's executions follow one another
+ * (`core/continuation.ts`): one that handed over ended SUCCEEDED, which the guard does not act
+ * on, and the lock and the record name the execution running the rollout now, so an execution
+ * acts only for itself, never for the one whose rollout it claimed to continue. How the rollout ended, and who hears about it,
  * are core's rules (`core/guard.ts`); which of its facts the guard counts in the service's
  * metrics, `core/service-metrics.ts`'s.
  */
@@ -107,7 +110,10 @@ export function makeGuard(ports: GuardPorts) {
       return { executionArn, status, action: 'still_running' };
     }
 
-    const [record, state] = await Promise.all([registry.findByExecution(executionArn), workflow.findInHistory(executionArn, rolloutStateIn)]);
+    const [record, found] = await Promise.all([registry.findByExecution(executionArn), workflow.findInHistory(executionArn, rolloutStateIn)]);
+    // The state in this execution's history speaks for this execution only: a continuation that
+    // never took its rollout over still names the execution it claimed to continue.
+    const state = found && { ...found, rollout: { ...found.rollout, executionArn } };
     const known = state ? { state, record } : record ? { record } : undefined;
     if (!known) {
       logger.warn('no rollout known for this execution', { executionArn });

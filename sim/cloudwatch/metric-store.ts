@@ -8,7 +8,7 @@
  */
 import { RejectedError } from '../../functions/core/errors.js';
 import type { MetricDataRequest, MetricSeries } from '../../functions/ports.js';
-import { MetricAggregate, parsePercentile, type StatisticSet } from './statistics.js';
+import { MetricAggregate, parsePercentile, type StatisticReader, type StatisticSet, statisticReader } from './statistics.js';
 
 /** The store's resolution, and the step at which alarms are evaluated. */
 export const MINUTE_MS = 60_000;
@@ -16,7 +16,11 @@ const DAY_MS = 24 * 60 * MINUTE_MS;
 
 /** Where per-minute aggregates go; the traffic model writes through this. */
 export interface MetricSink {
-  /** Merges `aggregate` into the minute holding `timestamp` (epoch ms) of one metric. */
+  /**
+   * Merges `aggregate` into the minute holding `timestamp` (epoch ms) of one metric. The sink
+   * may keep `aggregate` itself, and never changes it: the writer hands it over, may hand the same
+   * one to other series, and does not change it afterwards.
+   */
   putAggregate(
     namespace: string,
     metricName: string,
@@ -48,7 +52,9 @@ export interface MetricDatumInput {
  */
 export class MetricStore implements MetricSink {
   private readonly delayMs: number;
-  private readonly series = new Map<string, Map<number, MetricAggregate>>();
+  private readonly series = new Map<string, MinuteSeries>();
+  /** Series keys by dimension set and metric: a writer that keeps its dimension sets (the traffic model) is not keyed anew at every write. */
+  private readonly keys = new WeakMap<Readonly<Record<string, string>>, Map<string, Map<string, string>>>();
 
   /** `delaySeconds`: how long after a minute ends its data becomes readable. */
   constructor(delaySeconds: number) {
@@ -70,13 +76,20 @@ export class MetricStore implements MetricSink {
     aggregate: MetricAggregate,
   ): void {
     if (aggregate.sampleCount <= 0) return;
-    const key = seriesKey(namespace, metricName, dimensions);
+    const key = this.keyOf(namespace, metricName, dimensions);
     let minutes = this.series.get(key);
-    if (!minutes) this.series.set(key, (minutes = new Map()));
-    const minute = floorTo(timestamp, MINUTE_MS);
-    let stored = minutes.get(minute);
-    if (!stored) minutes.set(minute, (stored = new MetricAggregate()));
-    stored.merge(aggregate);
+    if (!minutes) this.series.set(key, (minutes = new MinuteSeries()));
+    minutes.put(floorTo(timestamp, MINUTE_MS), aggregate);
+  }
+
+  private keyOf(namespace: string, metricName: string, dimensions: Readonly<Record<string, string>>): string {
+    let byNamespace = this.keys.get(dimensions);
+    if (!byNamespace) this.keys.set(dimensions, (byNamespace = new Map()));
+    let byMetric = byNamespace.get(namespace);
+    if (!byMetric) byNamespace.set(namespace, (byMetric = new Map()));
+    let key = byMetric.get(metricName);
+    if (key === undefined) byMetric.set(metricName, (key = seriesKey(namespace, metricName, dimensions)));
+    return key;
   }
 
   /** PutMetricData: custom metrics from any code; a datum without a timestamp is stored at `now`. */
@@ -118,10 +131,13 @@ export class MetricStore implements MetricSink {
     const start = roundStartTime(request.startTime, now);
     return request.queries.map((q) => {
       const step = periodMs(q.periodSeconds);
+      const key = seriesKey(q.namespace, q.metricName, q.dimensions);
+      const minutes = this.series.get(key);
+      const read = statisticReader(q.stat);
       const timestamps: number[] = [];
       const values: number[] = [];
-      for (let t = start; t < request.endTime; t += step) {
-        const value = this.aggregate(q.namespace, q.metricName, q.dimensions, t, t + step, now)?.statistic(q.stat);
+      for (let t = start; minutes && t < request.endTime; t += step) {
+        const value = this.statistic(minutes, read, t, t + step, now);
         if (value !== undefined) {
           timestamps.push(t);
           values.push(value);
@@ -140,18 +156,108 @@ export class MetricStore implements MetricSink {
     to: number,
     now: number,
   ): MetricAggregate | undefined {
-    const minutes = this.series.get(seriesKey(namespace, metricName, dimensions));
-    if (!minutes) return undefined;
-    let out: MetricAggregate | undefined;
-    for (let m = floorTo(from, MINUTE_MS); m < to; m += MINUTE_MS) {
-      if (m + MINUTE_MS + this.delayMs > now) break;
-      const agg = minutes.get(m);
+    return this.series.get(seriesKey(namespace, metricName, dimensions))?.merge(floorTo(from, MINUTE_MS), this.readableTo(to, now));
+  }
+
+  /**
+   * A statistic of [from, to) readable at `now`, in time proportional to the minutes asked for:
+   * a one-minute period reads the stored minute as it is; other statistics than percentiles add
+   * up counts, sums and extremes without touching histograms; a percentile merges histograms,
+   * only those of the minutes added since the same window was last asked for.
+   */
+  private statistic(minutes: MinuteSeries, read: StatisticReader, from: number, to: number, now: number): number | undefined {
+    const first = floorTo(from, MINUTE_MS);
+    const end = this.readableTo(to, now);
+    if (end <= first) return undefined;
+    if (end - first === MINUTE_MS) {
+      const minute = minutes.get(first);
+      return minute && read(minute);
+    }
+    const merged = read.percentile ? minutes.window(first, end) : minutes.merge(first, end, withoutHistogram());
+    return merged && read(merged);
+  }
+
+  /** The end of [.., to) cut to the minutes readable at `now`: minute m is readable from m + 60 s + the delay. */
+  private readableTo(to: number, now: number): number {
+    return Math.min(to, floorTo(now - this.delayMs, MINUTE_MS));
+  }
+}
+
+/** Minutes in a day: a series keeps its minutes in arrays of a day each. */
+const DAY_MINUTES = 24 * 60;
+
+/**
+ * One series' per-minute aggregates, by minute, in arrays of a day each: a month of minutes is
+ * written and read by index, not hashed, and held compactly.
+ */
+class MinuteSeries {
+  private readonly days = new Map<number, (MetricAggregate | undefined)[]>();
+  /**
+   * The last percentile window merged: a health check asks for the same window start again and
+   * again with a later end, so only the minutes added since are merged.
+   */
+  private merged: { from: number; to: number; aggregate: MetricAggregate } | undefined;
+
+  /** The aggregate of the minute starting at `minute` (epoch ms), if any. */
+  get(minute: number): MetricAggregate | undefined {
+    const index = minute / MINUTE_MS;
+    const day = Math.floor(index / DAY_MINUTES);
+    return this.days.get(day)?.[index - day * DAY_MINUTES];
+  }
+
+  /**
+   * Merges `aggregate` into the minute starting at `minute`, keeping `aggregate` itself when the
+   * minute is new. A stored aggregate is never changed (a writer may hand the same one to several
+   * series): a later datum for the minute replaces it with a merged copy.
+   */
+  put(minute: number, aggregate: MetricAggregate): void {
+    const index = minute / MINUTE_MS;
+    const day = Math.floor(index / DAY_MINUTES);
+    let slots = this.days.get(day);
+    if (!slots) this.days.set(day, (slots = new Array<MetricAggregate | undefined>(DAY_MINUTES)));
+    const slot = index - day * DAY_MINUTES;
+    const stored = slots[slot];
+    if (stored) {
+      const merged = stored.copy();
+      merged.merge(aggregate);
+      slots[slot] = merged;
+    } else slots[slot] = aggregate;
+    // A late datum for a minute already merged into the window makes the window stale.
+    if (this.merged && minute < this.merged.to) this.merged = undefined;
+  }
+
+  /**
+   * The minutes of [from, to) merged into `into` (default a new aggregate), or undefined when
+   * none of them has samples and nothing was given to merge into.
+   */
+  merge(from: number, to: number, into?: MetricAggregate): MetricAggregate | undefined {
+    let out = into;
+    for (let m = from; m < to; m += MINUTE_MS) {
+      const agg = this.get(m);
       if (!agg) continue;
-      if (!out) out = new MetricAggregate();
+      out ??= new MetricAggregate();
       out.merge(agg);
     }
-    return out;
+    return out?.sampleCount ? out : undefined;
   }
+
+  /** [from, to) merged with histograms, extending the last window when it starts at `from` and ends no later than `to`. */
+  window(from: number, to: number): MetricAggregate | undefined {
+    const last = this.merged;
+    if (last?.from === from && last.to <= to) {
+      this.merge(last.to, to, last.aggregate);
+      last.to = to;
+      return last.aggregate;
+    }
+    const aggregate = this.merge(from, to);
+    this.merged = aggregate && { from, to, aggregate };
+    return aggregate;
+  }
+}
+
+/** An empty aggregate without a histogram: what a sum, count, average or extreme needs. */
+function withoutHistogram(): MetricAggregate {
+  return MetricAggregate.of({ sampleCount: 0, sum: 0, minimum: Number.POSITIVE_INFINITY, maximum: Number.NEGATIVE_INFINITY });
 }
 
 /**

@@ -8,11 +8,35 @@ import { RejectedError } from '../../functions/core/errors.js';
 // Buckets 1/64 wide in log space: a quantile is off by at most ±0.8% of its value, whatever
 // the unit, and a minute of Lambda durations fills a few hundred buckets.
 const LN_BUCKET = Math.log1p(1 / 64);
-const ZERO_KEY = Number.NEGATIVE_INFINITY;
 
-/** A mergeable histogram of non-negative values with fractional weights, for percentiles. */
+/** The buckets of an empty histogram: never written to, replaced at the first bucket. */
+const NO_BUCKETS: number[] = [];
+
+/** The index of the first key >= `key` in ascending `keys`. */
+function lowerBound(keys: readonly number[], key: number): number {
+  let lo = 0;
+  let hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((keys[mid] as number) < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * A mergeable histogram of non-negative values with fractional weights, for percentiles. The
+ * buckets are kept as two sorted arrays (bucket index, weight), not a map: a month of per-minute
+ * aggregates holds millions of buckets, merging is a walk of two sorted lists, and a quantile
+ * needs no sort.
+ */
 export class Histogram {
-  private readonly buckets = new Map<number, number>();
+  /** Bucket indexes (log of the value over LN_BUCKET, rounded down), ascending; shared and empty until the first bucket. */
+  private keys: number[] = NO_BUCKETS;
+  /** The weight of each bucket of `keys`. */
+  private weights: number[] = NO_BUCKETS;
+  /** The weight of values <= 0, which read back as 0 and come before every bucket. */
+  private zero = 0;
   private totalWeight = 0;
 
   /** Total weight added. */
@@ -23,15 +47,72 @@ export class Histogram {
   /** Adds `weight` samples of `value`; values <= 0 land in one bucket that reads back as 0. */
   add(value: number, weight = 1): void {
     if (!(weight > 0)) return;
-    const key = value > 0 ? Math.floor(Math.log(value) / LN_BUCKET) : ZERO_KEY;
-    this.buckets.set(key, (this.buckets.get(key) ?? 0) + weight);
     this.totalWeight += weight;
+    if (!(value > 0)) {
+      this.zero += weight;
+      return;
+    }
+    const key = Math.floor(Math.log(value) / LN_BUCKET);
+    if (this.keys === NO_BUCKETS) {
+      this.keys = [key];
+      this.weights = [weight];
+      return;
+    }
+    // Values often come in ascending order (a minute's strata): appending needs no search.
+    const last = this.keys.length - 1;
+    if (key >= (this.keys[last] as number)) {
+      if (key === this.keys[last]) this.weights[last] = (this.weights[last] as number) + weight;
+      else {
+        this.keys.push(key);
+        this.weights.push(weight);
+      }
+      return;
+    }
+    const i = lowerBound(this.keys, key);
+    if (this.keys[i] === key) this.weights[i] = (this.weights[i] as number) + weight;
+    else {
+      this.keys.splice(i, 0, key);
+      this.weights.splice(i, 0, weight);
+    }
+  }
+
+  /** An independent copy. */
+  copy(): Histogram {
+    const h = new Histogram();
+    h.merge(this);
+    return h;
   }
 
   /** Adds every sample of `other` to this histogram. */
   merge(other: Histogram): void {
-    for (const [key, weight] of other.buckets) this.buckets.set(key, (this.buckets.get(key) ?? 0) + weight);
+    this.zero += other.zero;
     this.totalWeight += other.totalWeight;
+    if (other.keys.length === 0) return;
+    if (this.keys.length === 0) {
+      this.keys = [...other.keys];
+      this.weights = [...other.weights];
+      return;
+    }
+    const keys: number[] = [];
+    const weights: number[] = [];
+    let i = 0;
+    let j = 0;
+    while (i < this.keys.length || j < other.keys.length) {
+      const a = i < this.keys.length ? (this.keys[i] as number) : Number.POSITIVE_INFINITY;
+      const b = j < other.keys.length ? (other.keys[j] as number) : Number.POSITIVE_INFINITY;
+      if (a === b) {
+        keys.push(a);
+        weights.push((this.weights[i++] as number) + (other.weights[j++] as number));
+      } else if (a < b) {
+        keys.push(a);
+        weights.push(this.weights[i++] as number);
+      } else {
+        keys.push(b);
+        weights.push(other.weights[j++] as number);
+      }
+    }
+    this.keys = keys;
+    this.weights = weights;
   }
 
   /**
@@ -40,12 +121,24 @@ export class Histogram {
    */
   share(lower: number | undefined, upper: number | undefined): number {
     if (this.totalWeight <= 0) return 0;
-    let inside = 0;
-    for (const [key, weight] of this.buckets) {
-      const value = key === ZERO_KEY ? 0 : Math.exp((key + 0.5) * LN_BUCKET);
-      if ((lower === undefined || value > lower) && (upper === undefined || value <= upper)) inside += weight;
-    }
+    const within = (value: number) => (lower === undefined || value > lower) && (upper === undefined || value <= upper);
+    let inside = within(0) ? this.zero : 0;
+    // A bucket reads back as its geometric middle, which rises with its index: the buckets inside
+    // are one run of indexes, found by search rather than by reading every bucket's value.
+    const from = lower === undefined ? 0 : this.firstAbove(lower);
+    const to = upper === undefined ? this.keys.length : this.firstAbove(upper);
+    for (let i = from; i < to; i++) inside += this.weights[i] as number;
     return inside / this.totalWeight;
+  }
+
+  /** The index of the first bucket whose value is above `value` (all of them when `value` is not positive). */
+  private firstAbove(value: number): number {
+    if (!(value > 0)) return 0;
+    // Bucket k reads back as exp((k + 0.5) * LN_BUCKET): above `value` when k > log(value) / LN_BUCKET - 0.5.
+    const bound = Math.log(value) / LN_BUCKET - 0.5;
+    let i = lowerBound(this.keys, Math.floor(bound));
+    while (i < this.keys.length && Math.exp(((this.keys[i] as number) + 0.5) * LN_BUCKET) <= value) i++;
+    return i;
   }
 
   /**
@@ -54,15 +147,18 @@ export class Histogram {
    */
   quantile(fraction: number): number | undefined {
     if (this.totalWeight <= 0) return undefined;
-    const keys = [...this.buckets.keys()].sort((a, b) => a - b);
     const target = fraction * this.totalWeight * (1 - 1e-12);
     let cumulative = 0;
-    for (const key of keys) {
-      cumulative += this.buckets.get(key) ?? 0;
-      if (cumulative >= target) return key === ZERO_KEY ? 0 : Math.exp((key + 0.5) * LN_BUCKET);
+    if (this.zero > 0) {
+      cumulative += this.zero;
+      if (cumulative >= target) return 0;
     }
-    const last = keys[keys.length - 1]!;
-    return last === ZERO_KEY ? 0 : Math.exp((last + 0.5) * LN_BUCKET);
+    for (let i = 0; i < this.keys.length; i++) {
+      cumulative += this.weights[i] as number;
+      if (cumulative >= target) return Math.exp(((this.keys[i] as number) + 0.5) * LN_BUCKET);
+    }
+    const last = this.keys.at(-1);
+    return last === undefined ? 0 : Math.exp((last + 0.5) * LN_BUCKET);
   }
 }
 
@@ -84,39 +180,61 @@ export class MetricAggregate {
   minimum = Number.POSITIVE_INFINITY;
   maximum = Number.NEGATIVE_INFINITY;
   /** Undefined once percentiles are unavailable, as CloudWatch has them for raw values only. */
-  histogram: Histogram | undefined = new Histogram();
+  histogram: Histogram | undefined;
+  /**
+   * Every sample is 0 or 1 (Lambda's invocation metrics): percentiles follow from how many are
+   * 1, so no histogram is kept. A month of per-minute aggregates holds a million of these.
+   */
+  zeroOne = false;
+
+  /** No samples yet; by default raw values will come, so percentiles are kept. */
+  constructor(percentiles = true) {
+    this.histogram = percentiles ? new Histogram() : undefined;
+  }
 
   /**
    * `count` samples of 0 or 1, `ones` of them 1: how Lambda's invocation metrics (binary
    * indicators, per the Lambda guide) look once aggregated.
    */
   static binary(count: number, ones: number): MetricAggregate {
-    const agg = new MetricAggregate();
-    if (count <= 0) return agg;
-    agg.sampleCount = count;
-    agg.sum = ones;
-    agg.minimum = ones < count ? 0 : 1;
-    agg.maximum = ones > 0 ? 1 : 0;
-    agg.histogram!.add(0, count - ones);
-    agg.histogram!.add(1, ones);
+    if (count <= 0) return new MetricAggregate();
+    const agg = MetricAggregate.of({ sampleCount: count, sum: ones, minimum: ones < count ? 0 : 1, maximum: ones > 0 ? 1 : 0 });
+    agg.zeroOne = true;
     return agg;
   }
 
   /** Built from parts; the histogram is taken as it is, not copied. */
   static of(parts: StatisticSet & { histogram?: Histogram | undefined }): MetricAggregate {
-    const agg = new MetricAggregate();
+    const agg = new MetricAggregate(false);
+    agg.histogram = parts.histogram;
     agg.sampleCount = parts.sampleCount;
     agg.sum = parts.sum;
     agg.minimum = parts.minimum;
     agg.maximum = parts.maximum;
-    agg.histogram = parts.histogram;
     return agg;
+  }
+
+  /** An independent copy. */
+  copy(): MetricAggregate {
+    const agg = MetricAggregate.of({ sampleCount: this.sampleCount, sum: this.sum, minimum: this.minimum, maximum: this.maximum, histogram: this.histogram?.copy() });
+    agg.zeroOne = this.zeroOne;
+    return agg;
+  }
+
+  /** The histogram percentiles are read from: the kept one, or one built from the count of ones. */
+  percentileHistogram(): Histogram | undefined {
+    if (!this.zeroOne) return this.histogram;
+    const built = new Histogram();
+    built.add(0, this.sampleCount - this.sum);
+    built.add(1, this.sum);
+    return built;
   }
 
   /** Adds `count` samples of `value`. */
   addValue(value: number, count = 1): void {
     if (!Number.isFinite(value)) throw new RejectedError(`metric values must be finite numbers, got ${value}`);
     if (!(count > 0)) return;
+    this.keepHistogram();
     this.sampleCount += count;
     this.sum += value * count;
     this.minimum = Math.min(this.minimum, value);
@@ -134,11 +252,21 @@ export class MetricAggregate {
   /** Adds every sample of `other`. */
   merge(other: MetricAggregate): void {
     if (other.sampleCount <= 0) return;
+    const first = this.sampleCount <= 0 && this.histogram !== undefined;
     this.sampleCount += other.sampleCount;
     this.sum += other.sum;
     this.minimum = Math.min(this.minimum, other.minimum);
     this.maximum = Math.max(this.maximum, other.maximum);
-    if (this.histogram && other.histogram) this.histogram.merge(other.histogram);
+    if (first) {
+      // Nothing here yet: the samples are of whatever kind `other`'s are.
+      this.zeroOne = other.zeroOne;
+      this.histogram = other.histogram?.copy();
+      return;
+    }
+    if (this.zeroOne && other.zeroOne) return;
+    this.keepHistogram();
+    const theirs = this.histogram && other.percentileHistogram();
+    if (this.histogram && theirs) this.histogram.merge(theirs);
     else this.histogram = undefined;
   }
 
@@ -150,31 +278,67 @@ export class MetricAggregate {
    * CloudWatch would refuse.
    */
   statistic(stat: string): number | undefined {
-    const rank = parsePercentileRank(stat);
-    const percentile = parsePercentile(stat);
-    if (this.sampleCount <= 0) return undefined;
-    if (rank) return this.histogram ? 100 * this.histogram.share(rank.lower, rank.upper) : undefined;
-    if (percentile !== undefined) {
-      if (!this.histogram) return undefined;
-      if (percentile === 0) return this.minimum;
-      if (percentile === 100) return this.maximum;
-      const q = this.histogram.quantile(percentile / 100);
-      return q === undefined ? undefined : Math.min(this.maximum, Math.max(this.minimum, q));
-    }
-    switch (stat) {
-      case 'Sum':
-        return this.sum;
-      case 'SampleCount':
-        return this.sampleCount;
-      case 'Average':
-        return this.sum / this.sampleCount;
-      case 'Minimum':
-        return this.minimum;
-      case 'Maximum':
-        return this.maximum;
-    }
-    throw new RejectedError(`unsupported statistic "${stat}"`);
+    return statisticReader(stat)(this);
   }
+
+  /** From now on samples of any value come: keep a histogram of the zeros and ones so far. */
+  private keepHistogram(): void {
+    if (!this.zeroOne) return;
+    this.histogram = this.percentileHistogram();
+    this.zeroOne = false;
+  }
+}
+
+/** One statistic's value of an aggregate (undefined without samples), and whether it needs histograms (a percentile or a percentile rank). */
+export type StatisticReader = ((aggregate: MetricAggregate) => number | undefined) & { readonly percentile: boolean };
+
+/**
+ * Reads one statistic from aggregates: the statistic is parsed once, for a query that reads
+ * thousands of minutes. Throws RejectedError for a statistic CloudWatch would refuse.
+ *
+ * @example statisticReader('Sum')(aggregate) // aggregate.sum
+ */
+export function statisticReader(stat: string): StatisticReader {
+  const rank = parsePercentileRank(stat);
+  const percentile = parsePercentile(stat);
+  const read = rank
+    ? (a: MetricAggregate) => rankOf(a, rank)
+    : percentile === undefined
+      ? namedStatistic(stat)
+      : (a: MetricAggregate) => percentileOf(a, percentile);
+  return Object.assign((a: MetricAggregate) => (a.sampleCount > 0 ? read(a) : undefined), { percentile: rank !== undefined || percentile !== undefined });
+}
+
+function namedStatistic(stat: string): (a: MetricAggregate) => number {
+  switch (stat) {
+    case 'Sum':
+      return (a) => a.sum;
+    case 'SampleCount':
+      return (a) => a.sampleCount;
+    case 'Average':
+      return (a) => a.sum / a.sampleCount;
+    case 'Minimum':
+      return (a) => a.minimum;
+    case 'Maximum':
+      return (a) => a.maximum;
+  }
+  throw new RejectedError(`unsupported statistic "${stat}"`);
+}
+
+/** A percentile, 0 to 100, as CloudWatch has it: from raw values only, within the extremes. */
+function percentileOf(a: MetricAggregate, percentile: number): number | undefined {
+  const histogram = a.percentileHistogram();
+  if (!histogram) return undefined;
+  if (percentile === 0) return a.minimum;
+  if (percentile === 100) return a.maximum;
+  const q = histogram.quantile(percentile / 100);
+  return q === undefined ? undefined : Math.min(a.maximum, Math.max(a.minimum, q));
+}
+
+/** A percentile rank, the percentage of values above `lower` and at most `upper`: from raw values only. */
+function rankOf(a: MetricAggregate, rank: { lower: number | undefined; upper: number | undefined }): number | undefined {
+  const histogram = a.percentileHistogram();
+  return histogram ? 100 * histogram.share(rank.lower, rank.upper) : undefined;
 }
 
 /**

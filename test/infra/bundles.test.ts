@@ -36,6 +36,9 @@ const SERVICE_EXTRAS: Record<ServiceFunctionId, readonly string[]> = {
   ArtifactTrigger: ['client-sfn', 'client-s3', 'client-lambda'],
 };
 
+/** What the construct grants task functions beyond their capabilities (LambdaRollout.grantContinuation: StartExecution, DescribeExecution). */
+const TASK_EXTRAS: Partial<Record<TaskFunctionKey, readonly string[]>> = { ContinueFunctionArn: ['client-sfn'] };
+
 /** The Custom::LambdaRollout provider's functions: aliases (GetAlias, CreateAlias), the registry, the workflow's executions (AliasProvider.grant). */
 const ALIAS_PROVIDER_CLIENTS: readonly string[] = ['client-dynamodb', 'client-lambda', 'client-sfn', 'lib-dynamodb'];
 
@@ -43,7 +46,7 @@ function expectedClients(id: string): string[] {
   if (Object.hasOwn(ALIAS_PROVIDER_FUNCTIONS, id)) return [...ALIAS_PROVIDER_CLIENTS];
   const task = Object.entries(TASK_FUNCTIONS).find(([, fn]) => fn.id === id)?.[0] as TaskFunctionKey | undefined;
   const can: Capabilities = task ? TASK_PERMISSIONS[task] : SERVICE_FUNCTIONS[id as ServiceFunctionId].can;
-  const extras = task ? [] : SERVICE_EXTRAS[id as ServiceFunctionId];
+  const extras = task ? (TASK_EXTRAS[task] ?? []) : SERVICE_EXTRAS[id as ServiceFunctionId];
   const fromCapabilities = (Object.keys(CLIENTS_OF) as (keyof Capabilities)[]).filter((c) => can[c]).flatMap((c) => CLIENTS_OF[c]);
   return [...new Set([...fromCapabilities, ...extras])].sort();
 }

@@ -4,6 +4,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import aslValidator from 'asl-validator';
 import { formatAsl } from '../../cli/format-asl.js';
+import { LOOP_EVENTS, STATE_EVENTS, TRANSIENT_STATE_KEYS } from '../../functions/core/continuation.js';
 import { ErrorName, InvalidInputError, refusalOf, TRANSIENT_ERRORS } from '../../functions/core/errors.js';
 import { parseRolloutInput } from '../../functions/core/input.js';
 import { PRE_TRAFFIC_POLICY } from '../../functions/core/refusal.js';
@@ -87,7 +88,13 @@ describe('statemachine/rollout.asl.json', () => {
 
   it('bakes with a native Wait state until the next check', () => {
     expect(definition.States.Bake).toMatchObject({ Type: 'Wait', SecondsPath: '$.cursor.waitSeconds', Next: 'CheckHealth' });
-    expect((definition.States.Decide?.Choices as { StringEquals: string; Next: string }[]).map((c) => `${c.StringEquals}->${c.Next}`)).toEqual(['shift->ShiftWeight', 'bake->Bake', 'hold->Bake', 'promote->Finalize']);
+    expect((definition.States.Decide?.Choices as { StringEquals?: string; And?: unknown; Next: string }[]).map((c) => `${c.StringEquals ?? JSON.stringify(c.And)}->${c.Next}`)).toEqual([
+      '[{"Variable":"$.cursor.continueInNewExecution","IsPresent":true},{"Variable":"$.cursor.continueInNewExecution","BooleanEquals":true}]->ContinueInNewExecution',
+      'shift->ShiftWeight',
+      'bake->Bake',
+      'hold->Bake',
+      'promote->Finalize',
+    ]);
     expect(definition.States.Decide?.Default).toBe('Rollback');
   });
 
@@ -96,9 +103,10 @@ describe('statemachine/rollout.asl.json', () => {
     for (const name of fails) expect(Object.values(ErrorName)).toContain(name);
   });
 
-  it('ends only in Promoted (success) or a named failure', () => {
+  it('ends only in Promoted (success) or a named failure, or hands the rollout to a new execution', () => {
     const ends = states.filter(([, s]) => s.Type === 'Succeed' || s.Type === 'Fail').map(([n, s]) => `${n}:${s.Type}:${(s.Error as string) ?? s.ErrorPath}`);
     expect(ends.sort()).toEqual([
+      'ContinuedInNewExecution:Succeed:undefined',
       'Drifted:Fail:AliasDrift',
       'Promoted:Succeed:undefined',
       'PromotedLockHeld:Fail:LockNotReleased',
@@ -144,7 +152,8 @@ describe('retry policies', () => {
 
 describe('one ending path', () => {
   const ENDING_NOTIFY = 'NotifyEnding';
-  const terminals = states.filter(([, s]) => s.Type === 'Succeed' || s.Type === 'Fail').map(([name]) => name);
+  // Handing the rollout over to its next execution is no ending: the rollout goes on there.
+  const terminals = states.filter(([name, s]) => (s.Type === 'Succeed' || s.Type === 'Fail') && name !== 'ContinuedInNewExecution').map(([name]) => name);
   const nextOf = (state: Record<string, unknown>): string[] =>
     [
       state.Next,
@@ -189,5 +198,47 @@ describe('one ending path', () => {
     const withoutRelease = reachable(definition.StartAt, 'ReleaseLock');
     expect(terminals.filter((name) => withoutRelease.has(name))).toEqual(['RollbackFailed']);
     expect(reachable('ReleaseLock').has('RollbackFailed')).toBe(false);
+  });
+
+  it('hands a rollout to its next execution only from a bake decision, and never after an ending began', () => {
+    const into = (target: string) => states.filter(([, s]) => nextOf(s as Record<string, unknown>).includes(target)).map(([name]) => name);
+    expect(into('ContinuedInNewExecution')).toEqual(['ContinueInNewExecution']);
+    expect(into('ContinueInNewExecution')).toEqual(['Decide']);
+    expect(reachable(ENDING_NOTIFY).has('ContinueInNewExecution')).toBe(false);
+    expect(definition.States.ContinuedInNewExecution).toMatchObject({ OutputPath: '$.continuedIn' });
+  });
+});
+
+describe('long rollouts within the history limit', () => {
+  const transitions = (name: string) => {
+    const s = definition.States[name] as Record<string, unknown>;
+    return [s.Next, s.Default, ...(((s.Choices ?? []) as { Next: string }[]).concat((s.Catch ?? []) as { Next: string }[])).map((c) => c.Next)];
+  };
+  /** The events a path of states adds to the history, each state by its type, checked to be a path of the workflow. */
+  const eventsAlong = (path: string[]) =>
+    path.reduce((total, name, i) => {
+      const next = path[i + 1];
+      if (next !== undefined) expect(transitions(name), `${name} -> ${next}`).toContain(next);
+      const type = definition.States[name]?.Type;
+      return total + (type === 'Task' ? STATE_EVENTS.task : type === 'Wait' ? STATE_EVENTS.wait : STATE_EVENTS.choice);
+    }, 0);
+
+  it("counts each loop's events as the workflow's states add them", () => {
+    expect(eventsAlong(['Bake', 'CheckHealth', 'Announce', 'Decide'])).toBe(LOOP_EVENTS.check);
+    expect(eventsAlong(['Announce', 'NotifyAnnounced', 'Decide']) - eventsAlong(['Announce', 'Decide'])).toBe(LOOP_EVENTS.announce);
+    expect(eventsAlong(['Decide', 'ShiftWeight', 'NotifyShifted', 'Bake']) - eventsAlong(['Decide', 'Bake'])).toBe(LOOP_EVENTS.shift);
+    // Evidence unreadable after CheckHealth's retries: each retried attempt, then CheckReadableEvidence.
+    const retries = (definition.States.CheckHealth?.Retry as { MaxAttempts: number }[] | undefined)?.[0]?.MaxAttempts ?? 0;
+    expect(retries * STATE_EVENTS.retry + eventsAlong(['CheckHealth', 'CheckReadableEvidence', 'Announce']) - eventsAlong(['CheckHealth', 'Announce'])).toBe(LOOP_EVENTS.unreadable);
+    const start = ['NewOrContinued', 'FromArtifact', 'Prepare', 'StartOrRefuse', 'AcquireLock', 'LockedOrRefused', 'NotifyStarted', 'VerifyTarget', 'VerifiedOrRefused', 'FirstMove', 'ShiftWeight', 'NotifyShifted'];
+    expect(definition.StartAt).toBe('NewOrContinued');
+    expect(1 + eventsAlong(start)).toBe(LOOP_EVENTS.start);
+    expect(1 + eventsAlong(['NewOrContinued', 'ResumeContinuation', 'Resumed'])).toBe(LOOP_EVENTS.resume);
+    expect(transitions('Resumed')).toContain('Bake');
+  });
+
+  it('carries nothing a Catch wrote into the next execution', () => {
+    const written = new Set(states.flatMap(([, s]) => ((s.Catch as { ResultPath: string }[] | undefined) ?? []).map((c) => c.ResultPath.replace(/^\$\./, ''))));
+    expect([...written].filter((key) => !(TRANSIENT_STATE_KEYS as readonly string[]).includes(key))).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decide, firstCursor, startBake } from '../../../functions/core/decide.js';
+import { checkInterval, decide, firstCursor, startBake } from '../../../functions/core/decide.js';
 import { HealthPolicySchema, type Verdict } from '../../../functions/core/health.js';
 import { toPlan } from '../../../functions/core/strategy.js';
 import type { Cursor } from '../../../functions/core/state.js';
@@ -55,6 +55,23 @@ describe('decide', () => {
     const proceed = HealthPolicySchema.parse({ insufficientData: { maxHoldSeconds: 0, then: 'proceed' } });
     expect(decide(plan, at(0), v('inconclusive', 'not enough traffic'), proceed, T + 300_000)).toMatchObject({ next: 'shift', step: 1, reason: 'not enough traffic; proceeding as the policy allows' });
     expect(decide(plan, at(1), v('inconclusive'), proceed, T + 600_000).next).toBe('promote');
+  });
+
+  describe('a long bake', () => {
+    const day = toPlan({ type: 'canary', percent: 10, bakeSeconds: 86_400 });
+    const baking = startBake(firstCursor(day), T, policy);
+    it('is checked every minute in its first hour, then every 15 minutes', () => {
+      expect(decide(day, baking, v('healthy'), policy, T + 3_540_000)).toMatchObject({ next: 'bake', waitSeconds: 60 });
+      expect(decide(day, baking, v('healthy'), policy, T + 3_600_000)).toMatchObject({ next: 'bake', waitSeconds: 900 });
+      expect(decide(day, baking, v('healthy'), policy, T + 86_000_000)).toMatchObject({ next: 'bake', waitSeconds: 400 });
+    });
+    it('still rolls back at the first unhealthy check, and its cadence is the operator\'s to choose', () => {
+      expect(decide(day, baking, v('unhealthy', 'alarm in ALARM'), policy, T + 7_200_000)).toMatchObject({ next: 'rollback', reason: 'alarm in ALARM' });
+      const steady = HealthPolicySchema.parse({ longBakeCheckEverySeconds: 60 });
+      expect(decide(day, baking, v('healthy'), steady, T + 7_200_000).waitSeconds).toBe(60);
+      const slow = HealthPolicySchema.parse({ checkEverySeconds: 1800, longBakeCheckEverySeconds: 600 });
+      expect(checkInterval(slow, T, T + 7_200_000)).toBe(1800);
+    });
   });
 
   describe('each weight judged on its own evidence', () => {

@@ -1,6 +1,6 @@
 /** Synthetic probes: when they are due, and what their answers add up to. */
 import { describe, expect, it } from 'vitest';
-import { probesDue, tallyProbes, verifiedState } from '../../../functions/core/probes.js';
+import { judgeProbeAnswer, probesDue, tallyProbes, verifiedState } from '../../../functions/core/probes.js';
 import type { RolloutState } from '../../../functions/core/state.js';
 import { runningState } from '../support/rollouts.js';
 
@@ -29,6 +29,24 @@ describe('verifiedState', () => {
     const ok = verifiedState(runningState(), { sent: 3, passed: 3 });
     expect(ok.refusal).toBeUndefined();
     expect(ok.tally?.probes).toEqual({ sent: 3, passed: 3 });
+  });
+});
+
+describe('judgeProbeAnswer', () => {
+  const expectOk = { field: 'body.ok', equals: true };
+  it('names what was wrong with an answer', () => {
+    expect(judgeProbeAnswer({ statusCode: 200, payload: '{"body":{"ok":false}}' }, expectOk)).toEqual({ ok: false, failure: 'body.ok was false, expected true' });
+    expect(judgeProbeAnswer({ statusCode: 200, payload: '{"body":{"ok":true}}' }, expectOk)).toEqual({ ok: true });
+  });
+  it('quotes at most 120 characters of an answer, however large: the failure is carried in the state', () => {
+    const huge = 'x'.repeat(1_000_000);
+    for (const answer of [
+      { statusCode: 200, payload: JSON.stringify({ body: { ok: huge } }) },
+      { statusCode: 200, payload: huge },
+      { statusCode: 200, functionError: huge, payload: huge },
+    ]) {
+      expect(judgeProbeAnswer(answer, expectOk).failure?.length).toBeLessThan(300);
+    }
   });
 });
 

@@ -170,6 +170,44 @@ describe.each(implementations)('rollout registry (%s)', (_, make) => {
       expect((await registry.list({ status: 'refused', limit: 10 })).items.map((r) => r.rolloutId)).toEqual(['r9']);
     });
 
+    it("keeps the latest check's detail on an open record of the same execution only", async () => {
+      await registry.acquire(lockRequest('r1'));
+      const check = { at: T0 + 60_000, step: 0, weightPercent: 10, verdict: 'healthy' as const, reason: 'ok', next: 'bake' as const, signals: [{ name: 'alarm a', verdict: 'healthy' as const, reason: 'alarm a is OK' }] };
+      expect(await registry.recordCheck({ ...lockRequest('r1'), check, at: iso(T0 + 60_000) })).toBe(true);
+      expect((await registry.get('r1'))?.lastCheck).toEqual(check);
+      expect(await registry.recordCheck({ ...lockRequest('r1', { executionArn: executionArn('intruder') }), check: { ...check, reason: 'forged' }, at: iso(T0) })).toBe(false);
+      await registry.finish(ending('r1'));
+      expect(await registry.recordCheck({ ...lockRequest('r1'), check: { ...check, reason: 'late' }, at: iso(T0) })).toBe(false);
+      expect((await registry.get('r1'))?.lastCheck?.reason).toBe('ok');
+    });
+
+    it("hands a running rollout's lock and record over to its continuation, both or neither", async () => {
+      await registry.acquire(lockRequest('r1'));
+      const handOver = (from: string, to: string, rolloutId = 'r1') => registry.handOver({ functionName: 'orders', alias: 'live', rolloutId, from, to, at: iso(T0 + 1000) });
+      expect(await handOver(executionArn('r1-other'), executionArn('r1-c1'))).toBe(false);
+      expect(await handOver(executionArn('r1'), executionArn('r1-c1'), 'r2')).toBe(false);
+      expect(await registry.getLock('orders', 'live')).toMatchObject({ executionArn: executionArn('r1') });
+
+      expect(await handOver(executionArn('r1'), executionArn('r1-c1'))).toBe(true);
+      expect(await registry.getLock('orders', 'live')).toMatchObject({ rolloutId: 'r1', executionArn: executionArn('r1-c1'), status: 'running', startedBy: CALLER });
+      expect(await registry.get('r1')).toMatchObject({ executionArn: executionArn('r1-c1'), status: 'running', startedBy: CALLER, startedAt: iso(T0) });
+      expect(await registry.findByExecution(executionArn('r1-c1'))).toMatchObject({ rolloutId: 'r1' });
+      expect(await registry.findByExecution(executionArn('r1'))).toBeUndefined();
+      // A retried hand-over finds it done; the old execution can no longer write or release.
+      expect(await handOver(executionArn('r1'), executionArn('r1-c1'))).toBe(true);
+      expect(await registry.recordProgress({ ...lockRequest('r1'), progress: progress(1, 10) })).toBe(false);
+      expect(await registry.release({ functionName: 'orders', alias: 'live', rolloutId: 'r1', executionArn: executionArn('r1') })).toBe(false);
+      expect(await registry.finish(ending('r1', { executionArn: executionArn('r1-c1') }))).toBe(true);
+      expect(await registry.release({ functionName: 'orders', alias: 'live', rolloutId: 'r1', executionArn: executionArn('r1-c1') })).toBe(true);
+    });
+
+    it('does not hand over a rollout whose record has ended', async () => {
+      await registry.acquire(lockRequest('r1'));
+      await registry.finish(ending('r1', { status: 'aborted', reason: 'stopped' }));
+      expect(await registry.handOver({ functionName: 'orders', alias: 'live', rolloutId: 'r1', from: executionArn('r1'), to: executionArn('r1-c1'), at: iso(T0) })).toBe(false);
+      expect(await registry.getLock('orders', 'live')).toMatchObject({ executionArn: executionArn('r1') });
+    });
+
     it('finds a rollout by its execution', async () => {
       await registry.acquire(lockRequest('r1'));
       expect(await registry.findByExecution(executionArn('r1'))).toMatchObject({ rolloutId: 'r1' });
@@ -255,11 +293,12 @@ describe.each(implementations)('rollout registry (%s)', (_, make) => {
 });
 
 describe('both registries, step by step', () => {
-  it('agree on every outcome of any sequence of acquires, releases and endings', async () => {
+  it('agree on every outcome of any sequence of acquires, releases, endings and hand-overs', async () => {
     const op = fc.oneof(
       fc.record({ kind: fc.constant('acquire' as const), id: fc.integer({ min: 0, max: 2 }), exec: fc.integer({ min: 0, max: 1 }), pending: fc.boolean(), alias: fc.constantFrom('live', 'beta') }),
       fc.record({ kind: fc.constant('release' as const), id: fc.integer({ min: 0, max: 2 }), exec: fc.integer({ min: 0, max: 1 }), alias: fc.constantFrom('live', 'beta') }),
       fc.record({ kind: fc.constant('finish' as const), id: fc.integer({ min: 0, max: 2 }), exec: fc.integer({ min: 0, max: 1 }), alias: fc.constantFrom('live', 'beta') }),
+      fc.record({ kind: fc.constant('handOver' as const), id: fc.integer({ min: 0, max: 2 }), exec: fc.integer({ min: 0, max: 1 }), to: fc.integer({ min: 0, max: 1 }), alias: fc.constantFrom('live', 'beta') }),
     );
     await fc.assert(
       fc.asyncProperty(fc.array(op, { maxLength: 12 }), async (ops) => {
@@ -269,6 +308,7 @@ describe('both registries, step by step', () => {
           try {
             if (o.kind === 'acquire') return (await registry.acquire(lockRequest(`r${o.id}`, { executionArn: arn, alias: o.alias, status: o.pending ? 'pending' : 'running' }))).rolloutId;
             if (o.kind === 'release') return await registry.release({ functionName: 'orders', alias: o.alias, rolloutId: `r${o.id}`, executionArn: arn });
+            if (o.kind === 'handOver') return await registry.handOver({ functionName: 'orders', alias: o.alias, rolloutId: `r${o.id}`, from: arn, to: executionArn(`r${o.id}-e${o.to}`), at: iso(T0) });
             return await registry.finish(ending(`r${o.id}`, { executionArn: arn, alias: o.alias }));
           } catch (error) {
             return (error as Error).constructor.name;
@@ -279,7 +319,8 @@ describe('both registries, step by step', () => {
           const b = await apply(dynamo, o);
           expect(b).toEqual(a);
           for (const alias of ['live', 'beta']) {
-            expect((await dynamo.getLock('orders', alias))?.rolloutId).toEqual((await memory.getLock('orders', alias))?.rolloutId);
+            const [m, d] = [await memory.getLock('orders', alias), await dynamo.getLock('orders', alias)];
+            expect([d?.rolloutId, d?.executionArn]).toEqual([m?.rolloutId, m?.executionArn]);
           }
         }
       }),

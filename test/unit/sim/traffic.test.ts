@@ -119,6 +119,43 @@ describe('TrafficModel: routing split', () => {
   });
 });
 
+describe('TrafficModel: a minute at a time', () => {
+  it('gives each minute the same distribution as second by second: counts, split, errors and latency', async () => {
+    const versions = { '1': { errorRate: 0.01, p50Ms: 40, p99Ms: 200 }, '2': { errorRate: 0.05, p50Ms: 60, p99Ms: 400 } };
+    const { traffic, cloudwatch, setNow } = setup({ rate: 20, seed: 31, sliceSeconds: 60, versions });
+    traffic.advanceTo(START + 120 * MIN, { functionVersion: '1', routing: { '2': 10 } });
+    const perMinute = traffic.timeline().map((b) => (b.versions['1']?.requests ?? 0) + (b.versions['2']?.requests ?? 0));
+    expect(perMinute).toHaveLength(120);
+    const mean = perMinute.reduce((t, x) => t + x, 0) / 120;
+    expect(Math.abs(mean - 1200)).toBeLessThan(5 * Math.sqrt(1200 / 120));
+    // Poisson per minute, not a fixed count: its index of dispersion is chi-square(119).
+    const dispersion = perMinute.reduce((t, x) => t + (x - mean) ** 2, 0) / mean;
+    expect(dispersion).toBeGreaterThan(chiSquareQuantile(119, -3.719));
+    expect(dispersion).toBeLessThan(chiSquareQuantile(119, 3.719));
+    const t = traffic.totals();
+    expectBinomial(t['2']!.requests, t['1']!.requests + t['2']!.requests, 0.1);
+    expectBinomial(t['2']!.errors, t['2']!.invocations, 0.05);
+    setNow(START + 200 * MIN);
+    const p99 = await sum(cloudwatch, 'Duration', EXECUTED('2'), 'p99', START, START + 120 * MIN, 7200);
+    expect(p99).toBeGreaterThan(400 * 0.9);
+    expect(p99).toBeLessThan(400 * 1.1);
+  });
+
+  it('starts a change of behaviour at its second, not at the next minute', () => {
+    const { traffic } = setup({ rate: 100, seed: 32, sliceSeconds: 60, versions: { '1': { errorRate: 0, p50Ms: 10, p99Ms: 50, changes: [{ atSeconds: 90, errorRate: 1 }] } } });
+    traffic.advanceTo(START + 3 * MIN, primaryOnly);
+    const [first, second, third] = traffic.timeline().map((b) => b.versions['1']!);
+    expect(first!.errors).toBe(0);
+    expectBinomial(second!.errors, second!.invocations, 0.5, 5);
+    expect(third!.errors).toBe(third!.invocations);
+  });
+
+  it('refuses slices that do not divide a minute, and timelines that are not made of slices', () => {
+    expect(() => setup({ sliceSeconds: 7 })).toThrow('sliceSeconds must divide 60, got 7');
+    expect(() => setup({ sliceSeconds: 60, timelineSeconds: 90 })).toThrow('timelineSeconds must be a multiple of sliceSeconds');
+  });
+});
+
 describe('TrafficModel: behaviour', () => {
   it('fails at the configured error rate, and only the version that fails', async () => {
     const { traffic, cloudwatch, setNow } = setup({

@@ -371,6 +371,30 @@ describe('GET /rollouts/{id}', () => {
     });
   });
 
+  it('shows the latest check in full, every signal with its reason', async () => {
+    await registry.acquire(lockRequest('r1'));
+    const signals = [{ name: 'errors', verdict: 'healthy' as const, reason: 'error rate no worse' }, { name: 'alarm orders-5xx', verdict: 'healthy' as const, reason: 'alarm orders-5xx is OK' }];
+    const check = { at: T0 + 60_000, step: 0, weightPercent: 10, verdict: 'healthy' as const, reason: 'error rate no worse', next: 'bake' as const, target: { invocations: 300, errors: 0 }, signals };
+    await registry.recordCheck({ ...lockRequest('r1'), check, at: iso(T0 + 60_000) });
+    const res = await api(event('GET', '/rollouts/{id}', { path: '/rollouts/r1' }));
+    expect(body(res).lastCheck).toEqual({ step: 1, weightPercent: 10, at: iso(T0 + 60_000), verdict: 'healthy', reason: 'error rate no worse', next: 'bake', target: { invocations: 300, errors: 0, errorRate: 0 }, signals });
+  });
+
+  it('follows a long rollout into the execution that continues it', async () => {
+    await start(valid);
+    const id = 'orders-live-v8-id0001';
+    await registry.acquire(lockRequest(id, { status: 'running' }));
+    await registry.handOver({ functionName: 'orders', alias: 'live', rolloutId: id, from: executionArn(id), to: executionArn(`${id}-c1`), at: iso(NOW) });
+    workflow.put(executionArn(id), { status: 'SUCCEEDED' });
+    workflow.put(executionArn(`${id}-c1`), { status: 'RUNNING' });
+    const res = await api(event('GET', '/rollouts/{id}', { path: `/rollouts/${id}` }));
+    expect(body(res)).toMatchObject({ status: 'running', executionArn: executionArn(`${id}-c1`), execution: { arn: executionArn(`${id}-c1`), status: 'RUNNING' } });
+    const aborted = await api(event('POST', '/rollouts/{id}/abort', { path: `/rollouts/${id}/abort`, body: { reason: 'enough' } }));
+    expect(aborted.statusCode).toBe(202);
+    expect(workflow.executions.get(executionArn(`${id}-c1`))?.status).toBe('ABORTED');
+    expect(workflow.executions.get(executionArn(id))?.status).toBe('SUCCEEDED');
+  });
+
   it('still shows the record when the execution cannot be read', async () => {
     await start(valid);
     workflow.failDescribe = new ThrottledError('Rate exceeded');
@@ -441,9 +465,21 @@ describe('POST /rollouts/{id}/abort', () => {
 
     await start(valid);
     const id = 'orders-live-v8-id0001';
-    workflow.put(executionArn(id), { status: 'SUCCEEDED' });
+    workflow.put(executionArn(id), { status: 'FAILED' });
     const done = await abort(id, { reason: 'x' });
     expect(done.statusCode).toBe(409);
+    expect(workflow.calls.filter((c) => c.op === 'stop')).toEqual([]);
+  });
+
+  it('asks to retry in a moment while a long rollout moves to its next execution', async () => {
+    await start(valid);
+    const id = 'orders-live-v8-id0001';
+    // The execution that handed over has ended; the record names it until the next one takes over.
+    workflow.put(executionArn(id), { status: 'SUCCEEDED' });
+    const moving = await abort(id, { reason: 'x' });
+    expect(moving.statusCode).toBe(409);
+    expect(moving.headers?.['Retry-After']).toBe('1');
+    expect(body(moving)).toEqual({ error: `rollout ${id} is continuing in a new execution; retry in a moment`, status: 'SUCCEEDED' });
     expect(workflow.calls.filter((c) => c.op === 'stop')).toEqual([]);
   });
 

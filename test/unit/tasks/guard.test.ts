@@ -242,6 +242,20 @@ describe('guard', () => {
     expect(updates()).toEqual([]);
     expect(await registry.getLock('orders', 'live')).toMatchObject({ rolloutId: ID });
   });
+
+  it('follows a long rollout into the execution that continues it: that one stopping is guarded like any other', async () => {
+    const next = executionArn(`${ID}-c1`);
+    await registry.handOver({ functionName: 'orders', alias: 'live', rolloutId: ID, from: ARN, to: next, at: iso(NOW) });
+    const continued = { ...state, rollout: { ...state.rollout, executionArn: next }, continuation: { number: 1, from: ARN } };
+    workflow.put(ARN, { status: 'SUCCEEDED', history: [state] });
+    workflow.put(next, { status: 'ABORTED', history: [continued], error: 'RolloutAborted', cause: 'enough (aborted by alice)' });
+    const result = await guard()(statusChange('ABORTED', { executionArn: next, name: `${ID}-c1` }));
+    expect(result).toMatchObject({ action: 'restored', endedAs: 'aborted', recorded: true, lockReleased: true, rolloutId: ID });
+    expect(lambda.peekAlias('orders', 'live')).toMatchObject({ functionVersion: '7', routing: {} });
+    expect(await registry.get(ID)).toMatchObject({ status: 'aborted', executionArn: next });
+    // The execution that handed over succeeded: not a status the guard acts on.
+    expect((await guard()(statusChange('SUCCEEDED'))).action).toBe('ignored');
+  });
 });
 
 describe('what the guard counts in the service\'s metrics', () => {

@@ -46,6 +46,8 @@ describe('Notify', () => {
   });
 
   describe('an ending, as the last state of the workflow records it', () => {
+    /** What was published, without the wall-clock time the recorder saw it at (two calls may straddle a millisecond). */
+    const sent = (notifier: RecordingNotifier) => notifier.published.map(({ at: _, ...notification }) => notification);
     const input = { functionName: 'orders', alias: 'live', targetVersion: '9' };
     const at = '2026-01-05T10:05:00.000Z';
 

@@ -4,7 +4,10 @@ import { makeShiftWeight } from '../../../functions/tasks/shift-weight.js';
 import { makeCheckHealth } from '../../../functions/tasks/check-health.js';
 import { makeFinalize } from '../../../functions/tasks/finalize.js';
 import { makeRollback } from '../../../functions/tasks/rollback.js';
+import { LOOP_EVENTS } from '../../../functions/core/continuation.js';
 import { ConfirmedDriftError, DriftError, ErrorName, RejectedError, ThrottledError } from '../../../functions/core/errors.js';
+import type { RolloutRegistry } from '../../../functions/ports.js';
+import { InMemoryRolloutRegistry } from '../../../sim/registry.js';
 import type { RolloutState } from '../../../functions/core/state.js';
 import { ScriptedMetrics, T0, alarmsOf, fixedClock, ordersWorld, probeAnswers } from '../../support/fakes.js';
 
@@ -63,7 +66,13 @@ describe('ShiftWeight', () => {
 });
 
 describe('CheckHealth', () => {
-  const ports = (metrics: ScriptedMetrics, now: number, alarms = alarmsOf(), invoker = probeAnswers()) => ({ metrics, alarms, invoker, clock: fixedClock(now) });
+  const ports = (metrics: ScriptedMetrics, now: number, alarms = alarmsOf(), invoker = probeAnswers(), registry: Pick<RolloutRegistry, 'recordCheck'> = new InMemoryRolloutRegistry()) => ({
+    metrics,
+    alarms,
+    invoker,
+    registry,
+    clock: fixedClock(now),
+  });
 
   it('reads the complete minutes it has not judged yet, per version behind the alias, and the baseline reference once', async () => {
     const { lambda, state } = await started();
@@ -85,12 +94,31 @@ describe('CheckHealth', () => {
     expect(reference?.queries).toContainEqual(expect.objectContaining({ id: 'referencep99', metricName: 'Duration', stat: 'p99', periodSeconds: 180, dimensions: expect.objectContaining({ ExecutedVersion: '1' }) }));
     expect(checked.cursor).toMatchObject({ next: 'shift', step: 1, weightPercent: 20 });
     expect(checked.history.at(-1)).toMatchObject({ checks: 1, verdict: 'healthy', target: { invocations: 2000, errors: 1 }, baseline: { invocations: 18000, errors: 20 }, judged: { from: T0, to: T0 + 180_000, weights: [10], atWeight: 2 } });
-    expect(checked.history.at(-1)?.signals?.map((s) => s.name)).toEqual(['errors', 'latency p99', 'latency p90', 'throttles']);
+    expect(checked.history.at(-1)).not.toHaveProperty('signals');
 
     const again = new ScriptedMetrics({ target: [1000, 0], baseline: [9000, 9] });
     const later = await makeCheckHealth(ports(again, T0 + 390_000))({ ...checked, cursor: { ...checked.cursor, next: 'bake' } });
     expect(again.requests.map((r) => [r.startTime, r.endTime])).toEqual([[T0 + 180_000, T0 + 240_000], [T0, T0 + 240_000]]);
     expect(later.tally?.target).toEqual({ invocations: 3000, errors: 1, throttles: 0 });
+  });
+
+  it("keeps the check's every signal on the rollout's record, and the loop's events in the cursor", async () => {
+    const { lambda, state } = await started();
+    const shifted = await makeShiftWeight({ lambda, clock: fixedClock(T0 + 30_000) })(state);
+    const registry = new InMemoryRolloutRegistry();
+    const checked = await makeCheckHealth(ports(new ScriptedMetrics({ target: [2000, 1], baseline: [18000, 20] }), T0 + 330_000, alarmsOf(), probeAnswers(), registry))(shifted);
+    const record = await registry.get(state.rollout.id);
+    expect(record?.lastCheck).toMatchObject({ at: T0 + 330_000, step: 0, weightPercent: 10, verdict: 'healthy', next: 'shift', target: { invocations: 2000, errors: 1 } });
+    expect(record?.lastCheck?.signals.map((s) => s.name)).toEqual(['errors', 'latency p99', 'latency p90', 'throttles']);
+    expect(checked.cursor.historyEvents).toBe(LOOP_EVENTS.start + LOOP_EVENTS.check + LOOP_EVENTS.announce + LOOP_EVENTS.shift);
+  });
+
+  it('a registry that cannot take the detail never stops the check', async () => {
+    const { lambda, clock, state } = await started();
+    const shifted = await makeShiftWeight({ lambda, clock })(state);
+    const broken = { recordCheck: async () => Promise.reject(new ThrottledError('Rate exceeded')) };
+    const checked = await makeCheckHealth(ports(new ScriptedMetrics({ target: [200, 40], baseline: [1800, 2] }), T0 + 180_000, alarmsOf(), probeAnswers(), broken))(shifted);
+    expect(checked.cursor.next).toBe('rollback');
   });
 
   it('an unhealthy target means rollback at once, with the numbers in the reason', async () => {
@@ -153,7 +181,8 @@ describe('CheckHealth', () => {
     const answers = probeAnswers();
     let throttle = 1;
     const invoker = { ...answers, invoke: async (...args: Parameters<typeof answers.invoke>) => (throttle-- > 0 ? Promise.reject(new ThrottledError('Invoke orders:2: Rate exceeded')) : answers.invoke(...args)) };
-    const check = (metrics: ScriptedMetrics) => makeCheckHealth(ports(metrics, T0 + 30_000, alarmsOf(), invoker));
+    const registry = new InMemoryRolloutRegistry();
+    const check = (metrics: ScriptedMetrics) => makeCheckHealth(ports(metrics, T0 + 30_000, alarmsOf(), invoker, registry));
     const once = await check(new ScriptedMetrics({ target: [600, 0], baseline: [5400, 5] }))(shifted);
     expect(once.history.at(-1)?.probes).toMatchObject({ sent: 1, passed: 1 });
     expect(once.cursor.next).not.toBe('rollback');
@@ -161,7 +190,7 @@ describe('CheckHealth', () => {
     throttle = 2;
     const unanswered = await check(new ScriptedMetrics({ target: [600, 0], baseline: [5400, 5] }))(shifted);
     expect(unanswered.history.at(-1)?.verdict).toBe('inconclusive');
-    expect(unanswered.history.at(-1)?.signals?.find((s) => s.name === 'probes')).toEqual({ name: 'probes', verdict: 'inconclusive', reason: 'no probe answered: 2 probes, every Invoke failed (Throttled: Invoke orders:2: Rate exceeded)' });
+    expect((await registry.get(state.rollout.id))?.lastCheck?.signals.find((s) => s.name === 'probes')).toEqual({ name: 'probes', verdict: 'inconclusive', reason: 'no probe answered: 2 probes, every Invoke failed (Throttled: Invoke orders:2: Rate exceeded)' });
     expect(unanswered.history.at(-1)?.probes).toBeUndefined();
   });
 
@@ -170,13 +199,14 @@ describe('CheckHealth', () => {
     const watched = { ...state, rollout: { ...state.rollout, health: { ...state.rollout.health, alarms: { names: ['orders-5xx'], insufficientData: 'hold' as const } } } };
     const shifted = await makeShiftWeight({ lambda, clock })(watched);
     const throttled = { getMetricData: async () => Promise.reject(new ThrottledError('GetMetricData: Rate exceeded')) };
-    const check = makeCheckHealth({ metrics: throttled, alarms: alarmsOf({ 'orders-5xx': 'OK' }), invoker: probeAnswers(), clock: fixedClock(T0 + 180_000) });
+    const registry = new InMemoryRolloutRegistry();
+    const check = makeCheckHealth({ metrics: throttled, alarms: alarmsOf({ 'orders-5xx': 'OK' }), invoker: probeAnswers(), registry, clock: fixedClock(T0 + 180_000) });
     await expect(check(shifted)).rejects.toMatchObject({ name: ErrorName.Throttled });
     const caught = { Error: 'Throttled', Cause: 'GetMetricData: Rate exceeded' };
     const lenient = await check({ unreadable: caught, state: { ...shifted, unreadable: caught } });
     expect(lenient).not.toHaveProperty('unreadable');
     expect(lenient.history.at(-1)).toMatchObject({ verdict: 'inconclusive', reason: 'could not read the metrics: Throttled: GetMetricData: Rate exceeded' });
-    expect(lenient.history.at(-1)?.signals?.find((s) => s.name === 'alarm orders-5xx')).toMatchObject({ verdict: 'healthy' });
+    expect((await registry.get(state.rollout.id))?.lastCheck?.signals.find((s) => s.name === 'alarm orders-5xx')).toMatchObject({ verdict: 'healthy' });
     // A failure that is not transient (no permission) is no unreadable evidence: it is thrown, and the workflow rolls back.
     const denied = makeCheckHealth({ metrics: { getMetricData: async () => Promise.reject(new RejectedError('AccessDenied')) }, alarms: alarmsOf(), invoker: probeAnswers(), clock: fixedClock(T0 + 180_000) });
     await expect(denied({ unreadable: caught, state: shifted })).rejects.toMatchObject({ name: ErrorName.Rejected });

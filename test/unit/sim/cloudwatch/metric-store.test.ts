@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RejectedError } from '../../../../functions/core/errors.js';
 import type { MetricQuery } from '../../../../functions/ports.js';
-import { SimCloudWatch } from '../../../../sim/cloudwatch/index.js';
+import { MetricAggregate, type MetricDatumInput, SimCloudWatch } from '../../../../sim/cloudwatch/index.js';
 import { Random } from '../../../../sim/random.js';
 import { TrafficModel } from '../../../../sim/traffic.js';
 import { clocked, DIMS, MIN, START } from '../../support/sim-cloudwatch.js';
@@ -141,6 +141,49 @@ describe('SimCloudWatch: statistics and periods', () => {
     expect(s.values).toEqual([0 + 1 + 2 + 3 + 4, 10 + 12]);
     const max = await series(cloudwatch, query('Maximum', 300), START, START + 20 * MIN);
     expect(max.values).toEqual([4, 12]);
+  });
+
+  it('answers a growing window of percentiles as if merged afresh each time, and a late datum is counted', async () => {
+    const { cloudwatch, setNow } = clocked(0);
+    const data: MetricDatumInput[] = [];
+    const put = (m: number, values: number[]) => {
+      const datum = { metricName: 'Latency', dimensions: DIMS, timestamp: START + m * MIN + 1000, values };
+      data.push(datum);
+      cloudwatch.putMetricData('Custom', [datum]);
+    };
+    /** A store that has never answered: it merges every minute of the window. */
+    const afresh = async (stat: string, windowMinutes: number) => {
+      const fresh = clocked(0);
+      fresh.cloudwatch.putMetricData('Custom', data);
+      fresh.setNow(START + windowMinutes * MIN);
+      return series(fresh.cloudwatch, query(stat, windowMinutes * 60), START, START + windowMinutes * MIN);
+    };
+    for (let m = 0; m < 30; m++) {
+      put(m, Array.from({ length: 50 }, (_, i) => 10 + ((i * 7 + m * 13) % 97)));
+      setNow(START + (m + 1) * MIN);
+      for (const stat of ['p99', 'p50']) expect(await series(cloudwatch, query(stat, (m + 1) * 60), START, START + (m + 1) * MIN)).toEqual(await afresh(stat, m + 1));
+    }
+    // A datum arriving late for a minute already read changes the next answer.
+    put(3, [5000]);
+    expect((await series(cloudwatch, query('p100', 1800), START, START + 30 * MIN)).values).toEqual([5000]);
+    expect(await series(cloudwatch, query('p99', 1800), START, START + 30 * MIN)).toEqual(await afresh('p99', 30));
+  });
+
+  it("keeps Lambda's 0/1 metrics without histograms, with the same percentiles", async () => {
+    const binary = MetricAggregate.binary(1000, 7);
+    const raw = new MetricAggregate();
+    raw.addValue(0, 993);
+    raw.addValue(1, 7);
+    expect(binary.histogram).toBeUndefined();
+    for (const stat of ['p0', 'p50', 'p99', 'p99.3', 'p99.4', 'p100', 'Sum', 'Average', 'SampleCount']) expect(binary.statistic(stat), stat).toBe(raw.statistic(stat));
+    const merged = binary.copy();
+    merged.merge(MetricAggregate.binary(10, 10));
+    expect(merged).toMatchObject({ sampleCount: 1010, sum: 17, zeroOne: true });
+    expect(binary.sampleCount).toBe(1000);
+    merged.addValue(0.5, 10);
+    expect(merged.zeroOne).toBe(false);
+    expect(merged.statistic('p99.5')).toBeCloseTo(1, 1);
+    expect(merged.statistic('p1')).toBe(0);
   });
 
   it('rounds StartTime down as GetMetricData documents, and anchors periods there', async () => {

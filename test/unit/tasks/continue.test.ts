@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import { continuationInput, type ContinuedState } from '../../../functions/core/continuation.js';
+import { TransientError } from '../../../functions/core/errors.js';
+import { lockRequestFor } from '../../../functions/core/registry.js';
+import type { CaughtError, RolloutState } from '../../../functions/core/state.js';
+import { makeContinue, type ResumeResult } from '../../../functions/tasks/continue.js';
+import { InMemoryRolloutRegistry } from '../../../sim/registry.js';
+import { FakeWorkflow } from '../support/fake-workflow.js';
+import { executionArn, runningState, STATE_MACHINE_ARN, T0 } from '../support/rollouts.js';
+
+const NAME = 'orders-live-v8-1a2b3c4d5e6f';
+const OLD = executionArn(NAME);
+const NEW = executionArn(`${NAME}-c1`);
+const clock = { now: () => T0 + 86_400_000 };
+
+async function setup() {
+  const registry = new InMemoryRolloutRegistry();
+  const workflow = new FakeWorkflow(clock.now);
+  const state = runningState({ id: NAME, cursor: { historyEvents: 20_001, continueInNewExecution: true } });
+  await registry.acquire(lockRequestFor(state, T0));
+  const task = makeContinue({ registry, workflowOf: () => workflow, clock, allowedFunctions: ['orders'] });
+  const continueIn = (s: unknown = state) => task({ action: 'continue', state: s, execution: { id: OLD, name: NAME }, stateMachineArn: STATE_MACHINE_ARN });
+  const resume = (input: unknown, id = NEW) => task({ action: 'resume', state: input, execution: { id } }) as Promise<ResumeResult>;
+  const resumed = async (input: unknown) => (await resume(input)) as ContinuedState;
+  const refused = async (input: unknown, id = NEW) => ((await resume(input, id)) as { refusal?: CaughtError }).refusal;
+  return { registry, workflow, state, continueIn, resume, resumed, refused };
+}
+
+describe('Continue: continue', () => {
+  it("starts the rollout's next execution with its state, and says so", async () => {
+    const { workflow, state, continueIn } = await setup();
+    expect(await continueIn()).toEqual({
+      rolloutId: NAME,
+      executionArn: NEW,
+      executionName: `${NAME}-c1`,
+      reason: 'continued in a new execution before the history filled (about 20001 of 25000 events)',
+    });
+    expect(workflow.executions.get(NEW)?.input).toEqual(continuationInput(state, OLD));
+  });
+
+  it('a retried start finds the execution it started', async () => {
+    const { workflow, continueIn } = await setup();
+    const first = await continueIn();
+    expect(await continueIn()).toEqual(first);
+    expect(workflow.executions.size).toBe(1);
+  });
+
+  it('a start whose answer was lost, but which started, is a continuation; one that never started fails for Retry', async () => {
+    const { workflow, continueIn } = await setup();
+    workflow.failStart = new TransientError('socket hang up');
+    await expect(continueIn()).rejects.toThrow('socket hang up');
+    expect(workflow.executions.size).toBe(0);
+    await continueIn();
+    const lost = await setup();
+    lost.workflow.start = async (name, input) => {
+      await FakeWorkflow.prototype.start.call(lost.workflow, name, input);
+      throw new TransientError('socket hang up');
+    };
+    expect(await lost.continueIn()).toMatchObject({ executionArn: NEW });
+  });
+});
+
+describe('Continue: resume', () => {
+  it('takes the lock and the record over from the execution it continues, and resumes as itself', async () => {
+    const { registry, state, resumed } = await setup();
+    const next = await resumed(continuationInput(state, OLD));
+    expect(next).not.toHaveProperty('refusal');
+    expect(next.rollout.executionArn).toBe(NEW);
+    expect(next.cursor).toMatchObject({ historyEvents: 10, next: 'bake' });
+    expect(await registry.getLock('orders', 'live')).toMatchObject({ rolloutId: NAME, executionArn: NEW });
+    expect(await registry.get(NAME)).toMatchObject({ executionArn: NEW, status: 'running' });
+    expect(await registry.findByExecution(NEW)).toMatchObject({ rolloutId: NAME });
+    expect(await registry.findByExecution(OLD)).toBeUndefined();
+    // A retried resume finds the lock already its own.
+    expect(await resumed(continuationInput(state, OLD))).not.toHaveProperty('refusal');
+  });
+
+  it('refuses, changing nothing, when the execution it continues no longer holds the lock', async () => {
+    const { registry, state, refused } = await setup();
+    await registry.release({ functionName: 'orders', alias: 'live', rolloutId: NAME, executionArn: OLD });
+    await registry.acquire(lockRequestFor(runningState({ id: 'other' }), T0));
+    const refusal = await refused(continuationInput(state, OLD));
+    expect(refusal?.Error).toBe('RolloutRefused');
+    expect(refusal?.Cause).toContain(`the lock is held by rollout other (execution ${executionArn('other')})`);
+    expect(await registry.getLock('orders', 'live')).toMatchObject({ rolloutId: 'other' });
+  });
+
+  it('refuses an input that claims to continue an execution that never held the lock', async () => {
+    const { registry, state, refused } = await setup();
+    const forged = continuationInput(state, executionArn('somebody-else'));
+    expect((await refused(forged, executionArn('forged')))?.Cause).toContain('not the execution it continues');
+    expect(await registry.getLock('orders', 'live')).toMatchObject({ executionArn: OLD });
+  });
+
+  it.each([
+    ['no continuation at all', (s: RolloutState) => ({ ...s, continuation: { number: 0, from: OLD } }), 'continuation: must name its number'],
+    ['no rollout state', () => ({ continuation: { number: 1, from: OLD } }), 'Not a rollout state: missing rollout.functionName'],
+    ["another state machine's execution", (s: RolloutState) => continuationInput(s, OLD.replace(':lambda-rollout:', ':other-machine:')), 'continuation.from: must continue another execution of this state machine'],
+    ['itself', (s: RolloutState) => continuationInput(s, NEW), 'continuation.from: must continue another execution of this state machine'],
+    ['a function outside the allowed ones', (s: RolloutState) => continuationInput({ ...s, rollout: { ...s.rollout, functionName: 'payments' } }, OLD), 'rollout.functionName: function payments is not one of the allowed functions (orders)'],
+    [
+      'a function in another account',
+      (s: RolloutState) => continuationInput({ ...s, rollout: { ...s.rollout, functionName: 'arn:aws:lambda:us-east-1:999999999999:function:orders' } }, OLD),
+      'rollout.functionName: must name a function where this service runs',
+    ],
+  ])('refuses as invalid input, changing nothing: %s', async (_, forge, rule) => {
+    const { registry, state, refused } = await setup();
+    const refusal = await refused(forge(state));
+    expect(refusal).toMatchObject({ Error: 'InvalidRolloutInput', Cause: expect.stringContaining(rule) });
+    expect(refusal?.Cause).toMatch(/nothing was changed$/);
+    expect(await registry.getLock('orders', 'live')).toMatchObject({ rolloutId: NAME, executionArn: OLD });
+    expect(await registry.get(NAME)).toMatchObject({ executionArn: OLD });
+  });
+});
