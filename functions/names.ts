@@ -20,6 +20,8 @@ export const ENV = {
   artifactsPrefix: 'ROLLOUT_ARTIFACTS_PREFIX',
   /** The construct's allowedFunctions, comma-separated. */
   allowedFunctions: 'ROLLOUT_ALLOWED_FUNCTIONS',
+  /** The construct's allowedHooks (names, name patterns or ARNs), comma-separated. */
+  allowedHooks: 'ROLLOUT_ALLOWED_HOOKS',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];
@@ -75,6 +77,21 @@ export const TASK_FUNCTIONS = {
     id: 'Release',
     entry: 'functions/handlers/release.ts',
     description: 'lambda-rollout: update function code from an artifact and publish it as a version',
+  },
+  RunHookFunctionArn: {
+    id: 'RunHook',
+    entry: 'functions/handlers/run-hook.ts',
+    description: "lambda-rollout: invoke a lifecycle hook and pass its answer to the workflow's task token",
+  },
+  AwaitControlFunctionArn: {
+    id: 'AwaitControl',
+    entry: 'functions/handlers/await-control.ts',
+    description: 'lambda-rollout: store the task token of a wait for a person (gate, pause) so the API can wake it',
+  },
+  ConcurrencyFunctionArn: {
+    id: 'Concurrency',
+    entry: 'functions/handlers/concurrency.ts',
+    description: 'lambda-rollout: provision concurrency on the target version, follow it to READY, remove it at the end',
   },
 } as const;
 

@@ -29,12 +29,22 @@ export function validateAllowedFunctions(entries: readonly string[] | undefined)
       `allowedFunctions must list at least one function: ${EXPECTED}; received ${JSON.stringify(entries)}`,
     );
   }
-  entries.forEach((entry, index) => checkEntry(entry, index));
+  entries.forEach((entry, index) => checkEntry(entry, `allowedFunctions[${index}]`));
   return [...new Set(entries)];
 }
 
-function checkEntry(entry: unknown, index: number): void {
-  const field = `allowedFunctions[${index}]`;
+/**
+ * Checks the names, name patterns and ARNs of `allowedHooks` by the same rules (any number of them,
+ * none included) and returns them without duplicates.
+ *
+ * @example validateAllowedHookNames(['checks-*']) // ['checks-*']
+ */
+export function validateAllowedHookNames(entries: readonly string[]): string[] {
+  entries.forEach((entry, index) => checkEntry(entry, `allowedHooks[${index}]`));
+  return [...new Set(entries)];
+}
+
+function checkEntry(entry: unknown, field: string): void {
   if (typeof entry !== 'string') {
     throw new Error(`${field} must be a string: ${EXPECTED}; received ${JSON.stringify(entry)}`);
   }

@@ -1,6 +1,6 @@
 /**
- * The CDK app: `npx cdk synth -c allowedFunctions='orders-*,payments' [-c notificationEmail=ops@example.com]
- * [-c artifactKeyPrefix=releases/]`.
+ * The CDK app: `npx cdk synth -c allowedFunctions='orders-*,payments' [-c allowedHooks='checks-*']
+ * [-c notificationEmail=ops@example.com] [-c artifactKeyPrefix=releases/]`.
  *
  * cdk.json deliberately has no default for `allowedFunctions`. The list decides which functions' aliases
  * the rollout may rewrite (lambda:UpdateAlias); any default, even an example like `orders-*`, would make
@@ -8,12 +8,13 @@
  */
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { readAllowedFunctions, readArtifactKeyPrefix, readNotificationEmail } from './context.js';
+import { readAllowedFunctions, readAllowedHooks, readArtifactKeyPrefix, readNotificationEmail } from './context.js';
 import { RolloutStack } from './rollout-stack.js';
 
 const app = new App();
 new RolloutStack(app, 'LambdaRollout', {
   allowedFunctions: readAllowedFunctions(app.node),
+  allowedHooks: readAllowedHooks(app.node),
   notificationEmail: readNotificationEmail(app.node),
   artifactKeyPrefix: readArtifactKeyPrefix(app.node),
 });

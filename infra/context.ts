@@ -32,3 +32,13 @@ export function readArtifactKeyPrefix(node: Node): string | undefined {
   const value: unknown = node.tryGetContext('artifactKeyPrefix');
   return typeof value === 'string' ? value.trim() : undefined;
 }
+
+/**
+ * `allowedHooks` from context, optional: a comma-separated string (`-c allowedHooks=checks-*`) or an
+ * array (cdk.json). Blank items are dropped; none means the smoke-test hook only.
+ */
+export function readAllowedHooks(node: Node): string[] {
+  const value: unknown = node.tryGetContext('allowedHooks');
+  const items = Array.isArray(value) ? value.map(String) : typeof value === 'string' ? value.split(',') : [];
+  return items.map((item) => item.trim()).filter((item) => item.length > 0);
+}

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { ArnFormat, CfnOutput, Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -16,7 +17,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { DEFAULT_ARTIFACT_PREFIX, prefixProblem } from '../functions/core/artifact.js';
 import { ASL_PATH, ENV, TASK_FUNCTIONS, type TaskFunctionKey } from '../functions/names.js';
-import { allowedFunctionArns, allowedFunctionResources, validateAllowedFunctions } from './allowed-functions.js';
+import { allowedFunctionArns, allowedFunctionResources, validateAllowedFunctions, validateAllowedHookNames } from './allowed-functions.js';
 import { Artifacts } from './artifacts.js';
 import { RolloutDashboard } from './dashboard.js';
 import {
@@ -25,6 +26,7 @@ import {
   type FunctionDefaults,
   type GrantTargets,
   grantCapabilities,
+  NO_CAPABILITIES,
   TASK_PERMISSIONS,
   rolloutFunction,
 } from './functions.js';
@@ -37,7 +39,7 @@ import { RolloutApi } from './rollout-api.js';
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
-const NONE: Capabilities = { lambdaRead: false, lambdaWrite: false, metrics: false, invoke: false, publish: false, registry: false, events: false, release: false };
+const NONE: Capabilities = NO_CAPABILITIES;
 
 /**
  * The functions around the workflow (not states of it), by construct id: what each runs and may touch
@@ -46,13 +48,13 @@ const NONE: Capabilities = { lambdaRead: false, lambdaWrite: false, metrics: fal
 export const SERVICE_FUNCTIONS = {
   Api: {
     entry: 'functions/handlers/api.ts',
-    description: 'lambda-rollout: the rollout API (start, list, get, abort)',
+    description: 'lambda-rollout: the rollout API (start, list, get, abort, approve, reject, pause, resume, promote, retry)',
     can: { ...NONE, registry: true },
   },
   Guard: {
     entry: 'functions/handlers/guard.ts',
-    description: 'lambda-rollout: restore the alias, release the lock and notify when a rollout execution stops',
-    can: { ...NONE, lambdaRead: true, lambdaWrite: true, registry: true, publish: true, events: true },
+    description: 'lambda-rollout: restore the alias, remove provisioned concurrency, release the lock and notify when a rollout execution stops',
+    can: { ...NONE, lambdaRead: true, lambdaWrite: true, registry: true, publish: true, events: true, concurrency: true },
   },
   ArtifactTrigger: {
     entry: 'functions/handlers/artifact-trigger.ts',
@@ -63,6 +65,16 @@ export const SERVICE_FUNCTIONS = {
 
 export type ServiceFunctionId = keyof typeof SERVICE_FUNCTIONS;
 
+/** The task-token answers: only RunHook (a hook's answer) and the API (waking a rollout's wait) may send them. */
+export const TASK_TOKEN_ACTIONS = ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'];
+
+/** The ready-made smoke-test hook: it invokes the allowed functions' target versions, and is always an allowed hook. */
+export const SMOKE_TEST_HOOK = {
+  entry: 'functions/handlers/smoke-test-hook.ts',
+  description: 'lambda-rollout: smoke-test hook (preTraffic or postTraffic): invoke the target version with payloads and check the answers',
+  can: { ...NONE, invoke: true },
+} as const satisfies { entry: string; description: string; can: Capabilities };
+
 /** Properties of {@link LambdaRollout}. */
 export interface LambdaRolloutProps {
   /**
@@ -71,6 +83,15 @@ export interface LambdaRolloutProps {
    * versions and aliases (`<arn>:*`). `*` alone is refused. Artifacts for other functions start nothing.
    */
   readonly allowedFunctions: string[];
+  /**
+   * The lifecycle hooks rollouts may invoke (`hooks` in the rollout input): functions, or function
+   * names, name patterns (`checks-*`, in this stack's account and region) or unqualified ARNs. Only
+   * these may be invoked (lambda:InvokeFunction is granted on them and their versions and aliases),
+   * and a rollout naming another hook is refused before anything changes. The ready-made smoke-test
+   * hook ({@link LambdaRollout.smokeTestHook}) is always allowed.
+   * @default - the smoke-test hook only
+   */
+  readonly allowedHooks?: ReadonlyArray<string | IFunction>;
   /**
    * An e-mail address subscribed to the rollout notifications (the subscriber must confirm it).
    * @default - no subscription; subscribe to the topic yourself
@@ -125,6 +146,8 @@ export class LambdaRollout extends Construct {
   public readonly functions: Readonly<Record<TaskFunctionKey, NodejsFunction>>;
   /** The API, guard and artifact trigger functions. */
   public readonly serviceFunctions: Readonly<Record<ServiceFunctionId, NodejsFunction>>;
+  /** The ready-made smoke-test hook, for `hooks.preTraffic` or `hooks.postTraffic` of a rollout input. */
+  public readonly smokeTestHook: NodejsFunction;
   /** The Step Functions console page of {@link stateMachine} (console domain of the `aws` partition). */
   public readonly consoleUrl: string;
   /** Locks, rollout records, API idempotency keys. */
@@ -166,7 +189,7 @@ export class LambdaRollout extends Construct {
     this.artifacts = new Artifacts(this, 'Artifacts', { removalPolicy, accessLogsExpiration: Duration.days(365) });
 
     const allowedResources = allowedFunctionResources(this, allowed);
-    const targets: GrantTargets = {
+    const base: Omit<GrantTargets, 'allowedHookResources'> = {
       allowedResources,
       allowedFunctionArns: allowedFunctionArns(this, allowed),
       topic: this.topic,
@@ -175,16 +198,22 @@ export class LambdaRollout extends Construct {
       artifacts: this.artifacts.bucket,
       artifactPrefix: prefix,
     };
+    this.smokeTestHook = rolloutFunction(this, { id: 'SmokeTestHook', entry: SMOKE_TEST_HOOK.entry, description: SMOKE_TEST_HOOK.description }, defaults);
+    grantCapabilities(this, 'SmokeTestHook', this.smokeTestHook, SMOKE_TEST_HOOK.can, { ...base, allowedHookResources: [] });
+    const hooks = this.allowedHooks(props.allowedHooks ?? []);
+    const targets: GrantTargets = { ...base, allowedHookResources: hooks.resources };
     const envFor = (can: Capabilities): Record<string, string> => ({
       ...(can.publish ? { [ENV.topicArn]: this.topic.topicArn } : {}),
       ...(can.registry ? { [ENV.tableName]: this.registry.table.tableName } : {}),
     });
+    // Prepare refuses a rollout naming a hook that is not allowed, before anything changes.
+    const taskEnv: Partial<Record<TaskFunctionKey, Record<string, string>>> = { PrepareFunctionArn: { [ENV.allowedHooks]: hooks.names.join(',') } };
 
     const functions = {} as Record<TaskFunctionKey, NodejsFunction>;
     for (const key of Object.keys(TASK_FUNCTIONS) as TaskFunctionKey[]) {
       const { id: fnId, entry, description } = TASK_FUNCTIONS[key];
       const can = checkCapabilities(key, TASK_PERMISSIONS[key]);
-      functions[key] = rolloutFunction(this, { id: fnId, entry, description, environment: envFor(can) }, defaults);
+      functions[key] = rolloutFunction(this, { id: fnId, entry, description, environment: { ...envFor(can), ...taskEnv[key] }, ...(key === 'RunHookFunctionArn' ? { timeoutSeconds: 900 } : {}) }, defaults);
       grantCapabilities(this, fnId, functions[key], can, targets);
     }
     this.functions = functions;
@@ -214,6 +243,9 @@ export class LambdaRollout extends Construct {
     }
     this.serviceFunctions = service;
     this.grantServiceExtras(targets);
+    // Task tokens are answered by RunHook (a hook's answer) and the API (waking a rollout's wait), nobody else.
+    this.grantTaskTokens('RunHook', this.functions.RunHookFunctionArn);
+    this.grantTaskTokens('Api', service.Api);
 
     this.api = new RolloutApi(this, 'RolloutApi', {
       handler: service.Api,
@@ -236,6 +268,31 @@ export class LambdaRollout extends Construct {
     });
     new CfnOutput(this, 'RegistryTableName', { value: this.registry.table.tableName, description: 'Rollout locks and records' });
     new CfnOutput(this, 'DashboardUrl', { value: this.dashboard.url, description: 'Rollouts and per-version errors in CloudWatch' });
+  }
+
+  /**
+   * The allowed hooks: their names for Prepare's check (functions as their names, strings as given,
+   * the smoke-test hook always), and the IAM resources RunHook may invoke (each and its qualifiers).
+   */
+  private allowedHooks(entries: ReadonlyArray<string | IFunction>): { names: string[]; resources: string[] } {
+    const names = validateAllowedHookNames(entries.filter((e): e is string => typeof e === 'string'));
+    const functions = [this.smokeTestHook, ...entries.filter((e): e is IFunction => typeof e !== 'string')];
+    return {
+      names: [...functions.map((f) => f.functionName), ...names],
+      resources: [...functions.flatMap((f) => [f.functionArn, `${f.functionArn}:*`]), ...(names.length > 0 ? allowedFunctionResources(this, names) : [])],
+    };
+  }
+
+  /**
+   * SendTaskSuccess, SendTaskFailure and SendTaskHeartbeat on this state machine, in a policy of the
+   * function's role apart from its default one: the state machine names RunHook, and the function
+   * waits for its default policy, so that policy may not wait for the state machine.
+   */
+  private grantTaskTokens(id: string, fn: NodejsFunction): void {
+    new iam.Policy(this, `${id}TaskTokensPolicy`, {
+      roles: [fn.role!],
+      statements: [new iam.PolicyStatement({ actions: TASK_TOKEN_ACTIONS, resources: [this.stateMachine.stateMachineArn] })],
+    });
   }
 
   /** The Step Functions, Lambda and S3 permissions of the service functions beyond their capabilities. */

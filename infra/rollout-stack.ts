@@ -18,6 +18,7 @@ export class RolloutStack extends Stack {
     });
     this.rollout = new LambdaRollout(this, 'Rollout', {
       allowedFunctions: props.allowedFunctions,
+      allowedHooks: props.allowedHooks,
       notificationEmail: props.notificationEmail,
       logRetention: props.logRetention,
       removalPolicy: props.removalPolicy,

@@ -41,6 +41,12 @@ export const RETRY_POLICIES = {
    * apart, about 18 minutes of waiting at most.
    */
   hard: [transientErrors(10, 300), TIMED_OUT],
+  /**
+   * The tasks that wait for a callback (a lifecycle hook's answer, the holding loop's wake-up): six
+   * retries of transient errors and no retry of States.Timeout, which is how their wait ends (a hook
+   * that gave no answer in time, a wait that reached the next check), never a hung connection.
+   */
+  callback: [transientErrors(6, 60)],
 } as const satisfies Record<string, readonly Retrier[]>;
 
 export type RetryPolicyName = keyof typeof RETRY_POLICIES;

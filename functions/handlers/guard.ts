@@ -1,9 +1,17 @@
-/** The guard on Lambda: the registry, the execution's history, the alias, and every notification channel. */
-import { eventPublisher, lambdaControl, rolloutRegistry, topicNotifier, workflow } from '../aws/index.js';
+/** The guard on Lambda: the registry, the execution's history, the alias, provisioned concurrency, and every notification channel. */
+import { concurrencyControl, eventPublisher, lambdaControl, rolloutRegistry, topicNotifier, workflow } from '../aws/index.js';
 import { systemClock } from '../ports.js';
 import { makeGuard } from '../tasks/guard.js';
 import { lambdaHandler } from './middleware.js';
 
 export const handler = lambdaHandler(
-  makeGuard({ registry: rolloutRegistry(), workflow: workflow(), lambda: lambdaControl(), notifier: topicNotifier(), events: eventPublisher(), clock: systemClock }),
+  makeGuard({
+    registry: rolloutRegistry(),
+    workflow: workflow(),
+    lambda: lambdaControl(),
+    notifier: topicNotifier(),
+    events: eventPublisher(),
+    concurrency: concurrencyControl(),
+    clock: systemClock,
+  }),
 );

@@ -4,11 +4,13 @@
  * and FAILED invokes it. A stopped execution runs no Catch and no Rollback, so the guard keeps
  * the invariants for it: the alias is not left split by this rollout (restored to the baseline
  * with the RevisionId, never over someone else's change: that is reported as drift), the lock
- * is released, the record gets its ending, and people hear about it on the same channels as
+ * is released, provisioned concurrency the rollout added on the target is removed, the record gets
+ * its ending, and people hear about it on the same channels as
  * Notify's. Idempotent: a second run finds the alias whole and the record ended, and is quiet.
  * How the rollout ended, and who hears about it, are core's rules (`core/guard.ts`).
  */
 import type { Restoration } from '../core/alias.js';
+import { leftProvisioned } from '../core/concurrency.js';
 import { NotFoundError } from '../core/errors.js';
 import {
   type ExecutionStatusChange,
@@ -22,7 +24,7 @@ import {
 } from '../core/guard.js';
 import type { EndedStatus } from '../core/registry.js';
 import { rolloutStateIn, type RolloutState } from '../core/state.js';
-import type { Clock, EventPublisher, LambdaControl, Notifier, RolloutRegistry, Workflow } from '../ports.js';
+import type { Clock, ConcurrencyControl, EventPublisher, LambdaControl, Notifier, RolloutRegistry, Workflow } from '../ports.js';
 import { logger } from '../logger.js';
 import { restoreBaseline } from './alias-writer.js';
 import { type ChannelName, type ChannelResult, deliver } from './deliver.js';
@@ -45,6 +47,8 @@ export interface GuardResult {
   readonly recorded?: boolean;
   /** Whether this run released the lock (false: not held by this rollout). */
   readonly lockReleased?: boolean;
+  /** Whether this run removed provisioned concurrency the rollout had added on the target (false: there was none left). */
+  readonly concurrencyRemoved?: boolean;
   /** How each channel fared, or why nobody was told (the workflow told them, or this was a repeat). */
   readonly notified?: Readonly<Partial<Record<ChannelName, ChannelResult>>> | NobodyTold;
 }
@@ -55,6 +59,8 @@ export interface GuardPorts {
   readonly lambda: LambdaControl;
   readonly notifier: Notifier;
   readonly events?: EventPublisher | undefined;
+  /** Removes what the rollout provisioned on the target, when its execution stopped before its ending did. */
+  readonly concurrency: Pick<ConcurrencyControl, 'deleteProvisioned'>;
   readonly clock: Clock;
 }
 
@@ -96,6 +102,7 @@ export function makeGuard(ports: GuardPorts) {
     }
     const stop = await stopOf(event.detail);
     const secured = state ? await secureAlias(lambda, state) : untouchedAlias(record);
+    const concurrencyRemoved = state && leftProvisioned(state.concurrency) ? await ports.concurrency.deleteProvisioned(state.rollout.functionName, state.rollout.targetVersion) : false;
     const { endedAs, reason, facts, tell, ending } = guardDecision({ ...known, status, stop, secured, now: clock.now() });
 
     // Notify first, then record the ending: a run that dies in between notifies again on retry
@@ -103,6 +110,6 @@ export function makeGuard(ports: GuardPorts) {
     const notified = typeof tell === 'string' ? tell : (await deliver({ notifier: ports.notifier, events: ports.events }, tell)).channels;
     const recorded = await registry.finish(ending);
     const lockReleased = await registry.release({ functionName: facts.functionName, alias: facts.alias, rolloutId: facts.rolloutId, executionArn });
-    return { executionArn, status, action: secured.action, rolloutId: facts.rolloutId, endedAs, reason, recorded, lockReleased, notified };
+    return { executionArn, status, action: secured.action, rolloutId: facts.rolloutId, endedAs, reason, recorded, lockReleased, concurrencyRemoved, notified };
   };
 }

@@ -1,6 +1,7 @@
 /** Small fakes for handler tests: a Lambda world, scripted metrics, a recording notifier, a fixed clock. */
 import { SimLambda } from '../../sim/lambda.js';
 import type { MetricDataRequest, MetricSeries, MetricsReader } from '../../functions/ports.js';
+import type { PreparePorts } from '../../functions/tasks/prepare.js';
 
 export { RecordingNotifier } from '../../sim/notifier.js';
 
@@ -48,3 +49,8 @@ export const probeAnswers = (answer: { statusCode?: number; functionError?: stri
     },
   };
 };
+
+/** Prepare's ports over a Lambda world: no alarms, no metrics, the world's concurrency and event sources. */
+export function preparePorts(lambda: SimLambda, overrides: Partial<PreparePorts> = {}): PreparePorts {
+  return { lambda, alarms: alarmsOf(), concurrency: lambda, eventSources: lambda, metrics: new ScriptedMetrics({ target: [0, 0], baseline: [0, 0] }), clock: fixedClock(), ...overrides };
+}

@@ -7,7 +7,7 @@ import { formatAsl } from '../../cli/format-asl.js';
 import { ErrorName, TRANSIENT_ERRORS } from '../../functions/core/errors.js';
 import { RETRY_POLICIES, type RetryPolicyName } from '../../functions/core/retry-policies.js';
 import { ASL_PATH, TASK_FUNCTIONS } from '../../functions/names.js';
-import { loadDefinition, localHandlers, substituteLocally, taskKeyOf } from '../../sim/runner.js';
+import { loadDefinition, localHandlers, substituteLocally, taskKeyOf, waitsForToken } from '../../sim/runner.js';
 import { bindTasks } from '../../sim/tasks.js';
 import { SimWorld } from '../../sim/world.js';
 
@@ -34,7 +34,7 @@ describe('statemachine/rollout.asl.json', () => {
 
   it('binds every Task state to a local handler', () => {
     const world = new SimWorld({ rate: 1, baseline: { errorRate: 0, p50Ms: 10, p99Ms: 50 }, target: { errorRate: 0, p50Ms: 10, p99Ms: 50 } });
-    const handlers = localHandlers(definition, bindTasks(world.ports()));
+    const handlers = localHandlers(definition, bindTasks(world.ports()), world.tokens);
     expect(Object.keys(handlers).sort()).toEqual(tasks.map(([name]) => name).sort());
     for (const [name, state] of tasks) expect(taskKeyOf(state), name).toBeDefined();
   });
@@ -56,8 +56,41 @@ describe('statemachine/rollout.asl.json', () => {
 
   it('bakes with a native Wait state until the next check', () => {
     expect(definition.States.Bake).toMatchObject({ Type: 'Wait', SecondsPath: '$.cursor.waitSeconds', Next: 'CheckHealth' });
-    expect((definition.States.Decide?.Choices as { StringEquals: string; Next: string }[]).map((c) => `${c.StringEquals}->${c.Next}`)).toEqual(['shift->ShiftWeight', 'bake->Bake', 'hold->Bake', 'promote->Finalize']);
+    const choices = definition.States.Decide?.Choices as { StringEquals?: string; Next: string }[];
+    expect(choices.filter((c) => c.StringEquals).map((c) => `${c.StringEquals}->${c.Next}`)).toEqual([
+      'shift->BeforeStepHook',
+      'bake->Bake',
+      'hold->Bake',
+      'await->AwaitControl',
+      'promote->BeforeStepHook',
+    ]);
+    // A promotion verified by the final bake ends the rollout: it is not promoted twice.
+    expect(choices[0]).toMatchObject({ And: expect.arrayContaining([{ Variable: '$.cursor.next', StringEquals: 'promote' }]), Next: 'NotifyEnding' });
     expect(definition.States.Decide?.Default).toBe('Rollback');
+    expect(definition.States.Advance?.Choices).toEqual([{ Variable: '$.cursor.next', StringEquals: 'promote', Next: 'Finalize' }]);
+    expect(definition.States.Advance?.Default).toBe('ShiftWeight');
+  });
+
+  it('holds for a person in a task-token wait that ends at the next check, so checks go on', () => {
+    expect(definition.States.AwaitControl).toMatchObject({
+      Type: 'Task',
+      Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+      Parameters: { FunctionName: '${AwaitControlFunctionArn}', Payload: { 'token.$': '$$.Task.Token', 'state.$': '$' } },
+      TimeoutSecondsPath: '$.cursor.waitSeconds',
+      ResultPath: null,
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: null, Next: 'CheckHealth' }],
+      Next: 'CheckHealth',
+    });
+  });
+
+  it.each(['preTraffic', 'beforeStep', 'postTraffic', 'onRollback'])('waits for the %s hook with its task token and its own timeout', (hook) => {
+    const name = `Run${hook[0]!.toUpperCase()}${hook.slice(1)}`;
+    expect(definition.States[name]).toMatchObject({
+      Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+      Parameters: { FunctionName: '${RunHookFunctionArn}', Payload: { action: 'run', hook, 'token.$': '$$.Task.Token', 'state.$': '$' } },
+      TimeoutSecondsPath: `$.rollout.hooks.${hook}.timeoutSeconds`,
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.hookFailure', Next: `${name.slice(3)}Failed` }],
+    });
   });
 
   it('names its failures as the code does', () => {
@@ -100,7 +133,8 @@ describe('retry policies', () => {
 
   it('retries the tasks that end a rollout hard, and notifications at best effort', () => {
     const byPolicy = (policy: RetryPolicyName) => fresh.filter(([, state]) => policyOf(state.Retry) === policy).map(([name]) => name).sort();
-    expect(byPolicy('hard')).toEqual(['ReleaseLock', 'Rollback']);
+    expect(byPolicy('hard')).toEqual(['ReleaseLock', 'RemoveConcurrency', 'Rollback']);
+    expect(byPolicy('callback')).toEqual(tasks.filter(([, state]) => waitsForToken(state)).map(([name]) => name).sort());
     expect(byPolicy('bestEffort')).toEqual(tasks.filter(([, state]) => taskKeyOf(state) === 'NotifyFunctionArn').map(([name]) => name).sort());
   });
 });

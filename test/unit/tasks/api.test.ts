@@ -7,6 +7,8 @@ import { makeApi } from '../../../functions/tasks/api.js';
 import { STALE_PENDING_MS } from '../../../functions/tasks/start-with-lock.js';
 import type { RolloutState } from '../../../functions/core/state.js';
 import { InMemoryIdempotencyStore, InMemoryRolloutRegistry } from '../../../sim/registry.js';
+import { InMemoryControlStore } from '../../../sim/control-store.js';
+import { SimTaskTokens } from '../../../sim/task-tokens.js';
 import { FakeWorkflow } from '../support/fake-workflow.js';
 import { CALLER, ending, executionArn, iso, lockRequest, runningState, T0 } from '../support/rollouts.js';
 import { progressUpdateFor } from '../../../functions/core/registry.js';
@@ -15,6 +17,8 @@ const NOW = T0 + 60_000;
 let registry: InMemoryRolloutRegistry;
 let idempotency: InMemoryIdempotencyStore;
 let workflow: FakeWorkflow;
+let controls: InMemoryControlStore;
+let tokens: SimTaskTokens;
 let nextId: number;
 let api: ReturnType<typeof makeApi>;
 
@@ -22,8 +26,10 @@ beforeEach(() => {
   registry = new InMemoryRolloutRegistry();
   idempotency = new InMemoryIdempotencyStore();
   workflow = new FakeWorkflow(() => NOW);
+  controls = new InMemoryControlStore();
+  tokens = new SimTaskTokens();
   nextId = 0;
-  api = makeApi({ registry, idempotency, workflow, clock: { now: () => NOW }, ids: { newId: () => `id${String(++nextId).padStart(4, '0')}` } });
+  api = makeApi({ registry, idempotency, workflow, controls, tokens, clock: { now: () => NOW }, ids: { newId: () => `id${String(++nextId).padStart(4, '0')}` } });
 });
 
 interface Call {
@@ -193,6 +199,8 @@ describe('POST /rollouts', () => {
       }),
       idempotency,
       workflow,
+      controls,
+      tokens,
       clock: { now: () => NOW },
       ids: { newId: () => 'id0001' },
     });
@@ -264,6 +272,8 @@ describe('POST /rollouts', () => {
       registry,
       idempotency: Object.assign(Object.create(idempotency) as InMemoryIdempotencyStore, { complete: async () => Promise.reject(new TransientError('UpdateItem: ServiceUnavailable')) }),
       workflow,
+      controls,
+      tokens,
       clock: { now: () => NOW },
       ids: { newId: () => 'id0001' },
     });
@@ -445,6 +455,8 @@ describe('routing and errors', () => {
       registry: { ...registry, get: async () => Promise.reject(new Error('kaboom at /var/task/index.js:1:2')) } as unknown as InMemoryRolloutRegistry,
       idempotency,
       workflow,
+      controls,
+      tokens,
       clock: { now: () => NOW },
       ids: { newId: () => 'x' },
     });
@@ -458,6 +470,8 @@ describe('routing and errors', () => {
       registry: { ...registry, list: async () => Promise.reject(new ThrottledError('Rate exceeded')) } as unknown as InMemoryRolloutRegistry,
       idempotency,
       workflow,
+      controls,
+      tokens,
       clock: { now: () => NOW },
       ids: { newId: () => 'x' },
     });

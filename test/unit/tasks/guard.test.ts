@@ -37,7 +37,7 @@ let events: Notification[];
 let state: RolloutState;
 
 const updates = () => lambda.calls.filter((c) => c.op === 'updateAlias').map((c) => c.args as AliasUpdate);
-const guard = () => makeGuard({ registry, workflow, lambda, notifier, events: { publish: async (n) => void events.push(n) }, clock });
+const guard = () => makeGuard({ registry, workflow, lambda, notifier, events: { publish: async (n) => void events.push(n) }, concurrency: lambda, clock });
 
 beforeEach(async () => {
   lambda = new SimLambda({ now: () => NOW, region: 'eu-west-1' });

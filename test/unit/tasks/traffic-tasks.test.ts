@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { InMemoryControlStore } from '../../../sim/control-store.js';
 import { makePrepare } from '../../../functions/tasks/prepare.js';
 import { makeShiftWeight } from '../../../functions/tasks/shift-weight.js';
 import { makeCheckHealth } from '../../../functions/tasks/check-health.js';
@@ -6,14 +7,14 @@ import { makeFinalize } from '../../../functions/tasks/finalize.js';
 import { makeRollback } from '../../../functions/tasks/rollback.js';
 import { DriftError } from '../../../functions/core/errors.js';
 import type { RolloutState } from '../../../functions/core/state.js';
-import { ScriptedMetrics, T0, alarmsOf, fixedClock, ordersWorld, probeAnswers } from '../../support/fakes.js';
+import { ScriptedMetrics, T0, alarmsOf, fixedClock, ordersWorld, probeAnswers, preparePorts } from '../../support/fakes.js';
 
 const execution = { id: 'x', name: 'r1', startTime: '2026-01-05T10:00:00.000Z' };
 
 async function started(strategy: unknown = 'Linear10PercentEvery1Minute') {
   const lambda = ordersWorld();
   const clock = fixedClock(T0);
-  const state = (await makePrepare({ lambda, alarms: alarmsOf(), clock })({ input: { functionName: 'orders', alias: 'live', targetVersion: '2', strategy }, execution })) as RolloutState;
+  const state = (await makePrepare({ ...preparePorts(lambda), clock })({ input: { functionName: 'orders', alias: 'live', targetVersion: '2', strategy }, execution })) as RolloutState;
   return { lambda, clock, state };
 }
 
@@ -50,7 +51,7 @@ describe('ShiftWeight', () => {
 });
 
 describe('CheckHealth', () => {
-  const ports = (metrics: ScriptedMetrics, now: number, alarms = alarmsOf(), invoker = probeAnswers()) => ({ metrics, alarms, invoker, clock: fixedClock(now) });
+  const ports = (metrics: ScriptedMetrics, now: number, alarms = alarmsOf(), invoker = probeAnswers()) => ({ metrics, alarms, invoker, controls: new InMemoryControlStore(), clock: fixedClock(now) });
 
   it('reads every complete minute since the target first got traffic, per version behind the alias', async () => {
     const { lambda, state } = await started();
