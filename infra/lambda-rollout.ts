@@ -268,6 +268,10 @@ export class LambdaRollout extends Construct {
     });
     new CfnOutput(this, 'RegistryTableName', { value: this.registry.table.tableName, description: 'Rollout locks and records' });
     new CfnOutput(this, 'DashboardUrl', { value: this.dashboard.url, description: 'Rollouts and per-version errors in CloudWatch' });
+    new CfnOutput(this, 'SmokeTestHookName', {
+      value: this.smokeTestHook.functionName,
+      description: 'The ready-made smoke-test hook: name it as hooks.preTraffic or hooks.postTraffic of a rollout input',
+    });
   }
 
   /**

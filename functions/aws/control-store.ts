@@ -33,7 +33,8 @@ export class DynamoControlStore implements ControlStore {
       this.table.client.send(
         new PutCommand({
           TableName: this.table.name,
-          Item: { ...keyOf(control.rolloutId), type: 'control', ...control },
+          // A cleared field (a resumed pause) is left out, not stored as undefined.
+          Item: { ...keyOf(control.rolloutId), type: 'control', ...(JSON.parse(JSON.stringify(control)) as RolloutControl) },
           ConditionExpression: first ? 'attribute_not_exists(#pk)' : '#version = :previous',
           ExpressionAttributeNames: first ? { '#pk': 'pk' } : { '#version': 'version' },
           ...(first ? {} : { ExpressionAttributeValues: { ':previous': control.version - 1 } }),

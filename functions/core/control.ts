@@ -247,10 +247,11 @@ export function controlChangedSince(
   control: RolloutControl,
   waiting: { readonly gate?: Pick<OpenGate, 'id'> | undefined; readonly paused?: boolean | undefined; readonly promotion?: unknown },
 ): string | undefined {
+  if (control.promote && !waiting.promotion) return `a promotion was asked for by ${control.promote.by}`;
+  // While paused, only the resume changes the next move (a gate decided meanwhile is acted on after it).
+  if (waiting.paused) return control.pause ? undefined : 'the rollout was resumed';
   const decided = waiting.gate ? control.decisions[waiting.gate.id] : undefined;
   if (waiting.gate && decided) return `gate ${waiting.gate.id} was ${decided.decision} by ${decided.by}`;
-  if (waiting.paused && !control.pause) return 'the rollout was resumed';
-  if (control.promote && !waiting.promotion) return `a promotion was asked for by ${control.promote.by}`;
   return undefined;
 }
 

@@ -86,11 +86,11 @@ export function decide(plan: Plan, cursor: Cursor, verdict: Verdict, policy: Hea
   if (planned.next !== 'shift' && planned.next !== 'promote') return planned;
 
   if (control?.pause) {
+    // A gate already open stays open (and keeps its timeout): it may be decided while paused.
     return {
       ...cursor,
       next: 'await',
       paused: true,
-      gate: undefined,
       waitSeconds: policy.checkEverySeconds,
       announce: cursor.paused ? undefined : 'paused',
       reason: `paused by ${control.pause.by}${control.pause.reason ? ` (${control.pause.reason})` : ''}; ${verdict.reason}`,

@@ -5,7 +5,6 @@
  * traffic) or a postTraffic hook (after promotion): it answers at once, `Succeeded`, or `Failed`
  * with the first failures.
  */
-import { InvalidInputError } from '../core/errors.js';
 import { type HookAnswer, SmokeTestSchema } from '../core/hooks.js';
 import type { HookEvent } from '../core/hook-events.js';
 import { toFieldIssues } from '../core/input.js';
@@ -17,8 +16,8 @@ export function makeSmokeTest({ invoker }: { invoker: Invoker }) {
   return async function smokeTest(event: Pick<HookEvent, 'functionName' | 'targetVersion' | 'payload'>): Promise<HookAnswer> {
     const parsed = SmokeTestSchema.safeParse(event.payload, { reportInput: true });
     if (!parsed.success) {
-      const error = new InvalidInputError(toFieldIssues(parsed.error.issues, ['payload']));
-      return { status: 'Failed', reason: `the smoke test's settings are invalid: ${error.message}` };
+      const issues = toFieldIssues(parsed.error.issues, ['payload']).map((i) => `${i.field}: ${i.rule}`);
+      return { status: 'Failed', reason: `the smoke test's settings (the hook's payload) are invalid: ${issues.join('; ')}` };
     }
     const failures: string[] = [];
     for (const [i, c] of parsed.data.cases.entries()) {

@@ -261,10 +261,11 @@ describe('least-privilege IAM', () => {
 });
 
 describe('outputs', () => {
-  it('give the state machine ARN, the topic ARN and the console URL', () => {
+  it('give the state machine ARN, the topic ARN, the console URL and the smoke-test hook', () => {
     const outputs = Object.values(template.toJSON().Outputs as Record<string, { Value: unknown }>).map((o) => flat(o.Value));
     const sm = logicalId(stack.rollout.stateMachine);
     expect(outputs).toEqual(expect.arrayContaining([
+      `\${${logicalId(stack.rollout.smokeTestHook)}}`,
       `\${${sm}}`,
       `\${${logicalId(stack.rollout.topic)}}`,
       `https://\${AWS::Region}.console.aws.amazon.com/states/home?region=\${AWS::Region}#/statemachines/view/\${${sm}}`,

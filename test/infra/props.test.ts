@@ -7,10 +7,10 @@ import { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { Node } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { validateAllowedFunctions } from '../../infra/allowed-functions.js';
-import { readAllowedFunctions, readArtifactKeyPrefix, readNotificationEmail } from '../../infra/context.js';
+import { readAllowedFunctions, readAllowedHooks, readArtifactKeyPrefix, readNotificationEmail } from '../../infra/context.js';
 import { LambdaRollout, REPO_ROOT, SERVICE_FUNCTIONS } from '../../infra/lambda-rollout.js';
 import { TASK_PERMISSIONS } from '../../infra/functions.js';
-import { iamStatements, testApp } from './support.js';
+import { flat, iamStatements, testApp } from './support.js';
 
 const refusal = (props: Record<string, unknown>) => () =>
   new LambdaRollout(new Stack(testApp(), 'S'), 'Rollout', { allowedFunctions: ['orders-*'], ...props } as never);
@@ -64,6 +64,44 @@ describe('a rollout for a function ARN token, without notificationEmail', () => 
   it('adds no subscription (the topic is still created)', () => {
     template.resourceCountIs('AWS::SNS::Subscription', 0);
     template.resourceCountIs('AWS::SNS::Topic', 1);
+  });
+});
+
+describe('allowedHooks', () => {
+  let template: Template;
+  let rollout: LambdaRollout;
+  beforeAll(() => {
+    const stack = new Stack(testApp(), 'WithHooks');
+    const journeys = LambdaFunction.fromFunctionArn(stack, 'Journeys', 'arn:aws:lambda:eu-west-1:123456789012:function:journeys');
+    rollout = new LambdaRollout(stack, 'Rollout', { allowedFunctions: ['orders-*'], allowedHooks: [journeys, 'checks-*'] });
+    template = Template.fromStack(stack);
+  });
+
+  it('lets RunHook invoke exactly the allowed hooks and the smoke-test hook, with their qualifiers', () => {
+    const runHookRole = Stack.of(rollout).getLogicalId(rollout.functions.RunHookFunctionArn.role!.node.defaultChild as never);
+    const smoke = Stack.of(rollout).getLogicalId(rollout.smokeTestHook.node.defaultChild as never);
+    const invoked = iamStatements(template).filter((s) => s.roles.includes(runHookRole) && s.actions.includes('lambda:InvokeFunction')).flatMap((s) => s.resources);
+    const checks = 'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:checks-*';
+    const journeys = 'arn:aws:lambda:eu-west-1:123456789012:function:journeys';
+    expect(invoked.sort()).toEqual([`\${${smoke}.Arn}`, `\${${smoke}.Arn}:*`, journeys, `${journeys}:*`, checks, `${checks}:*`].sort());
+  });
+
+  it('tells Prepare their names, so that a rollout naming another hook is refused', () => {
+    const prepare = Stack.of(rollout).getLogicalId(rollout.functions.PrepareFunctionArn.node.defaultChild as never);
+    const vars = template.toJSON().Resources[prepare].Properties.Environment.Variables;
+    expect(flat(vars.ROLLOUT_ALLOWED_HOOKS)).toMatch(/^\$\{\w+\},journeys,checks-\*$/);
+  });
+
+  it('are checked like allowedFunctions, naming the prop', () => {
+    expect(refusal({ allowedHooks: ['*'] })).toThrow(/allowedHooks\[0\] must not match every function/);
+    expect(refusal({ allowedHooks: ['ok', 'arn:aws:lambda:us-east-1:123456789012:function:x:live'] })).toThrow(/allowedHooks\[1\] must be .*without a version or alias/);
+  });
+
+  it('app context: allowedHooks is optional, comma-separated or a list', () => {
+    const app = testApp();
+    expect(readAllowedHooks(Node.of(app))).toEqual([]);
+    app.node.setContext('allowedHooks', ' checks-*, smoke ,');
+    expect(readAllowedHooks(Node.of(app))).toEqual(['checks-*', 'smoke']);
   });
 });
 

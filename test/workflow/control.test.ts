@@ -118,6 +118,21 @@ describe('pause and resume', () => {
     expect(run.types).toContain('paused');
   });
 
+  it('at a gate: an approval while paused is kept, and acted on at the resume', async () => {
+    const run = await runLifecycle({
+      input: { gates: [{ before: 'promotion', timeoutSeconds: 600 }] },
+      acts: [
+        { atSeconds: 330, action: 'pause' },
+        { atSeconds: 400, action: 'approve' },
+        { atSeconds: 1200, action: 'resume' },
+      ],
+    });
+    expect(run.answers.map((a) => a.statusCode)).toEqual([202, 202, 202]);
+    expect(run.result.status).toBe('SUCCEEDED');
+    // Paused, the gate neither times out (at 900 s) nor lets the approval promote before the resume.
+    expect(run.writeTimes).toEqual([0, 1200]);
+  });
+
   it('keeps automatic rollback armed while paused', async () => {
     const run = await runLifecycle({ world: { target: { ...healthy, changes: [{ atSeconds: 400, errorRate: 1 }] } }, acts: [{ atSeconds: 100, action: 'pause' }] });
     expect(run.result.error?.Error).toBe('RolloutRolledBack');

@@ -99,5 +99,9 @@ describe('the workflow side of the record', () => {
     expect(controlChangedSince(waiting, { paused: true })).toBe('the rollout was resumed');
     expect(controlChangedSince({ ...waiting, promote: { by: 'bob', at: 'now', full: true } }, {})).toBe('a promotion was asked for by bob');
     expect(controlChangedSince({ ...waiting, promote: { by: 'bob', at: 'now', full: true } }, { promotion: {} })).toBeUndefined();
+    // Paused at a gate decided meanwhile: nothing changes until the resume.
+    const decided = { ...waiting, pause: { by: 'bob', at: 'now' }, decisions: { 'step-2': { decision: 'approved' as const, by: 'bob', at: 'now' } } };
+    expect(controlChangedSince(decided, { gate, paused: true })).toBeUndefined();
+    expect(controlChangedSince({ ...decided, pause: undefined }, { gate, paused: true })).toBe('the rollout was resumed');
   });
 });
