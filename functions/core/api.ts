@@ -348,7 +348,11 @@ const RetrySchema = z.strictObject(
   { error: 'must be a JSON object' },
 );
 
-/** `POST /rollouts/{id}/retry`'s body: an optional reason; a missing body is an empty one. */
+/**
+ * `POST /rollouts/{id}/retry`'s body: an optional reason; a missing body is an empty one.
+ *
+ * @example parseRetryBody(null) // {}
+ */
 export function parseRetryBody(body: unknown): { reason?: string | undefined } {
   const parsed = RetrySchema.safeParse(body ?? {}, { reportInput: true });
   if (!parsed.success) throw new InvalidInputError(toFieldIssues(parsed.error.issues));

@@ -96,7 +96,11 @@ export function leftProvisioned(state: ConcurrencyState | undefined): boolean {
   return state !== undefined && state.status !== 'wanted' && state.status !== 'removed';
 }
 
-/** The concurrency once Lambda has the request: adding, or ready at once. */
+/**
+ * The concurrency once Lambda has the request: adding, or ready at once.
+ *
+ * @example requested(wanted, { qualifier: '8', requested: 20, status: 'IN_PROGRESS' }, now) // { ...wanted, status: 'adding', since: now }
+ */
 export function requested(wanted: ConcurrencyState, config: ProvisionedConfig, now: number): ConcurrencyState {
   return { ...wanted, status: config.status === 'READY' ? 'ready' : config.status === 'FAILED' ? 'failed' : 'adding', since: now, ...(config.reason ? { note: config.reason } : {}) };
 }

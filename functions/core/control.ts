@@ -129,7 +129,11 @@ export interface RolloutControl {
   readonly updatedAt: string;
 }
 
-/** A control record nobody has written yet. */
+/**
+ * A control record nobody has written yet.
+ *
+ * @example emptyControl('r1', arn, now) // { rolloutId: 'r1', executionArn: arn, version: 0, decisions: {}, updatedAt: '...' }
+ */
 export function emptyControl(rolloutId: string, executionArn: string, now: number): RolloutControl {
   return { rolloutId, executionArn, version: 0, decisions: {}, updatedAt: new Date(now).toISOString() };
 }
@@ -221,7 +225,11 @@ export function applyControlRequest(control: RolloutControl, request: ControlReq
   }
 }
 
-/** Whether an applied request changes the next move now, so the holding loop is worth waking (a pause only stops the next advance). */
+/**
+ * Whether an applied request changes the next move now, so the holding loop is worth waking (a pause only stops the next advance).
+ *
+ * @example wakes({ action: 'pause' }) // false
+ */
 export function wakes(request: ControlRequest): boolean {
   return request.action !== 'pause';
 }
@@ -245,9 +253,10 @@ export function withOpenGate(control: RolloutControl, gate: OpenGate | undefined
  */
 export function controlChangedSince(
   control: RolloutControl,
-  waiting: { readonly gate?: Pick<OpenGate, 'id'> | undefined; readonly paused?: boolean | undefined; readonly promotion?: unknown },
+  waiting: { readonly gate?: Pick<OpenGate, 'id'> | undefined; readonly paused?: boolean | undefined; readonly promotion?: unknown; readonly final?: boolean | undefined },
 ): string | undefined {
-  if (control.promote && !waiting.promotion) return `a promotion was asked for by ${control.promote.by}`;
+  // A promotion asked for counts until it happened (after promotion, the final bake ignores it).
+  if (control.promote && !waiting.promotion && !waiting.final) return `a promotion was asked for by ${control.promote.by}`;
   // While paused, only the resume changes the next move (a gate decided meanwhile is acted on after it).
   if (waiting.paused) return control.pause ? undefined : 'the rollout was resumed';
   const decided = waiting.gate ? control.decisions[waiting.gate.id] : undefined;
@@ -255,7 +264,11 @@ export function controlChangedSince(
   return undefined;
 }
 
-/** A view of the control record for `GET /rollouts/{id}`: what people asked and what the rollout waits for. */
+/**
+ * A view of the control record for `GET /rollouts/{id}`: what people asked and what the rollout waits for.
+ *
+ * @example controlView({ ...control, pause: asked }) // { paused: asked }
+ */
 export function controlView(control: RolloutControl | undefined) {
   if (!control) return undefined;
   return {

@@ -15,6 +15,8 @@ function fieldPath(path: readonly PropertyKey[]): string {
 /**
  * Flattens zod's issues into one per broken rule. A union's issues come from the branch that
  * matches the value's type, so a bad preset name is reported as such, not as "not an object".
+ *
+ * @example toFieldIssues(schema.safeParse({ limit: 0 }).error.issues) // [{ field: 'limit', rule: 'must be a whole number from 1 to 100' }]
  */
 export function toFieldIssues(issues: readonly z.core.$ZodIssue[], base: readonly PropertyKey[] = []): FieldIssue[] {
   return issues.flatMap((issue): FieldIssue[] => {

@@ -37,7 +37,11 @@ export interface HookEvent {
   readonly payload?: unknown;
 }
 
-/** The hook `kind` of the rollout, which the workflow only runs when the input has it. */
+/**
+ * The hook `kind` of the rollout, which the workflow only runs when the input has it.
+ *
+ * @example hookOf(state, 'preTraffic') // { function: 'smoke', timeoutSeconds: 3600 }
+ */
 export function hookOf(state: RolloutState, kind: HookKind): HookSpec {
   const spec = state.rollout.hooks?.[kind];
   if (!spec) throw new TypeError(`the rollout has no ${kind} hook`);

@@ -99,6 +99,8 @@ describe('the workflow side of the record', () => {
     expect(controlChangedSince(waiting, { paused: true })).toBe('the rollout was resumed');
     expect(controlChangedSince({ ...waiting, promote: { by: 'bob', at: 'now', full: true } }, {})).toBe('a promotion was asked for by bob');
     expect(controlChangedSince({ ...waiting, promote: { by: 'bob', at: 'now', full: true } }, { promotion: {} })).toBeUndefined();
+    // A promotion asked for too late (the rollout had just promoted) never wakes the final bake.
+    expect(controlChangedSince({ ...waiting, promote: { by: 'bob', at: 'now', full: true } }, { final: true, paused: true, gate: undefined })).toBe('the rollout was resumed');
     // Paused at a gate decided meanwhile: nothing changes until the resume.
     const decided = { ...waiting, pause: { by: 'bob', at: 'now' }, decisions: { 'step-2': { decision: 'approved' as const, by: 'bob', at: 'now' } } };
     expect(controlChangedSince(decided, { gate, paused: true })).toBeUndefined();
