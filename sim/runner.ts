@@ -2,7 +2,10 @@
  * Runs the real workflow definition, `statemachine/rollout.asl.json`, in process with
  * aws-local-stepfunctions: every Task state runs its handler over the given ports, and Wait
  * states wait in virtual time (fake timers drive `Date` and `setTimeout`), so hours of baking
- * take milliseconds.
+ * take milliseconds. The interpreter does not implement `.waitForTaskToken`: those states are
+ * bound to a handler that issues a task token, runs the task function with it, and waits, in
+ * virtual time, for the token's answer; the state's TimeoutSeconds, which the interpreter
+ * enforces, ends a wait nobody answers with States.Timeout.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +14,7 @@ import { StateMachine } from 'aws-local-stepfunctions';
 import type { ExecutionSummary, RolloutState } from '../functions/core/state.js';
 import { ASL_PATH, TASK_FUNCTIONS, type TaskFunctionKey } from '../functions/names.js';
 import { bindTasks, type TaskHandler, type TaskPorts } from './tasks.js';
+import type { SimTaskTokens } from './task-tokens.js';
 import { logger } from '../functions/logger.js';
 
 // In process, the handlers' structured logs would drown what the rehearsal shows; the run's own
@@ -32,21 +36,59 @@ export function loadDefinition(): { StartAt: string; States: Record<string, AslS
 }
 
 const PLACEHOLDER = /^\$\{(\w+)\}$/;
+const CALLBACK = /^arn:aws:states:::lambda:invoke\.waitForTaskToken$/;
 
-/** The task function key a Task state calls, from its `${...}` Resource placeholder. */
+/** True for a Task state that waits for a task token's answer (`lambda:invoke.waitForTaskToken`). */
+export function waitsForToken(state: AslState): boolean {
+  return CALLBACK.test(state.Resource ?? '');
+}
+
+/**
+ * The task function key a Task state calls: its `${...}` Resource placeholder, or, for a state that
+ * waits for a task token, the placeholder in its `Parameters.FunctionName`.
+ */
 export function taskKeyOf(state: AslState): TaskFunctionKey | undefined {
-  const key = PLACEHOLDER.exec(state.Resource ?? '')?.[1];
+  const ref = waitsForToken(state) ? (state.Parameters as { FunctionName?: string } | undefined)?.FunctionName : state.Resource;
+  const key = PLACEHOLDER.exec(ref ?? '')?.[1];
   return key && Object.hasOwn(TASK_FUNCTIONS, key) ? (key as TaskFunctionKey) : undefined;
 }
 
+/** A dotted JSONPath (`$.a.b`) read from `data`. */
+function readPath(path: string, data: unknown): unknown {
+  return path.replace(/^\$\.?/, '').split('.').filter(Boolean).reduce<unknown>((v, k) => (typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[k] : undefined), data);
+}
+
+/**
+ * A `.waitForTaskToken` state's local handler: the task function gets the Payload with a fresh
+ * token in place of `$$.Task.Token`; the state's result is the token's answer (a failure answer is
+ * thrown with its error name, as the state fails). Once the state's timeout has passed, the token
+ * is closed, so a late answer fails as SendTaskSuccess would (TaskTimedOut).
+ */
+function awaitingCallback(state: AslState, task: TaskHandler, tokens: SimTaskTokens): TaskHandler {
+  return async (input: { Payload: { state?: unknown } & Record<string, unknown> }) => {
+    const { token, answer } = tokens.issue();
+    const seconds = Number(state.TimeoutSeconds ?? readPath(String(state.TimeoutSecondsPath ?? ''), input.Payload.state));
+    const closing = setTimeout(() => tokens.close(token), seconds * 1000);
+    try {
+      await task({ ...input.Payload, token });
+      return await answer;
+    } catch (error) {
+      tokens.close(token);
+      throw error;
+    } finally {
+      clearTimeout(closing);
+    }
+  };
+}
+
 /** State name to local handler, for every Task state of the definition. Throws on an unbound task. */
-export function localHandlers(definition: ReturnType<typeof loadDefinition>, tasks: Record<TaskFunctionKey, TaskHandler>) {
+export function localHandlers(definition: ReturnType<typeof loadDefinition>, tasks: Record<TaskFunctionKey, TaskHandler>, tokens: SimTaskTokens) {
   const handlers: Record<string, TaskHandler> = {};
   for (const [name, state] of Object.entries(definition.States)) {
     if (state.Type !== 'Task') continue;
     const key = taskKeyOf(state);
     if (!key) throw new Error(`Task state ${name} calls ${state.Resource}, which has no local handler`);
-    handlers[name] = tasks[key];
+    handlers[name] = waitsForToken(state) ? awaitingCallback(state, tasks[key], tokens) : tasks[key];
   }
   return handlers;
 }
@@ -63,12 +105,29 @@ export function substituteLocally(definition: ReturnType<typeof loadDefinition>)
   return JSON.parse(text);
 }
 
+/**
+ * The definition as the local interpreter must read it. Step Functions resolves a Task state's
+ * `TimeoutSecondsPath` in the state's input; aws-local-stepfunctions resolves it in the effective
+ * input, after `Parameters`. The task-token states pass the whole state input as `Payload.state`,
+ * so their paths are pointed there for the interpreter; the deployed file is left as it is.
+ */
+function forTheInterpreter(definition: ReturnType<typeof loadDefinition>): ReturnType<typeof loadDefinition> {
+  const states = Object.fromEntries(
+    Object.entries(definition.States).map(([name, state]) => {
+      const path = state.TimeoutSecondsPath;
+      if (!waitsForToken(state) || typeof path !== 'string') return [name, state];
+      return [name, { ...state, TimeoutSecondsPath: path.replace(/^\$/, '$.Payload.state') }];
+    }),
+  );
+  return { ...definition, States: states };
+}
+
 let compiled: { text: string; machine: StateMachine } | undefined;
 
 /** Validating the definition costs more than a short rehearsal: do it once per process. */
 function compiledMachine(definition: ReturnType<typeof loadDefinition>): StateMachine {
   const text = JSON.stringify(definition);
-  if (compiled?.text !== text) compiled = { text, machine: new StateMachine(substituteLocally(definition) as never) };
+  if (compiled?.text !== text) compiled = { text, machine: new StateMachine(substituteLocally(forTheInterpreter(definition)) as never) };
   return compiled.machine;
 }
 
@@ -106,6 +165,8 @@ export interface RunWorkflowOptions {
   readonly pace?: { readonly virtualMs: number; readonly realMs: number };
   /** Stops the execution where it is, as StopExecution does: it ends ABORTED and runs no further state. */
   readonly signal?: AbortSignal;
+  /** Things that happen at given moments of the run (a person approving, pausing...), seconds after the start. */
+  readonly schedule?: readonly { readonly atSeconds: number; readonly run: () => unknown }[];
 }
 
 export const DEFAULT_START_TIME = Date.UTC(2026, 0, 5, 10, 0, 0);
@@ -128,7 +189,8 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<Workflow
   });
   try {
     const tasks = bindTasks(options.ports);
-    const handlers = localHandlers(definition, tasks);
+    const handlers = localHandlers(definition, tasks, options.ports.tokens);
+    const scheduled = (options.schedule ?? []).map((s) => setTimeout(() => void s.run(), s.atSeconds * 1000));
     const wrapped = Object.fromEntries(
       Object.entries(handlers).map(([name, h]) => [name, options.wrapTask ? options.wrapTask(name, h) : h]),
     );
@@ -141,6 +203,8 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<Workflow
           Name: executionName,
           StartTime: new Date(startedAt).toISOString(),
         },
+        // Replaced by a fresh token for each wait (see `awaitingCallback`).
+        Task: { Token: 'local-task-token' },
       } as never,
     });
     const events: EventLog[] = [];
@@ -151,12 +215,16 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<Workflow
       }
     })();
     let settled = false;
+    let endedAt = startedAt;
     const outcome = execution.result.then(
       (output) => ({ status: 'SUCCEEDED' as const, output: output as unknown as ExecutionSummary }),
       (error: unknown) => (options.signal?.aborted ? { status: 'ABORTED' as const } : { status: 'FAILED' as const, error: failureOf(error) }),
     );
     void outcome.finally(() => {
       settled = true;
+      // Scheduled moments and late callbacks after the end must not stretch the run.
+      endedAt = Date.now();
+      scheduled.forEach((t) => clearTimeout(t));
     });
     if (options.signal?.aborted) execution.abort();
     options.signal?.addEventListener('abort', () => execution.abort(), { once: true });
@@ -171,7 +239,7 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<Workflow
     const result = await outcome;
     await clock.runAllAsync();
     await logging;
-    return { ...result, events, lastState: lastStateIn(events), startedAt, endedAt: Date.now(), executionName };
+    return { ...result, events, lastState: lastStateIn(events), startedAt, endedAt, executionName };
   } finally {
     clock.uninstall();
   }

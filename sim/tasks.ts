@@ -4,7 +4,21 @@
  * added to the workflow without a local binding fails to compile.
  */
 import type { TaskFunctionKey } from '../functions/names.js';
-import type { AlarmReader, Clock, CodeRelease, EventPublisher, Invoker, LambdaControl, MetricsReader, Notifier, RolloutRegistry } from '../functions/ports.js';
+import type {
+  AlarmReader,
+  Clock,
+  CodeRelease,
+  ConcurrencyControl,
+  ControlStore,
+  EventPublisher,
+  EventSources,
+  Invoker,
+  LambdaControl,
+  MetricsReader,
+  Notifier,
+  RolloutRegistry,
+} from '../functions/ports.js';
+import type { SimTaskTokens } from './task-tokens.js';
 import { makePrepare } from '../functions/tasks/prepare.js';
 import { makeShiftWeight } from '../functions/tasks/shift-weight.js';
 import { makeCheckHealth } from '../functions/tasks/check-health.js';
@@ -14,6 +28,9 @@ import { makeNotify } from '../functions/tasks/notify.js';
 import { makeAcquireLock } from '../functions/tasks/acquire-lock.js';
 import { makeReleaseLock } from '../functions/tasks/release-lock.js';
 import { makeRelease } from '../functions/tasks/release.js';
+import { makeRunHook } from '../functions/tasks/run-hook.js';
+import { makeAwaitControl } from '../functions/tasks/await-control.js';
+import { makeConcurrency } from '../functions/tasks/concurrency.js';
 
 export interface TaskPorts {
   readonly lambda: LambdaControl;
@@ -25,9 +42,16 @@ export interface TaskPorts {
   readonly events?: EventPublisher | undefined;
   readonly registry: RolloutRegistry;
   readonly code: CodeRelease;
+  readonly concurrency: ConcurrencyControl;
+  readonly eventSources: EventSources;
+  readonly controls: ControlStore;
+  /** Task tokens in process: the runner issues one for each `.waitForTaskToken` state. */
+  readonly tokens: SimTaskTokens;
   readonly clock: Clock;
   /** The construct's allowedFunctions, as Prepare and Release read them from the environment on Lambda. */
   readonly allowedFunctions: readonly string[];
+  /** The hooks this service may invoke (the construct's allowedHooks). */
+  readonly allowedHooks: readonly string[];
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -45,5 +69,8 @@ export function bindTasks(ports: TaskPorts): Record<TaskFunctionKey, TaskHandler
     AcquireLockFunctionArn: makeAcquireLock(ports),
     ReleaseLockFunctionArn: makeReleaseLock(ports),
     ReleaseFunctionArn: makeRelease(ports),
+    RunHookFunctionArn: makeRunHook(ports),
+    AwaitControlFunctionArn: makeAwaitControl(ports),
+    ConcurrencyFunctionArn: makeConcurrency(ports),
   };
 }

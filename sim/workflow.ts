@@ -122,6 +122,7 @@ export class SimWorkflow implements Workflow {
       name: e.name,
       status: e.status,
       startedAt: e.startedAt,
+      input: e.input,
       ...(e.stoppedAt ? { stoppedAt: e.stoppedAt } : {}),
       ...(e.error ? { error: e.error } : {}),
       ...(e.cause ? { cause: e.cause } : {}),

@@ -3,11 +3,14 @@
  * forward with the fresh minutes folded in, the signals judged from it, the step's record (with
  * the minutes and weights judged), and the next move. CheckHealth only fetches the evidence.
  */
+import type { RolloutControl } from './control.js';
 import { clockTime, decide } from './decide.js';
 import {
   type AlarmEvidence,
+  asDryRun,
   combine,
   type CustomMetricEvidence,
+  type HealthPolicy,
   judgeAlarms,
   judgeCustomMetric,
   judgeErrors,
@@ -17,9 +20,10 @@ import {
   observedSplit,
   type ProbeEvidence,
   type Signal,
+  type Verdict,
 } from './health.js';
 import type { MinuteEvidence } from './judge.js';
-import type { Judged, RolloutState } from './state.js';
+import type { Judged, RolloutState, StepRecord } from './state.js';
 import { EMPTY_TALLY, foldMinutes, type Shift, type Tally, withLatencyThresholds, withProbes } from './tally.js';
 
 const MINUTE = 60_000;
@@ -27,7 +31,7 @@ const MINUTE = 60_000;
 /**
  * The complete metric minutes a check at `now` may read: from the minute the target first got
  * traffic to the last minute CloudWatch has finished (`metricDelaySeconds`). Empty when
- * `end <= start`.
+ * `end <= start`. The tally carries which of them were judged already (the final bake's among them).
  *
  * @example evidenceWindow(state, shiftedAt + 180_000) // { start: minute of the shift, end: start + 60_000 } with a 120 s delay
  */
@@ -71,15 +75,17 @@ export interface Unreadable {
 /**
  * The signals as far as the evidence could be read: whatever an unreadable source would have
  * judged is inconclusive, saying why, instead of what an empty answer would have meant (a missing
- * alarm, a custom metric with no data, not enough traffic).
+ * alarm, a custom metric with no data, not enough traffic). A dry-run signal stays dry run.
+ *
+ * @example readable([errorsSignal], { metrics: 'ThrottlingException' })[0]?.verdict // 'inconclusive'
  */
-function readable(signals: readonly Signal[], unreadable: Unreadable): Signal[] {
+export function readable(signals: readonly Signal[], unreadable: Unreadable): Signal[] {
   const from = (name: string): keyof Unreadable | undefined =>
     name === 'errors' || name.startsWith('latency') || name === 'throttles' || name.startsWith('metric ') ? 'metrics' : name.startsWith('alarm ') ? 'alarms' : undefined;
   const listed = signals.map((s): Signal => {
     const source = from(s.name);
     const why = source && unreadable[source];
-    return why ? { name: s.name, verdict: 'inconclusive', reason: `could not read the ${source}: ${why}` } : s;
+    return why ? { name: s.name, verdict: 'inconclusive', reason: `could not read the ${source}: ${why}`, ...(s.dryRun ? { dryRun: true } : {}) } : s;
   });
   return unreadable.probes ? [...listed, { name: 'probes', verdict: 'inconclusive', reason: `no probe answered: ${unreadable.probes}` }] : listed;
 }
@@ -103,17 +109,50 @@ export function judgedText(judged: Judged | undefined, weightPercent: number): s
   return judged && judged.atWeight > 0 ? `${at} (${judged.atWeight} entirely at ${weightPercent}%)` : `${at}; none yet at ${weightPercent}%`;
 }
 
-/** What the step's checks have judged so far: bounded, a minute range and a few weights. */
-function judgedOf(tally: Tally): Judged | undefined {
+/**
+ * What the step's checks have judged so far: bounded, a minute range and a few weights.
+ *
+ * @example judgedOf(tally)?.atWeight // complete minutes judged entirely at the step's weight
+ */
+export function judgedOf(tally: Tally): Judged | undefined {
   const step = tally.atWeight;
   return step && { from: step.judgedFrom, to: Math.max(step.judgedFrom, tally.through ?? step.judgedFrom), weights: step.weights, atWeight: step.minutes };
+}
+
+/** A check's evidence folded in: the tally carried forward, the window it read, and the policy it judges with. */
+export interface FoldedCheck {
+  readonly tally: Tally;
+  readonly window: { readonly start: number; readonly end: number };
+  /** The rollout's policy; with unreadable evidence, `insufficientData.then` is "rollback" (see `assessCheck`). */
+  readonly policy: HealthPolicy;
+  readonly unreadable: Unreadable;
+}
+
+/**
+ * The fresh minutes folded into the tally (and, once the baseline's reference is in, the slow
+ * thresholds fixed for the minutes after it), unless the metrics could not be read; the probes
+ * counted. Shared by the checks of the plan's steps and of the final bake.
+ *
+ * @example foldCheck(state, evidence, now).tally.through // the end of the minutes judged so far
+ */
+export function foldCheck(state: RolloutState, evidence: CheckEvidence, now: number): FoldedCheck {
+  const { rollout } = state;
+  const unreadable = evidence.unreadable ?? {};
+  const blind = Object.values(unreadable).some((why) => why !== undefined);
+  const policy = blind ? { ...rollout.health, insufficientData: { ...rollout.health.insufficientData, then: 'rollback' as const } } : rollout.health;
+  const window = evidenceWindow(state, now);
+  const before = state.tally ?? EMPTY_TALLY;
+  const folded = unreadable.metrics ? before : foldMinutes(before, evidence.minutes, { from: window.start, to: window.end }, shiftsOf(state));
+  const tally = withProbes(evidence.reference && !unreadable.metrics ? withLatencyThresholds(folded, policy, evidence.reference, window.end) : folded, evidence.probes);
+  return { tally, window, policy, unreadable };
 }
 
 /**
  * Judges the evidence and moves the rollout on: the fresh minutes go into the tally (and, once
  * the baseline's reference is in, the slow thresholds are fixed for the minutes after it); the
  * step's record gets the verdict with its numbers, every signal and what was judged; the cursor
- * the next move.
+ * the next move, with what people asked for (`control`: gate decisions, pause, promote) folded in.
+ * A signal the policy runs dry (`dryRun`) is judged and reported, never acted on.
  *
  * Evidence that could not be read (`evidence.unreadable`) makes the check inconclusive, so the
  * step holds at its weight and checks again, within the policy's hold budget
@@ -126,15 +165,9 @@ function judgedOf(tally: Tally): Judged | undefined {
  * source that could be read still rolls back at once. Minutes that could not be read are not
  * folded into the tally: the next check asks for them again.
  */
-export function assessCheck(state: RolloutState, evidence: CheckEvidence, now: number): RolloutState {
+export function assessCheck(state: RolloutState, evidence: CheckEvidence, now: number, control?: RolloutControl): RolloutState {
   const { rollout, cursor } = state;
-  const unreadable = evidence.unreadable ?? {};
-  const blind = Object.values(unreadable).some((why) => why !== undefined);
-  const policy = blind ? { ...rollout.health, insufficientData: { ...rollout.health.insufficientData, then: 'rollback' as const } } : rollout.health;
-  const window = evidenceWindow(state, now);
-  const before = state.tally ?? EMPTY_TALLY;
-  const folded = unreadable.metrics ? before : foldMinutes(before, evidence.minutes, { from: window.start, to: window.end }, shiftsOf(state));
-  const tally = withProbes(evidence.reference && !unreadable.metrics ? withLatencyThresholds(folded, policy, evidence.reference, window.end) : folded, evidence.probes);
+  const { tally, window, policy, unreadable } = foldCheck(state, evidence, now);
   const errors = judgeErrors(policy, tally);
   const errorSignal: Signal =
     window.end > window.start
@@ -146,12 +179,12 @@ export function assessCheck(state: RolloutState, evidence: CheckEvidence, now: n
 
   const signals: Signal[] = readable(
     [
-      errorSignal,
-      ...judgeLatency(policy, tally),
-      judgeThrottles(policy, tally),
-      ...judgeAlarms(policy, evidence.alarms),
-      ...policy.metrics.map((m, i) => judgeCustomMetric(m, evidence.metrics[i] ?? {})),
-      ...(probes ? [judgeProbes(probes)] : []),
+      asDryRun(errorSignal, policy.errors.dryRun),
+      ...judgeLatency(policy, tally).map((s) => asDryRun(s, policy.latency.dryRun)),
+      asDryRun(judgeThrottles(policy, tally), policy.throttles.dryRun),
+      ...judgeAlarms(policy, evidence.alarms).map((s) => asDryRun(s, policy.alarms.dryRun)),
+      ...policy.metrics.map((m, i) => asDryRun(judgeCustomMetric(m, evidence.metrics[i] ?? {}), m.dryRun)),
+      ...(probes ? [asDryRun(judgeProbes(probes), policy.probes?.dryRun)] : []),
     ],
     unreadable,
   );
@@ -166,14 +199,34 @@ export function assessCheck(state: RolloutState, evidence: CheckEvidence, now: n
         ? `${combined.reason} (observed split ${split}% at a ${cursor.weightPercent}% weight)`
         : combined.reason;
   const verdict = { ...combined, reason: said };
-  const next = decide(rollout.plan, cursor, verdict, policy, now);
+  const next = decide(rollout.plan, cursor, verdict, policy, now, { gates: rollout.gates, control });
   // While the step waits for its first complete minute in CloudWatch, that wait is the story.
   const reason = next.awaiting !== undefined ? (next.reason ?? said) : said;
-  const history = last
-    ? [
-        ...state.history.slice(0, -1),
-        { ...last, checks: last.checks + 1, checkedAt: now, verdict: verdict.verdict, reason, target: verdict.target, baseline: verdict.baseline, observedSplitPercent: split, signals: verdict.signals, probes: stepProbes, judged },
-      ]
-    : state.history;
-  return { ...state, tally, cursor: next, history };
+  const checked = withCheck(state, { ...verdict, reason }, now, { observedSplitPercent: split, probes: stepProbes, judged });
+  return { ...checked, tally, cursor: next };
+}
+
+/**
+ * The state with a check recorded on the current step: one more check, its time, the verdict with
+ * its numbers and every signal, and `extra` (the observed split, the step's probes, what was judged).
+ *
+ * @example withCheck(state, verdict, now).history.at(-1)?.checks // one more than before
+ */
+export function withCheck(state: RolloutState, verdict: Verdict, now: number, extra: Partial<Pick<StepRecord, 'observedSplitPercent' | 'probes' | 'judged'>> = {}): RolloutState {
+  const last = state.history.at(-1);
+  if (!last) return state;
+  const record: StepRecord = {
+    ...last,
+    checks: last.checks + 1,
+    checkedAt: now,
+    verdict: verdict.verdict,
+    reason: verdict.reason,
+    target: verdict.target,
+    baseline: verdict.baseline,
+    observedSplitPercent: extra.observedSplitPercent,
+    signals: verdict.signals,
+    probes: extra.probes,
+    judged: extra.judged,
+  };
+  return { ...state, history: [...state.history.slice(0, -1), record] };
 }

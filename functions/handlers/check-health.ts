@@ -1,7 +1,9 @@
-/** CheckHealth on Lambda: CloudWatch metrics and alarms, probes of the target version, and the service's metrics. */
-import { alarmReader, invoker, metricsReader, serviceMetrics } from '../aws/index.js';
+/** CheckHealth on Lambda: CloudWatch metrics and alarms, probes of the target version, the rollout's control record, and the service's metrics. */
+import { alarmReader, controlStore, invoker, metricsReader, serviceMetrics } from '../aws/index.js';
 import { systemClock } from '../ports.js';
 import { makeCheckHealth } from '../tasks/check-health.js';
 import { lambdaHandler } from './middleware.js';
 
-export const handler = lambdaHandler(makeCheckHealth({ metrics: metricsReader(), alarms: alarmReader(), invoker: invoker(), clock: systemClock, serviceMetrics: serviceMetrics() }));
+export const handler = lambdaHandler(
+  makeCheckHealth({ metrics: metricsReader(), alarms: alarmReader(), invoker: invoker(), controls: controlStore(), clock: systemClock, serviceMetrics: serviceMetrics() }),
+);

@@ -2,10 +2,13 @@
  * CheckHealth: gathers the evidence a check has not judged yet — AWS/Lambda counts and slow
  * requests per version behind the alias for the fresh complete minutes, the baseline's reference
  * percentiles until the slow thresholds are fixed, alarms, custom metrics, probes — and hands it
- * to core's `assessCheck`, which folds it into the tally, judges and decides. The queries are
- * core's data (`core/evidence.ts`); this task only sends them and the probes. Each check reports
- * the target's weight in the service's metrics, so a dashboard shows every running rollout and
- * where it stands.
+ * to core's `assessCheck` (or, after promotion, `assessFinalCheck`), which folds it into the
+ * tally, judges and decides, with what people asked for (the rollout's control record: gate
+ * decisions, pause, promote) folded in. When the decision opens or leaves a gate, the control
+ * record is told, so the API accepts approvals for exactly the gate the rollout waits at. The
+ * queries are core's data (`core/evidence.ts`); this task only sends them and the probes. Each
+ * check reports the target's weight in the service's metrics, so a dashboard shows every running
+ * rollout and where it stands.
  *
  * The same function verifies the target before any traffic moves (`{ action: "verify", state }`):
  * a round of probes, and a refusal when the target fails them.
@@ -15,23 +18,27 @@
  * source is read once more, and one that still fails transiently is judged unreadable
  * (inconclusive: the step holds) while every source that could be read is judged as usual. A probe
  * whose Invoke fails transiently is not a failed probe: it is not counted, and when no probe
- * answers, the probes are due again at the next check.
+ * answers, the probes are due again at the next check. The control record is not evidence: a
+ * read of it that fails is thrown, even then (a pause or a rejection must never be missed).
  */
 import { assessCheck, evidenceWindow, type Unreadable } from '../core/check.js';
+import { emptyControl, type RolloutControl, withOpenGate } from '../core/control.js';
 import { causeMessage, oneLine, TRANSIENT_ERRORS } from '../core/errors.js';
 import { evidenceQueries, metricEvidence } from '../core/evidence.js';
+import { assessFinalCheck, preRolloutBaseline, preRolloutQueries, preRolloutWindow } from '../core/final-bake.js';
 import type { ProbeEvidence, ProbePolicy } from '../core/health.js';
 import { judgeProbeAnswer, probesDue, tallyProbes, verifiedState } from '../core/probes.js';
 import { weightMetrics } from '../core/service-metrics.js';
 import { asRolloutState, type CaughtError, type RolloutState } from '../core/state.js';
 import { EMPTY_TALLY } from '../core/tally.js';
 import { logger } from '../logger.js';
-import type { AlarmReader, Clock, Invoker, MetricSeries, MetricsReader, ServiceMetrics } from '../ports.js';
+import type { AlarmReader, Clock, ControlStore, Invoker, MetricSeries, MetricsReader, ServiceMetrics } from '../ports.js';
 
 export interface CheckHealthPorts {
   readonly metrics: MetricsReader;
   readonly alarms: AlarmReader;
   readonly invoker: Invoker;
+  readonly controls: ControlStore;
   readonly clock: Clock;
   readonly serviceMetrics?: ServiceMetrics | undefined;
 }
@@ -57,7 +64,7 @@ const why = (error: unknown) => oneLine(`${(error as Error).name}: ${(error as E
 type ProbeRound = { readonly evidence: ProbeEvidence } | { readonly evidence?: undefined; readonly failure: unknown };
 
 /** CheckHealth over its ports. */
-export function makeCheckHealth({ metrics, alarms, invoker, clock, serviceMetrics }: CheckHealthPorts) {
+export function makeCheckHealth({ metrics, alarms, invoker, controls, clock, serviceMetrics }: CheckHealthPorts) {
   /** Invokes the target version directly, one probe after another; an Invoke that fails transiently is left out. */
   async function sendProbes(state: RolloutState, policy: ProbePolicy): Promise<ProbeRound> {
     const judged = [];
@@ -82,9 +89,22 @@ export function makeCheckHealth({ metrics, alarms, invoker, clock, serviceMetric
     return verifiedState(state, round.evidence);
   }
 
-  /** A check; `lenient` after the workflow's retries: a source that still fails transiently is judged unreadable. */
-  async function check(state: RolloutState, lenient: boolean): Promise<RolloutState> {
+  /**
+   * The state with the baseline's error rate before the rollout, which the final bake compares the
+   * target with: Prepare reads it when the input asks for a final bake; a promotion a person asked
+   * for with the remaining checks (`full: false`) needs it too, and reads it here, at the first
+   * check after promotion (CloudWatch still has the hour before the rollout began).
+   */
+  async function withBaselineBefore(state: RolloutState): Promise<RolloutState> {
     const { rollout } = state;
+    const window = preRolloutWindow(Date.parse(rollout.startedAt), rollout.health.metricDelaySeconds);
+    const queries = preRolloutQueries(rollout.functionName, rollout.alias, rollout.baselineVersion);
+    const baselineBefore = preRolloutBaseline(window, await metrics.getMetricData({ queries, startTime: window.start, endTime: window.end }));
+    return { ...state, rollout: { ...rollout, baselineBefore } };
+  }
+
+  /** A check; `lenient` after the workflow's retries: a source that still fails transiently is judged unreadable. */
+  async function check(received: RolloutState, lenient: boolean): Promise<RolloutState> {
     const now = clock.now();
     const unreadable: { -readonly [K in keyof Unreadable]: Unreadable[K] } = {};
     async function read<T>(source: 'metrics' | 'alarms', call: () => Promise<T>, none: T): Promise<T> {
@@ -96,6 +116,9 @@ export function makeCheckHealth({ metrics, alarms, invoker, clock, serviceMetric
         return none;
       }
     }
+    const missingBaseline = received.cursor.final === true && received.rollout.baselineBefore === undefined;
+    const state = missingBaseline ? await read('metrics', () => withBaselineBefore(received), received) : received;
+    const { rollout } = state;
     const asked = evidenceQueries(rollout, state.tally ?? EMPTY_TALLY, evidenceWindow(state, now));
     const series = await read(
       'metrics',
@@ -108,12 +131,33 @@ export function makeCheckHealth({ metrics, alarms, invoker, clock, serviceMetric
     );
     const { names } = rollout.health.alarms;
     const alarmStates = names.length > 0 ? await read('alarms', () => alarms.describeAlarms(names), []) : [];
-    const due = probesDue(state, now);
+    // After promotion, real traffic, all of it on the target, is the evidence: no probes.
+    const due = state.cursor.final ? undefined : probesDue(state, now);
     const round = due ? await sendProbes(state, due) : undefined;
     if (round && !round.evidence) unreadable.probes = `${due?.count} probes, every Invoke failed (${why(round.failure)})`;
-    const checked = assessCheck(state, { ...metricEvidence(asked, series), alarms: alarmStates, probes: round?.evidence, unreadable }, now);
+    const evidence = { ...metricEvidence(asked, series), alarms: alarmStates, probes: round?.evidence, unreadable };
+    const control = await controlOf(rollout.id, rollout.executionArn, now);
+    const checked = state.cursor.final ? assessFinalCheck(state, evidence, now, control) : assessCheck(state, evidence, now, control);
+    await tellOpenGate(checked, control, now);
     serviceMetrics?.emit(weightMetrics(checked));
     return checked;
+  }
+
+  async function controlOf(rolloutId: string, executionArn: string, now: number): Promise<RolloutControl> {
+    return (await controls.get(rolloutId)) ?? emptyControl(rolloutId, executionArn, now);
+  }
+
+  /** Records the gate the rollout now waits at (or that it waits at none), reading again after a write that met a person's request. */
+  async function tellOpenGate(next: RolloutState, read: RolloutControl, now: number): Promise<void> {
+    const gate = next.cursor.next === 'await' ? next.cursor.gate : undefined;
+    let control = read;
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      const told = withOpenGate(control, gate, now);
+      if (!told || (await controls.put(told))) return;
+      control = await controlOf(next.rollout.id, next.rollout.executionArn, now);
+    }
+    // Harmless: the next check writes it again.
+    logger.warn('the control record kept changing while the open gate was written', { rolloutId: next.rollout.id });
   }
 
   return async function checkHealth(event: unknown): Promise<RolloutState> {

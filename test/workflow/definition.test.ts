@@ -9,7 +9,7 @@ import { parseRolloutInput } from '../../functions/core/input.js';
 import { PRE_TRAFFIC_POLICY } from '../../functions/core/refusal.js';
 import { RETRY_POLICIES, type RetryPolicyName } from '../../functions/core/retry-policies.js';
 import { ASL_PATH, TASK_FUNCTIONS } from '../../functions/names.js';
-import { loadDefinition, localHandlers, substituteLocally, taskKeyOf } from '../../sim/runner.js';
+import { loadDefinition, localHandlers, substituteLocally, taskKeyOf, waitsForToken } from '../../sim/runner.js';
 import { bindTasks } from '../../sim/tasks.js';
 import { SimWorld } from '../../sim/world.js';
 
@@ -36,7 +36,7 @@ describe('statemachine/rollout.asl.json', () => {
 
   it('binds every Task state to a local handler', () => {
     const world = new SimWorld({ rate: 1, baseline: { errorRate: 0, p50Ms: 10, p99Ms: 50 }, target: { errorRate: 0, p50Ms: 10, p99Ms: 50 } });
-    const handlers = localHandlers(definition, bindTasks(world.ports()));
+    const handlers = localHandlers(definition, bindTasks(world.ports()), world.tokens);
     expect(Object.keys(handlers).sort()).toEqual(tasks.map(([name]) => name).sort());
     for (const [name, state] of tasks) expect(taskKeyOf(state), name).toBeDefined();
   });
@@ -66,7 +66,8 @@ describe('statemachine/rollout.asl.json', () => {
   });
 
   it('turns every failure before the first shift into a refusal that says what happened (ExplainRefusal)', () => {
-    const beforeTraffic = ['UpdateCode', 'CheckCode', 'PublishVersion', 'Prepare', 'AcquireLock'];
+    // The code release, Prepare and the lock; then provisioned concurrency, the probes (VerifyTarget) and the preTraffic hook's refusal.
+    const beforeTraffic = ['UpdateCode', 'CheckCode', 'PublishVersion', 'Prepare', 'AcquireLock', 'AddConcurrency', 'CheckConcurrency', 'VerifyTarget', 'PreTrafficFailed'];
     for (const name of beforeTraffic) {
       expect(definition.States[name]?.Catch, name).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.refusal', Next: 'ExplainRefusal' }]);
     }
@@ -85,10 +86,54 @@ describe('statemachine/rollout.asl.json', () => {
     expect((definition.States.FromArtifact?.Choices as { Next: string }[])[0]?.Next).toBe('NullInput');
   });
 
+  it('before the first shift: provisioned concurrency, then the probes, then the preTraffic hook', () => {
+    const next = (name: string) => definition.States[name] as { Next?: string; Default?: string; Choices?: { Next: string }[] };
+    expect(next('NotifyStarted').Next).toBe('NeedsConcurrency');
+    expect(next('NeedsConcurrency').Default).toBe('VerifyTarget');
+    expect(next('ConcurrencyReady').Choices?.map((c) => c.Next)).toEqual(['NotifyEnding', 'VerifyTarget']);
+    expect(next('VerifyTarget').Next).toBe('VerifiedOrRefused');
+    expect(next('VerifiedOrRefused').Default).toBe('PreTrafficHook');
+    expect(next('PreTrafficHook').Default).toBe('BeforeStepHook');
+    expect(next('RunPreTraffic').Next).toBe('BeforeStepHook');
+  });
+
   it('bakes with a native Wait state until the next check', () => {
     expect(definition.States.Bake).toMatchObject({ Type: 'Wait', SecondsPath: '$.cursor.waitSeconds', Next: 'CheckHealth' });
-    expect((definition.States.Decide?.Choices as { StringEquals: string; Next: string }[]).map((c) => `${c.StringEquals}->${c.Next}`)).toEqual(['shift->ShiftWeight', 'bake->Bake', 'hold->Bake', 'promote->Finalize']);
+    const choices = definition.States.Decide?.Choices as { StringEquals?: string; Next: string }[];
+    expect(choices.filter((c) => c.StringEquals).map((c) => `${c.StringEquals}->${c.Next}`)).toEqual([
+      'shift->BeforeStepHook',
+      'bake->Bake',
+      'hold->Bake',
+      'await->AwaitControl',
+      'promote->BeforeStepHook',
+    ]);
+    // A promotion verified by the final bake ends the rollout: it is not promoted twice.
+    expect(choices[0]).toMatchObject({ And: expect.arrayContaining([{ Variable: '$.cursor.next', StringEquals: 'promote' }]), Next: 'NotifyEnding' });
     expect(definition.States.Decide?.Default).toBe('Rollback');
+    expect(definition.States.Advance?.Choices).toEqual([{ Variable: '$.cursor.next', StringEquals: 'promote', Next: 'Finalize' }]);
+    expect(definition.States.Advance?.Default).toBe('ShiftWeight');
+  });
+
+  it('holds for a person in a task-token wait that ends at the next check, so checks go on', () => {
+    expect(definition.States.AwaitControl).toMatchObject({
+      Type: 'Task',
+      Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+      Parameters: { FunctionName: '${AwaitControlFunctionArn}', Payload: { 'token.$': '$$.Task.Token', 'state.$': '$' } },
+      TimeoutSecondsPath: '$.cursor.waitSeconds',
+      ResultPath: null,
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: null, Next: 'CheckHealth' }],
+      Next: 'CheckHealth',
+    });
+  });
+
+  it.each(['preTraffic', 'beforeStep', 'postTraffic', 'onRollback'])('waits for the %s hook with its task token and its own timeout', (hook) => {
+    const name = `Run${hook[0]!.toUpperCase()}${hook.slice(1)}`;
+    expect(definition.States[name]).toMatchObject({
+      Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+      Parameters: { FunctionName: '${RunHookFunctionArn}', Payload: { action: 'run', hook, 'token.$': '$$.Task.Token', 'state.$': '$' } },
+      TimeoutSecondsPath: `$.rollout.hooks.${hook}.timeoutSeconds`,
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.hookFailure', Next: `${name.slice(3)}Failed` }],
+    });
   });
 
   it('names its failures as the code does', () => {
@@ -130,14 +175,15 @@ describe('retry policies', () => {
   });
 
   it('retries every task before the first shift by the policy its refusals count attempts with', () => {
-    for (const name of ['UpdateCode', 'CheckCode', 'PublishVersion', 'Prepare', 'AcquireLock']) {
+    for (const name of ['UpdateCode', 'CheckCode', 'PublishVersion', 'Prepare', 'AcquireLock', 'AddConcurrency', 'CheckConcurrency', 'VerifyTarget', 'PreTrafficFailed']) {
       expect(policyOf(fresh.find(([n]) => n === name)?.[1].Retry), name).toBe(PRE_TRAFFIC_POLICY);
     }
   });
 
   it('retries the tasks that end a rollout hard, and notifications at best effort', () => {
     const byPolicy = (policy: RetryPolicyName) => fresh.filter(([, state]) => policyOf(state.Retry) === policy).map(([name]) => name).sort();
-    expect(byPolicy('hard')).toEqual(['ReleaseLock', 'Rollback']);
+    expect(byPolicy('hard')).toEqual(['ReleaseLock', 'RemoveConcurrency', 'Rollback']);
+    expect(byPolicy('callback')).toEqual(tasks.filter(([, state]) => waitsForToken(state)).map(([name]) => name).sort());
     expect(byPolicy('bestEffort')).toEqual(tasks.filter(([, state]) => taskKeyOf(state) === 'NotifyFunctionArn').map(([name]) => name).sort());
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { InMemoryControlStore } from '../../../sim/control-store.js';
 import { makePrepare } from '../../../functions/tasks/prepare.js';
 import { makeShiftWeight } from '../../../functions/tasks/shift-weight.js';
 import { makeCheckHealth } from '../../../functions/tasks/check-health.js';
@@ -6,14 +7,14 @@ import { makeFinalize } from '../../../functions/tasks/finalize.js';
 import { makeRollback } from '../../../functions/tasks/rollback.js';
 import { ConfirmedDriftError, DriftError, ErrorName, RejectedError, ThrottledError } from '../../../functions/core/errors.js';
 import type { RolloutState } from '../../../functions/core/state.js';
-import { ScriptedMetrics, T0, alarmsOf, fixedClock, ordersWorld, probeAnswers } from '../../support/fakes.js';
+import { ScriptedMetrics, T0, alarmsOf, fixedClock, ordersWorld, probeAnswers, preparePorts } from '../../support/fakes.js';
 
 const execution = { id: 'arn:aws:states:us-east-1:123456789012:execution:lambda-rollout:r1', name: 'r1', startTime: '2026-01-05T10:00:00.000Z' };
 
 async function started(strategy: unknown = 'Linear10PercentEvery1Minute') {
   const lambda = ordersWorld();
   const clock = fixedClock(T0);
-  const state = (await makePrepare({ lambda, alarms: alarmsOf(), clock, allowedFunctions: ['orders'] })({ input: { functionName: 'orders', alias: 'live', targetVersion: '2', strategy }, execution })) as RolloutState;
+  const state = (await makePrepare({ ...preparePorts(lambda), clock })({ input: { functionName: 'orders', alias: 'live', targetVersion: '2', strategy }, execution })) as RolloutState;
   return { lambda, clock, state };
 }
 
@@ -63,7 +64,7 @@ describe('ShiftWeight', () => {
 });
 
 describe('CheckHealth', () => {
-  const ports = (metrics: ScriptedMetrics, now: number, alarms = alarmsOf(), invoker = probeAnswers()) => ({ metrics, alarms, invoker, clock: fixedClock(now) });
+  const ports = (metrics: ScriptedMetrics, now: number, alarms = alarmsOf(), invoker = probeAnswers()) => ({ metrics, alarms, invoker, controls: new InMemoryControlStore(), clock: fixedClock(now) });
 
   it('reads the complete minutes it has not judged yet, per version behind the alias, and the baseline reference once', async () => {
     const { lambda, state } = await started();
@@ -170,7 +171,7 @@ describe('CheckHealth', () => {
     const watched = { ...state, rollout: { ...state.rollout, health: { ...state.rollout.health, alarms: { names: ['orders-5xx'], insufficientData: 'hold' as const } } } };
     const shifted = await makeShiftWeight({ lambda, clock })(watched);
     const throttled = { getMetricData: async () => Promise.reject(new ThrottledError('GetMetricData: Rate exceeded')) };
-    const check = makeCheckHealth({ metrics: throttled, alarms: alarmsOf({ 'orders-5xx': 'OK' }), invoker: probeAnswers(), clock: fixedClock(T0 + 180_000) });
+    const check = makeCheckHealth({ metrics: throttled, alarms: alarmsOf({ 'orders-5xx': 'OK' }), invoker: probeAnswers(), controls: new InMemoryControlStore(), clock: fixedClock(T0 + 180_000) });
     await expect(check(shifted)).rejects.toMatchObject({ name: ErrorName.Throttled });
     const caught = { Error: 'Throttled', Cause: 'GetMetricData: Rate exceeded' };
     const lenient = await check({ unreadable: caught, state: { ...shifted, unreadable: caught } });
@@ -178,7 +179,7 @@ describe('CheckHealth', () => {
     expect(lenient.history.at(-1)).toMatchObject({ verdict: 'inconclusive', reason: 'could not read the metrics: Throttled: GetMetricData: Rate exceeded' });
     expect(lenient.history.at(-1)?.signals?.find((s) => s.name === 'alarm orders-5xx')).toMatchObject({ verdict: 'healthy' });
     // A failure that is not transient (no permission) is no unreadable evidence: it is thrown, and the workflow rolls back.
-    const denied = makeCheckHealth({ metrics: { getMetricData: async () => Promise.reject(new RejectedError('AccessDenied')) }, alarms: alarmsOf(), invoker: probeAnswers(), clock: fixedClock(T0 + 180_000) });
+    const denied = makeCheckHealth({ metrics: { getMetricData: async () => Promise.reject(new RejectedError('AccessDenied')) }, alarms: alarmsOf(), invoker: probeAnswers(), controls: new InMemoryControlStore(), clock: fixedClock(T0 + 180_000) });
     await expect(denied({ unreadable: caught, state: shifted })).rejects.toMatchObject({ name: ErrorName.Rejected });
   });
 
