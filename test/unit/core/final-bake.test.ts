@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { finalBakeSeconds, judgeFinalErrors, preRolloutBaseline, preRolloutQueries, preRolloutWindow, verifyingState } from '../../../functions/core/final-bake.js';
+import { assessFinalCheck, finalBakeSeconds, judgeFinalErrors, preRolloutBaseline, preRolloutQueries, preRolloutWindow, verifyingState } from '../../../functions/core/final-bake.js';
 import { HealthPolicySchema } from '../../../functions/core/health.js';
 import type { MinuteEvidence } from '../../../functions/core/judge.js';
 import { tallyOf } from '../../../functions/core/tally.js';
 import { HooksSchema } from '../../../functions/core/hooks.js';
+import type { RolloutState } from '../../../functions/core/state.js';
 import { runningState } from '../support/rollouts.js';
 
 const T = Date.UTC(2026, 0, 5, 10);
@@ -65,5 +66,47 @@ describe('after Finalize', () => {
     expect(finalBakeSeconds(asked(true), T)).toBe(0);
     // Step 3 of 9 of Linear10PercentEvery1Minute, 30 s left: 30 + 6 x 60.
     expect(finalBakeSeconds(asked(false), T)).toBe(390);
+  });
+});
+
+describe('assessFinalCheck, on the running tally', () => {
+  // Promoted at T0 + 10 min (a minute boundary), CloudWatch without delay, a baseline of 0.1% before the rollout.
+  const P = T + 600_000;
+  const base = runningState();
+  const promoted = verifyingState(
+    {
+      ...base,
+      rollout: { ...base.rollout, finalBakeSeconds: 600, baselineBefore: before, health: HealthPolicySchema.parse({ metricDelaySeconds: 0 }) },
+      cursor: { ...base.cursor, next: 'promote', weightPercent: 100 },
+      outcome: { status: 'promoted', reason: 'v8 serves 100% of live', at: new Date(P).toISOString(), finalVersion: '8' },
+    },
+    600,
+    P,
+  );
+  const at = (from: number, n: number, invocations: number, errors: number): MinuteEvidence[] =>
+    Array.from({ length: n }, (_, i) => ({ at: from + i * 60_000, target: { invocations, errors, throttles: 0 }, baseline: { invocations: 0, errors: 0, throttles: 0 } }));
+  const check = (state: RolloutState, minutes: MinuteEvidence[], now: number) => assessFinalCheck(state, { minutes, alarms: [], metrics: [] }, now);
+
+  it('judges only the target since the promotion: minutes served before it are never counted', () => {
+    // Ten failing minutes before the promotion, two healthy ones after.
+    const checked = check(promoted, [...at(P - 600_000, 10, 200, 100), ...at(P, 2, 200, 0)], P + 120_000);
+    expect(checked.history.at(-1)).toMatchObject({ final: true, target: { invocations: 400, errors: 0 } });
+    expect(checked.cursor.next).toBe('bake');
+  });
+
+  it('reads each minute once: two checks fold the same counts as one over both spans', () => {
+    const minutes = at(P, 6, 500, 40);
+    const once = check(promoted, minutes, P + 360_000);
+    const twice = check(check(promoted, minutes.slice(0, 3), P + 180_000), minutes.slice(3), P + 360_000);
+    expect(twice.history.at(-1)?.target).toEqual(once.history.at(-1)?.target);
+    expect(twice.tally?.atWeight?.target).toEqual({ invocations: 3000, errors: 240, throttles: 0 });
+    expect(once.cursor).toMatchObject({ next: 'rollback', reason: expect.stringMatching(/^after promotion, during the final bake: error rate higher than the baseline's before the rollout/) });
+    expect(twice.cursor.next).toBe('rollback');
+  });
+
+  it('counts evidence it could not read as inconclusive, never healthy', () => {
+    const blind = assessFinalCheck(promoted, { minutes: at(P, 2, 200, 0), alarms: [], metrics: [], unreadable: { metrics: 'Throttled: Rate exceeded' } }, P + 120_000);
+    expect(blind.history.at(-1)).toMatchObject({ verdict: 'inconclusive', reason: expect.stringContaining('could not read the metrics: Throttled: Rate exceeded') });
+    expect(blind.tally?.through).toBe(promoted.tally?.through);
   });
 });
