@@ -156,6 +156,8 @@ export const NEXT_WORDS: Record<NextAction, string> = {
   promote: 'promote',
   rollback: 'roll back',
   bake: 'keep baking',
+  await: 'wait for a person',
+  verify: 'verify the promotion',
 };
 
 /**
@@ -205,7 +207,7 @@ export function summaryText(r: RehearsalResult, st: Style = style(false)): strin
       table(
         ['step', 'weight', 'verdict', 'checks', 'new: errors of invocations', 'old: errors of invocations'],
         r.steps.map((s) => [
-          String(s.step),
+          s.final ? 'final' : String(s.step),
           formatWeight(s.weightPercent),
           formatVerdict(s.verdict, st),
           String(s.checks),
@@ -219,7 +221,7 @@ export function summaryText(r: RehearsalResult, st: Style = style(false)): strin
         .join('\n'),
     );
   } else {
-    lines.push(r.error === 'RolloutRefused' ? 'steps: none (refused before any traffic moved)' : 'steps: none (all at once)');
+    lines.push(r.error === 'RolloutRefused' ? 'steps: none (refused before any traffic moved)' : r.outcome === 'promoted' ? 'steps: none (all at once)' : 'steps: none (no traffic was moved)');
   }
   lines.push('');
   lines.push(`new version (v${r.target.version}) served ${servedText(r.target)}`);
@@ -230,6 +232,11 @@ export function summaryText(r: RehearsalResult, st: Style = style(false)): strin
     lines.push(st.yellow(`the new version behaved worse than the old one in this scenario, and was ${r.outcome === 'promoted' ? 'promoted anyway' : 'not rolled back'}`));
   }
   lines.push(`alias now: ${describeRouting({ functionVersion: r.finalAlias.version, routing: r.finalAlias.routing })}`);
+  if (r.lifecycle?.length) {
+    lines.push('');
+    lines.push(st.dim('around the traffic (hooks, people, provisioned concurrency):'));
+    for (const e of r.lifecycle) lines.push(`  [${formatDuration(e.atSeconds).padStart(7)}] ${e.what}`);
+  }
   return lines.join('\n');
 }
 

@@ -14,7 +14,7 @@ import { BUILTIN_SCENARIOS } from '../sim/scenarios.js';
 import { CommandFailure, EXIT_CODES_HELP } from './exit.js';
 import type { RawSimulateOptions } from './options.js';
 import { out } from './output.js';
-import { CONTROL_VERBS, type ControlVerbName } from './service/control-verbs.js';
+import { CONTROL_VERBS, type ControlVerb, type ControlVerbName } from './service/control-verbs.js';
 
 const rehearsal = () => import('./rehearsal.js');
 const service = () => import('./service/verbs.js');
@@ -136,6 +136,7 @@ function serviceCommands(root: Command): void {
     const command = withAws(root.command(verb).argument('<id>', 'the rollout id')).description(spec.summary);
     if (spec.reason === 'required') command.requiredOption('--reason <text>', spec.reasonHelp);
     else command.option('--reason <text>', spec.reasonHelp);
+    for (const option of (spec as ControlVerb).options ?? []) command.option(option.flags, option.help);
     command
       .option('--wait', 'then follow the rollout until it ends, and exit with its outcome')
       .option(...POLL)

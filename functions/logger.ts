@@ -30,7 +30,7 @@ const first = <T>(...values: (T | undefined)[]): T | undefined => values.find((v
  * The rollout an event is about, read cheaply and without trusting its shape: a rollout state
  * (every task of a running rollout), Notify's `{ event, state }` and `{ ending, input }`, Prepare's
  * `{ input, execution }`, a rollout input or a release request, the guard's execution status change,
- * an API request for one rollout. Undefined when the event names none; never throws.
+ * an API request for one rollout, a hook's event (RunHook's, and the one a hook function receives). Undefined when the event names none; never throws.
  *
  * @example rolloutLogKeys({ input: { functionName: 'orders', alias: 'live' }, execution: { id: 'arn:...:execution:sm:r1', name: 'r1' } }) // { functionName: 'orders', alias: 'live', executionArn: 'arn:...:execution:sm:r1' }
  */
@@ -47,7 +47,7 @@ export function rolloutLogKeys(event: unknown): RolloutLogKeys | undefined {
     functionName: functionName === undefined ? undefined : functionNameOf(functionName),
     alias: first(text(rollout?.alias), text(e.alias), text(e['alias-name']), text(input?.alias), text(input?.['alias-name'])),
     step: typeof step === 'number' && Number.isInteger(step) ? step + 1 : undefined,
-    executionArn: first(text(rollout?.executionArn), text(fields(e.execution)?.id), text(fields(e.detail)?.executionArn)),
+    executionArn: first(text(rollout?.executionArn), text(e.executionArn), text(fields(e.execution)?.id), text(fields(e.detail)?.executionArn)),
   };
   const known = Object.entries(keys).filter(([, value]) => value !== undefined);
   return known.length > 0 ? (Object.fromEntries(known) as RolloutLogKeys) : undefined;

@@ -22,6 +22,8 @@ export const ENV = {
   allowedFunctions: 'ROLLOUT_ALLOWED_FUNCTIONS',
   /** How long CloudFormation may wait for one Custom::LambdaRollout request, in seconds (the provider's limit, less a margin). */
   deployWaitSeconds: 'ROLLOUT_DEPLOY_WAIT_SECONDS',
+  /** The construct's allowedHooks (names, name patterns or ARNs), comma-separated. */
+  allowedHooks: 'ROLLOUT_ALLOWED_HOOKS',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];
@@ -83,6 +85,21 @@ export const TASK_FUNCTIONS = {
     entry: 'functions/handlers/continue.ts',
     description: 'lambda-rollout: continue a long rollout in a new execution before the history fills, and resume it there',
   },
+  RunHookFunctionArn: {
+    id: 'RunHook',
+    entry: 'functions/handlers/run-hook.ts',
+    description: "lambda-rollout: invoke a lifecycle hook and pass its answer to the workflow's task token",
+  },
+  AwaitControlFunctionArn: {
+    id: 'AwaitControl',
+    entry: 'functions/handlers/await-control.ts',
+    description: 'lambda-rollout: store the task token of a wait for a person (gate, pause) so the API can wake it',
+  },
+  ConcurrencyFunctionArn: {
+    id: 'Concurrency',
+    entry: 'functions/handlers/concurrency.ts',
+    description: 'lambda-rollout: provision concurrency on the target version, follow it to READY, remove it at the end',
+  },
 } as const;
 
 export type TaskFunctionKey = keyof typeof TASK_FUNCTIONS;
@@ -107,6 +124,8 @@ export const STACK_OUTPUTS = {
   consoleUrl: 'RolloutConsoleUrl',
   /** The CloudWatch dashboard. */
   dashboardUrl: 'RolloutDashboardUrl',
+  /** The ready-made smoke-test hook's function name, for `hooks.preTraffic` or `hooks.postTraffic`. */
+  smokeTestHookName: 'RolloutSmokeTestHookName',
   /** The service token of Custom::LambdaRollout (also exported, for other stacks and templates). */
   serviceToken: 'RolloutServiceToken',
 } as const;

@@ -3,6 +3,8 @@
  * `functions/aws/` and an in-memory twin in `sim/`, so the same handlers run on Lambda, in the
  * rehearsal and in tests.
  */
+import type { EventSourceMapping, ProvisionedConfig } from './core/concurrency.js';
+import type { RolloutControl } from './core/control.js';
 import type { AliasState, AliasUpdate, VersionConfig } from './core/lambda-model.js';
 import type { MetricQuery, MetricSeries } from './core/evidence.js';
 import type { Notification } from './core/notification.js';
@@ -57,9 +59,52 @@ export interface InvocationResult {
   readonly payload: string;
 }
 
-/** Invokes a function version directly (synthetic probes). */
+/** Invokes a function synchronously: a version (synthetic probes, the smoke test) or a hook (its alias or version when given). */
 export interface Invoker {
-  invoke(functionName: string, qualifier: string, payload: unknown): Promise<InvocationResult>;
+  invoke(functionName: string, qualifier: string | undefined, payload: unknown): Promise<InvocationResult>;
+}
+
+/**
+ * Provisioned concurrency and the concurrency it draws on (Lambda). Errors are the classes in
+ * `core/errors.ts`; a configuration Lambda refuses (too much, a conflict) is a RejectedError.
+ */
+export interface ConcurrencyControl {
+  /** GetProvisionedConcurrencyConfig; undefined when the version or alias has none. */
+  getProvisioned(functionName: string, qualifier: string): Promise<ProvisionedConfig | undefined>;
+  /** ListProvisionedConcurrencyConfigs: every configuration of the function's versions and aliases. */
+  listProvisioned(functionName: string): Promise<ProvisionedConfig[]>;
+  /** PutProvisionedConcurrencyConfig. */
+  putProvisioned(functionName: string, qualifier: string, executions: number): Promise<ProvisionedConfig>;
+  /** DeleteProvisionedConcurrencyConfig; false when there was none (already removed). */
+  deleteProvisioned(functionName: string, qualifier: string): Promise<boolean>;
+  /** GetFunctionConcurrency: the function's reserved concurrency, undefined when it has none. */
+  getReservedConcurrency(functionName: string): Promise<number | undefined>;
+  /** GetAccountSettings: the account's unreserved concurrency in this region. */
+  getUnreservedConcurrency(): Promise<number>;
+}
+
+/** The event source mappings that invoke a function or alias (ListEventSourceMappings). */
+export interface EventSources {
+  listFor(functionArn: string): Promise<EventSourceMapping[]>;
+}
+
+/**
+ * Answers to the workflow's `.waitForTaskToken` states (SendTaskSuccess / SendTaskFailure). A token
+ * whose task is no longer waiting (answered, timed out) throws NotFoundError.
+ */
+export interface TaskTokens {
+  succeed(token: string, output: unknown): Promise<void>;
+  fail(token: string, error: string, cause: string): Promise<void>;
+}
+
+/**
+ * Rollout control records (`core/control.ts`) in the registry table. Every write is conditional on
+ * the version, so two requests never overwrite each other.
+ */
+export interface ControlStore {
+  get(rolloutId: string): Promise<RolloutControl | undefined>;
+  /** Writes the record if the stored one is at `control.version - 1` (none, for version 1); false when another write came first. */
+  put(control: RolloutControl): Promise<boolean>;
 }
 
 /** Publishes rollout notifications (SNS on AWS). */
@@ -178,6 +223,8 @@ export interface ExecutionInfo {
   readonly stoppedAt?: string | undefined;
   readonly error?: string | undefined;
   readonly cause?: string | undefined;
+  /** The execution's input, as started. */
+  readonly input?: unknown;
 }
 
 /** The rollout state machine (Step Functions on AWS). Errors are the classes in `core/errors.ts`. */

@@ -1,13 +1,14 @@
 /**
- * The functions a rollout may touch: validation of the `allowedFunctions` prop and the IAM resources
- * it grants. Pure except for `Stack.formatArn`, which only builds tokens.
+ * The functions a rollout may touch, and the hooks it may invoke: validation of the
+ * `allowedFunctions` and `allowedHooks` props and the IAM resources they grant. Pure except for
+ * `Stack.formatArn`, which only builds tokens.
  */
 import { ArnFormat, Stack, Token } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { IConstruct } from 'constructs';
 import { InvalidPropError } from './errors.js';
 
-/** An entry of `allowedFunctions`: a function construct (an alias or version stands for its function), or a name, name pattern or ARN. */
+/** An entry of `allowedFunctions` or `allowedHooks`: a function construct (an alias or version stands for its function), or a name, name pattern or ARN. */
 export type AllowedFunction = string | lambda.IFunction;
 
 /** A function name, or a name pattern where `*` matches any characters (IAM wildcard). */
@@ -36,8 +37,25 @@ export function validateAllowedFunctions(entries: readonly AllowedFunction[] | u
       `allowedFunctions must list at least one function: ${EXPECTED}; received ${JSON.stringify(entries)}`,
     );
   }
-  return [...new Set(entries.map((entry, index) => checkEntry(entry, index)))];
+  return [...new Set(entries.map((entry, index) => checkEntry(entry, `allowedFunctions[${index}]`, EVERY_FUNCTION_ALIAS)))];
 }
+
+/**
+ * Checks `allowedHooks` by the same rules as `allowedFunctions`, except that it may be empty (no
+ * hook but the construct's own smoke-test hook), and returns its entries as strings without
+ * duplicates.
+ *
+ * @throws InvalidPropError naming the prop, the rule and the value received.
+ * @example validateAllowedHooks(['checks-*', 'checks-*']) // ['checks-*']
+ */
+export function validateAllowedHooks(entries: readonly AllowedFunction[] | undefined): string[] {
+  if (entries === undefined) return [];
+  if (!Array.isArray(entries)) throw new InvalidPropError(`allowedHooks must be a list, each entry ${EXPECTED}; received ${received(entries)}`);
+  return [...new Set(entries.map((entry, index) => checkEntry(entry, `allowedHooks[${index}]`, EVERY_FUNCTION_INVOKED)))];
+}
+
+const EVERY_FUNCTION_ALIAS = 'would let a rollout rewrite the aliases of all functions in the account';
+const EVERY_FUNCTION_INVOKED = 'would let a rollout invoke every function in the account as a hook';
 
 /** The function an alias or a version routes to; a function itself otherwise. */
 function functionOf(fn: lambda.IFunction): lambda.IFunction {
@@ -55,8 +73,7 @@ function received(entry: unknown): string {
   return JSON.stringify(entry) ?? String(entry);
 }
 
-function checkEntry(value: unknown, index: number): string {
-  const field = `allowedFunctions[${index}]`;
+function checkEntry(value: unknown, field: string, everyFunction: string): string {
   const entry = isFunction(value) ? functionOf(value).functionArn : value;
   if (typeof entry !== 'string') {
     throw new InvalidPropError(`${field} must be ${EXPECTED}; received ${received(value)}`);
@@ -69,8 +86,8 @@ function checkEntry(value: unknown, index: number): string {
   }
   if (/^\*+$/.test(name)) {
     throw new InvalidPropError(
-      `${field} must not match every function ('*' alone would let a rollout rewrite the aliases of all ` +
-        `functions in the account); name the functions or a prefix like 'orders-*'; received '${entry}'`,
+      `${field} must not match every function ('*' alone ${everyFunction}); ` +
+        `name the functions or a prefix like 'orders-*'; received '${entry}'`,
     );
   }
   return entry;

@@ -1,7 +1,8 @@
 /**
  * The repository's CDK app: `npx cdk synth -c allowedFunctions='orders-*,payments'` with any other prop
- * of {@link LambdaRolloutProps} as context (`-c notificationEmail=ops@example.com`,
- * `-c artifactKeyPrefix=releases/`, `-c apiRateLimitPerSecond=10`, `-c apiBurstLimit=20`,
+ * of {@link LambdaRolloutProps} as context (`-c allowedHooks='checks-*'`,
+ * `-c notificationEmail=ops@example.com`, `-c artifactKeyPrefix=releases/`,
+ * `-c apiRateLimitPerSecond=10`, `-c apiBurstLimit=20`,
  * `-c logRetention=365`, `-c removalPolicy=retain`). It builds the handler bundles from the sources
  * when they changed, then synthesizes.
  *

@@ -20,6 +20,7 @@ const NUMBER_EXAMPLES = { apiRateLimitPerSecond: '10', apiBurstLimit: '20', logR
 export function rolloutPropsFromContext(node: Node): LambdaRolloutProps {
   return {
     allowedFunctions: readAllowedFunctions(node),
+    allowedHooks: readAllowedHooks(node),
     notificationEmail: readNotificationEmail(node),
     artifactKeyPrefix: readArtifactKeyPrefix(node),
     apiRateLimitPerSecond: readNumber(node, 'apiRateLimitPerSecond'),
@@ -47,6 +48,17 @@ export function readAllowedFunctions(node: Node): string[] {
     );
   }
   return list;
+}
+
+/**
+ * `allowedHooks` from context, optional: a comma-separated string (`-c allowedHooks=checks-*`) or an
+ * array (cdk.json). Blank items are dropped; none leaves the smoke-test hook as the only allowed one.
+ */
+export function readAllowedHooks(node: Node): string[] | undefined {
+  const value: unknown = node.tryGetContext('allowedHooks');
+  if (value === undefined) return undefined;
+  const items = Array.isArray(value) ? value.map(String) : typeof value === 'string' ? value.split(',') : [];
+  return items.map((item) => item.trim()).filter((item) => item.length > 0);
 }
 
 /** `notificationEmail` from context, if set and not blank. */

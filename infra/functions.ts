@@ -28,6 +28,10 @@ import type { RegistryTable } from './registry-table.js';
  * - release: lambda:UpdateFunctionCode, lambda:PublishVersion, lambda:GetFunctionConfiguration and
  *   lambda:ListVersionsByFunction (to find a version whose publish answer was lost) on the allowed
  *   functions, and s3:GetObject, GetObjectVersion, GetObjectTagging, GetObjectVersionTagging on the artifacts
+ * - concurrency: lambda:Get/Put/Delete/ListProvisionedConcurrencyConfig(s) and lambda:GetFunctionConcurrency on
+ *   the allowed functions (and qualifiers), and lambda:GetAccountSettings (account-wide: no resource type)
+ * - eventSources: lambda:ListEventSourceMappings (no resource type: it lists, and reads nothing else)
+ * - hooks: lambda:InvokeFunction on the allowed hooks (and their qualifiers) only
  */
 export interface Capabilities {
   readonly lambdaRead: boolean;
@@ -39,7 +43,29 @@ export interface Capabilities {
   readonly registry: boolean;
   readonly events: boolean;
   readonly release: boolean;
+  readonly concurrency: boolean;
+  readonly eventSources: boolean;
+  readonly hooks: boolean;
 }
+
+/** Lambda actions that have no resource type, so IAM grants them on `*` only (Service Authorization Reference, AWS Lambda). */
+export const ACCOUNT_WIDE_LAMBDA_ACTIONS = ['lambda:GetAccountSettings', 'lambda:ListEventSourceMappings'] as const;
+
+/** No capability: each function's flags are this plus what it needs. */
+export const NO_CAPABILITIES: Capabilities = {
+  lambdaRead: false,
+  lambdaWrite: false,
+  metrics: false,
+  alarms: false,
+  invoke: false,
+  publish: false,
+  registry: false,
+  events: false,
+  release: false,
+  concurrency: false,
+  eventSources: false,
+  hooks: false,
+};
 
 /**
  * What each task function may touch; infra grants exactly this.
@@ -53,22 +79,31 @@ export interface Capabilities {
  * - events: events:PutEvents on the default bus
  * - release: UpdateFunctionCode, PublishVersion, GetFunctionConfiguration, ListVersionsByFunction on the allowed functions and
  *   s3:GetObject/GetObjectVersion on the artifacts bucket
+ * - concurrency: provisioned concurrency configurations and reserved concurrency of the allowed functions, the account's settings
+ * - eventSources: ListEventSourceMappings
+ * - hooks: lambda:InvokeFunction on the allowed hooks only
  */
 export const TASK_PERMISSIONS = {
-  PrepareFunctionArn: { lambdaRead: true, lambdaWrite: false, metrics: false, alarms: true, invoke: false, publish: false, registry: false, events: false, release: false },
-  ShiftWeightFunctionArn: { lambdaRead: true, lambdaWrite: true, metrics: false, alarms: false, invoke: false, publish: false, registry: false, events: false, release: false },
-  CheckHealthFunctionArn: { lambdaRead: false, lambdaWrite: false, metrics: true, alarms: true, invoke: true, publish: false, registry: true, events: false, release: false },
-  FinalizeFunctionArn: { lambdaRead: true, lambdaWrite: true, metrics: false, alarms: false, invoke: false, publish: false, registry: false, events: false, release: false },
-  RollbackFunctionArn: { lambdaRead: true, lambdaWrite: true, metrics: false, alarms: false, invoke: false, publish: false, registry: false, events: false, release: false },
-  NotifyFunctionArn: { lambdaRead: false, lambdaWrite: false, metrics: false, alarms: false, invoke: false, publish: true, registry: true, events: true, release: false },
-  AcquireLockFunctionArn: { lambdaRead: false, lambdaWrite: false, metrics: false, alarms: false, invoke: false, publish: false, registry: true, events: false, release: false },
-  ReleaseLockFunctionArn: { lambdaRead: false, lambdaWrite: false, metrics: false, alarms: false, invoke: false, publish: false, registry: true, events: false, release: false },
-  ReleaseFunctionArn: { lambdaRead: false, lambdaWrite: false, metrics: false, alarms: false, invoke: false, publish: false, registry: true, events: false, release: true },
+  // Prepare also reads the baseline's metrics before the rollout, provisioned and account concurrency, and event source mappings.
+  PrepareFunctionArn: { ...NO_CAPABILITIES, lambdaRead: true, metrics: true, alarms: true, concurrency: true, eventSources: true },
+  ShiftWeightFunctionArn: { ...NO_CAPABILITIES, lambdaRead: true, lambdaWrite: true },
+  // CheckHealth reads the rollout's control record (gate decisions, pause, promote) and writes the gate it waits at.
+  CheckHealthFunctionArn: { ...NO_CAPABILITIES, metrics: true, alarms: true, invoke: true, registry: true },
+  FinalizeFunctionArn: { ...NO_CAPABILITIES, lambdaRead: true, lambdaWrite: true },
+  RollbackFunctionArn: { ...NO_CAPABILITIES, lambdaRead: true, lambdaWrite: true },
+  NotifyFunctionArn: { ...NO_CAPABILITIES, publish: true, registry: true, events: true },
+  AcquireLockFunctionArn: { ...NO_CAPABILITIES, registry: true },
+  ReleaseLockFunctionArn: { ...NO_CAPABILITIES, registry: true },
+  ReleaseFunctionArn: { ...NO_CAPABILITIES, registry: true, release: true },
+  // RunHook also answers task tokens (granted by the construct, on its state machine).
+  RunHookFunctionArn: { ...NO_CAPABILITIES, hooks: true },
+  AwaitControlFunctionArn: { ...NO_CAPABILITIES, registry: true },
+  ConcurrencyFunctionArn: { ...NO_CAPABILITIES, concurrency: true },
   // Starting and describing executions of its own state machine is granted with the state machine (`LambdaRollout`).
-  ContinueFunctionArn: { lambdaRead: false, lambdaWrite: false, metrics: false, alarms: false, invoke: false, publish: false, registry: true, events: false, release: false },
+  ContinueFunctionArn: { ...NO_CAPABILITIES, registry: true },
 } as const satisfies Record<TaskFunctionKey, Capabilities>;
 
-export const CAPABILITY_NAMES: readonly (keyof Capabilities)[] = ['lambdaRead', 'lambdaWrite', 'metrics', 'alarms', 'invoke', 'publish', 'registry', 'events', 'release'];
+export const CAPABILITY_NAMES: readonly (keyof Capabilities)[] = Object.keys(NO_CAPABILITIES) as (keyof Capabilities)[];
 
 /**
  * Checks a capability record from `TASK_PERMISSIONS`: a flag infra does not know would be granted by
@@ -148,6 +183,8 @@ export interface GrantTargets {
   readonly artifacts: s3.IBucket;
   /** The artifacts key prefix: release reads are scoped to it. */
   readonly artifactPrefix: string;
+  /** Each allowed hook and its qualifiers (`<arn>`, `<arn>:*`): what RunHook may invoke. */
+  readonly allowedHookResources: readonly string[];
 }
 
 const WILDCARD_REASON =
@@ -178,6 +215,31 @@ export function grantCapabilities(scope: Construct, id: string, fn: lambda.Funct
       }),
     );
   }
+  if (can.concurrency) {
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: [
+          'lambda:GetProvisionedConcurrencyConfig',
+          'lambda:PutProvisionedConcurrencyConfig',
+          'lambda:DeleteProvisionedConcurrencyConfig',
+          'lambda:ListProvisionedConcurrencyConfigs',
+          'lambda:GetFunctionConcurrency',
+        ],
+        resources: [...targets.allowedResources],
+      }),
+    );
+  }
+  const accountWide = [...(can.concurrency ? ['lambda:GetAccountSettings'] : []), ...(can.eventSources ? ['lambda:ListEventSourceMappings'] : [])];
+  if (accountWide.length > 0) {
+    // A policy of its own, so its acknowledgement covers these account-wide reads only.
+    const reads = new iam.Policy(scope, `${id}AccountReadsPolicy`, { statements: [new iam.PolicyStatement({ actions: accountWide, resources: ['*'] })] });
+    role.attachInlinePolicy(reads);
+    acknowledge(reads, 'AwsSolutions-IAM5[Resource::*]',
+      'lambda:GetAccountSettings (the account\'s unreserved concurrency, before provisioning any) and lambda:ListEventSourceMappings (which queues and streams invoke the alias, for the start notification) have no resource type, so Resource must be *. Read-only.');
+  }
+  if (can.hooks && targets.allowedHookResources.length > 0) {
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [...targets.allowedHookResources] }));
+  }
   if (can.publish) {
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [targets.topic.topicArn] }));
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [targets.topicKey.keyArn] }));
@@ -190,8 +252,12 @@ export function grantCapabilities(scope: Construct, id: string, fn: lambda.Funct
   const defaultPolicy = role.node.findChild('DefaultPolicy');
   acknowledge(defaultPolicy, 'AwsSolutions-IAM5[Resource::*]',
     'X-Ray tracing (Tracing.ACTIVE): xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions, so Resource must be *.');
-  if (lambdaActions.length > 0 || can.release) {
+  if (lambdaActions.length > 0 || can.release || can.concurrency) {
     acknowledgeWildcardResources(defaultPolicy, [...targets.allowedResources], WILDCARD_REASON);
+  }
+  if (can.hooks) {
+    acknowledgeWildcardResources(defaultPolicy, [...targets.allowedHookResources],
+      "Invokes the allowed hooks only, the operator's allowedHooks: a chosen name pattern, and each hook's versions and aliases (<arn>:*), as a rollout input may name a hook's alias or version.");
   }
   if (can.release) {
     acknowledgeWildcardResources(defaultPolicy, [targets.artifacts.arnForObjects(`${targets.artifactPrefix}*`)],

@@ -17,7 +17,7 @@ import { DEFAULT_ARTIFACT_PREFIX, prefixProblem } from '../functions/core/artifa
 import { ASL_PATH, ENV, STACK_OUTPUTS, type StackOutputKey, TASK_FUNCTIONS, type TaskFunctionKey } from '../functions/names.js';
 import { RolloutAlarms } from './alarms.js';
 import { AliasProvider, DEFAULT_SERVICE_TOKEN_EXPORT } from './alias-provider.js';
-import { type AllowedFunction, allowedFunctionArns, allowedFunctionResources, validateAllowedFunctions } from './allowed-functions.js';
+import { type AllowedFunction, allowedFunctionArns, allowedFunctionResources, validateAllowedFunctions, validateAllowedHooks } from './allowed-functions.js';
 import { Artifacts } from './artifacts.js';
 import { RolloutDashboard } from './dashboard.js';
 import { InvalidPropError } from './errors.js';
@@ -27,6 +27,7 @@ import {
   type FunctionDefaults,
   type GrantTargets,
   grantCapabilities,
+  NO_CAPABILITIES,
   TASK_PERMISSIONS,
   rolloutFunction,
 } from './functions.js';
@@ -36,7 +37,7 @@ import { RegistryTable } from './registry-table.js';
 import { RolloutApi } from './rollout-api.js';
 
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
-const NONE: Capabilities = { lambdaRead: false, lambdaWrite: false, metrics: false, alarms: false, invoke: false, publish: false, registry: false, events: false, release: false };
+const NONE: Capabilities = NO_CAPABILITIES;
 
 /**
  * The functions around the workflow (not states of it), by construct id: what each runs and may touch
@@ -45,13 +46,13 @@ const NONE: Capabilities = { lambdaRead: false, lambdaWrite: false, metrics: fal
 export const SERVICE_FUNCTIONS = {
   Api: {
     entry: 'functions/handlers/api.ts',
-    description: 'lambda-rollout: the rollout API (start, list, get, abort)',
+    description: 'lambda-rollout: the rollout API (start, list, get, abort, approve, reject, pause, resume, promote, retry)',
     can: { ...NONE, registry: true },
   },
   Guard: {
     entry: 'functions/handlers/guard.ts',
-    description: 'lambda-rollout: restore the alias, release the lock and notify when a rollout execution stops',
-    can: { ...NONE, lambdaRead: true, lambdaWrite: true, registry: true, publish: true, events: true },
+    description: 'lambda-rollout: restore the alias, remove provisioned concurrency, release the lock and notify when a rollout execution stops',
+    can: { ...NONE, lambdaRead: true, lambdaWrite: true, registry: true, publish: true, events: true, concurrency: true },
   },
   ArtifactTrigger: {
     entry: 'functions/handlers/artifact-trigger.ts',
@@ -69,6 +70,19 @@ export type ServiceFunctionId = keyof typeof SERVICE_FUNCTIONS;
  */
 export const SCOPED_TASKS: readonly TaskFunctionKey[] = ['PrepareFunctionArn', 'ReleaseFunctionArn', 'ContinueFunctionArn'];
 
+/** The task-token answers: only RunHook (a hook's answer) and the API (waking a rollout's wait) may send them. */
+export const TASK_TOKEN_ACTIONS = ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'];
+
+/** The construct id (and bundle folder) of the ready-made smoke-test hook. */
+export const SMOKE_TEST_HOOK_ID = 'SmokeTestHook';
+
+/** The ready-made smoke-test hook: it invokes the allowed functions' target versions, and is always an allowed hook. */
+export const SMOKE_TEST_HOOK = {
+  entry: 'functions/handlers/smoke-test-hook.ts',
+  description: 'lambda-rollout: smoke-test hook (preTraffic or postTraffic): invoke the target version with payloads and check the answers',
+  can: { ...NONE, invoke: true },
+} as const satisfies { entry: string; description: string; can: Capabilities };
+
 /** Properties of {@link LambdaRollout}. */
 export interface LambdaRolloutProps {
   /**
@@ -81,6 +95,15 @@ export interface LambdaRolloutProps {
    * partition, region and account.
    */
   readonly allowedFunctions: readonly AllowedFunction[];
+  /**
+   * The lifecycle hooks rollouts may invoke (`hooks` in the rollout input): functions, or function
+   * names, name patterns (`checks-*`, in this stack's account and region) or unqualified ARNs. Only
+   * these may be invoked (lambda:InvokeFunction is granted on them and their versions and aliases),
+   * and a rollout naming another hook is refused before anything changes. The ready-made smoke-test
+   * hook ({@link LambdaRollout.smokeTestHook}) is always allowed.
+   * @default - the smoke-test hook only
+   */
+  readonly allowedHooks?: readonly AllowedFunction[];
   /**
    * An e-mail address subscribed to the rollout notifications (the subscriber must confirm it).
    * @default - no subscription; subscribe to {@link LambdaRollout.topic} yourself
@@ -126,6 +149,8 @@ export interface LambdaRolloutProps {
 /** The settings of a {@link LambdaRollout}, checked, with their defaults filled in. */
 interface Settings {
   readonly allowed: string[];
+  /** The operator's allowed hooks (the smoke-test hook comes on top). */
+  readonly hooks: string[];
   readonly email: string | undefined;
   readonly prefix: string;
   readonly rate: number;
@@ -145,6 +170,7 @@ const REMOVAL_POLICIES: readonly unknown[] = [RemovalPolicy.RETAIN, RemovalPolic
  */
 function settingsOf(props: LambdaRolloutProps): Settings {
   const allowed = validateAllowedFunctions(props.allowedFunctions);
+  const hooks = validateAllowedHooks(props.allowedHooks);
   const email = props.notificationEmail;
   if (email !== undefined && !Token.isUnresolved(email) && !EMAIL.test(email)) {
     throw new InvalidPropError(`notificationEmail must be an e-mail address; received '${email}'`);
@@ -167,7 +193,7 @@ function settingsOf(props: LambdaRolloutProps): Settings {
   if (!REMOVAL_POLICIES.includes(removalPolicy)) {
     throw new InvalidPropError(`removalPolicy must be RemovalPolicy.RETAIN ('retain') or RemovalPolicy.DESTROY ('destroy'); received ${JSON.stringify(removalPolicy)}`);
   }
-  return { allowed, email, prefix, rate, burst, logRetention, removalPolicy };
+  return { allowed, hooks, email, prefix, rate, burst, logRetention, removalPolicy };
 }
 
 /**
@@ -195,6 +221,8 @@ export class LambdaRollout extends Construct {
   public readonly functions: Readonly<Record<TaskFunctionKey, lambda.Function>>;
   /** The API, guard and artifact trigger functions. */
   public readonly serviceFunctions: Readonly<Record<ServiceFunctionId, lambda.Function>>;
+  /** The ready-made smoke-test hook, for `hooks.preTraffic` or `hooks.postTraffic` of a rollout input. */
+  public readonly smokeTestHook: lambda.Function;
   /** The Step Functions console page of {@link stateMachine} (console domain of the `aws` partition). */
   public readonly consoleUrl: string;
   /** Locks, rollout records, API idempotency keys. */
@@ -233,7 +261,7 @@ export class LambdaRollout extends Construct {
     this.registry = new RegistryTable(this, 'Registry', { removalPolicy });
     this.artifacts = new Artifacts(this, 'Artifacts', { removalPolicy, accessLogsExpiration: Duration.days(365) });
 
-    const targets: GrantTargets = {
+    const base: Omit<GrantTargets, 'allowedHookResources'> = {
       allowedResources: allowedFunctionResources(this, allowed),
       allowedFunctionArns: allowedFunctionArns(this, allowed),
       topic: this.topic,
@@ -242,19 +270,26 @@ export class LambdaRollout extends Construct {
       artifacts: this.artifacts.bucket,
       artifactPrefix: prefix,
     };
+    this.smokeTestHook = rolloutFunction(this, { id: SMOKE_TEST_HOOK_ID, description: SMOKE_TEST_HOOK.description }, defaults);
+    grantCapabilities(this, SMOKE_TEST_HOOK_ID, this.smokeTestHook, SMOKE_TEST_HOOK.can, { ...base, allowedHookResources: [] });
+    // The smoke-test hook is always allowed; the operator's hooks were checked with the other props.
+    const hooks = [this.smokeTestHook.functionArn, ...settings.hooks];
+    const targets: GrantTargets = { ...base, allowedHookResources: allowedFunctionResources(this, hooks) };
     const envFor = (can: Capabilities): Record<string, string> => ({
       ...(can.publish ? { [ENV.topicArn]: this.topic.topicArn } : {}),
       ...(can.registry ? { [ENV.tableName]: this.registry.table.tableName } : {}),
     });
-
-    // The functions that hold a rollout to the allow-list before anything changes (the API's is set below).
+    // The functions that hold a rollout to the allow-lists before anything changes (the API's is set below):
+    // Prepare and the API refuse a function, or a hook, that is not allowed.
     const allowList = { [ENV.allowedFunctions]: allowed.join(',') };
+    const hookList = { [ENV.allowedHooks]: hooks.join(',') };
     const functions = {} as Record<TaskFunctionKey, lambda.Function>;
     for (const key of Object.keys(TASK_FUNCTIONS) as TaskFunctionKey[]) {
       const { id: fnId, description } = TASK_FUNCTIONS[key];
       const can = checkCapabilities(key, TASK_PERMISSIONS[key]);
-      const environment = { ...envFor(can), ...(SCOPED_TASKS.includes(key) ? allowList : {}) };
-      functions[key] = rolloutFunction(this, { id: fnId, description, environment }, defaults);
+      const environment = { ...envFor(can), ...(SCOPED_TASKS.includes(key) ? allowList : {}), ...(key === 'PrepareFunctionArn' ? hookList : {}) };
+      // RunHook waits for a hook that answers at once: up to Lambda's 15 minutes.
+      functions[key] = rolloutFunction(this, { id: fnId, description, environment, ...(key === 'RunHookFunctionArn' ? { timeoutSeconds: 900 } : {}) }, defaults);
       grantCapabilities(this, fnId, functions[key], can, targets);
     }
     this.functions = functions;
@@ -269,7 +304,7 @@ export class LambdaRollout extends Construct {
     const service = {} as Record<ServiceFunctionId, lambda.Function>;
     const smEnv = { [ENV.stateMachineArn]: this.stateMachine.stateMachineArn };
     const extraEnv: Record<ServiceFunctionId, Record<string, string>> = {
-      Api: { ...smEnv, ...allowList },
+      Api: { ...smEnv, ...allowList, ...hookList },
       Guard: smEnv,
       ArtifactTrigger: {
         [ENV.stateMachineArn]: this.stateMachine.stateMachineArn,
@@ -285,6 +320,9 @@ export class LambdaRollout extends Construct {
     }
     this.serviceFunctions = service;
     this.grantServiceExtras(targets);
+    // Task tokens are answered by RunHook (a hook's answer) and the API (waking a rollout's wait), nobody else.
+    this.grantTaskTokens('RunHook', this.functions.RunHookFunctionArn);
+    this.grantTaskTokens('Api', service.Api);
 
     this.api = new RolloutApi(this, 'RolloutApi', {
       handler: service.Api,
@@ -339,8 +377,8 @@ export class LambdaRollout extends Construct {
   }
 
   /**
-   * Lets `grantee` steer running rollouts through the API's control routes, `POST /rollouts/{id}/*`:
-   * abort, and every control route added later (approve, reject, pause, resume, promote, retry).
+   * Lets `grantee` steer rollouts through the API's control routes, `POST /rollouts/{id}/*`: abort,
+   * approve, reject, pause, resume, promote and retry (`ROLLOUT_VERBS`), and any added later.
    */
   grantApprove(grantee: iam.IGrantable): iam.Grant {
     return this.grantApi(grantee, 'POST', '/rollouts/*/*');
@@ -376,6 +414,19 @@ export class LambdaRollout extends Construct {
     output(STACK_OUTPUTS.artifactsBucketName, this.artifacts.bucket.bucketName, `Upload <prefix><functionName>/<alias>/<build>.zip here (prefix '${prefix}') to release it`);
     output(STACK_OUTPUTS.registryTableName, this.registry.table.tableName, 'Rollout locks and records');
     output(STACK_OUTPUTS.dashboardUrl, this.dashboard.url, 'Rollouts and per-version errors in CloudWatch');
+    output(STACK_OUTPUTS.smokeTestHookName, this.smokeTestHook.functionName, 'The ready-made smoke-test hook: name it as hooks.preTraffic or hooks.postTraffic of a rollout input');
+  }
+
+  /**
+   * SendTaskSuccess, SendTaskFailure and SendTaskHeartbeat on this state machine, in a policy of the
+   * function's role apart from its default one: the state machine names RunHook, and the function
+   * waits for its default policy, so that policy may not wait for the state machine.
+   */
+  private grantTaskTokens(id: string, fn: lambda.Function): void {
+    new iam.Policy(this, `${id}TaskTokensPolicy`, {
+      roles: [fn.role!],
+      statements: [new iam.PolicyStatement({ actions: TASK_TOKEN_ACTIONS, resources: [this.stateMachine.stateMachineArn] })],
+    });
   }
 
   /** The Step Functions, Lambda and S3 permissions of the service functions beyond their capabilities. */

@@ -6,6 +6,8 @@
  *     GET  /rollouts              list rollouts (?functionName, alias, status, limit, nextToken)
  *     GET  /rollouts/{id}         one rollout
  *     POST /rollouts/{id}/abort   abort a rollout (body { reason })
+ *     POST /rollouts/{id}/approve | reject | pause | resume | promote   a person's control (small JSON bodies)
+ *     POST /rollouts/{id}/retry   start a rolled-back, failed, aborted or timed-out rollout again
  */
 import type { RemovalPolicy } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
@@ -43,6 +45,9 @@ export const ROLLOUT_REQUEST_SCHEMA: apigw.JsonSchema = {
   anyOf: [{ required: ['functionName', 'alias'] }, { required: ['function-name', 'alias-name'] }],
 };
 
+/** The `POST /rollouts/{id}/<verb>` routes: abort, a person's control of a running rollout, and retry of one that ended. */
+export const ROLLOUT_VERBS = ['abort', 'approve', 'reject', 'pause', 'resume', 'promote', 'retry'] as const;
+
 /** The optional query parameters of `GET /rollouts`. */
 export const LIST_QUERY_PARAMETERS = ['functionName', 'alias', 'status', 'limit', 'nextToken'] as const;
 
@@ -54,7 +59,7 @@ export class RolloutApi extends Construct {
     super(scope, id);
     this.accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: props.logRetention, removalPolicy: props.removalPolicy });
     this.api = new apigw.RestApi(this, 'Api', {
-      description: 'lambda-rollout: start, list, inspect and abort rollouts (IAM authorization)',
+      description: 'lambda-rollout: start, list, inspect, abort, approve, pause, promote and retry rollouts (IAM authorization)',
       endpointTypes: [apigw.EndpointType.REGIONAL],
       cloudWatchRole: false,
       defaultMethodOptions: { authorizationType: apigw.AuthorizationType.IAM },
@@ -97,7 +102,9 @@ export class RolloutApi extends Construct {
     });
     const rollout = rollouts.addResource('{id}');
     rollout.addMethod('GET', integration, { requestValidator: params, requestParameters: { 'method.request.path.id': true } });
-    rollout.addResource('abort').addMethod('POST', integration, { requestValidator: params, requestParameters: { 'method.request.path.id': true } });
+    for (const verb of ROLLOUT_VERBS) {
+      rollout.addResource(verb).addMethod('POST', integration, { requestValidator: params, requestParameters: { 'method.request.path.id': true } });
+    }
 
     acknowledge(this.api, 'AwsSolutions-APIG3',
       'No AWS WAF web ACL: every method requires SigV4 (AWS_IAM) from principals of this account, and the stage is throttled. Associate a web ACL with the stage if the account standard asks for one.');

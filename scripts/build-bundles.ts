@@ -13,13 +13,16 @@ import * as esbuild from 'esbuild';
 import { TASK_FUNCTIONS } from '../functions/names.js';
 import { BUNDLE_FILE, DEFAULT_BUNDLES_DIR } from '../infra/handler-code.js';
 import { ALIAS_PROVIDER_FUNCTIONS } from '../infra/alias-provider.js';
-import { SERVICE_FUNCTIONS } from '../infra/lambda-rollout.js';
+import { SERVICE_FUNCTIONS, SMOKE_TEST_HOOK, SMOKE_TEST_HOOK_ID } from '../infra/lambda-rollout.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** Every function the construct deploys, by construct id, and its handler file (relative to the repository). */
 export const BUNDLE_ENTRIES: Readonly<Record<string, string>> = Object.fromEntries(
-  [...Object.values(TASK_FUNCTIONS), ...[...Object.entries(SERVICE_FUNCTIONS), ...Object.entries(ALIAS_PROVIDER_FUNCTIONS)].map(([id, fn]) => ({ id, entry: fn.entry }))].map((fn) => [fn.id, fn.entry]),
+  [
+    ...Object.values(TASK_FUNCTIONS),
+    ...[...Object.entries(SERVICE_FUNCTIONS), ...Object.entries(ALIAS_PROVIDER_FUNCTIONS), [SMOKE_TEST_HOOK_ID, SMOKE_TEST_HOOK] as const].map(([id, fn]) => ({ id, entry: fn.entry })),
+  ].map((fn) => [fn.id, fn.entry]),
 );
 
 /**

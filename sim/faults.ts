@@ -299,7 +299,7 @@ export async function runWithFaults(options: FaultRunOptions): Promise<FaultRunR
   const executionArn = run.lastState?.rollout.executionArn ?? `arn:aws:states:us-east-1:123456789012:execution:lambda-rollout:${ROLLOUT_ID}`;
   const guard =
     run.status === 'FAILED'
-      ? await makeGuard({ registry: world.registry, workflow: recordedExecution(run, executionArn), lambda: world.lambda, notifier: world.notifier, events: world.events, clock: { now: () => run.endedAt } })({
+      ? await makeGuard({ registry: world.registry, workflow: recordedExecution(run, executionArn), lambda: world.lambda, notifier: world.notifier, events: world.events, concurrency: world.lambda, clock: { now: () => run.endedAt } })({
           detail: { executionArn, status: 'FAILED', error: run.error?.Error ?? null, cause: run.error?.Cause ?? null },
         })
       : undefined;

@@ -1,7 +1,9 @@
 /**
  * An in-memory Lambda control plane: functions, published versions (role, dead-letter target,
- * state), aliases with RevisionIds and weighted routing. It enforces what real Lambda enforces
- * for the calls rollouts make, records every alias change, and can inject faults.
+ * state), aliases with RevisionIds and weighted routing, provisioned concurrency that warms up over
+ * time, reserved and account concurrency, event source mappings. It enforces what real Lambda
+ * enforces for the calls rollouts make, records every alias and provisioned concurrency change,
+ * and can inject faults.
  */
 import {
   DriftError,
@@ -12,8 +14,9 @@ import {
   UpdateInProgressError,
 } from '../functions/core/errors.js';
 import { functionNameOf } from '../functions/core/function-ref.js';
+import type { EventSourceMapping, ProvisionedConfig } from '../functions/core/concurrency.js';
 import type { AliasState, AliasUpdate, VersionConfig } from '../functions/core/lambda-model.js';
-import type { LambdaControl } from '../functions/ports.js';
+import type { ConcurrencyControl, EventSources, LambdaControl } from '../functions/ports.js';
 
 export interface SimVersionOptions {
   readonly role?: string;
@@ -45,7 +48,34 @@ export interface AliasChange {
   readonly by: string;
 }
 
-export type SimOperation = 'getVersion' | 'getAlias' | 'updateAlias' | 'createAlias';
+export type SimOperation = 'getVersion' | 'getAlias' | 'updateAlias' | 'createAlias' | 'getProvisioned' | 'putProvisioned' | 'deleteProvisioned';
+
+/** How provisioned concurrency behaves in this world. */
+export interface SimConcurrencySettings {
+  /** How long a new configuration stays IN_PROGRESS before it is READY. Default 60. */
+  readonly warmupSeconds?: number;
+  /** When set, a new configuration ends FAILED with this reason instead of READY. */
+  readonly failWith?: string;
+  /** The account's unreserved concurrency. Default 1000. */
+  readonly unreserved?: number;
+  /** Reserved concurrency by function name. */
+  readonly reserved?: Readonly<Record<string, number>>;
+}
+
+/** One recorded provisioned concurrency change. */
+export interface ProvisionedChange {
+  readonly at: number;
+  readonly functionName: string;
+  readonly qualifier: string;
+  /** The executions requested; 0 for a removal. */
+  readonly executions: number;
+}
+
+interface SimProvisioned {
+  readonly requested: number;
+  readonly readyAt: number;
+  readonly failWith?: string | undefined;
+}
 
 /** Faults a test can inject: the next `times` calls of an operation throw. */
 export type SimFault = 'throttle' | 'server-error' | 'in-progress' | ((call: { op: SimOperation; args: unknown }) => Error);
@@ -61,7 +91,7 @@ export interface SimLambdaOptions {
 
 const DEFAULT_ROLE = 'arn:aws:iam::123456789012:role/service-role/app';
 
-export class SimLambda implements LambdaControl {
+export class SimLambda implements LambdaControl, ConcurrencyControl, EventSources {
   readonly region: string;
   readonly account: string;
   /** Every alias change, in order, including creation. */
@@ -70,8 +100,13 @@ export class SimLambda implements LambdaControl {
   readonly calls: { op: SimOperation; args: unknown; at: number }[] = [];
   private readonly functions = new Map<string, SimFunction>();
   private readonly faults: { op: SimOperation; fault: SimFault; times: number }[] = [];
+  /** Every provisioned concurrency change, in order. */
+  readonly provisionedChanges: ProvisionedChange[] = [];
   private revisions = 0;
   private readonly now: () => number;
+  private readonly provisioned = new Map<string, SimProvisioned>();
+  private readonly mappings = new Map<string, EventSourceMapping[]>();
+  private concurrency: SimConcurrencySettings = {};
 
   constructor(private readonly options: SimLambdaOptions = {}) {
     this.region = options.region ?? 'us-east-1';
@@ -117,6 +152,24 @@ export class SimLambda implements LambdaControl {
     const current = this.alias(fn, alias);
     this.options.beforeAliasChange?.(fn.name, current);
     return this.store(fn, { ...current, functionVersion: to.functionVersion, routing: to.routing ?? {} }, by);
+  }
+
+  /** How provisioned concurrency behaves from now on. */
+  setConcurrency(settings: SimConcurrencySettings): void {
+    this.concurrency = { ...this.concurrency, ...settings };
+  }
+
+  /** Provisioned concurrency configured before the rollout (e.g. on the alias), already READY. */
+  provision(name: string, qualifier: string, executions: number): void {
+    this.provisioned.set(`${name}:${qualifier}`, { requested: executions, readyAt: this.now() });
+  }
+
+  /** An event source mapping that invokes the function or alias `qualifier`. */
+  addEventSourceMapping(name: string, qualifier: string, eventSourceArn: string): void {
+    const arn = `${this.fn(name).arn}:${qualifier}`;
+    const list = this.mappings.get(arn) ?? [];
+    list.push({ uuid: `esm-${list.length + 1}`, eventSourceArn, state: 'Enabled' });
+    this.mappings.set(arn, list);
   }
 
   /** The next `times` calls of `op` fail with the fault. */
@@ -185,7 +238,63 @@ export class SimLambda implements LambdaControl {
     return this.store(fn, { name: alias, functionVersion, routing: {}, revisionId: '' }, 'createAlias');
   }
 
+  async getProvisioned(functionName: string, qualifier: string): Promise<ProvisionedConfig | undefined> {
+    this.enter('getProvisioned', { functionName, qualifier });
+    const fn = this.fn(functionName);
+    const config = this.provisioned.get(`${fn.name}:${qualifier}`);
+    return config && this.configOf(qualifier, config);
+  }
+
+  async listProvisioned(functionName: string): Promise<ProvisionedConfig[]> {
+    const fn = this.fn(functionName);
+    return [...this.provisioned.entries()].filter(([key]) => key.startsWith(`${fn.name}:`)).map(([key, c]) => this.configOf(key.slice(fn.name.length + 1), c));
+  }
+
+  async putProvisioned(functionName: string, qualifier: string, executions: number): Promise<ProvisionedConfig> {
+    this.enter('putProvisioned', { functionName, qualifier, executions });
+    const fn = this.fn(functionName);
+    if (qualifier === '$LATEST') throw new RejectedError('Provisioned Concurrency Configs cannot be applied to unpublished function versions.');
+    if (!fn.versions.has(qualifier) && !fn.aliases.has(qualifier)) throw new NotFoundError(`Function not found: ${fn.arn}:${qualifier}`);
+    const config: SimProvisioned = { requested: executions, readyAt: this.now() + (this.concurrency.warmupSeconds ?? 60) * 1000, failWith: this.concurrency.failWith };
+    this.provisioned.set(`${fn.name}:${qualifier}`, config);
+    this.provisionedChanges.push({ at: this.now(), functionName: fn.name, qualifier, executions });
+    return this.configOf(qualifier, config);
+  }
+
+  async deleteProvisioned(functionName: string, qualifier: string): Promise<boolean> {
+    this.enter('deleteProvisioned', { functionName, qualifier });
+    const fn = this.fn(functionName);
+    const existed = this.provisioned.delete(`${fn.name}:${qualifier}`);
+    if (existed) this.provisionedChanges.push({ at: this.now(), functionName: fn.name, qualifier, executions: 0 });
+    return existed;
+  }
+
+  async getReservedConcurrency(functionName: string): Promise<number | undefined> {
+    return this.concurrency.reserved?.[this.fn(functionName).name];
+  }
+
+  async getUnreservedConcurrency(): Promise<number> {
+    return this.concurrency.unreserved ?? 1000;
+  }
+
+  async listFor(functionArn: string): Promise<EventSourceMapping[]> {
+    return [...(this.mappings.get(functionArn) ?? [])];
+  }
+
+  /** Provisioned concurrency as it is now, without going through the port. */
+  peekProvisioned(name: string, qualifier: string): ProvisionedConfig | undefined {
+    const config = this.provisioned.get(`${name}:${qualifier}`);
+    return config && this.configOf(qualifier, config);
+  }
+
   // ----- internals -----
+
+  private configOf(qualifier: string, c: SimProvisioned): ProvisionedConfig {
+    const warm = this.now() >= c.readyAt;
+    if (!warm) return { qualifier, requested: c.requested, allocated: 0, status: 'IN_PROGRESS' };
+    if (c.failWith) return { qualifier, requested: c.requested, allocated: 0, status: 'FAILED', reason: c.failWith };
+    return { qualifier, requested: c.requested, allocated: c.requested, status: 'READY' };
+  }
 
   private enter(op: SimOperation, args: unknown): void {
     this.calls.push({ op, args, at: this.now() });

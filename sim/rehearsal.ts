@@ -3,7 +3,10 @@
  * and what a person wants to know afterwards: how it ended and why, each step's verdict and
  * numbers, what the new version served, how long a bad version hurt before the rollback.
  */
+import { parseControlRequest } from '../functions/core/control.js';
 import { type ParsedInput, parseRolloutInput } from '../functions/core/input.js';
+import { systemClock } from '../functions/ports.js';
+import { requestControl } from '../functions/tasks/control.js';
 import type { AliasState } from '../functions/core/lambda-model.js';
 import type { VerdictKind } from '../functions/core/health.js';
 import type { NextAction, StepRecord } from '../functions/core/state.js';
@@ -27,8 +30,10 @@ export interface Invoked {
 }
 
 export interface RehearsalStep {
-  /** 1-based. */
+  /** 1-based; the final bake after promotion comes after the plan's steps. */
   readonly step: number;
+  /** The final bake after promotion, at 100%: present (true) only on it. */
+  readonly final?: true;
   readonly weightPercent: number;
   readonly startedAtSeconds: number;
   readonly checks: number;
@@ -97,6 +102,18 @@ export interface RehearsalResult {
   readonly finalAlias: { readonly version: string; readonly routing: Readonly<Record<string, number>> };
   readonly notifications: readonly { readonly atSeconds: number; readonly type: string; readonly subject: string }[];
   readonly timeline: readonly TimelinePoint[];
+  /**
+   * What happened around the traffic, for scenarios with hooks, gates, a person acting or provisioned
+   * concurrency: each hook's answer, each request and its answer, each provisioned concurrency change.
+   * Absent for scenarios without them.
+   */
+  readonly lifecycle?: readonly LifecycleEvent[];
+}
+
+/** One moment around the traffic: a hook answered, a person asked, provisioned concurrency changed. */
+export interface LifecycleEvent {
+  readonly atSeconds: number;
+  readonly what: string;
 }
 
 /**
@@ -125,15 +142,55 @@ export interface RehearseOptions {
   readonly setup?: (world: SimWorld) => void;
 }
 
+/** The hook function a scenario's hook of `kind` is, in the rehearsal's world. */
+const hookFunction = (kind: string) => `rehearsal-${kind}-hook`;
+
 /** The rollout input a scenario stands for, as a caller would pass it to the workflow. */
 function callerInputOf(scenario: Scenario, world: Pick<SimWorld, 'functionName' | 'alias' | 'targetVersion'>) {
+  const hooks = Object.entries(scenario.hooks ?? {}).map(([kind, h]) => [kind, { function: hookFunction(kind), ...(h?.timeoutSeconds !== undefined ? { timeoutSeconds: h.timeoutSeconds } : {}) }]);
   return {
     functionName: world.functionName,
     alias: world.alias,
     targetVersion: world.targetVersion,
     ...(scenario.strategy !== undefined ? { strategy: scenario.strategy } : {}),
     ...(scenario.health !== undefined ? { health: scenario.health } : {}),
+    ...(hooks.length > 0 ? { hooks: Object.fromEntries(hooks) } : {}),
+    ...(scenario.gates !== undefined ? { gates: scenario.gates } : {}),
+    ...(scenario.finalBakeSeconds !== undefined ? { finalBakeSeconds: scenario.finalBakeSeconds } : {}),
+    ...(scenario.concurrency?.input !== undefined ? { provisionedConcurrency: scenario.concurrency.input } : {}),
   };
+}
+
+/**
+ * Sets the world up as the scenario says: its hook functions, the alias's provisioned concurrency
+ * and how warming up behaves. Returns the person's requests, to schedule, and where their answers go.
+ */
+function stageWorld(scenario: Scenario, world: SimWorld, lifecycle: LifecycleEvent[]) {
+  for (const [kind, hook] of Object.entries(scenario.hooks ?? {})) {
+    if (!hook) continue;
+    const { timeoutSeconds: _timeout, ...script } = hook;
+    world.hooks.register(hookFunction(kind), script);
+  }
+  const c = scenario.concurrency;
+  if (c) {
+    if (c.alias !== undefined) world.lambda.provision(world.functionName, world.alias, c.alias);
+    world.lambda.setConcurrency({
+      ...(c.warmupSeconds !== undefined ? { warmupSeconds: c.warmupSeconds } : {}),
+      ...(c.failWith !== undefined ? { failWith: c.failWith } : {}),
+      ...(c.unreserved !== undefined ? { unreserved: c.unreserved } : {}),
+      ...(c.reserved !== undefined ? { reserved: { [world.functionName]: c.reserved } } : {}),
+    });
+  }
+  const ports = { registry: world.registry, controls: world.controls, tokens: world.tokens, clock: systemClock };
+  return (scenario.operator ?? []).map((act) => ({
+    atSeconds: act.atSeconds,
+    run: async () => {
+      // The execution is named 'rehearsal', so the rollout is too.
+      const answer = await requestControl(ports, 'rehearsal', parseControlRequest(act.action, act.body ?? {}), 'rehearsal operator');
+      const body = answer.body as { error?: string };
+      lifecycle.push({ atSeconds: seconds(world.startTime, Date.now()), what: `${act.action} asked: ${answer.statusCode}${body.error ? ` (${body.error})` : ''}` });
+    },
+  }));
 }
 
 /** The rollout input a scenario stands for, parsed, with its plan. Throws InvalidInputError for a bad strategy or policy. */
@@ -191,7 +248,11 @@ export async function rehearse(scenario: Scenario, options: RehearseOptions = {}
     metricDelaySeconds: scenario.metricDelaySeconds,
     seed: scenario.seed,
     ...trafficResolution(parsed.plan.totalBakeSeconds),
+    // A final bake compares the target with the baseline's hour before the rollout.
+    ...(scenario.finalBakeSeconds ? { historySeconds: 3600 } : {}),
   });
+  const lifecycle: LifecycleEvent[] = [];
+  const schedule = stageWorld(scenario, world, lifecycle);
   options.setup?.(world);
   const input = callerInputOf(scenario, world);
   const t0 = world.startTime;
@@ -228,9 +289,15 @@ export async function rehearse(scenario: Scenario, options: RehearseOptions = {}
 
   const changesBefore = world.lambda.aliasChanges.length;
   // A long rehearsal has hundreds of thousands of events: watch them as they come, keep none.
-  const run = await world.rehearse(input, { onEvent, keepEvents: false });
+  const run = await world.rehearse(input, { onEvent, keepEvents: false, schedule });
   world.settle(run.endedAt);
-  const result = summarise(scenario, parsed, world, run, checks, world.lambda.aliasChanges.slice(changesBefore));
+  const around = [
+    ...lifecycle,
+    ...world.hooks.calls.map((c) => ({ atSeconds: seconds(t0, c.at), what: `${c.hook} hook answered ${c.answer}` })),
+    ...world.tokens.answers.map((a) => ({ atSeconds: seconds(t0, a.at), what: 'error' in a ? `task token answered ${a.error}: ${a.cause}` : `task token answered: ${JSON.stringify(a.output)}` })),
+    ...world.lambda.provisionedChanges.map((c) => ({ atSeconds: seconds(t0, c.at), what: c.executions > 0 ? `provisioned concurrency ${c.executions} requested on v${c.qualifier}` : `provisioned concurrency removed from v${c.qualifier}` })),
+  ].sort((a, b) => a.atSeconds - b.atSeconds);
+  const result = summarise(scenario, parsed, world, run, checks, world.lambda.aliasChanges.slice(changesBefore), around);
   options.onProgress?.({
     kind: 'ended',
     atSeconds: result.durationSeconds,
@@ -255,8 +322,16 @@ function weightOf(alias: Pick<AliasState, 'functionVersion' | 'routing'>, versio
   return 100 - Object.entries(alias.routing).reduce((t, [v, w]) => (v === version ? t : t + w), 0);
 }
 
-/** The result of a run: `aliasChanges` are the alias writes made while it ran, by anyone. */
-function summarise(scenario: Scenario, parsed: ParsedInput, world: SimWorld, run: WorkflowRun, checks: RehearsalCheck[], aliasChanges: readonly AliasChange[]): RehearsalResult {
+/** The result of a run: `aliasChanges` are the alias writes made while it ran, by anyone; `lifecycle` what happened around the traffic. */
+function summarise(
+  scenario: Scenario,
+  parsed: ParsedInput,
+  world: SimWorld,
+  run: WorkflowRun,
+  checks: RehearsalCheck[],
+  aliasChanges: readonly AliasChange[],
+  lifecycle: readonly LifecycleEvent[],
+): RehearsalResult {
   const t0 = world.startTime;
   const final = run.lastState;
   const outcome: RehearsalOutcome =
@@ -267,6 +342,7 @@ function summarise(scenario: Scenario, parsed: ParsedInput, world: SimWorld, run
   const invoked = (c: Invoked | undefined): Invoked => ({ invocations: c?.invocations ?? 0, errors: c?.errors ?? 0 });
   const step = (r: StepRecord): RehearsalStep => ({
     step: r.step + 1,
+    ...(r.final ? { final: true as const } : {}),
     weightPercent: r.weightPercent,
     startedAtSeconds: seconds(t0, r.shiftedAt),
     checks: r.checks,
@@ -317,6 +393,7 @@ function summarise(scenario: Scenario, parsed: ParsedInput, world: SimWorld, run
         };
         return { atSeconds: seconds(t0, b.startTime), targetWeightPercent: Math.round((b.weights[world.targetVersion] ?? 0) * 100) / 100, target: of(world.targetVersion), baseline: of(world.baselineVersion) };
       }),
+    ...(lifecycle.length > 0 ? { lifecycle } : {}),
   };
 }
 

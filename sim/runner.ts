@@ -3,6 +3,10 @@
  * aws-local-stepfunctions: every Task state runs its handler over the given ports, and Wait
  * states wait in virtual time (fake timers drive `Date` and `setTimeout`), so hours of baking
  * take milliseconds. A rollout that continues in a new execution runs on in it, on the same clock.
+ * The interpreter does not implement `.waitForTaskToken`: those states are bound to a handler that
+ * issues a task token, runs the task function with it, and waits, in virtual time, for the token's
+ * answer; the state's TimeoutSeconds, which the interpreter enforces, ends a wait nobody answers
+ * with States.Timeout.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +17,7 @@ import { ASL_PATH, TASK_FUNCTIONS, type TaskFunctionKey } from '../functions/nam
 import { MAX_HISTORY_EVENTS } from '../functions/core/continuation.js';
 import { bindTasks, type TaskHandler, type TaskPorts } from './tasks.js';
 import type { Workflow } from '../functions/ports.js';
+import type { SimTaskTokens } from './task-tokens.js';
 import { logger } from '../functions/logger.js';
 
 // In process, the handlers' structured logs would drown what the rehearsal shows; the run's own
@@ -34,21 +39,59 @@ export function loadDefinition(): { StartAt: string; States: Record<string, AslS
 }
 
 const PLACEHOLDER = /^\$\{(\w+)\}$/;
+const CALLBACK = /^arn:aws:states:::lambda:invoke\.waitForTaskToken$/;
 
-/** The task function key a Task state calls, from its `${...}` Resource placeholder. */
+/** True for a Task state that waits for a task token's answer (`lambda:invoke.waitForTaskToken`). */
+export function waitsForToken(state: AslState): boolean {
+  return CALLBACK.test(state.Resource ?? '');
+}
+
+/**
+ * The task function key a Task state calls: its `${...}` Resource placeholder, or, for a state that
+ * waits for a task token, the placeholder in its `Parameters.FunctionName`.
+ */
 export function taskKeyOf(state: AslState): TaskFunctionKey | undefined {
-  const key = PLACEHOLDER.exec(state.Resource ?? '')?.[1];
+  const ref = waitsForToken(state) ? (state.Parameters as { FunctionName?: string } | undefined)?.FunctionName : state.Resource;
+  const key = PLACEHOLDER.exec(ref ?? '')?.[1];
   return key && Object.hasOwn(TASK_FUNCTIONS, key) ? (key as TaskFunctionKey) : undefined;
 }
 
+/** A dotted JSONPath (`$.a.b`) read from `data`. */
+function readPath(path: string, data: unknown): unknown {
+  return path.replace(/^\$\.?/, '').split('.').filter(Boolean).reduce<unknown>((v, k) => (typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[k] : undefined), data);
+}
+
+/**
+ * A `.waitForTaskToken` state's local handler: the task function gets the Payload with a fresh
+ * token in place of `$$.Task.Token`; the state's result is the token's answer (a failure answer is
+ * thrown with its error name, as the state fails). Once the state's timeout has passed, the token
+ * is closed, so a late answer fails as SendTaskSuccess would (TaskTimedOut).
+ */
+function awaitingCallback(state: AslState, task: TaskHandler, tokens: SimTaskTokens): TaskHandler {
+  return async (input: { Payload: { state?: unknown } & Record<string, unknown> }) => {
+    const { token, answer } = tokens.issue();
+    const seconds = Number(state.TimeoutSeconds ?? readPath(String(state.TimeoutSecondsPath ?? ''), input.Payload.state));
+    const closing = setTimeout(() => tokens.close(token), seconds * 1000);
+    try {
+      await task({ ...input.Payload, token });
+      return await answer;
+    } catch (error) {
+      tokens.close(token);
+      throw error;
+    } finally {
+      clearTimeout(closing);
+    }
+  };
+}
+
 /** State name to local handler, for every Task state of the definition. Throws on an unbound task. */
-export function localHandlers(definition: ReturnType<typeof loadDefinition>, tasks: Record<TaskFunctionKey, TaskHandler>) {
+export function localHandlers(definition: ReturnType<typeof loadDefinition>, tasks: Record<TaskFunctionKey, TaskHandler>, tokens: SimTaskTokens) {
   const handlers: Record<string, TaskHandler> = {};
   for (const [name, state] of Object.entries(definition.States)) {
     if (state.Type !== 'Task') continue;
     const key = taskKeyOf(state);
     if (!key) throw new Error(`Task state ${name} calls ${state.Resource}, which has no local handler`);
-    handlers[name] = tasks[key];
+    handlers[name] = waitsForToken(state) ? awaitingCallback(state, tasks[key], tokens) : tasks[key];
   }
   return handlers;
 }
@@ -65,6 +108,23 @@ export function substituteLocally(definition: ReturnType<typeof loadDefinition>)
   return JSON.parse(text);
 }
 
+/**
+ * The definition as the local interpreter must read it. Step Functions resolves a Task state's
+ * `TimeoutSecondsPath` in the state's input; aws-local-stepfunctions resolves it in the effective
+ * input, after `Parameters`. The task-token states pass the whole state input as `Payload.state`,
+ * so their paths are pointed there for the interpreter; the deployed file is left as it is.
+ */
+function forTheInterpreter(definition: ReturnType<typeof loadDefinition>): ReturnType<typeof loadDefinition> {
+  const states = Object.fromEntries(
+    Object.entries(definition.States).map(([name, state]) => {
+      const path = state.TimeoutSecondsPath;
+      if (!waitsForToken(state) || typeof path !== 'string') return [name, state];
+      return [name, { ...state, TimeoutSecondsPath: path.replace(/^\$/, '$.Payload.state') }];
+    }),
+  );
+  return { ...definition, States: states };
+}
+
 let compiled: { text: string; machine: StateMachine } | undefined;
 
 /**
@@ -74,7 +134,7 @@ let compiled: { text: string; machine: StateMachine } | undefined;
  */
 function compiledMachine(definition: ReturnType<typeof loadDefinition>): StateMachine {
   const text = JSON.stringify(definition);
-  if (compiled?.text !== text) compiled = { text, machine: new StateMachine(substituteLocally(definition) as never, { validationOptions: { noValidate: true } }) };
+  if (compiled?.text !== text) compiled = { text, machine: new StateMachine(substituteLocally(forTheInterpreter(definition)) as never, { validationOptions: { noValidate: true } }) };
   return compiled.machine;
 }
 
@@ -144,6 +204,8 @@ export interface ExecutionHost {
   readonly stateMachineArn: string;
   begin(name: string, input: unknown): RunnableExecution;
   nextStarted(): RunnableExecution | undefined;
+  /** Whether an execution started during the run is waiting for `nextStarted`. */
+  hasStarted(): boolean;
   ended(run: ExecutionRun): void;
   runEnded(): void;
 }
@@ -169,6 +231,8 @@ export interface RunWorkflowOptions {
   readonly pace?: { readonly virtualMs: number; readonly realMs: number };
   /** Stops the run where it is, as StopExecution does: the running execution ends ABORTED and runs no further state. */
   readonly signal?: AbortSignal;
+  /** Things that happen at given moments of the run (a person approving, pausing...), seconds after the start. */
+  readonly schedule?: readonly { readonly atSeconds: number; readonly run: () => unknown }[];
 }
 
 export const DEFAULT_START_TIME = Date.UTC(2026, 0, 5, 10, 0, 0);
@@ -200,7 +264,12 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<Workflow
   Error.stackTraceLimit = 0;
   try {
     const tasks = bindTasks(options.ports);
-    const handlers = localHandlers(definition, tasks);
+    const handlers = localHandlers(definition, tasks, options.ports.tokens);
+    const scheduled = (options.schedule ?? []).map((s) => setTimeout(() => void s.run(), s.atSeconds * 1000));
+    // Scheduled moments after the rollout's last execution must not stretch the run.
+    const atEnd = () => {
+      if (!workflow.hasStarted()) scheduled.forEach((t) => clearTimeout(t));
+    };
     const wrapped = Object.fromEntries(
       Object.entries(handlers).map(([name, h]) => [name, options.wrapTask ? options.wrapTask(name, h) : h]),
     );
@@ -208,7 +277,7 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<Workflow
     const executions: ExecutionRun[] = [];
     for (let next: RunnableExecution | undefined = workflow.begin(executionName, options.input); next; next = workflow.nextStarted()) {
       const name = next.name;
-      const run = await runExecution(machine, wrapped, next, { ...options, stateMachineArn: workflow.stateMachineArn, clock, onEvent: (event) => options.onEvent?.(event, name) });
+      const run = await runExecution(machine, wrapped, next, { ...options, stateMachineArn: workflow.stateMachineArn, clock, atEnd, onEvent: (event) => options.onEvent?.(event, name) });
       workflow.ended(run);
       executions.push(run);
     }
@@ -241,6 +310,8 @@ async function runExecution(
     readonly stateMachineArn: string;
     readonly clock: FakeTimers.Clock;
     readonly onEvent: (event: EventLog) => void;
+    /** Called the moment the execution ends, before the clock runs what is left. */
+    readonly atEnd: () => void;
   },
 ): Promise<ExecutionRun> {
   const { clock, pace, stateMachineArn } = options;
@@ -250,6 +321,8 @@ async function runExecution(
     context: {
       Execution: { Id: execution.executionArn, Name: execution.name, StartTime: new Date(startedAt).toISOString() },
       StateMachine: { Id: stateMachineArn, Name: stateMachineArn.split(':').at(-1) },
+      // Replaced by a fresh token for each wait (see `awaitingCallback`).
+      Task: { Token: 'local-task-token' },
     } as never,
   });
   const keep = options.keepEvents ?? true;
@@ -266,12 +339,15 @@ async function runExecution(
   })();
   const stops = [execution.stop.signal, ...(options.signal ? [options.signal] : [])];
   let settled = false;
+  let endedAt = startedAt;
   const outcome = run.result.then(
     (output) => ({ status: 'SUCCEEDED' as const, output: output as unknown }),
     (error: unknown) => (stops.some((s) => s.aborted) ? { status: 'ABORTED' as const } : { status: 'FAILED' as const, error: failureOf(error) }),
   );
   void outcome.finally(() => {
     settled = true;
+    endedAt = Date.now();
+    options.atEnd();
   });
   for (const stop of stops) {
     if (stop.aborted) run.abort();
@@ -287,7 +363,7 @@ async function runExecution(
   const result = await outcome;
   await clock.runAllAsync();
   await logging;
-  return { ...result, executionName: execution.name, executionArn: execution.executionArn, lastState, events, historyEvents: history.total, startedAt, endedAt: Date.now() };
+  return { ...result, executionName: execution.name, executionArn: execution.executionArn, lastState, events, historyEvents: history.total, startedAt, endedAt };
 }
 
 /**

@@ -6,10 +6,13 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import * as z from 'zod';
+import { CONTROL_ACTIONS } from '../functions/core/control.js';
 import type { FieldIssue } from '../functions/core/errors.js';
 import { MAX_METRIC_DELAY_SECONDS } from '../functions/core/health.js';
+import { HOOK_KINDS } from '../functions/core/hooks.js';
 import { toFieldIssues } from '../functions/core/input.js';
 import { MAX_JSON_DEPTH, nestingDepth } from '../functions/core/limits.js';
+import { HookScriptSchema } from './hooks.js';
 
 const fraction = (what: string) =>
   z.number({ error: `${what} must be a fraction from 0 to 1 (0.01 = 1%)` }).min(0, { error: `${what} must be a fraction from 0 to 1 (0.01 = 1%)` }).max(1, { error: `${what} must be a fraction from 0 to 1 (0.01 = 1%)` });
@@ -65,6 +68,35 @@ export const ScenarioSchema = z.strictObject(
     ]),
     baseline: BehaviourSchema,
     target: BehaviourSchema,
+    /**
+     * Lifecycle hooks and how each answers: succeed, fail, timeout (never answers), callback (answers
+     * with the task token after `afterSeconds`), or smoke (the ready-made smoke test against the
+     * simulated target). `timeoutSeconds` is the hook's timeout in the rollout input.
+     */
+    hooks: z
+      .partialRecord(z.enum(HOOK_KINDS), z.intersection(HookScriptSchema, z.object({ timeoutSeconds: z.number().int().min(1).optional() })))
+      .optional(),
+    /** Approval gates, as in the rollout input. */
+    gates: z.unknown().optional(),
+    /** The final bake after promotion, as in the rollout input; the baseline then has an hour of traffic before the start to compare with. */
+    finalBakeSeconds: z.unknown().optional(),
+    /** A person acting on the rollout at given moments: approve, reject, pause, resume, promote, with the API's body. */
+    operator: z
+      .array(z.strictObject({ atSeconds: seconds, action: z.enum(CONTROL_ACTIONS, { error: `must be one of ${CONTROL_ACTIONS.join(', ')}` }), body: z.record(z.string(), z.unknown()).optional() }), {
+        error: 'must be a list of { atSeconds, action, body? }',
+      })
+      .optional(),
+    /** Provisioned concurrency: the alias's own, what the input asks for, how long warming up takes, a failure. */
+    concurrency: z
+      .strictObject({
+        alias: z.number().int().min(1).optional(),
+        input: z.number().int().min(0).optional(),
+        warmupSeconds: seconds.optional(),
+        failWith: z.string().optional(),
+        unreserved: z.number().int().min(0).optional(),
+        reserved: z.number().int().min(0).optional(),
+      })
+      .optional(),
     /** CloudWatch's ingestion delay. Default 120 s. */
     metricDelaySeconds: seconds.max(MAX_METRIC_DELAY_SECONDS, { error: `must be a number of seconds from 0 to ${MAX_METRIC_DELAY_SECONDS}` }).default(120),
     seed: z.number({ error: 'must be a whole number' }).int({ error: 'must be a whole number' }).default(1),
@@ -99,6 +131,23 @@ export const BUILTIN_SCENARIOS = {
     traffic: { rps: 50 },
     baseline: steady,
     target: { ...steady, changes: [{ atSeconds: 240, errorRate: 0.2 }] },
+  },
+  'pre-traffic-failure': {
+    name: 'pre-traffic-failure',
+    description: "The new version crashes; the ready-made smoke test, as the preTraffic hook, catches it before any traffic moves (CodeDeploy's BeforeAllowTraffic).",
+    traffic: { rps: 50 },
+    baseline: steady,
+    target: { ...steady, errorRate: 1 },
+    hooks: { preTraffic: { answer: 'smoke', payload: { cases: [{ payload: { path: '/health' } }, { payload: { path: '/orders/1' } }] } } },
+  },
+  'approval-gate': {
+    name: 'approval-gate',
+    description: 'A healthy new version waits at 10% at an approval gate before promotion; a person approves at 10m30s, between two checks, and it is promoted at once.',
+    traffic: { rps: 50 },
+    baseline: steady,
+    target: steady,
+    gates: [{ before: 'promotion', timeoutSeconds: 3600 }],
+    operator: [{ atSeconds: 630, action: 'approve', body: { reason: 'dashboards look fine' } }],
   },
 } as const satisfies Record<string, ScenarioInput>;
 

@@ -131,6 +131,11 @@ export class SimWorkflow implements Workflow, ExecutionHost {
   }
 
   /** For the runner: how an execution ran. A stopped one stays as StopExecution left it. */
+  /** {@inheritDoc ExecutionHost.hasStarted} */
+  hasStarted(): boolean {
+    return this.waiting.some((e) => e.status === 'RUNNING');
+  }
+
   ended(run: ExecutionRun): void {
     const execution = this.find(run.executionArn);
     execution.run = run;
@@ -167,6 +172,7 @@ export class SimWorkflow implements Workflow, ExecutionHost {
       name: e.name,
       status: e.status,
       startedAt: e.startedAt,
+      input: e.input,
       ...(e.stoppedAt ? { stoppedAt: e.stoppedAt } : {}),
       ...(e.error ? { error: e.error } : {}),
       ...(e.cause ? { cause: e.cause } : {}),

@@ -1,8 +1,10 @@
 /**
  * The simulated AWS world a rehearsal runs in: one function with a baseline and a target
- * version behind an alias, traffic to that alias, CloudWatch with its ingestion delay, and a
- * notifier that records. Everything reads `Date.now()`, which the runner drives in virtual time.
+ * version behind an alias, traffic to that alias, CloudWatch with its ingestion delay, a notifier
+ * that records, scripted hook functions, task tokens and the rollouts' control records.
+ * Everything reads `Date.now()`, which the runner drives in virtual time.
  */
+import type { HookEvent } from '../functions/core/hook-events.js';
 import type { AliasState } from '../functions/core/lambda-model.js';
 import { systemClock } from '../functions/ports.js';
 import { SimCloudWatch } from './cloudwatch/index.js';
@@ -11,6 +13,10 @@ import { RecordingNotifier } from './notifier.js';
 import { SimInvoker } from './invoker.js';
 import { InMemoryRolloutRegistry } from './registry.js';
 import { SimCodeRelease } from './code-release.js';
+import { InMemoryControlStore } from './control-store.js';
+import { SimHooks } from './hooks.js';
+import { SimTaskTokens } from './task-tokens.js';
+import { MetricAggregate } from './cloudwatch/index.js';
 import { Random } from './random.js';
 import { DEFAULT_START_TIME, runWorkflow, type RunWorkflowOptions, type WorkflowRun } from './runner.js';
 import type { TaskPorts } from './tasks.js';
@@ -39,6 +45,12 @@ export interface WorldOptions {
   readonly trafficSliceSeconds?: number;
   /** Width of a traffic timeline bucket. Default 60. */
   readonly timelineSeconds?: number;
+  /**
+   * Seconds of the baseline's traffic through the alias before the world starts, in CloudWatch (the
+   * expected counts of `rate` and the baseline's error rate, minute by minute), for a final bake to
+   * compare with. Default 0.
+   */
+  readonly historySeconds?: number;
 }
 
 export class SimWorld {
@@ -58,6 +70,12 @@ export class SimWorld {
   readonly code: SimCodeRelease;
   /** The rollout state machine's executions: the rehearsal's, and each continuation of a long rollout. */
   readonly workflow: SimWorkflow;
+  /** Answers to the workflow's `.waitForTaskToken` states. */
+  readonly tokens: SimTaskTokens;
+  /** The rollouts' control records (gates, pause, promote). */
+  readonly controls: InMemoryControlStore;
+  /** Scripted hook functions; each registered one is an allowed hook. */
+  readonly hooks: SimHooks;
   /** "1": the version the alias is on before the rollout. */
   readonly baselineVersion: string;
   /** "2": the published version to roll out. */
@@ -98,6 +116,22 @@ export class SimWorld {
     this.registry = new InMemoryRolloutRegistry();
     this.code = new SimCodeRelease(this.lambda, { now: () => this.now(), updateMs: (options.codeUpdateSeconds ?? 5) * 1000 });
     this.workflow = new SimWorkflow(this);
+    this.tokens = new SimTaskTokens();
+    this.controls = new InMemoryControlStore();
+    this.hooks = new SimHooks(this.tokens, this.invoker);
+    if (options.historySeconds) this.recordHistory(options.historySeconds, options.rate, options.baseline.errorRate);
+  }
+
+  /** The baseline's expected traffic for `seconds` before the start, minute by minute, as Lambda would have published it. */
+  private recordHistory(seconds: number, rate: WorldOptions['rate'], errorRate: number): void {
+    const resource = `${this.functionName}:${this.alias}`;
+    const dimensions = { FunctionName: this.functionName, Resource: resource, ExecutedVersion: this.baselineVersion };
+    const perMinute = (typeof rate === 'number' ? rate : rate(0)) * 60;
+    for (let at = this.startTime - Math.ceil(seconds / 60) * 60_000; at < this.startTime; at += 60_000) {
+      const invocations = Math.round(perMinute);
+      this.cloudwatch.putAggregate('AWS/Lambda', 'Invocations', dimensions, at, MetricAggregate.binary(invocations, invocations));
+      this.cloudwatch.putAggregate('AWS/Lambda', 'Errors', dimensions, at, MetricAggregate.binary(invocations, Math.round(invocations * errorRate)));
+    }
   }
 
   /** The alias as it routes now. */
@@ -171,14 +205,22 @@ export class SimWorld {
         describeAlarms: async (names) =>
           this.cloudwatch.describeAlarms(names).map((a) => ({ name: a.alarmName, state: a.stateValue, reason: a.stateReason })),
       },
-      invoker: this.invoker,
+      invoker: {
+        invoke: (functionName, qualifier, payload) =>
+          this.hooks.has(functionName) ? this.hooks.invoke(functionName, payload as HookEvent) : this.invoker.invoke(functionName, qualifier ?? '', payload),
+      },
       notifier: this.notifier,
       events: this.events,
       registry: this.registry,
       code: this.code,
       workflow: this.workflow,
+      concurrency: this.lambda,
+      eventSources: this.lambda,
+      controls: this.controls,
+      tokens: this.tokens,
       clock: systemClock,
       allowedFunctions: [this.functionName],
+      allowedHooks: this.hooks.names,
     };
   }
 }

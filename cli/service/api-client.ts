@@ -2,7 +2,7 @@
  * A client of the rollout API: every request signed with SigV4 for `execute-api` (the API's only
  * authorization is AWS_IAM), JSON in and out, and every answer other than success turned into the
  * failure the command exits with. Starting, reading and controlling rollouts are one request each;
- * a control verb (abort today; approve, promote... as the service gains them) is `control(id, verb, body)`.
+ * a control verb (abort, approve, reject, pause, resume, promote, retry) is `control(id, verb, body)`.
  */
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
@@ -100,7 +100,7 @@ export class RolloutApiClient {
     return (await this.send({ method: 'GET', path: 'rollouts', query: params, safe: true })).body as WirePage;
   }
 
-  /** `POST /rollouts/{id}/{verb}` with a JSON body: abort today, and every control route the service adds. */
+  /** `POST /rollouts/{id}/{verb}` with a JSON body: abort, approve, reject, pause, resume, promote, retry. */
   async control(id: string, verb: string, body: unknown): Promise<Record<string, unknown>> {
     return (await this.send({ method: 'POST', path: `rollouts/${encodeURIComponent(id)}/${verb}`, body, safe: false })).body as Record<string, unknown>;
   }

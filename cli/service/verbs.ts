@@ -19,7 +19,7 @@ import { colourOn, err, out } from '../output.js';
 import { RolloutApiClient } from './api-client.js';
 import { artifactRollout } from './artifact.js';
 import { awsFailure, type AwsOptions, connect, type Service } from './connection.js';
-import { CONTROL_VERBS, type ControlVerbName } from './control-verbs.js';
+import { CONTROL_VERBS, type ControlVerb, type ControlVerbName } from './control-verbs.js';
 import { exitCodeOf, statusBlock, WatchDisplay } from './display.js';
 import { follow } from './follow.js';
 import { historyQueries, historyWindow, reportable, rolloutHistory } from './history.js';
@@ -36,7 +36,7 @@ interface Following {
 export type StartOptions = AwsOptions & Json & Following & StartInputOptions & { readonly idempotencyKey?: string; readonly wait?: boolean };
 export type StatusOptions = AwsOptions & Json & Following & { readonly watch?: boolean; readonly artifact?: string; readonly versionId?: string };
 export type ListOptions = AwsOptions & Json & { readonly function?: string; readonly alias?: string; readonly status?: string; readonly limit?: string; readonly nextToken?: string };
-export type ControlOptions = AwsOptions & Json & Following & { readonly reason?: string; readonly wait?: boolean };
+export type ControlOptions = AwsOptions & Json & Following & { readonly reason?: string; readonly wait?: boolean; readonly gate?: string; readonly full?: boolean };
 export type ReportOptions = AwsOptions & { readonly out?: string };
 
 /** The longest `--poll-seconds`. */
@@ -201,22 +201,25 @@ export async function list(options: ListOptions): Promise<ExitCode> {
   return EXIT.promoted;
 }
 
-/** `rollout abort` and every other control verb: one request, then (with --wait) the rollout followed to its end. */
+/** `rollout abort` and every other control verb: one request, then (with --wait) the rollout (a retry's new one) followed to its end. */
 export async function control(verb: ControlVerbName, id: string, options: ControlOptions): Promise<ExitCode> {
   const pollMs = pollMsOf(options.pollSeconds);
   const json = options.json === true;
   if (CONTROL_VERBS[verb].reason === 'required' && (options.reason ?? '').trim() === '') {
     throw new UsageError([`--reason: is required: say ${CONTROL_VERBS[verb].reasonHelp}`]);
   }
+  const spec: ControlVerb = CONTROL_VERBS[verb];
+  const fields = Object.fromEntries((spec.options ?? []).map((o) => [o.field, options[o.field]]).filter(([, value]) => value !== undefined));
   const api = clientOf(await connect(options));
-  const answer = await api.control(id, verb, options.reason !== undefined ? { reason: options.reason } : {});
+  const answer = await api.control(id, verb, { ...(options.reason !== undefined ? { reason: options.reason } : {}), ...fields });
   if (!options.wait) {
     if (json) print(answer);
     else out(`${verb}: ${typeof answer.message === 'string' ? answer.message : JSON.stringify(answer)}`);
     return EXIT.promoted;
   }
   if (!json) out(`${verb}: ${typeof answer.message === 'string' ? answer.message : 'accepted'}`);
-  const final = await watch(api, id, json, pollMs);
+  const followed = spec.follows === 'started' && typeof answer.rolloutId === 'string' ? answer.rolloutId : id;
+  const final = await watch(api, followed, json, pollMs);
   if (json) print({ ...answer, rollout: final });
   return finalCode(final);
 }

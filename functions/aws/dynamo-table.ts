@@ -1,6 +1,7 @@
 /**
- * The registry table, shared by its two adapters: the rollout registry (`registry.ts`: alias locks
- * and rollout records) and the API's idempotency keys (`idempotency-store.ts`). Here live what both
+ * The registry table, shared by its adapters: the rollout registry (`registry.ts`: alias locks
+ * and rollout records), the API's idempotency keys (`idempotency-store.ts`) and the rollouts'
+ * control records (`control-store.ts`). Here live what both
  * need: item keys, the table named from the environment, DynamoDB's failures as `core/errors.ts`
  * classes, the update-expression builder and the reader of items returned with a failed condition.
  *
@@ -19,6 +20,7 @@
  * | lock | `LOCK#<function>:<alias>` | `LOCK` | rolloutId, executionArn, status (pending/running), functionName, alias, baselineVersion, targetVersion, startedBy, startedAt, updatedAt |
  * | rollout | `ROLLOUT#<rolloutId>` | `ROLLOUT` | the `RolloutRecord` (status, progress with every step's weight, RevisionId, verdict and numbers, the latest check with every signal, reason, finalVersion, timestamps) plus the GSI keys below; at most about 150 KB, within DynamoDB's 400 KB |
  * | idempotency key | `IDEMPOTENCY#<key>` | `IDEMPOTENCY` | fingerprint, status, response, createdAt, expiresAt, inProgressUntil, ttl |
+ * | control | `CONTROL#<rolloutId>` | `CONTROL` | the `RolloutControl` (`core/control.ts`): version, the open gate, decisions by gate, pause, promote, the holding loop's task token, updatedAt |
  *
  * `<function>` is the bare function name, so a name and an ARN of the same function share one lock.
  *
@@ -44,7 +46,7 @@ import { toRolloutError } from './errors.js';
 export type Item = Record<string, unknown>;
 
 /** What the table holds; an item of each kind is keyed `pk = <KIND>#<id>`, `sk = <KIND>`. */
-export type ItemKind = 'LOCK' | 'ROLLOUT' | 'IDEMPOTENCY';
+export type ItemKind = 'LOCK' | 'ROLLOUT' | 'IDEMPOTENCY' | 'CONTROL';
 
 /** The key of one item. */
 export function itemKey(kind: ItemKind, id: string): { pk: string; sk: string } {

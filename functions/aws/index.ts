@@ -4,20 +4,40 @@
  * One factory per port: a handler that calls two of them bundles two clients, not seven.
  */
 import { ENV } from '../names.js';
-import type { AlarmReader, ArtifactReader, CodeRelease, EventPublisher, IdempotencyStore, Invoker, LambdaControl, MetricsReader, Notifier, RolloutRegistry, ServiceMetrics, Workflow } from '../ports.js';
+import type {
+  AlarmReader,
+  ArtifactReader,
+  CodeRelease,
+  ConcurrencyControl,
+  ControlStore,
+  EventPublisher,
+  EventSources,
+  IdempotencyStore,
+  Invoker,
+  LambdaControl,
+  MetricsReader,
+  Notifier,
+  RolloutRegistry,
+  ServiceMetrics,
+  TaskTokens,
+  Workflow,
+} from '../ports.js';
 import { AwsAlarmReader } from './alarms.js';
 import { cloudWatchClient, documentClient, eventBridgeClient, lambdaClient, s3Client, sfnClient, snsClient } from './clients.js';
 import { AwsMetricsReader } from './cloudwatch-metrics.js';
+import { DynamoControlStore } from './control-store.js';
 import { EmfServiceMetrics } from './emf-metrics.js';
 import { EventBridgePublisher } from './events.js';
 import { DynamoIdempotencyStore } from './idempotency-store.js';
 import { AwsInvoker } from './invoker.js';
 import { AwsCodeRelease } from './lambda-code.js';
+import { AwsConcurrencyControl, AwsEventSources } from './lambda-concurrency.js';
 import { AwsLambdaControl } from './lambda-control.js';
 import { DynamoRolloutRegistry } from './registry.js';
 import { S3ArtifactReader } from './s3-artifacts.js';
 import { SfnWorkflow } from './sfn.js';
 import { SnsNotifier } from './sns-notifier.js';
+import { SfnTaskTokens } from './task-tokens.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -30,6 +50,9 @@ export const artifactReader = (): ArtifactReader => new S3ArtifactReader(s3Clien
 export const eventPublisher = (): EventPublisher => new EventBridgePublisher(eventBridgeClient());
 /** The service's own metrics, printed as EMF lines (no client: Lambda ships stdout to CloudWatch). */
 export const serviceMetrics = (): ServiceMetrics => new EmfServiceMetrics();
+export const concurrencyControl = (): ConcurrencyControl => new AwsConcurrencyControl(lambdaClient());
+export const eventSources = (): EventSources => new AwsEventSources(lambdaClient());
+export const taskTokens = (): TaskTokens => new SfnTaskTokens(sfnClient());
 
 /**
  * A notifier to the topic named by the environment, read when it publishes: a function that never
@@ -53,6 +76,8 @@ export const idempotencyStore = (env: Env = process.env): IdempotencyStore => ne
 
 /** The state machine of the given ARN: for a task that only knows it from its execution's context. */
 export const workflowOf = (stateMachineArn: string): Workflow => new SfnWorkflow(sfnClient(), stateMachineArn);
+/** Rollout control records in the same table, named by the environment, read at each call. */
+export const controlStore = (env: Env = process.env): ControlStore => new DynamoControlStore(documentClient(), () => env[ENV.tableName] ?? '');
 
 /** The rollout state machine named by the environment, read when first needed. */
 export const workflow = (env: Env = process.env): Workflow => new SfnWorkflow(sfnClient(), () => env[ENV.stateMachineArn] ?? '');

@@ -6,8 +6,8 @@ import { mapAwsErrors } from './errors.js';
 export class AwsInvoker implements Invoker {
   constructor(private readonly client: LambdaClient) {}
 
-  async invoke(functionName: string, qualifier: string, payload: unknown): Promise<InvocationResult> {
-    const out = await mapAwsErrors(`Invoke ${functionName}:${qualifier}`, () =>
+  async invoke(functionName: string, qualifier: string | undefined, payload: unknown): Promise<InvocationResult> {
+    const out = await mapAwsErrors(`Invoke ${functionName}${qualifier ? `:${qualifier}` : ''}`, () =>
       this.client.send(
         new InvokeCommand({
           FunctionName: functionName,

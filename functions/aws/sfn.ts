@@ -95,6 +95,7 @@ function toInfo(out: DescribeExecutionCommandOutput, executionArn: string): Exec
     ...(out.stopDate ? { stoppedAt: out.stopDate.toISOString() } : {}),
     ...(out.error !== undefined ? { error: out.error } : {}),
     ...(out.cause !== undefined ? { cause: out.cause } : {}),
+    ...(out.input !== undefined ? { input: parse(out.input) } : {}),
   };
 }
 

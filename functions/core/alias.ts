@@ -79,17 +79,34 @@ export type AliasVerdict =
   | { readonly kind: 'drift'; readonly reason: string };
 
 /**
- * Whether a stopped rollout left the alias split. The alias is this rollout's when it routes the
- * baseline plus the target and carries the RevisionId the rollout last saw, or routes exactly as
- * the shift that was in flight when the rollout stopped (that write landed but its answer never
- * reached the state), and the rollout has no outcome yet. Anything else is someone else's change:
+ * True while a promotion is being verified: Finalize made the target the alias's version and the
+ * postTraffic hook or the final bake has not passed yet. A rollback then undoes the promotion.
+ *
+ * @example verifyingPromotion({ ...state, cursor: { ...state.cursor, final: true, next: 'bake' } }) // true
+ */
+export function verifyingPromotion(state: RolloutState): boolean {
+  return state.cursor.final === true && state.cursor.next !== 'promote';
+}
+
+/**
+ * Whether a stopped rollout left the alias split, or, while its promotion is being verified, on the
+ * target. The alias is this rollout's when it routes the baseline plus the target and carries the
+ * RevisionId the rollout last saw, or routes exactly as the shift that was in flight when the
+ * rollout stopped (that write landed but its answer never reached the state), and the rollout has
+ * no outcome yet; or when it is whole on the target exactly as Finalize wrote it while the
+ * promotion is still being verified. Anything else is someone else's change:
  * drift, never overwritten.
  *
  * @example aliasVerdict(state, { functionVersion: '7', routing: { '8': 10 }, revisionId: state.alias.revisionId }) // { kind: 'restore', ... }
  */
 export function aliasVerdict(state: RolloutState, alias: Pick<AliasState, 'functionVersion' | 'routing' | 'revisionId'>): AliasVerdict {
-  if (!isSplit(alias)) return { kind: 'whole', version: alias.functionVersion };
   const r = state.rollout;
+  if (!isSplit(alias)) {
+    // A promotion still being verified (postTraffic hook, final bake) is this rollout's to undo,
+    // while the alias is exactly as Finalize wrote it.
+    const ourPromotion = verifyingPromotion(state) && alias.functionVersion === r.targetVersion && alias.revisionId === state.alias.revisionId;
+    return ourPromotion ? { kind: 'restore', revisionId: alias.revisionId } : { kind: 'whole', version: alias.functionVersion };
+  }
   // A rollout with an outcome left the alias whole, or (drift) as someone else set it, which its
   // state then records as last seen: a split now is never its own to undo.
   if (state.outcome) {

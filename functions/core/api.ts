@@ -5,10 +5,11 @@
  * functions build.
  */
 import * as z from 'zod';
+import { type ControlRequest, controlView, type RolloutControl } from './control.js';
 import { InvalidInputError, type FieldIssue, RolloutError, ErrorName } from './errors.js';
 import { functionNameOf, isFunctionRef } from './function-ref.js';
 import { parseRolloutInput, toFieldIssues, type ParsedInput } from './input.js';
-import { jsonBytes, MAX_INPUT_BYTES } from './limits.js';
+import { jsonBytes, MAX_INPUT_BYTES, MAX_REASON_CHARS } from './limits.js';
 import {
   DEFAULT_PAGE_SIZE,
   type IdempotencyRecord,
@@ -21,7 +22,7 @@ import {
   type RolloutRecord,
 } from './registry.js';
 import type { CheckDetail } from './check.js';
-import { type FunctionScope, type Home, homeRefusal, scopeRefusal } from './scope.js';
+import { type FunctionScope, type Home, hookIssues, homeRefusal, scopeRefusal } from './scope.js';
 import type { Judged, StepRecord } from './state.js';
 
 /** A route of the API's table: a method and a path template such as "/rollouts/{id}". */
@@ -114,8 +115,9 @@ export function consoleUrl(executionArn: string): string | undefined {
 /**
  * `POST /rollouts`'s body as a rollout input, held to every rule an API start must keep, all
  * reported at once: the rollout input's rules; no `release` (only the artifact trigger starts a
- * code release, from its own bucket, keys and allow-list); and a function the service may touch
- * (`scopeRefusal`: on the allow-list, and an ARN only where the service runs). Throws
+ * code release, from its own bucket, keys and allow-list); a function the service may touch
+ * (`scopeRefusal`: on the allow-list, and an ARN only where the service runs); and hooks it may
+ * invoke (`hookIssues`: on the allowed hooks, likewise). Throws
  * InvalidInputError naming each field and rule; nothing has changed.
  *
  * @example parseStartBody({ functionName: 'orders', alias: 'live', targetVersion: 8, release: {} }, scope) // throws: release: is set by the artifact trigger only
@@ -133,6 +135,7 @@ export function parseStartBody(body: unknown, scope: FunctionScope): ParsedInput
   }
   const outside = parsed && scopeRefusal(parsed.input.functionName, scope);
   if (outside) issues.push({ field: 'functionName', rule: outside });
+  if (parsed) issues.push(...hookIssues(parsed.input.hooks, scope.allowedHooks ?? [], scope.home));
   // The execution starts with the defaults filled in and a rollout id: Prepare holds that to the limit too.
   const started = parsed && jsonBytes(startInput(parsed, 'r'.repeat(MAX_EXECUTION_NAME)));
   if (started && started > MAX_INPUT_BYTES) {
@@ -282,7 +285,7 @@ export function parseRolloutId(id: string | undefined): string {
 }
 
 /** StopExecution keeps at most 32,768 characters of cause; we keep the reason well inside. */
-export const MAX_ABORT_REASON = 1024;
+export const MAX_ABORT_REASON = MAX_REASON_CHARS;
 
 const AbortSchema = z.strictObject(
   {
@@ -384,21 +387,88 @@ export interface ExecutionView {
  * when it could be read. A long rollout's execution is the one running it now: the record follows
  * each continuation.
  */
-export function rolloutView(r: RolloutRecord, execution: ExecutionView | { readonly unavailable: string } | undefined) {
+export function rolloutView(r: RolloutRecord, execution: ExecutionView | { readonly unavailable: string } | undefined, control?: RolloutControl) {
+  const controls = controlView(control);
   return {
     ...rolloutSummary(r),
     ...(r.strategy !== undefined ? { strategy: r.strategy } : {}),
     ...(r.finalVersion !== undefined ? { finalVersion: r.finalVersion } : {}),
     ...(r.progress ? { lastEvent: r.progress.lastEvent } : {}),
+    ...(controls && Object.keys(controls).length > 0 ? { control: controls } : {}),
     steps: (r.progress?.steps ?? []).map(stepView),
     ...(r.lastCheck ? { lastCheck: checkView(r.lastCheck) } : {}),
     execution: { arn: r.executionArn, consoleUrl: consoleUrl(r.executionArn), ...execution },
   };
 }
 
+/**
+ * 202 for a control request that was recorded: what was asked, by whom, whether the rollout's
+ * wait was woken to act on it at once (else it acts at its next check), and the control as it now
+ * stands.
+ *
+ * @example controlAccepted('r1', { action: 'approve' }, control, true).body // { rolloutId: 'r1', action: 'approve', gate: 'step-2', woke: true, control: { ... } }
+ */
+export function controlAccepted(rolloutId: string, request: ControlRequest, control: RolloutControl, woke: boolean): ApiResponse {
+  const gate = request.action === 'approve' || request.action === 'reject' ? { gate: control.gate?.id } : {};
+  const full = request.action === 'promote' ? { full: request.full } : {};
+  return json(202, {
+    rolloutId,
+    action: request.action,
+    ...gate,
+    ...full,
+    woke,
+    message: woke ? 'recorded; the rollout was woken and acts on it now' : 'recorded; the rollout acts on it at its next check',
+    control: controlView(control),
+  });
+}
+
 /** Whether an abort can still stop the rollout. */
 export function abortable(r: RolloutRecord): boolean {
   return !isEnded(r.status);
+}
+
+const RetrySchema = z.strictObject(
+  { reason: z.string({ error: 'must be a string' }).trim().min(1, { error: 'must not be empty' }).max(MAX_ABORT_REASON, { error: `must be at most ${MAX_ABORT_REASON} characters` }).optional() },
+  { error: 'must be a JSON object' },
+);
+
+/**
+ * `POST /rollouts/{id}/retry`'s body: an optional reason; a missing body is an empty one.
+ *
+ * @example parseRetryBody(null) // {}
+ */
+export function parseRetryBody(body: unknown): { reason?: string | undefined } {
+  const parsed = RetrySchema.safeParse(body ?? {}, { reportInput: true });
+  if (!parsed.success) throw new InvalidInputError(toFieldIssues(parsed.error.issues));
+  return parsed.data;
+}
+
+/** How a rollout must have ended for `POST /rollouts/{id}/retry` to start it again. */
+export const RETRYABLE_STATUSES = ['rolled_back', 'failed', 'aborted', 'timed_out'] as const;
+
+/**
+ * Why a rollout cannot be retried, or undefined when it can: it is still running, or it ended in a
+ * way a retry would not fix (promoted; drift: someone else changed the alias; refused: nothing ran).
+ *
+ * @example retryRefusal({ ...record, status: 'promoted' }) // 'rollout r1 cannot be retried: it promoted; only a rolled_back, failed, aborted or timed_out rollout can'
+ */
+export function retryRefusal(r: Pick<RolloutRecord, 'rolloutId' | 'status'>): string | undefined {
+  if ((RETRYABLE_STATUSES as readonly string[]).includes(r.status)) return undefined;
+  const how = isEnded(r.status) ? `it ended ${r.status}` : `it is ${r.status}`;
+  return `rollout ${r.rolloutId} cannot be retried: ${how}; only a ${RETRYABLE_STATUSES.join(', ').replace(/, ([^,]*)$/, ' or $1')} rollout can`;
+}
+
+/**
+ * The input a retry starts with: the first execution's input, without its rollout id (the retry
+ * gets a new one) and, for a rollout that released an artifact, with the version it published as
+ * the target instead of the release (the code is not deployed twice).
+ *
+ * @example retryInput({ functionName: 'orders', alias: 'live', targetVersion: '8', rolloutId: 'r1' }, record) // { functionName: 'orders', alias: 'live', targetVersion: '8' }
+ */
+export function retryInput(first: unknown, record: Pick<RolloutRecord, 'targetVersion'>): unknown {
+  if (typeof first !== 'object' || first === null) return first;
+  const { rolloutId: _id, release, code: _code, publish: _publish, ...rest } = first as Record<string, unknown>;
+  return release === undefined ? rest : { ...rest, targetVersion: record.targetVersion };
 }
 
 /** An HTTP answer before serialisation. */

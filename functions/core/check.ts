@@ -5,11 +5,14 @@
  * The state keeps a short record of the check; its whole detail (every signal) is returned apart,
  * for the rollout registry, so the state stays small however many alarms and metrics are judged.
  */
+import type { RolloutControl } from './control.js';
 import { clockTime, decide } from './decide.js';
 import {
   type AlarmEvidence,
+  asDryRun,
   combine,
   type CustomMetricEvidence,
+  type HealthPolicy,
   judgeAlarms,
   judgeCustomMetric,
   judgeErrors,
@@ -22,7 +25,7 @@ import {
   type Verdict,
 } from './health.js';
 import type { MinuteEvidence } from './judge.js';
-import { type Judged, type NextAction, type RolloutState, shortReason, type StepRecord } from './state.js';
+import { type Cursor, type Judged, type NextAction, type RolloutState, shortReason, type StepRecord } from './state.js';
 import { EMPTY_TALLY, foldMinutes, type Shift, type Tally, withLatencyThresholds, withProbes } from './tally.js';
 
 const MINUTE = 60_000;
@@ -30,7 +33,7 @@ const MINUTE = 60_000;
 /**
  * The complete metric minutes a check at `now` may read: from the minute the target first got
  * traffic to the last minute CloudWatch has finished (`metricDelaySeconds`). Empty when
- * `end <= start`.
+ * `end <= start`. The tally carries which of them were judged already (the final bake's among them).
  *
  * @example evidenceWindow(state, shiftedAt + 180_000) // { start: minute of the shift, end: start + 60_000 } with a 120 s delay
  */
@@ -99,15 +102,17 @@ export interface Assessed {
 /**
  * The signals as far as the evidence could be read: whatever an unreadable source would have
  * judged is inconclusive, saying why, instead of what an empty answer would have meant (a missing
- * alarm, a custom metric with no data, not enough traffic).
+ * alarm, a custom metric with no data, not enough traffic). A dry-run signal stays dry run.
+ *
+ * @example readable([errorsSignal], { metrics: 'ThrottlingException' })[0]?.verdict // 'inconclusive'
  */
-function readable(signals: readonly Signal[], unreadable: Unreadable): Signal[] {
+export function readable(signals: readonly Signal[], unreadable: Unreadable): Signal[] {
   const from = (name: string): keyof Unreadable | undefined =>
     name === 'errors' || name.startsWith('latency') || name === 'throttles' || name.startsWith('metric ') ? 'metrics' : name.startsWith('alarm ') ? 'alarms' : undefined;
   const listed = signals.map((s): Signal => {
     const source = from(s.name);
     const why = source && unreadable[source];
-    return why ? { name: s.name, verdict: 'inconclusive', reason: `could not read the ${source}: ${why}` } : s;
+    return why ? { name: s.name, verdict: 'inconclusive', reason: `could not read the ${source}: ${why}`, ...(s.dryRun ? { dryRun: true } : {}) } : s;
   });
   return unreadable.probes ? [...listed, { name: 'probes', verdict: 'inconclusive', reason: `no probe answered: ${unreadable.probes}` }] : listed;
 }
@@ -131,18 +136,52 @@ export function judgedText(judged: Judged | undefined, weightPercent: number): s
   return judged && judged.atWeight > 0 ? `${at} (${judged.atWeight} entirely at ${weightPercent}%)` : `${at}; none yet at ${weightPercent}%`;
 }
 
-/** What the step's checks have judged so far: bounded, a minute range and a few weights. */
-function judgedOf(tally: Tally): Judged | undefined {
+/**
+ * What the step's checks have judged so far: bounded, a minute range and a few weights.
+ *
+ * @example judgedOf(tally)?.atWeight // complete minutes judged entirely at the step's weight
+ */
+export function judgedOf(tally: Tally): Judged | undefined {
   const step = tally.atWeight;
   return step && { from: step.judgedFrom, to: Math.max(step.judgedFrom, tally.through ?? step.judgedFrom), weights: step.weights, atWeight: step.minutes };
+}
+
+/** A check's evidence folded in: the tally carried forward, the window it read, and the policy it judges with. */
+export interface FoldedCheck {
+  readonly tally: Tally;
+  readonly window: { readonly start: number; readonly end: number };
+  /** The rollout's policy; with unreadable evidence, `insufficientData.then` is "rollback" (see `assessCheck`). */
+  readonly policy: HealthPolicy;
+  readonly unreadable: Unreadable;
+}
+
+/**
+ * The fresh minutes folded into the tally (and, once the baseline's reference is in, the slow
+ * thresholds fixed for the minutes after it), unless the metrics could not be read; the probes
+ * counted. Shared by the checks of the plan's steps and of the final bake.
+ *
+ * @example foldCheck(state, evidence, now).tally.through // the end of the minutes judged so far
+ */
+export function foldCheck(state: RolloutState, evidence: CheckEvidence, now: number): FoldedCheck {
+  const { rollout } = state;
+  const unreadable = evidence.unreadable ?? {};
+  const blind = Object.values(unreadable).some((why) => why !== undefined);
+  const policy = blind ? { ...rollout.health, insufficientData: { ...rollout.health.insufficientData, then: 'rollback' as const } } : rollout.health;
+  const window = evidenceWindow(state, now);
+  const before = state.tally ?? EMPTY_TALLY;
+  const folded = unreadable.metrics ? before : foldMinutes(before, evidence.minutes, { from: window.start, to: window.end }, shiftsOf(state));
+  const tally = withProbes(evidence.reference && !unreadable.metrics ? withLatencyThresholds(folded, policy, evidence.reference, window.end) : folded, evidence.probes);
+  return { tally, window, policy, unreadable };
 }
 
 /**
  * Judges the evidence and moves the rollout on: the fresh minutes go into the tally (and, once
  * the baseline's reference is in, the slow thresholds are fixed for the minutes after it); the
  * step's record gets the verdict with its numbers, what was judged and a reason cut to
- * `MAX_REASON_CHARS`; the cursor the next move; and the check's detail (every signal with its
- * reason) comes back apart, for the registry.
+ * `MAX_REASON_CHARS`; the cursor the next move, with what people asked for (`control`: gate
+ * decisions, pause, promote) folded in; and the check's detail (every signal with its reason)
+ * comes back apart, for the registry. A signal the policy runs dry (`dryRun`) is judged and
+ * reported, never acted on.
  *
  * Evidence that could not be read (`evidence.unreadable`) makes the check inconclusive, so the
  * step holds at its weight and checks again, within the policy's hold budget
@@ -155,15 +194,9 @@ function judgedOf(tally: Tally): Judged | undefined {
  * source that could be read still rolls back at once. Minutes that could not be read are not
  * folded into the tally: the next check asks for them again.
  */
-export function assessCheck(state: RolloutState, evidence: CheckEvidence, now: number): Assessed {
+export function assessCheck(state: RolloutState, evidence: CheckEvidence, now: number, control?: RolloutControl): Assessed {
   const { rollout, cursor } = state;
-  const unreadable = evidence.unreadable ?? {};
-  const blind = Object.values(unreadable).some((why) => why !== undefined);
-  const policy = blind ? { ...rollout.health, insufficientData: { ...rollout.health.insufficientData, then: 'rollback' as const } } : rollout.health;
-  const window = evidenceWindow(state, now);
-  const before = state.tally ?? EMPTY_TALLY;
-  const folded = unreadable.metrics ? before : foldMinutes(before, evidence.minutes, { from: window.start, to: window.end }, shiftsOf(state));
-  const tally = withProbes(evidence.reference && !unreadable.metrics ? withLatencyThresholds(folded, policy, evidence.reference, window.end) : folded, evidence.probes);
+  const { tally, window, policy, unreadable } = foldCheck(state, evidence, now);
   const errors = judgeErrors(policy, tally);
   const errorSignal: Signal =
     window.end > window.start
@@ -175,12 +208,12 @@ export function assessCheck(state: RolloutState, evidence: CheckEvidence, now: n
 
   const signals: Signal[] = readable(
     [
-      errorSignal,
-      ...judgeLatency(policy, tally),
-      judgeThrottles(policy, tally),
-      ...judgeAlarms(policy, evidence.alarms),
-      ...policy.metrics.map((m, i) => judgeCustomMetric(m, evidence.metrics[i] ?? {})),
-      ...(probes ? [judgeProbes(probes)] : []),
+      asDryRun(errorSignal, policy.errors.dryRun),
+      ...judgeLatency(policy, tally).map((s) => asDryRun(s, policy.latency.dryRun)),
+      asDryRun(judgeThrottles(policy, tally), policy.throttles.dryRun),
+      ...judgeAlarms(policy, evidence.alarms).map((s) => asDryRun(s, policy.alarms.dryRun)),
+      ...policy.metrics.map((m, i) => asDryRun(judgeCustomMetric(m, evidence.metrics[i] ?? {}), m.dryRun)),
+      ...(probes ? [asDryRun(judgeProbes(probes), policy.probes?.dryRun)] : []),
     ],
     unreadable,
   );
@@ -195,28 +228,49 @@ export function assessCheck(state: RolloutState, evidence: CheckEvidence, now: n
         ? `${combined.reason} (observed split ${split}% at a ${cursor.weightPercent}% weight)`
         : combined.reason;
   const verdict = { ...combined, reason: said };
-  const next = decide(rollout.plan, cursor, verdict, policy, now);
+  const next = decide(rollout.plan, cursor, verdict, policy, now, { gates: rollout.gates, control });
   // While the step waits for its first complete minute in CloudWatch, that wait is the story.
   const reason = next.awaiting !== undefined ? (next.reason ?? said) : said;
-  const history = last
-    ? [
-        ...state.history.slice(0, -1),
-        { ...last, checks: last.checks + 1, checkedAt: now, verdict: verdict.verdict, reason: shortReason(reason), target: verdict.target, baseline: verdict.baseline, observedSplitPercent: split, probes: stepProbes, judged },
-      ]
-    : state.history;
-  const check: CheckDetail | undefined = last && {
+  const { state: checked, check } = withCheck(state, { ...verdict, reason }, now, next.next, { observedSplitPercent: split, probes: stepProbes, judged });
+  return { state: { ...checked, tally, cursor: withShortReason(next) }, check };
+}
+
+/**
+ * The cursor with its reason cut to `MAX_REASON_CHARS`, as the state keeps it.
+ *
+ * @example withShortReason({ ...cursor, reason: 'x'.repeat(400) }).reason?.length // 300
+ */
+export function withShortReason(cursor: Cursor): Cursor {
+  return cursor.reason === undefined ? cursor : { ...cursor, reason: shortReason(cursor.reason) };
+}
+
+/**
+ * A check recorded on the current step: in the state, one more check, its time, the verdict with
+ * its numbers, a reason cut to `MAX_REASON_CHARS` and `extra` (the observed split, the step's
+ * probes, what was judged); apart, for the registry, the check's whole detail with every signal.
+ *
+ * @example withCheck(state, verdict, now, 'shift').state.history.at(-1)?.checks // one more than before
+ */
+export function withCheck(
+  state: RolloutState,
+  verdict: Verdict,
+  now: number,
+  next: NextAction,
+  extra: Partial<Pick<StepRecord, 'observedSplitPercent' | 'probes' | 'judged'>> = {},
+): Assessed {
+  const last = state.history.at(-1);
+  if (!last) return { state, check: undefined };
+  const numbers = { target: verdict.target, baseline: verdict.baseline, observedSplitPercent: extra.observedSplitPercent, probes: extra.probes, judged: extra.judged };
+  const record: StepRecord = { ...last, checks: last.checks + 1, checkedAt: now, verdict: verdict.verdict, reason: shortReason(verdict.reason), ...numbers };
+  const check: CheckDetail = {
     at: now,
     step: last.step,
     weightPercent: last.weightPercent,
     verdict: verdict.verdict,
-    reason: shortReason(reason, MAX_SIGNAL_REASON_CHARS),
-    target: verdict.target,
-    baseline: verdict.baseline,
-    observedSplitPercent: split,
-    probes: stepProbes,
-    judged,
-    signals: verdict.signals.map((s) => ({ ...s, reason: shortReason(s.reason, MAX_SIGNAL_REASON_CHARS) })),
-    next: next.next,
+    reason: shortReason(verdict.reason, MAX_SIGNAL_REASON_CHARS),
+    ...numbers,
+    signals: verdict.signals.map((sig) => ({ ...sig, reason: shortReason(sig.reason, MAX_SIGNAL_REASON_CHARS) })),
+    next,
   };
-  return { state: { ...state, tally, cursor: next.reason === undefined ? next : { ...next, reason: shortReason(next.reason) }, history }, check };
+  return { state: { ...state, history: [...state.history.slice(0, -1), record] }, check };
 }

@@ -20,32 +20,42 @@ export const MAX_HISTORY_EVENTS = 25_000;
  * Events a state adds to the history, as Step Functions records them: a Lambda Task that succeeds
  * at once adds TaskStateEntered, LambdaFunctionScheduled, LambdaFunctionStarted,
  * LambdaFunctionSucceeded and TaskStateExited (5); each retried attempt adds Scheduled, Started
- * and Failed (3); a Choice, Wait or Pass state adds its Entered and Exited events (2).
+ * and Failed (3); a Choice, Wait or Pass state adds its Entered and Exited events (2); a Task that
+ * waits for a task token adds TaskStateEntered, TaskScheduled, TaskStarted, TaskSubmitted, its
+ * TaskSucceeded or TaskTimedOut, and TaskStateExited (6).
  */
-export const STATE_EVENTS = { task: 5, retry: 3, choice: 2, wait: 2 } as const;
+export const STATE_EVENTS = { task: 5, retry: 3, choice: 2, wait: 2, callback: 6 } as const;
 
 /**
  * What the workflow's loops add, state by state:
  * - a check: Bake (Wait) + CheckHealth (Task) + Announce and Decide (Choices) = 2 + 5 + 2 + 2 = 11;
  * - a check that announces a verdict or a hold adds NotifyAnnounced (Task) = 5;
- * - a check that moves to the next step adds ShiftWeight and NotifyShifted (Tasks) = 10;
+ * - a check that moves to the next step adds BeforeStepHook and Advance (Choices, 4; a hook the
+ *   rollout runs before the step is not counted: at most once a step) and ShiftWeight and
+ *   NotifyShifted (Tasks, 10) = 14;
  * - a check whose evidence could not be read after CheckHealth's retries adds those retries
  *   (10 × 3, the `transient` policy) and CheckReadableEvidence (Task, 5) = 35;
  * - the start of a rollout: ExecutionStarted (1) + NewOrContinued, FromArtifact, StartOrRefuse,
- *   LockedOrRefused, VerifiedOrRefused, FirstMove (Choices, 6 × 2) + Prepare, AcquireLock,
- *   NotifyStarted, VerifyTarget (Tasks, 4 × 5) + the first ShiftWeight and NotifyShifted (10) = 43;
+ *   LockedOrRefused, NeedsConcurrency, VerifiedOrRefused, PreTrafficHook, BeforeStepHook, Advance
+ *   (Choices, 9 × 2) + Prepare, AcquireLock, NotifyStarted, VerifyTarget (Tasks, 4 × 5) + the
+ *   first ShiftWeight and NotifyShifted (10) = 49 (the hooks and concurrency polling a rollout
+ *   asks for come on top, once each, within the margin below);
+ * - a check after a wait for a person (a gate, a pause) waited in AwaitControl, a
+ *   `.waitForTaskToken` Task (TaskStateEntered, TaskScheduled, TaskStarted, TaskSubmitted,
+ *   TaskSucceeded or TaskTimedOut, TaskStateExited: 6) instead of Bake (Wait, 2) = 4 more;
  * - the start of a continuation: ExecutionStarted (1) + NewOrContinued and Resumed (Choices, 4) +
  *   ResumeContinuation (Task, 5) = 10.
- * A state added to one of these paths, or a new loop (a holding loop that waits for an approval
- * while it checks), adds its events here; a definition test holds these numbers to the states.
+ * A state added to one of these paths, or a new loop, adds its events here; a definition test
+ * holds these numbers to the states.
  */
 export const LOOP_EVENTS = {
   check: STATE_EVENTS.wait + STATE_EVENTS.task + 2 * STATE_EVENTS.choice,
   announce: STATE_EVENTS.task,
-  shift: 2 * STATE_EVENTS.task,
+  shift: 2 * STATE_EVENTS.choice + 2 * STATE_EVENTS.task,
   unreadable: RETRY_POLICIES.transient[0].MaxAttempts * STATE_EVENTS.retry + STATE_EVENTS.task,
-  start: 1 + 6 * STATE_EVENTS.choice + 4 * STATE_EVENTS.task + 2 * STATE_EVENTS.task,
+  start: 1 + 9 * STATE_EVENTS.choice + 4 * STATE_EVENTS.task + 2 * STATE_EVENTS.task,
   resume: 1 + 2 * STATE_EVENTS.choice + STATE_EVENTS.task,
+  awaited: STATE_EVENTS.callback - STATE_EVENTS.wait,
 } as const;
 
 /**
@@ -80,11 +90,12 @@ export function afterCheck(before: Cursor, after: Cursor, how: { readonly unread
   const historyEvents =
     (before.historyEvents ?? LOOP_EVENTS.start) +
     LOOP_EVENTS.check +
+    (before.next === 'await' ? LOOP_EVENTS.awaited : 0) +
     (how.unreadable ? LOOP_EVENTS.unreadable : 0) +
     (after.announce ? LOOP_EVENTS.announce : 0) +
     (after.next === 'shift' ? LOOP_EVENTS.shift : 0);
   const { continueInNewExecution: _, ...cursor } = after;
-  const waiting = after.next === 'bake' || after.next === 'hold';
+  const waiting = after.next === 'bake' || after.next === 'hold' || after.next === 'await';
   if (waiting && historyEvents >= LAST_SAFE_EVENTS) {
     return {
       ...cursor,
@@ -116,7 +127,7 @@ export function continuationName(currentName: string, number: number): string {
  * The keys Catch clauses and the continuation write into the state: what one execution caught,
  * not what the next one should carry.
  */
-export const TRANSIENT_STATE_KEYS = ['error', 'notifyError', 'releaseLockError', 'continueError', 'refusal', 'unreadable', 'explainError'] as const;
+export const TRANSIENT_STATE_KEYS = ['error', 'notifyError', 'releaseLockError', 'continueError', 'refusal', 'unreadable', 'explainError', 'hookFailure', 'concurrencyError'] as const;
 
 /**
  * The input of the rollout's next execution: the state as it is (the rollout, the alias with its

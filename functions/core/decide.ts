@@ -1,7 +1,9 @@
 /**
- * `decide`: given the plan, where the rollout is, the latest verdict and the time, what happens
- * next. A pure function of its arguments, so every path is a table-driven test.
+ * `decide`: given the plan, where the rollout is, the latest verdict, what people asked for (gates,
+ * pause, promote) and the time, what happens next. A pure function of its arguments, so every path
+ * is a table-driven test.
  */
+import { type Gate, gateId, type OpenGate, type RolloutControl } from './control.js';
 import type { HealthPolicy, Verdict } from './health.js';
 import type { Cursor } from './state.js';
 import type { Plan } from './strategy.js';
@@ -64,33 +66,123 @@ export function startBake(cursor: Cursor, now: number, policy: HealthPolicy): Cu
   };
 }
 
+/** What people asked for, as `decide` weighs it: the rollout's gates and its control record. */
+export interface Controls {
+  readonly gates?: readonly Gate[] | undefined;
+  readonly control?: RolloutControl | undefined;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
 /**
  * The next move after a check at `now`.
  *
- * - unhealthy: roll back at once, with the verdict's reason, even mid-bake;
+ * - unhealthy: roll back at once, with the verdict's reason, even mid-bake, paused or at a gate;
+ * - a gate a person rejected: roll back, saying who and why;
+ * - a person asked to promote: promote now, skipping the remaining steps and gates;
  * - mid-bake: bake on and check again (every `checkEverySeconds`, every
  *   `longBakeCheckEverySeconds` after a weight's first hour), unless the adaptive strategy may
  *   advance early (the minimum bake is over, the evidence says the target is no worse, and a
- *   complete minute at this weight has been judged);
+ *   complete minute at this weight has been judged; never in the final bake);
  * - bake over, but no complete metric minute served entirely at this weight judged yet (unless
  *   `advance` is "schedule"): wait for it, checking as usual; the wait says which minute and when
- *   CloudWatch has it;
- * - bake over and healthy: the next step, or promotion after the last one;
+ *   CloudWatch has it (in the final bake: a minute served wholly by the target after promotion);
+ * - bake over and healthy: the next step, or promotion after the last one (after the final bake:
+ *   done), unless the rollout is paused, or a gate before that move waits for approval: then await
+ *   (checks go on), until approved, rejected, or timed out (roll back, or proceed if the gate says so);
  * - bake over and inconclusive: hold (bake longer) while the step's holds stay within
  *   `maxHoldSeconds`, then roll back, or proceed as if healthy when the policy says so.
  *
  * @example decide(plan, cursor, healthyVerdict, policy, cursor.bakeEndsAt).next // 'shift'
  */
-export function decide(plan: Plan, cursor: Cursor, verdict: Verdict, policy: HealthPolicy, now: number): Cursor {
+export function decide(plan: Plan, cursor: Cursor, verdict: Verdict, policy: HealthPolicy, now: number, controls: Controls = {}): Cursor {
+  const control = controls.control;
+  const after = cursor.final ? 'after promotion, during the final bake: ' : '';
+  const rollback = (why: string): Cursor => ({ ...cursor, next: 'rollback', waitSeconds: 0, reason: why, announce: undefined, awaiting: undefined });
+
+  if (verdict.verdict === 'unhealthy') return rollback(`${after}${verdict.reason}`);
+  const rejected = cursor.gate ? control?.decisions[cursor.gate.id] : undefined;
+  if (cursor.gate && rejected?.decision === 'rejected') {
+    return rollback(`gate ${cursor.gate.id} was rejected by ${rejected.by}${rejected.reason ? `: ${rejected.reason}` : ''}`);
+  }
+  if (!cursor.final && !cursor.promotion && control?.promote) {
+    const { promote } = control;
+    const rest = promote.full ? 'skipping the remaining steps' : 'the remaining checks run at 100%';
+    return {
+      ...cursor,
+      next: 'promote',
+      promotion: promote,
+      gate: undefined,
+      paused: undefined,
+      awaiting: undefined,
+      waitSeconds: 0,
+      announce: undefined,
+      reason: `promoted by ${promote.by}${promote.reason ? ` (${promote.reason})` : ''}; ${rest}`,
+    };
+  }
+
+  const planned = byEvidence(plan, cursor, verdict, policy, now);
+  if (planned.next !== 'shift' && planned.next !== 'promote') return planned;
+
+  if (control?.pause) {
+    // A gate already open stays open (and keeps its timeout): it may be decided while paused.
+    return {
+      ...cursor,
+      next: 'await',
+      paused: true,
+      awaiting: undefined,
+      waitSeconds: policy.checkEverySeconds,
+      announce: cursor.paused ? undefined : 'paused',
+      reason: `paused by ${control.pause.by}${control.pause.reason ? ` (${control.pause.reason})` : ''}; ${verdict.reason}`,
+    };
+  }
+  const gate = cursor.final ? undefined : gateBefore(controls.gates ?? [], planned);
+  if (!gate) return planned;
+  const id = gateId(gate.before);
+  const decision = control?.decisions[id];
+  if (decision?.decision === 'approved') return { ...planned, reason: `${planned.reason}; gate ${id} approved by ${decision.by}` };
+  if (decision?.decision === 'rejected') return rollback(`gate ${id} was rejected by ${decision.by}${decision.reason ? `: ${decision.reason}` : ''}`);
+
+  const open: OpenGate =
+    cursor.gate?.id === id
+      ? cursor.gate
+      : { id, openedAt: iso(now), timesOutAt: iso(now + gate.timeoutSeconds * 1000), onTimeout: gate.onTimeout, weightPercent: cursor.weightPercent };
+  const timesOutAt = Date.parse(open.timesOutAt);
+  if (now >= timesOutAt) {
+    const waited = `gate ${id} was not decided within ${gate.timeoutSeconds}s`;
+    return gate.onTimeout === 'proceed' ? { ...planned, reason: `${planned.reason}; ${waited}, proceeding as the gate says` } : rollback(waited);
+  }
+  return {
+    ...cursor,
+    next: 'await',
+    gate: open,
+    paused: undefined,
+    awaiting: undefined,
+    waitSeconds: Math.max(1, Math.min(policy.checkEverySeconds, Math.ceil((timesOutAt - now) / 1000))),
+    announce: cursor.gate?.id === id ? undefined : 'gate',
+    reason: `waiting for approval of gate ${id} (until ${open.timesOutAt}); ${verdict.reason}`,
+  };
+}
+
+/** The gate before the move `planned` makes, if the rollout has one. */
+function gateBefore(gates: readonly Gate[], planned: Cursor): Gate | undefined {
+  const before = planned.next === 'promote' ? 'promotion' : planned.step + 1;
+  return gates.find((g) => g.before === before);
+}
+
+/** The next move on the evidence alone: bake, hold, advance (shift or promote) or roll back. */
+function byEvidence(plan: Plan, cursor: Cursor, verdict: Verdict, policy: HealthPolicy, now: number): Cursor {
   const advance = (why: string): Cursor => {
-    const next = plan.steps[cursor.step + 1];
-    if (!next) return { ...cursor, next: 'promote', waitSeconds: 0, reason: why, announce: 'verdict', awaiting: undefined };
+    const next = cursor.final ? undefined : plan.steps[cursor.step + 1];
+    if (!next) return { ...cursor, next: 'promote', gate: undefined, paused: undefined, waitSeconds: 0, reason: why, announce: 'verdict', awaiting: undefined };
     return { step: cursor.step + 1, weightPercent: next.weightPercent, bakeSeconds: next.bakeSeconds, next: 'shift', heldSeconds: 0, reason: why, announce: 'verdict' };
   };
   const bakeEndsAt = cursor.bakeEndsAt ?? now;
   const wait = (next: 'bake' | 'hold', until: number, why: string, held = cursor.heldSeconds): Cursor => ({
     ...cursor,
     next,
+    gate: undefined,
+    paused: undefined,
     announce: next === 'hold' && cursor.next !== 'hold' ? 'held' : undefined,
     awaiting: undefined,
     bakeEndsAt: until,
@@ -98,8 +190,7 @@ export function decide(plan: Plan, cursor: Cursor, verdict: Verdict, policy: Hea
     waitSeconds: Math.max(1, Math.min(checkInterval(policy, cursor.shiftedAt ?? now, now), Math.ceil((until - now) / 1000))),
     reason: why,
   });
-
-  if (verdict.verdict === 'unhealthy') return { ...cursor, next: 'rollback', waitSeconds: 0, reason: verdict.reason, announce: undefined, awaiting: undefined };
+  const after = cursor.final ? 'after promotion, during the final bake: ' : '';
 
   const whole = policy.advance === 'schedule' ? undefined : firstWholeMinute(cursor, policy);
   const seen = whole === undefined || now >= whole.readableAt;
@@ -110,7 +201,7 @@ export function decide(plan: Plan, cursor: Cursor, verdict: Verdict, policy: Hea
   if (now < bakeEndsAt) {
     const minBake = plan.minBakeSeconds;
     const sinceShift = now - (cursor.shiftedAt ?? now);
-    if (minBake !== undefined && sinceShift >= minBake * 1000 && verdict.noWorse && seen) {
+    if (!cursor.final && minBake !== undefined && sinceShift >= minBake * 1000 && verdict.noWorse && seen) {
       return advance(`${verdict.reason}; no worse than the baseline after ${Math.round(sinceShift / 1000)}s, advancing early`);
     }
     return wait(cursor.next === 'hold' ? 'hold' : 'bake', bakeEndsAt, verdict.reason);
@@ -123,5 +214,5 @@ export function decide(plan: Plan, cursor: Cursor, verdict: Verdict, policy: Hea
     return wait('hold', now + holdSeconds * 1000, `${verdict.reason}; holding ${holdSeconds}s for more evidence`, cursor.heldSeconds + holdSeconds);
   }
   if (then === 'proceed') return advance(`${verdict.reason}; proceeding as the policy allows`);
-  return { ...cursor, next: 'rollback', waitSeconds: 0, reason: verdict.reason, announce: undefined, awaiting: undefined };
+  return { ...cursor, next: 'rollback', waitSeconds: 0, reason: `${after}${verdict.reason}`, announce: undefined, awaiting: undefined };
 }

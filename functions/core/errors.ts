@@ -26,6 +26,13 @@ export const ErrorName = {
   RollbackFailed: 'RollbackFailed',
   /** Promoted, but the registry could not record it or release the lock; the guard does. */
   LockNotReleased: 'LockNotReleased',
+  /** A lifecycle hook answered that it failed (its own answer, or SendTaskFailure without an error name of its own). */
+  HookFailed: 'HookFailed',
+  /**
+   * The holding loop found a decision (approval, rejection, resume, promote) that arrived after the
+   * check that led to the wait: it ends the wait at once so the next check acts on it.
+   */
+  ControlChanged: 'RolloutControlChanged',
 } as const;
 
 export type ErrorName = (typeof ErrorName)[keyof typeof ErrorName];
@@ -106,6 +113,14 @@ export class ConfirmedDriftError extends DriftError {
 
 export class RejectedError extends RolloutError {
   override readonly name = ErrorName.Rejected;
+}
+
+export class HookFailedError extends RolloutError {
+  override readonly name = ErrorName.HookFailed;
+}
+
+export class ControlChangedError extends RolloutError {
+  override readonly name = ErrorName.ControlChanged;
 }
 
 

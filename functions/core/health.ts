@@ -43,6 +43,8 @@ export const CustomMetricSchema = z
     tolerance: z.number({ error: 'must be a fraction, 0 or more' }).min(0, { error: 'must be a fraction, 0 or more' }).default(0.2),
     /** No datapoint is inconclusive (default) or unhealthy; never healthy. */
     missingData: z.enum(['inconclusive', 'unhealthy'], { error: 'must be "inconclusive" or "unhealthy"' }).default('inconclusive'),
+    /** Judged, recorded and reported, never a cause of rollback (nor of an early advance). Default false. */
+    dryRun: z.boolean({ error: 'must be true or false' }).optional(),
   })
   .refine((m) => m.compare !== 'threshold' || m.threshold !== undefined, { error: 'is required when compare is "threshold"', path: ['threshold'] })
   .refine((m) => m.compare !== 'baseline' || Object.values(m.dimensions).some((v) => v.includes('${version}')), {
@@ -79,6 +81,8 @@ export const ProbeSchema = z.strictObject({
     })
     .refine((e) => (e.field === undefined) === (e.equals === undefined), { error: 'field and equals go together' })
     .prefault({}),
+  /** Judged, recorded and reported, never a cause of rollback (nor of an early advance). Default false. */
+  dryRun: z.boolean({ error: 'must be true or false' }).optional(),
 });
 
 export type ProbePolicy = z.output<typeof ProbeSchema>;
@@ -132,6 +136,8 @@ export const HealthPolicySchema = z
         tolerance: fraction('must be a fraction from 0 to 1 (0.001 = 0.1 points)').default(0.001),
         /** An absolute ceiling on the target's error rate, whatever the baseline does. Default: none. */
         maxRate: fraction('must be a fraction from 0 to 1').optional(),
+        /** Judged, recorded and reported, never a cause of rollback (nor of an early advance). Default false. */
+        dryRun: z.boolean({ error: 'must be true or false' }).optional(),
       })
       .prefault({}),
     latency: z
@@ -144,6 +150,8 @@ export const HealthPolicySchema = z
         /** The most often a target as fast as the baseline may be rolled back for latency (p99 and p90 together). Default 0.01. */
         falseRollbackRate: z.number({ error: 'must be a fraction above 0 and at most 0.2' }).gt(0, { error: 'must be a fraction above 0 and at most 0.2' }).max(0.2, { error: 'must be a fraction above 0 and at most 0.2' }).default(0.01),
         enabled: z.boolean({ error: 'must be true or false' }).default(true),
+        /** Judged, recorded and reported, never a cause of rollback (nor of an early advance). Default false. */
+        dryRun: z.boolean({ error: 'must be true or false' }).optional(),
       })
       .prefault({}),
     throttles: z
@@ -152,6 +160,8 @@ export const HealthPolicySchema = z
         maxIncrease: fraction('must be a fraction from 0 to 1').default(0.01),
         /** The most often a target throttled no more than the baseline may be rolled back for throttles. Default 0.01. */
         falseRollbackRate: z.number({ error: 'must be a fraction above 0 and at most 0.2' }).gt(0, { error: 'must be a fraction above 0 and at most 0.2' }).max(0.2, { error: 'must be a fraction above 0 and at most 0.2' }).default(0.01),
+        /** Judged, recorded and reported, never a cause of rollback (nor of an early advance). Default false. */
+        dryRun: z.boolean({ error: 'must be true or false' }).optional(),
       })
       .prefault({}),
     alarms: z
@@ -160,6 +170,8 @@ export const HealthPolicySchema = z
         names: z.array(z.string({ error: 'must be alarm names' }).min(1, { error: 'must not be empty' }).max(255, { error: 'must be at most 255 characters' }), { error: 'must be a list of alarm names' }).max(100, { error: 'at most 100 alarms' }).default([]),
         /** INSUFFICIENT_DATA: hold for more evidence (default), roll back, or count as OK (CodeDeploy's way). */
         insufficientData: z.enum(['hold', 'rollback', 'ok'], { error: 'must be "hold", "rollback" or "ok"' }).default('hold'),
+        /** Judged, recorded and reported, never a cause of rollback (nor of an early advance). Default false. */
+        dryRun: z.boolean({ error: 'must be true or false' }).optional(),
       })
       .prefault({}),
     /** Custom metric checks: any GetMetricData query, against a threshold or the baseline. */
@@ -196,6 +208,17 @@ export interface Signal {
   readonly verdict: VerdictKind | 'skipped';
   /** One line, with the numbers. */
   readonly reason: string;
+  /** Judged and reported, but never acted on (the policy's `dryRun`). */
+  readonly dryRun?: boolean | undefined;
+}
+
+/**
+ * A signal the policy runs dry: the same verdict and numbers, marked, so that the verdict leaves it out.
+ *
+ * @example asDryRun({ name: 'errors', verdict: 'unhealthy', reason: 'errors 5x' }, true) // { name: 'errors', verdict: 'unhealthy', reason: 'errors 5x (dry run: not acted on)', dryRun: true }
+ */
+export function asDryRun<S extends Signal>(signal: S, dryRun: boolean | undefined): S {
+  return dryRun ? { ...signal, dryRun: true, reason: `${signal.reason} (dry run: not acted on)` } : signal;
 }
 
 export interface Verdict {
@@ -398,7 +421,8 @@ export function combine(policy: HealthPolicy, tally: Tally, signals: readonly Si
   if (errors?.verdict === 'inconclusive' && probesPassed > 0 && t.invocations + probesPassed >= policy.minRequests) {
     list = list.map((s) => (s === errors ? { ...s, verdict: 'healthy', reason: `judged on probes: ${probesPassed} passing probes and ${t.invocations} requests make the minimum evidence (${s.reason})` } : s));
   }
-  const first = (v: VerdictKind) => list.find((s) => s.verdict === v);
+  // Dry-run signals are reported with the others, never the verdict's.
+  const first = (v: VerdictKind) => list.find((s) => s.verdict === v && !s.dryRun);
   const deciding = first('unhealthy') ?? first('inconclusive');
   const verdict: VerdictKind = deciding ? (deciding.verdict as VerdictKind) : 'healthy';
   return {
@@ -407,7 +431,7 @@ export function combine(policy: HealthPolicy, tally: Tally, signals: readonly Si
     target: { invocations: t.invocations, errors: t.errors, throttles: t.throttles },
     baseline: { invocations: b.invocations, errors: b.errors, throttles: b.throttles },
     signals: list,
-    noWorse: verdict === 'healthy' && errorsNoWorse,
+    noWorse: verdict === 'healthy' && errorsNoWorse && !errors?.dryRun,
   };
 }
 

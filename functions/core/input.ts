@@ -4,9 +4,13 @@
  * its field, or returns the input with its plan.
  */
 import * as z from 'zod';
-import { type FieldIssue, InvalidInputError } from './errors.js';
+import { InvalidInputError } from './errors.js';
+import { toFieldIssues } from './field-issues.js';
 import { FUNCTION_ARN_PATTERN, FUNCTION_NAME_PATTERN } from './function-ref.js';
+import { MAX_PROVISIONED_CONCURRENCY } from './concurrency.js';
+import { GatesSchema, gateProblems } from './control.js';
 import { HealthPolicySchema } from './health.js';
+import { HooksSchema } from './hooks.js';
 import { sizeIssues } from './limits.js';
 import { NotificationOptionsSchema } from './notification-options.js';
 import {
@@ -20,6 +24,9 @@ import {
   presetName,
   toPlan,
 } from './strategy.js';
+
+// Callers of the input's rules read the issue flattening from here too.
+export { toFieldIssues } from './field-issues.js';
 
 const PRESET_LIST = Object.keys(PRESETS).join(', ');
 const percent = (what: string) =>
@@ -143,6 +150,30 @@ export const RolloutInputSchema = z.strictObject(
    * updates the function's code from this exact object version, publishes it, and rolls it out.
    */
   release: ReleaseSchema.optional(),
+  /**
+   * Lifecycle hooks: Lambda functions on the operator's allowed hooks, called before any traffic
+   * (preTraffic), before each weight increase (beforeStep), after promotion (postTraffic) and after
+   * a rollback (onRollback). Each answers, or calls back with the task token, within its timeout.
+   */
+  hooks: HooksSchema.optional(),
+  /** Approval gates: before a step (from 2) or before promotion, the rollout holds at its weight until a person approves. */
+  gates: GatesSchema.optional(),
+  /** After promotion, keep watching this long before the rollout ends; unhealthy rolls back to the baseline. Default 0. */
+  finalBakeSeconds: z
+    .number({ error: `must be 0, or whole seconds from ${MIN_BAKE_SECONDS} to 86400` })
+    .int({ error: `must be 0, or whole seconds from ${MIN_BAKE_SECONDS} to 86400` })
+    .refine((n) => n === 0 || (n >= MIN_BAKE_SECONDS && n <= 86_400), { error: `must be 0, or whole seconds from ${MIN_BAKE_SECONDS} to 86400` })
+    .optional(),
+  /**
+   * Provisioned concurrency for the target version before the first shift. Default: what the alias
+   * has (none when it has none); 0: never.
+   */
+  provisionedConcurrency: z
+    .number({ error: `must be a whole number from 0 to ${MAX_PROVISIONED_CONCURRENCY}` })
+    .int({ error: `must be a whole number from 0 to ${MAX_PROVISIONED_CONCURRENCY}` })
+    .min(0, { error: `must be a whole number from 0 to ${MAX_PROVISIONED_CONCURRENCY}` })
+    .max(MAX_PROVISIONED_CONCURRENCY, { error: `must be a whole number from 0 to ${MAX_PROVISIONED_CONCURRENCY}` })
+    .optional(),
   /** An id for this rollout; the execution name when absent. */
   rolloutId: z
     .string({ error: 'must be a string' })
@@ -192,40 +223,6 @@ export function fromLegacy(legacy: z.output<typeof LegacyInputSchema>): z.input<
     targetVersion: legacy['new-version'],
     strategy,
   };
-}
-
-function fieldPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>(
-    (acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)),
-    '',
-  );
-}
-
-/**
- * Flattens zod's issues into one per broken rule. A union's issues come from the branch that
- * matches the value's type, so a bad preset name is reported as such, not as "not an object".
- */
-export function toFieldIssues(issues: readonly z.core.$ZodIssue[], base: readonly PropertyKey[] = []): FieldIssue[] {
-  return issues.flatMap((issue): FieldIssue[] => {
-    const path = [...base, ...issue.path];
-    if (issue.code === 'invalid_union' && issue.errors.length > 0) {
-      const branch =
-        issue.errors.find((b) => !b.some((i) => i.code === 'invalid_type' && i.path.length === 0)) ?? issue.errors[0];
-      if (branch && branch.length > 0) return toFieldIssues(branch, path);
-    }
-    if (issue.code === 'invalid_key' || issue.code === 'invalid_element') {
-      const key = 'key' in issue ? [issue.key as PropertyKey] : [];
-      return toFieldIssues(issue.issues as z.core.$ZodIssue[], [...path, ...key]);
-    }
-    if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((k) => ({ field: fieldPath([...path, k]), rule: 'is not a known field' }));
-    }
-    if (issue.code === 'invalid_type' && issue.input === undefined) {
-      const rule = issue.message.startsWith('is required') ? issue.message : `is required; ${issue.message}`;
-      return [{ field: fieldPath(path) || '(input)', rule }];
-    }
-    return [{ field: fieldPath(path) || '(input)', rule: issue.message }];
-  });
 }
 
 /**
@@ -281,13 +278,13 @@ export function parseRolloutInput(raw: unknown): ParsedInput {
   const plan = toPlan(input.strategy as Strategy | PresetName);
   const reserve = plan.steps.length * input.health.insufficientData.maxHoldSeconds;
   const problems = planProblems(plan, reserve);
-  if (problems.length > 0) {
-    throw new InvalidInputError(
-      problems.map((p) => {
-        const [field, ...rule] = p.split(': ');
-        return { field: legacy ? 'steps' : `strategy.${field}`, rule: rule.join(': ') };
-      }),
-    );
-  }
+  const issues = [
+    ...problems.map((p) => {
+      const [field, ...rule] = p.split(': ');
+      return { field: legacy ? 'steps' : `strategy.${field}`, rule: rule.join(': ') };
+    }),
+    ...gateProblems(input.gates ?? [], plan),
+  ];
+  if (issues.length > 0) throw new InvalidInputError(issues);
   return { input, plan, legacy };
 }

@@ -4,7 +4,10 @@
  * its input), and so that bad input is refused with a 400 naming the field and the limit before
  * anything is parsed deeply, stored or started. Every entry point holds its input to them: the
  * API (before parsing the body), the workflow (Prepare), the artifact trigger (its strategy
- * metadata), the CLI (scenario files).
+ * metadata), the CLI (scenario files). The rollout input's own fields (hooks and their payloads,
+ * gates, the final bake, provisioned concurrency) have their limits in their schemas; the requests
+ * people send a running rollout (approve, reject, pause, resume, promote, abort, retry) are held to
+ * the reason and caller lengths here, since each is recorded with the rollout.
  */
 import { type FieldIssue } from './errors.js';
 
@@ -12,6 +15,15 @@ import { type FieldIssue } from './errors.js';
 export const MAX_INPUT_BYTES = 32 * 1024;
 /** The largest probe payload (`health.probes.payload`), serialized as JSON, in bytes: 16 KiB. */
 export const MAX_PROBE_PAYLOAD_BYTES = 16 * 1024;
+/** The largest hook payload (`hooks.<kind>.payload`, handed to the hook as it is), as JSON, in bytes: 16 KiB. */
+export const MAX_HOOK_PAYLOAD_BYTES = 16 * 1024;
+/**
+ * The longest reason a person gives with a request to a rollout, in characters: recorded in the
+ * control record and the state, and StopExecution keeps at most 32,768 characters of cause.
+ */
+export const MAX_REASON_CHARS = 1024;
+/** The longest caller (the IAM identity's ARN API Gateway hands over) recorded with a request, in characters. */
+export const MAX_CALLER_CHARS = 2048;
 /** The deepest nesting of objects and arrays in any input: 32 levels (the rollout input needs 6). */
 export const MAX_JSON_DEPTH = 32;
 

@@ -7,9 +7,11 @@ import * as z from 'zod';
 
 /**
  * Lifecycle events. `verdict`: a health check's result; `held`: a step held for more evidence;
- * `aborted`: the execution was stopped and the guard put the alias back (or found it whole).
+ * `aborted`: the execution was stopped and the guard put the alias back (or found it whole);
+ * `gate`: the rollout waits at an approval gate (with the routes to approve or reject); `paused`:
+ * a pause took hold.
  */
-export const EVENT_TYPES = ['started', 'shifted', 'promoted', 'rolled_back', 'refused', 'drift', 'failed', 'verdict', 'held', 'aborted'] as const;
+export const EVENT_TYPES = ['started', 'shifted', 'promoted', 'rolled_back', 'refused', 'drift', 'failed', 'verdict', 'held', 'aborted', 'gate', 'paused'] as const;
 export type RolloutEventType = (typeof EVENT_TYPES)[number];
 
 /** SNS allows 10 message attributes; three are ours, a few are kept for later. */

@@ -56,7 +56,23 @@ function headline(type: RolloutEventType, state: RolloutState): string {
       return `held at ${cursor.weightPercent}% for more evidence${cursor.reason ? `: ${cursor.reason}` : ''}`;
     case 'aborted':
       return `aborted: ${outcome?.reason ?? 'the execution was stopped'}`;
+    case 'gate':
+      return `waits at gate ${cursor.gate?.id ?? '?'} for approval, at ${cursor.weightPercent}%`;
+    case 'paused':
+      return `paused at ${positionOf(state).weightPercent}%${cursor.reason ? `: ${cursor.reason}` : ''}`;
   }
+}
+
+/**
+ * What to call to decide a gate (the API routes, relative to the API's URL), and until when.
+ *
+ * @example gateActions(state) // { gate: 'step-2', timesOutAt: '...', onTimeout: 'rollback', approve: 'POST /rollouts/r1/approve', reject: 'POST /rollouts/r1/reject' }
+ */
+export function gateActions(state: RolloutState) {
+  const gate = state.cursor.gate;
+  if (!gate) return undefined;
+  const route = (verb: string) => `POST /rollouts/${encodeURIComponent(state.rollout.id)}/${verb}`;
+  return { gate: gate.id, openedAt: gate.openedAt, timesOutAt: gate.timesOutAt, onTimeout: gate.onTimeout, approve: route('approve'), reject: route('reject') };
 }
 
 /**
@@ -82,6 +98,11 @@ export function notificationFor(type: RolloutEventType, state: RolloutState, now
       ...(last?.verdict ? { lastCheck: { verdict: last.verdict, reason: last.reason, target: last.target, baseline: last.baseline, observedSplitPercent: last.observedSplitPercent } } : {}),
       ...(state.outcome ? { outcome: state.outcome.status, reason: state.outcome.reason } : {}),
       ...(state.error ? { error: state.error.Error, cause: state.error.Cause } : {}),
+      ...(type === 'gate' ? { waitingFor: gateActions(state) } : {}),
+      ...(type === 'paused' ? { resume: `POST /rollouts/${encodeURIComponent(r.id)}/resume` } : {}),
+      ...(type === 'started' && state.eventSources ? { eventSources: state.eventSources } : {}),
+      ...(type === 'started' && state.concurrency ? { provisionedConcurrency: state.concurrency } : {}),
+      ...(state.notes?.length ? { notes: state.notes } : {}),
     },
     attributes: {
       ...r.notifications.attributes,

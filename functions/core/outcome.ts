@@ -25,7 +25,7 @@ export function promotedState(state: RolloutState, written: Pick<AliasState, 'fu
     cursor: { ...state.cursor, next: 'promote', weightPercent: 100, bakeSeconds: 0 },
     outcome: {
       status: 'promoted',
-      reason: `v${rollout.targetVersion} serves 100% of ${rollout.alias}${last?.reason ? ` (last check: ${last.reason})` : ''}`,
+      reason: `v${rollout.targetVersion} serves 100% of ${rollout.alias}${state.cursor.promotion ? `: ${state.cursor.reason}` : last?.reason ? ` (last check: ${last.reason})` : ''}`,
       at: iso(now),
       finalVersion: rollout.targetVersion,
     },

@@ -5,11 +5,12 @@
  * rollout's first state once every rule held. Nothing is changed before or during these checks.
  */
 import { describeRouting, isSplit } from './alias.js';
+import type { ConcurrencyState } from './concurrency.js';
 import { firstCursor } from './decide.js';
 import { functionNameOf } from './function-ref.js';
 import type { ParsedInput, RolloutInput } from './input.js';
 import type { AliasState, VersionConfig } from './lambda-model.js';
-import type { RolloutState } from './state.js';
+import type { PreRolloutBaseline, RolloutState } from './state.js';
 
 /**
  * The rollout input as Prepare judges it. After the release path, the state also holds the code
@@ -98,6 +99,27 @@ export function alarmRefusal(watched: readonly string[], found: readonly string[
   return `health.alarms.names: ${absent.map((n) => `"${n}"`).join(', ')} ${absent.length === 1 ? 'does' : 'do'} not exist; a missing alarm would never fire`;
 }
 
+/** What Prepare read besides the alias, for the rollout's first state. */
+export interface PreparedExtras {
+  /** The unqualified function ARN. */
+  readonly functionArn?: string | undefined;
+  /** The baseline before the rollout, when a final bake will compare with it. */
+  readonly baselineBefore?: PreRolloutBaseline | undefined;
+  /** Provisioned concurrency to add on the target before the first shift. */
+  readonly concurrency?: ConcurrencyState | undefined;
+  /** What to tell people about event source mappings that invoke the alias. */
+  readonly eventSources?: string | undefined;
+}
+
+/**
+ * The unqualified ARN of a function from one of its configurations' ARNs.
+ *
+ * @example unqualifiedArn('arn:aws:lambda:eu-west-1:123456789012:function:orders:$LATEST') // 'arn:aws:lambda:eu-west-1:123456789012:function:orders'
+ */
+export function unqualifiedArn(arn: string): string {
+  return arn.split(':').slice(0, 7).join(':');
+}
+
 /** The execution running the rollout, as the workflow passes it to Prepare. */
 export interface ExecutionRef {
   readonly id: string;
@@ -112,7 +134,15 @@ export interface ExecutionRef {
  *
  * @example preparedState(parsed, alias, { id: arn, name: 'r1', startTime }, now).cursor.next // 'shift'
  */
-export function preparedState({ input, plan }: Pick<ParsedInput, 'input' | 'plan'>, alias: Pick<AliasState, 'functionVersion' | 'revisionId'>, execution: ExecutionRef, now: number): RolloutState {
+export function preparedState(
+  { input, plan }: Pick<ParsedInput, 'input' | 'plan'>,
+  alias: Pick<AliasState, 'functionVersion' | 'revisionId'>,
+  execution: ExecutionRef,
+  now: number,
+  extras: PreparedExtras = {},
+): RolloutState {
+  // Optional parts are left out when unused, so a plain rollout's state is as small as before.
+  const defined = <T extends object>(o: T) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
   return {
     rollout: {
       id: input.rolloutId ?? execution.name,
@@ -125,9 +155,17 @@ export function preparedState({ input, plan }: Pick<ParsedInput, 'input' | 'plan
       health: input.health,
       notifications: input.notifications,
       startedAt: execution.startTime ?? new Date(now).toISOString(),
+      ...defined({
+        functionArn: extras.functionArn,
+        hooks: input.hooks,
+        gates: input.gates?.length ? input.gates : undefined,
+        finalBakeSeconds: input.finalBakeSeconds || undefined,
+        baselineBefore: extras.baselineBefore,
+      }),
     },
     alias: { functionVersion: alias.functionVersion, routing: {}, revisionId: alias.revisionId },
     cursor: firstCursor(plan),
     history: [],
+    ...defined({ concurrency: extras.concurrency, eventSources: extras.eventSources }),
   };
 }

@@ -249,8 +249,20 @@ export function progressUpdateFor(type: RolloutEventType, state: RolloutState, n
   return { ...factsOf(state), progress: progressOf(type, state, now), at: new Date(now).toISOString() };
 }
 
-/** What ReleaseLock receives: a rollout state that ended with an outcome, a refusal or an error. */
-export type EndedState = RolloutState & { readonly refusal?: CaughtError | undefined };
+/**
+ * What ReleaseLock receives: a rollout state that ended with an outcome, a refusal or an error, and
+ * the error that stopped the removal of the target's provisioned concurrency, if one did.
+ */
+export type EndedState = RolloutState & { readonly refusal?: CaughtError | undefined; readonly concurrencyError?: CaughtError | undefined };
+
+/** What else the ending should say: notes gathered on the way, and provisioned concurrency left behind. */
+function afterwords(state: EndedState): string {
+  const left = state.concurrencyError
+    ? [`the provisioned concurrency this rollout added on v${state.rollout.targetVersion} could not be removed (${oneLine(`${state.concurrencyError.Error}: ${causeMessage(state.concurrencyError.Cause)}`)}); remove it by hand`]
+    : [];
+  const all = [...(state.notes ?? []), ...left];
+  return all.length > 0 ? `; ${all.join('; ')}` : '';
+}
 
 /**
  * The ending of a rollout from the workflow's last state: its outcome when it has one; a
@@ -260,14 +272,15 @@ export type EndedState = RolloutState & { readonly refusal?: CaughtError | undef
  */
 export function endingOf(state: EndedState, now: number): RolloutEnding {
   const base = { ...factsOf(state), endedAt: new Date(now).toISOString(), progress: progressOf(lastEventType(state), state, now) };
-  if (state.outcome) return { ...base, status: state.outcome.status, reason: state.outcome.reason, finalVersion: state.outcome.finalVersion };
+  const more = afterwords(state);
+  if (state.outcome) return { ...base, status: state.outcome.status, reason: `${state.outcome.reason}${more}`, finalVersion: state.outcome.finalVersion };
   if (state.refusal) {
-    return { ...base, status: 'refused', reason: oneLine(causeMessage(state.refusal.Cause) || state.refusal.Error), finalVersion: state.alias.functionVersion };
+    return { ...base, status: 'refused', reason: `${oneLine(causeMessage(state.refusal.Cause) || state.refusal.Error)}${more}`, finalVersion: state.alias.functionVersion };
   }
   if (state.error) {
-    return { ...base, status: 'failed', reason: oneLine(`${state.error.Error}: ${causeMessage(state.error.Cause)}`) };
+    return { ...base, status: 'failed', reason: `${oneLine(`${state.error.Error}: ${causeMessage(state.error.Cause)}`)}${more}` };
   }
-  return { ...base, status: 'failed', reason: 'the workflow ended without an outcome' };
+  return { ...base, status: 'failed', reason: `the workflow ended without an outcome${more}` };
 }
 
 /**

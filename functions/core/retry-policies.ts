@@ -48,6 +48,13 @@ export const RETRY_POLICIES = {
    * apart, about 48 minutes of waiting at most; a task that timed out is tried six more times.
    */
   hard: [transientErrors(16, 300), timedOut(6)],
+  /**
+   * The tasks that wait for a callback (a lifecycle hook's answer, the holding loop's wake-up): ten
+   * retries of transient errors, as `transient`, and no retry of States.Timeout, which is how their
+   * wait ends (a hook that gave no answer in time, a wait that reached the next check), never a
+   * hung connection.
+   */
+  callback: [transientErrors(10, 60)],
 } as const satisfies Record<string, readonly Retrier[]>;
 
 export type RetryPolicyName = keyof typeof RETRY_POLICIES;

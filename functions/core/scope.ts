@@ -4,7 +4,11 @@
  * entry point holds a rollout to them before anything changes: the API, the workflow input
  * (Prepare, and UpdateCode for a release) and the artifact trigger. A function ARN of another
  * partition, region or account is refused: its bare name would take the local function's lock.
+ * Lifecycle hooks are held the same way to the construct's `allowedHooks` (`hookIssues`): the
+ * workflow invokes only those.
  */
+import type { FieldIssue } from './errors.js';
+import { HOOK_KINDS, type Hooks, hookTarget } from './hooks.js';
 
 /** Where the service runs: the partition, region and account every function ARN must name. */
 export interface Home {
@@ -17,6 +21,8 @@ export interface Home {
 export interface FunctionScope {
   /** The construct's allowedFunctions: names, name patterns (`orders-*`) or unqualified function ARNs. */
   readonly allowedFunctions: readonly string[];
+  /** The construct's allowedHooks, likewise: the functions a rollout may name as lifecycle hooks. Default: none. */
+  readonly allowedHooks?: readonly string[] | undefined;
   readonly home: Home;
 }
 
@@ -105,4 +111,41 @@ export function scopeRefusal(ref: string, scope: FunctionScope): string | undefi
     return `function ${name} is not one of the allowed functions (${scope.allowedFunctions.join(', ') || 'none'}); the service may only roll out those`;
   }
   return undefined;
+}
+
+/**
+ * Why a rollout may not invoke the hook function `ref` (a name or function ARN, optionally
+ * qualified with `:alias` or `:version`), in words, or undefined when it may: an ARN must name a
+ * function where the service runs, and the function must be on the construct's `allowedHooks`
+ * (names, name patterns or ARNs, as `allowedFunctions`).
+ *
+ * @example hookScopeRefusal('smoke:live', ['checks-*'], home) // 'function smoke is not one of the allowed hooks (checks-*); the service may only invoke those'
+ */
+export function hookScopeRefusal(ref: string, allowedHooks: readonly string[], home: Home): string | undefined {
+  // A qualifier (`:live`, `:7`) names a version of the function; the allow-list names functions.
+  const unqualified = hookTarget(ref).functionName;
+  const elsewhere = homeRefusal(unqualified, home);
+  if (elsewhere) return elsewhere;
+  const name = FUNCTION_ARN.exec(unqualified)?.[4] ?? unqualified;
+  if (allowedFunctionRef(name, allowedHooks, home) === undefined) {
+    return allowedHooks.length === 0
+      ? `function ${name} is not an allowed hook: this service allows none (the construct's allowedHooks is empty)`
+      : `function ${name} is not one of the allowed hooks (${allowedHooks.join(', ')}); the service may only invoke those`;
+  }
+  return undefined;
+}
+
+/**
+ * The rollout's hooks the workflow may not invoke, each naming its field: a hook must be on the
+ * operator's allowed hooks (the construct's `allowedHooks`) and where the service runs.
+ *
+ * @example hookIssues({ preTraffic: { function: 'smoke', timeoutSeconds: 3600 } }, ['checks-*'], home)
+ * // [{ field: 'hooks.preTraffic.function', rule: 'function smoke is not one of the allowed hooks (checks-*); the service may only invoke those' }]
+ */
+export function hookIssues(hooks: Hooks | undefined, allowedHooks: readonly string[], home: Home): FieldIssue[] {
+  return HOOK_KINDS.flatMap((kind) => {
+    const spec = hooks?.[kind];
+    const rule = spec && hookScopeRefusal(spec.function, allowedHooks, home);
+    return rule ? [{ field: `hooks.${kind}.function`, rule }] : [];
+  });
 }

@@ -5,16 +5,21 @@
  * per step, reasons cut to `MAX_REASON_CHARS`. Each check's full detail (every signal with its
  * reason) goes to the rollout registry instead (`RolloutRecord.lastCheck`).
  */
-import type { Counts, HealthPolicy, VerdictKind } from './health.js';
+import type { ConcurrencyState } from './concurrency.js';
+import type { Gate, OpenGate, Request } from './control.js';
+import type { Counts, HealthPolicy, Signal, VerdictKind } from './health.js';
+import type { Hooks } from './hooks.js';
 import type { Plan } from './strategy.js';
 import type { Tally } from './tally.js';
 import type { NotificationOptions } from './notification-options.js';
 
 /**
  * What the next state of the workflow should do: shift to the cursor's weight; bake (wait and
- * check again); hold (bake longer for more evidence); promote; roll back.
+ * check again); hold (bake longer for more evidence); await (hold for a person: a gate's decision,
+ * or the end of a pause, waking as soon as it comes); promote (after the final bake: the rollout
+ * is done); verify (promoted, the postTraffic hook still to answer); roll back.
  */
-export type NextAction = 'shift' | 'bake' | 'hold' | 'promote' | 'rollback';
+export type NextAction = 'shift' | 'bake' | 'hold' | 'await' | 'promote' | 'verify' | 'rollback';
 
 export interface Cursor {
   /** Index of the current step in the plan (-1 before the first shift). */
@@ -33,13 +38,24 @@ export interface Cursor {
   readonly shiftedAt?: number | undefined;
   /** Why `next` is what it is, in one line. */
   readonly reason?: string | undefined;
-  /** An event worth telling people about after this check: a step's verdict, or the start of a hold. */
-  readonly announce?: 'verdict' | 'held' | undefined;
+  /** An event worth telling people about after this check: a step's verdict, the start of a hold, a gate opening, a pause taking hold. */
+  readonly announce?: 'verdict' | 'held' | 'gate' | 'paused' | undefined;
   /**
    * Set while the bake is over but no complete metric minute served entirely at this weight has
    * been judged yet: when that minute is in CloudWatch, epoch ms.
    */
   readonly awaiting?: number | undefined;
+  /** The gate the rollout waits at (next `await`). */
+  readonly gate?: OpenGate | undefined;
+  /** Waiting for a resume (next `await`). */
+  readonly paused?: boolean | undefined;
+  /** Set once a person asked to promote: the remaining steps and gates are skipped. */
+  readonly promotion?: (Request & { readonly full: boolean }) | undefined;
+  /**
+   * Promoted, and the promotion is still being verified (postTraffic hook, final bake): until the
+   * cursor says `promote` again, a rollback puts the alias back on the baseline.
+   */
+  readonly final?: boolean | undefined;
   /** About how many events this execution's history holds so far (`core/continuation.ts`). */
   readonly historyEvents?: number | undefined;
   /** Continue in a new execution before the next bake: the history is nearly full. */
@@ -85,6 +101,10 @@ export interface StepRecord {
   readonly probes?: { readonly sent: number; readonly passed: number; readonly lastAt?: number | undefined } | undefined;
   /** What the last check judged. */
   readonly judged?: Judged | undefined;
+  /** The final bake after promotion (weight 100): not a step of the plan. */
+  readonly final?: boolean | undefined;
+  /** How often the beforeStep hook failed before the next increase from this step. */
+  readonly hookFailures?: number | undefined;
 }
 
 export interface Rollout {
@@ -102,6 +122,24 @@ export interface Rollout {
   readonly notifications: NotificationOptions;
   /** ISO timestamp. */
   readonly startedAt: string;
+  /** The unqualified function ARN, as Prepare read it: hook events name the versions by ARN. */
+  readonly functionArn?: string | undefined;
+  readonly hooks?: Hooks | undefined;
+  readonly gates?: readonly Gate[] | undefined;
+  /** How long to keep watching after promotion; 0 or absent: not at all. */
+  readonly finalBakeSeconds?: number | undefined;
+  /** The baseline before the rollout began, for the final bake to compare the target with. */
+  readonly baselineBefore?: PreRolloutBaseline | undefined;
+}
+
+/** The baseline's invocations and errors through the alias over a window before the rollout began. */
+export interface PreRolloutBaseline {
+  /** Epoch ms, inclusive. */
+  readonly start: number;
+  /** Epoch ms, exclusive. */
+  readonly end: number;
+  readonly invocations: number;
+  readonly errors: number;
 }
 
 /** promoted: wholly on the target; rolled_back: wholly on the baseline; drift: someone else changed the alias and it was left as they set it. */
@@ -144,6 +182,12 @@ export interface RolloutState {
   readonly error?: CaughtError | undefined;
   /** Set in an execution that continues the rollout of an earlier one. */
   readonly continuation?: Continuation | undefined;
+  /** Provisioned concurrency on the target version: what was wanted, and how far it got. */
+  readonly concurrency?: ConcurrencyState | undefined;
+  /** What the start notification says about event source mappings that invoke the alias. */
+  readonly eventSources?: string | undefined;
+  /** Hook failures that changed nothing (onRollback), and concurrency that could not be removed: told at the ending. */
+  readonly notes?: readonly string[] | undefined;
 }
 
 /**
@@ -245,7 +289,7 @@ export function factsOf(state: RolloutState): RolloutFacts {
 export function positionOf(state: RolloutState): { currentStep: number; totalSteps: number; weightPercent: number } {
   const { alias, rollout } = state;
   return {
-    currentStep: state.history.length,
+    currentStep: state.history.filter((h) => !h.final).length,
     totalSteps: rollout.plan.steps.length,
     weightPercent: alias.functionVersion === rollout.targetVersion ? 100 : (alias.routing[rollout.targetVersion] ?? 0),
   };

@@ -1,5 +1,8 @@
-/** The rollout API on Lambda: the registry table (locks and records, idempotency keys), the state machine, and the allowed functions. */
-import { idempotencyStore, rolloutRegistry, workflow } from '../aws/index.js';
+/**
+ * The rollout API on Lambda: the registry table (locks and records, idempotency keys, control
+ * records), the state machine, task tokens to wake a rollout's wait, and the allowed functions and hooks.
+ */
+import { controlStore, idempotencyStore, rolloutRegistry, taskTokens, workflow } from '../aws/index.js';
 import { randomIds, systemClock } from '../ports.js';
 import { makeApi } from '../tasks/api.js';
 import { lambdaHandler } from './middleware.js';
@@ -7,5 +10,14 @@ import { scopeFromEnv } from './scope.js';
 
 let api: ReturnType<typeof makeApi> | undefined;
 export const handler = lambdaHandler((event: Parameters<ReturnType<typeof makeApi>>[0]) =>
-  (api ??= makeApi({ registry: rolloutRegistry(), idempotency: idempotencyStore(), workflow: workflow(), clock: systemClock, ids: randomIds, scope: scopeFromEnv('the rollout API') }))(event),
+  (api ??= makeApi({
+    registry: rolloutRegistry(),
+    idempotency: idempotencyStore(),
+    workflow: workflow(),
+    controls: controlStore(),
+    tokens: taskTokens(),
+    clock: systemClock,
+    ids: randomIds,
+    scope: scopeFromEnv('the rollout API'),
+  }))(event),
 );

@@ -1,5 +1,5 @@
-/** The guard on Lambda: the registry, the execution's history, the alias, every notification channel, the service's metrics. */
-import { eventPublisher, lambdaControl, rolloutRegistry, serviceMetrics, topicNotifier, workflow } from '../aws/index.js';
+/** The guard on Lambda: the registry, the execution's history, the alias, provisioned concurrency, every notification channel, the service's metrics. */
+import { concurrencyControl, eventPublisher, lambdaControl, rolloutRegistry, serviceMetrics, topicNotifier, workflow } from '../aws/index.js';
 import { systemClock } from '../ports.js';
 import { makeGuard } from '../tasks/guard.js';
 import { lambdaHandler } from './middleware.js';
@@ -11,6 +11,7 @@ export const handler = lambdaHandler(
     lambda: lambdaControl(),
     notifier: topicNotifier(),
     events: eventPublisher(),
+    concurrency: concurrencyControl(),
     clock: systemClock,
     serviceMetrics: serviceMetrics(),
   }),

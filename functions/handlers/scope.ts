@@ -1,7 +1,8 @@
 /**
  * The functions rollouts may touch, from the environment the construct sets: its allowedFunctions
- * (`ROLLOUT_ALLOWED_FUNCTIONS`) and, where the service's home is not in the event, the state
- * machine's ARN. Read on the first event, so that importing a handler needs no environment.
+ * (`ROLLOUT_ALLOWED_FUNCTIONS`), its allowedHooks (`ROLLOUT_ALLOWED_HOOKS`) and, where the
+ * service's home is not in the event, the state machine's ARN. Read on the first event, so that
+ * importing a handler needs no environment.
  */
 import { type FunctionScope, homeOf, parseAllowedFunctions } from '../core/scope.js';
 import { ENV } from '../names.js';
@@ -19,10 +20,15 @@ export function allowedFunctionsFromEnv(who: string, env: Env = process.env): st
   return parseAllowedFunctions(required(env, ENV.allowedFunctions, who));
 }
 
-/** The allow-list and the home of the state machine; throws naming the variable when one is missing or wrong. */
+/** The hooks rollouts may invoke; none when the variable is unset or empty (the construct allows no hooks). */
+export function allowedHooksFromEnv(env: Env = process.env): string[] {
+  return parseAllowedFunctions(env[ENV.allowedHooks]);
+}
+
+/** The allow-lists and the home of the state machine; throws naming the variable when one is missing or wrong. */
 export function scopeFromEnv(who: string, env: Env = process.env): FunctionScope {
   const stateMachineArn = required(env, ENV.stateMachineArn, who);
   const home = homeOf(stateMachineArn);
   if (!home) throw new Error(`${ENV.stateMachineArn} is not an ARN: ${JSON.stringify(stateMachineArn)}`);
-  return { allowedFunctions: allowedFunctionsFromEnv(who, env), home };
+  return { allowedFunctions: allowedFunctionsFromEnv(who, env), allowedHooks: allowedHooksFromEnv(env), home };
 }

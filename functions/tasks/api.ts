@@ -7,10 +7,14 @@
  * - `GET /rollouts/{id}`: the rollout's record and its execution's live status.
  * - `GET /rollouts?functionName=&alias=&status=&limit=&nextToken=`: newest first, paginated.
  * - `POST /rollouts/{id}/abort` with `{ reason }`: StopExecution; the guard restores the alias.
+ * - `POST /rollouts/{id}/approve` `{ gate?, reason? }`, `/reject` `{ gate?, reason }`, `/pause`
+ *   `{ reason? }`, `/resume` `{ reason? }`, `/promote` `{ full?, reason? }`: a person's request,
+ *   recorded in the rollout's control record and acted on at once (`control.ts`).
+ * - `POST /rollouts/{id}/retry` `{ reason? }`: a rolled-back, failed, aborted or timed-out rollout
+ *   started again with the same input, under a new id, taking the alias's lock again.
  *
- * The routes are a table (`http-api.ts` serves it on middy), so approval routes
- * (`/rollouts/{id}/approve`, `/promote`) are one entry each. Request rules and response shapes live
- * in `core/api.ts`.
+ * The routes are a table (`http-api.ts` serves it on middy). Request rules and response shapes live
+ * in `core/api.ts` and `core/control.ts`.
  */
 import {
   ABORT_ERROR,
@@ -25,16 +29,21 @@ import {
   parseRolloutId,
   parseStartBody,
   rolloutSummary,
+  parseRetryBody,
+  retryInput,
+  retryRefusal,
   rolloutView,
   startedResponse,
   startInput,
   startRefusal,
 } from '../core/api.js';
+import { type ControlAction, parseControlRequest } from '../core/control.js';
 import { InvalidInputError, NotFoundError } from '../core/errors.js';
 import type { ParsedInput } from '../core/input.js';
 import type { FunctionScope } from '../core/scope.js';
-import type { Clock, IdempotencyStore, IdGenerator, RolloutRegistry, Workflow } from '../ports.js';
+import type { Clock, ControlStore, IdempotencyStore, IdGenerator, RolloutRegistry, TaskTokens, Workflow } from '../ports.js';
 import { logger } from '../logger.js';
+import { requestControl } from './control.js';
 import { type ApiRequest, httpApi } from './http-api.js';
 import { idempotent } from './idempotency.js';
 import { startFacts, startWithLock } from './start-with-lock.js';
@@ -43,6 +52,10 @@ export interface ApiPorts {
   readonly registry: Pick<RolloutRegistry, 'acquire' | 'release' | 'finish' | 'get' | 'list'>;
   readonly idempotency: IdempotencyStore;
   readonly workflow: Pick<Workflow, 'executionArnFor' | 'start' | 'stop' | 'describe'>;
+  /** Control records: what people asked of running rollouts. */
+  readonly controls: ControlStore;
+  /** Wakes a rollout's wait when a request changes its next move. */
+  readonly tokens: TaskTokens;
   readonly clock: Clock;
   readonly ids: IdGenerator;
   /** The functions rollouts may touch (the construct's allowedFunctions) and where the service runs. */
@@ -53,20 +66,24 @@ export interface ApiPorts {
 export function makeApi(ports: ApiPorts) {
   const { registry, idempotency, workflow, clock, ids, scope } = ports;
 
-  const start = idempotent(idempotency, clock, async function start(request: ApiRequest, parsed: ParsedInput): Promise<ApiResponse> {
+  /** Takes the alias's lock and starts the execution: a new rollout, or a retry of one that ended (`retryOf`). */
+  async function launch(request: ApiRequest, parsed: ParsedInput, retryOf?: string): Promise<ApiResponse> {
     const { input } = parsed;
     const name = executionName(input.functionName, input.alias, input.targetVersion, ids.newId());
     const rolloutId = input.rolloutId ?? name;
     const facts = startFacts(parsed, rolloutId, workflow.executionArnFor(name), clock.now());
     try {
       const { executionArn } = await startWithLock(ports, { name, facts, startedBy: request.caller, input: startInput(parsed, rolloutId) });
-      return startedResponse(rolloutId, executionArn, request.basePath);
+      const started = startedResponse(rolloutId, executionArn, request.basePath);
+      return retryOf === undefined ? started : { ...started, body: { ...(started.body as object), retryOf } };
     } catch (error) {
       const refusal = startRefusal(error, rolloutId);
       if (refusal) return refusal;
       throw error;
     }
-  });
+  }
+
+  const start = idempotent(idempotency, clock, (request: ApiRequest, parsed: ParsedInput) => launch(request, parsed));
 
   async function startRollout(request: ApiRequest): Promise<ApiResponse> {
     if (request.body === undefined) return invalid([{ field: '(body)', rule: 'is required: the rollout input as JSON' }]);
@@ -95,7 +112,7 @@ export function makeApi(ports: ApiPorts) {
         execution = { unavailable: 'the execution could not be read just now; the record is shown as last written' };
       }
     }
-    return json(200, rolloutView(record, execution));
+    return json(200, rolloutView(record, execution, await ports.controls.get(id)));
   }
 
   async function listRollouts(request: ApiRequest): Promise<ApiResponse> {
@@ -128,10 +145,44 @@ export function makeApi(ports: ApiPorts) {
     });
   }
 
+  /** A person's request to a running rollout: approve, reject, pause, resume, promote. */
+  const control = (action: ControlAction) =>
+    async function controlRollout(request: ApiRequest): Promise<ApiResponse> {
+      return requestControl(ports, parseRolloutId(request.params.id), parseControlRequest(action, request.body, request.caller), request.caller);
+    };
+
+  const retry = idempotent(idempotency, clock, async function retryRollout(request: ApiRequest): Promise<ApiResponse> {
+    const id = parseRolloutId(request.params.id);
+    const { reason } = parseRetryBody(request.body);
+    const record = await registry.get(id);
+    if (!record) return json(404, { error: `no rollout ${id}` });
+    const refused = retryRefusal(record);
+    if (refused) return json(409, { error: refused, status: record.status });
+    let first: unknown;
+    try {
+      first = (await workflow.describe(record.executionArn)).input;
+    } catch (error) {
+      if (error instanceof NotFoundError) return json(409, { error: `rollout ${id} has no execution to take its input from (${record.executionArn} does not exist)`, status: record.status });
+      throw error;
+    }
+    let parsed: ParsedInput;
+    try {
+      // Held to today's rules and scope: the allow-lists may have changed since the first run.
+      parsed = parseStartBody(retryInput(first, record), scope);
+    } catch (error) {
+      if (error instanceof InvalidInputError) return json(409, { error: `rollout ${id}'s input no longer passes the rules: ${error.message}`, status: record.status });
+      throw error;
+    }
+    logger.info('retrying a rollout', { retryOf: id, caller: request.caller, reason });
+    return launch(request, parsed, id);
+  });
+
   return httpApi([
     { method: 'POST', path: '/rollouts', jsonBody: true, handle: startRollout },
     { method: 'GET', path: '/rollouts', handle: listRollouts },
     { method: 'GET', path: '/rollouts/{id}', handle: getRollout },
     { method: 'POST', path: '/rollouts/{id}/abort', jsonBody: true, handle: abortRollout },
+    ...(['approve', 'reject', 'pause', 'resume', 'promote'] as const).map((action) => ({ method: 'POST' as const, path: `/rollouts/{id}/${action}`, jsonBody: true, handle: control(action) })),
+    { method: 'POST', path: '/rollouts/{id}/retry', jsonBody: true, handle: retry },
   ]);
 }

@@ -1,4 +1,9 @@
-/** Finalize: makes the target the alias's version and clears the routing, with the RevisionId last seen. */
+/**
+ * Finalize: makes the target the alias's version and clears the routing, with the RevisionId last
+ * seen. When the promotion is still to be verified (a postTraffic hook, a final bake), the state
+ * says so, and a rollback until then puts the baseline back.
+ */
+import { finalBakeSeconds, verifyingState } from '../core/final-bake.js';
 import { promotedState } from '../core/outcome.js';
 import { asRolloutState, type RolloutState } from '../core/state.js';
 import type { Clock, LambdaControl } from '../ports.js';
@@ -16,6 +21,7 @@ export function makeFinalize({ lambda, clock }: { lambda: LambdaControl; clock: 
       routing: {},
       revisionId: state.alias.revisionId,
     });
-    return promotedState(state, written, clock.now());
+    const now = clock.now();
+    return verifyingState(promotedState(state, written, now), finalBakeSeconds(state, now), now);
   };
 }

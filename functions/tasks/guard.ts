@@ -4,8 +4,8 @@
  * and FAILED invokes it. A stopped execution runs no Catch and no Rollback, so the guard keeps
  * the invariants for it: the alias is not left split by this rollout (restored to the baseline
  * with the RevisionId, never over someone else's change: that is reported as drift), the lock
- * is released, the record gets its ending, and people hear about it on the same channels as
- * Notify's. Idempotent: a second run finds the alias whole and the record ended, and is quiet.
+ * is released, provisioned concurrency the rollout added on the target is removed, the record gets
+ * its ending, and people hear about it on the same channels as Notify's. Idempotent: a second run finds the alias whole and the record ended, and is quiet.
  *
  * It acts only for an execution that has really ended (DescribeExecution, not the event, says
  * so: a late, duplicated or redriven event of a running execution changes nothing) and touches
@@ -18,6 +18,7 @@
  * metrics, `core/service-metrics.ts`'s.
  */
 import type { Restoration } from '../core/alias.js';
+import { leftProvisioned } from '../core/concurrency.js';
 import { NotFoundError } from '../core/errors.js';
 import {
   type ExecutionStatusChange,
@@ -33,7 +34,7 @@ import {
 import type { EndedStatus } from '../core/registry.js';
 import { endingMetrics, guardCountsEnding, rollbackFailedMetrics } from '../core/service-metrics.js';
 import { rolloutStateIn, type RolloutState } from '../core/state.js';
-import type { Clock, EventPublisher, ExecutionInfo, LambdaControl, Notifier, RolloutRegistry, ServiceMetrics, Workflow } from '../ports.js';
+import type { Clock, ConcurrencyControl, EventPublisher, ExecutionInfo, LambdaControl, Notifier, RolloutRegistry, ServiceMetrics, Workflow } from '../ports.js';
 import { logger, rolloutLogKeys } from '../logger.js';
 import { restoreBaseline } from './alias-writer.js';
 import { type ChannelName, type ChannelResult, deliver } from './deliver.js';
@@ -58,6 +59,8 @@ export interface GuardResult {
   readonly recorded?: boolean;
   /** Whether this run released the lock (false: not held by this rollout). */
   readonly lockReleased?: boolean;
+  /** Whether this run removed provisioned concurrency the rollout had added on the target (false: there was none left). */
+  readonly concurrencyRemoved?: boolean;
   /** How each channel fared, or why nobody was told (the workflow told them, or this was a repeat). */
   readonly notified?: Readonly<Partial<Record<ChannelName, ChannelResult>>> | NobodyTold;
 }
@@ -68,6 +71,8 @@ export interface GuardPorts {
   readonly lambda: LambdaControl;
   readonly notifier: Notifier;
   readonly events?: EventPublisher | undefined;
+  /** Removes what the rollout provisioned on the target, when its execution stopped before its ending did. */
+  readonly concurrency: Pick<ConcurrencyControl, 'deleteProvisioned'>;
   readonly clock: Clock;
   readonly serviceMetrics?: ServiceMetrics | undefined;
 }
@@ -130,6 +135,8 @@ export function makeGuard(ports: GuardPorts) {
     const { functionName, alias } = known.state ? known.state.rollout : known.record;
     const owned = ownershipOf(executionArn, record, await registry.getLock(functionName, alias));
     const secured = !state ? untouchedAlias(record) : owned.owner ? await secureAlias(lambda, state) : notOwnedAlias(state, owned.why);
+    // Only an owner's execution got as far as provisioning the target (after the lock was taken).
+    const concurrencyRemoved = state && owned.owner && leftProvisioned(state.concurrency) ? await ports.concurrency.deleteProvisioned(state.rollout.functionName, state.rollout.targetVersion) : false;
     const { endedAs, reason, facts, tell, ending } = guardDecision({ ...known, status, stop, secured, now: clock.now() });
 
     // Notify first, then record the ending: a run that dies in between notifies again on retry
@@ -139,6 +146,6 @@ export function makeGuard(ports: GuardPorts) {
     // Counted once, by the run that recorded it, and only when the workflow's ending path never ran.
     if (recorded && guardCountsEnding(status, stop.error)) ports.serviceMetrics?.emit(endingMetrics(endedAs, facts.functionName, state));
     const lockReleased = await registry.release({ functionName: facts.functionName, alias: facts.alias, rolloutId: facts.rolloutId, executionArn });
-    return { executionArn, status, action: secured.action, rolloutId: facts.rolloutId, endedAs, reason, recorded, lockReleased, notified };
+    return { executionArn, status, action: secured.action, rolloutId: facts.rolloutId, endedAs, reason, recorded, lockReleased, concurrencyRemoved, notified };
   };
 }

@@ -113,6 +113,45 @@ describe('rollout simulate --json', () => {
   });
 });
 
+describe('rollout simulate with hooks, gates and a person', () => {
+  it('pre-traffic-failure: the smoke-test hook refuses a crashing version before it serves a single request', async () => {
+    const run = await rollout('simulate', '--scenario', 'pre-traffic-failure', '--json');
+    expect(run.code).toBe(1);
+    const result = JSON.parse(run.stdout);
+    expect(result).toMatchObject({ outcome: 'failed', error: 'RolloutRefused', steps: [], target: { requests: 0 }, finalAlias: { version: '1', routing: {} } });
+    expect(result.reason).toMatch(/^the preTraffic hook rehearsal-preTraffic-hook failed: 2 of 2 smoke test cases failed on version 2/);
+    expect(result.lifecycle[0]).toEqual({ atSeconds: 0, what: 'preTraffic hook answered Failed' });
+    expect(result.notifications.map((n: { type: string }) => n.type)).toEqual(['started', 'refused']);
+  });
+
+  it('approval-gate: waits at 10% until a person approves, then promotes at once, as a file scenario can script too', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rollout-cli-'));
+    const file = join(dir, 'gate.yaml');
+    writeFileSync(
+      file,
+      [
+        'name: my-gate',
+        'traffic: { rps: 50 }',
+        'baseline: { errorRate: 0.001, p50Ms: 40, p99Ms: 200 }',
+        'target: { errorRate: 0.001, p50Ms: 40, p99Ms: 200 }',
+        'gates: [{ before: promotion }]',
+        'operator: [{ atSeconds: 420, action: pause }, { atSeconds: 500, action: resume }, { atSeconds: 530, action: approve, body: { reason: ok } }]',
+        '',
+      ].join('\n'),
+    );
+    const [builtin, scripted] = await Promise.all([rollout('simulate', '--scenario', 'approval-gate'), rollout('simulate', '--scenario', file, '--json')]);
+    expect(builtin.code).toBe(0);
+    expect(builtin.stdout).toMatch(/PROMOTED: v2 serves 100% of live/);
+    expect(builtin.stdout).toMatch(/\[10m 30s\] approve asked: 202/);
+    expect(builtin.stdout).toContain('wait for a person');
+    const result = JSON.parse(scripted.stdout);
+    expect(scripted.code).toBe(0);
+    expect(result.endedAtSeconds).toBe(530);
+    expect(result.lifecycle.filter((e: { what: string }) => e.what.endsWith('asked: 202')).map((e: { atSeconds: number }) => e.atSeconds)).toEqual([420, 500, 530]);
+    expect(result.notifications.map((n: { type: string }) => n.type)).toContain('gate');
+  });
+});
+
 describe('rollout simulate refuses bad input with exit 2, naming the option or field', () => {
   it('a rate of 5 and a negative rps, each with the rule and the value', async () => {
     const run = await rollout('simulate', '--canary-error-rate', '5', '--rps', '-10');
@@ -177,7 +216,7 @@ describe('rollout --help', () => {
   it('lists the rehearsal and the commands for a deployed service, and the exit codes', async () => {
     const run = await rollout('--help');
     expect(run.code).toBe(0);
-    for (const verb of ['simulate', 'demo', 'plan', 'start', 'status', 'list', 'abort', 'report']) expect(run.stdout).toMatch(new RegExp(`^  ${verb} `, 'm'));
+    for (const verb of ['simulate', 'demo', 'plan', 'start', 'status', 'list', 'abort', 'approve', 'reject', 'pause', 'resume', 'promote', 'retry', 'report']) expect(run.stdout).toMatch(new RegExp(`^  ${verb} `, 'm'));
     expect(run.stdout).toContain('Exit codes: 0 promoted (or done), 1 rolled back or failed, 2 bad usage or input, 3 refused (another rollout holds the alias), 4 could not reach AWS.');
     expect(run.stderr).toBe('');
   });

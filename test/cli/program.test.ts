@@ -17,7 +17,8 @@ function run(args: readonly string[]): { text: string; code: string | undefined 
   }
 }
 
-const VERBS = ['simulate', 'demo', 'plan', 'start', 'status', 'list', 'abort', 'report'];
+const CONTROL = ['abort', 'approve', 'reject', 'pause', 'resume', 'promote', 'retry'];
+const VERBS = ['simulate', 'demo', 'plan', 'start', 'status', 'list', ...CONTROL, 'report'];
 
 describe('rollout', () => {
   it('has the rehearsal commands and the commands for a deployed service', () => {
@@ -30,7 +31,7 @@ describe('rollout', () => {
     expect(text).toMatch(new RegExp(`\\nExamples?:\\n  rollout ${verb}`));
   });
 
-  it.each(['start', 'status', 'list', 'abort', 'report'])('%s talks to a stack: --stack (default LambdaRollout), --region, --profile, and the exit codes', (verb) => {
+  it.each(['start', 'status', 'list', ...CONTROL, 'report'])('%s talks to a stack: --stack (default LambdaRollout), --region, --profile, and the exit codes', (verb) => {
     const { text } = run([verb, '--help']);
     expect(text).toMatch(/--stack <name>\s+the CloudFormation stack of the service \(default:\s+"LambdaRollout"\)/);
     expect(text).toContain('--region <region>');
@@ -45,9 +46,15 @@ describe('rollout', () => {
     expect(text).toContain("option '--version <n>' argument missing");
   });
 
-  it('abort needs a reason', () => {
-    const { text, code } = run(['abort', 'r1']);
+  it.each(['abort', 'reject'])('%s needs a reason', (verb) => {
+    const { text, code } = run([verb, 'r1']);
     expect(code).toBe('commander.missingMandatoryOptionValue');
     expect(text).toContain("required option '--reason <text>' not specified");
+  });
+
+  it('approve and reject name the gate; promote keeps judging at 100% with --no-full; --wait follows a retry\'s new rollout', () => {
+    for (const verb of ['approve', 'reject']) expect(run([verb, '--help']).text).toMatch(/--gate <id>\s+the gate it is about/);
+    expect(run(['promote', '--help']).text).toMatch(/--no-full\s+keep judging at 100%/);
+    expect(run(['retry', '--help']).text).toContain('With --wait, follows the new rollout.');
   });
 });

@@ -11,7 +11,7 @@ import { TASK_FUNCTIONS, type TaskFunctionKey } from '../../functions/names.js';
 import { ALIAS_PROVIDER_FUNCTIONS } from '../../infra/alias-provider.js';
 import { type Capabilities, TASK_PERMISSIONS } from '../../infra/functions.js';
 import { BUNDLE_FILE } from '../../infra/handler-code.js';
-import { SERVICE_FUNCTIONS, type ServiceFunctionId } from '../../infra/lambda-rollout.js';
+import { SERVICE_FUNCTIONS, type ServiceFunctionId, SMOKE_TEST_HOOK, SMOKE_TEST_HOOK_ID } from '../../infra/lambda-rollout.js';
 import { BUNDLE_ENTRIES } from '../../scripts/build-bundles.js';
 
 const bundles = inject('bundles');
@@ -27,7 +27,11 @@ const CLIENTS_OF: Record<keyof Capabilities, readonly string[]> = {
   publish: ['client-sns'],
   registry: ['client-dynamodb', 'lib-dynamodb'],
   events: ['client-eventbridge'],
+  concurrency: ['client-lambda'],
+  eventSources: ['client-lambda'],
+  hooks: ['client-lambda'],
 };
+
 
 /** What the construct grants the service functions beyond their capabilities (LambdaRollout.grantServiceExtras). */
 const SERVICE_EXTRAS: Record<ServiceFunctionId, readonly string[]> = {
@@ -36,8 +40,11 @@ const SERVICE_EXTRAS: Record<ServiceFunctionId, readonly string[]> = {
   ArtifactTrigger: ['client-sfn', 'client-s3', 'client-lambda'],
 };
 
-/** What the construct grants task functions beyond their capabilities (LambdaRollout.grantContinuation: StartExecution, DescribeExecution). */
-const TASK_EXTRAS: Partial<Record<TaskFunctionKey, readonly string[]>> = { ContinueFunctionArn: ['client-sfn'] };
+/**
+ * What the construct grants task functions beyond their capabilities: RunHook answers task tokens
+ * (LambdaRollout.grantTaskTokens); Continue starts and describes executions (LambdaRollout.grantContinuation).
+ */
+const TASK_EXTRAS: Partial<Record<TaskFunctionKey, readonly string[]>> = { RunHookFunctionArn: ['client-sfn'], ContinueFunctionArn: ['client-sfn'] };
 
 /** The Custom::LambdaRollout provider's functions: aliases (GetAlias, CreateAlias), the registry, the workflow's executions (AliasProvider.grant). */
 const ALIAS_PROVIDER_CLIENTS: readonly string[] = ['client-dynamodb', 'client-lambda', 'client-sfn', 'lib-dynamodb'];
@@ -45,15 +52,15 @@ const ALIAS_PROVIDER_CLIENTS: readonly string[] = ['client-dynamodb', 'client-la
 function expectedClients(id: string): string[] {
   if (Object.hasOwn(ALIAS_PROVIDER_FUNCTIONS, id)) return [...ALIAS_PROVIDER_CLIENTS];
   const task = Object.entries(TASK_FUNCTIONS).find(([, fn]) => fn.id === id)?.[0] as TaskFunctionKey | undefined;
-  const can: Capabilities = task ? TASK_PERMISSIONS[task] : SERVICE_FUNCTIONS[id as ServiceFunctionId].can;
-  const extras = task ? (TASK_EXTRAS[task] ?? []) : SERVICE_EXTRAS[id as ServiceFunctionId];
+  const can: Capabilities = task ? TASK_PERMISSIONS[task] : id === SMOKE_TEST_HOOK_ID ? SMOKE_TEST_HOOK.can : SERVICE_FUNCTIONS[id as ServiceFunctionId].can;
+  const extras = task ? (TASK_EXTRAS[task] ?? []) : id === SMOKE_TEST_HOOK_ID ? [] : SERVICE_EXTRAS[id as ServiceFunctionId];
   const fromCapabilities = (Object.keys(CLIENTS_OF) as (keyof Capabilities)[]).filter((c) => can[c]).flatMap((c) => CLIENTS_OF[c]);
   return [...new Set([...fromCapabilities, ...extras])].sort();
 }
 
 describe('the handler bundles', () => {
   it('are one per function the construct deploys', () => {
-    const ids = [...Object.values(TASK_FUNCTIONS).map((fn) => fn.id), ...Object.keys(SERVICE_FUNCTIONS), ...Object.keys(ALIAS_PROVIDER_FUNCTIONS)].sort();
+    const ids = [...Object.values(TASK_FUNCTIONS).map((fn) => fn.id), ...Object.keys(SERVICE_FUNCTIONS), ...Object.keys(ALIAS_PROVIDER_FUNCTIONS), SMOKE_TEST_HOOK_ID].sort();
     expect(Object.keys(BUNDLE_ENTRIES).sort()).toEqual(ids);
     expect(bundles.map((b) => b.id).sort()).toEqual(ids);
   });

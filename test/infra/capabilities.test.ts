@@ -85,12 +85,13 @@ describe('checkCapabilities', () => {
   it('reads known flags, missing ones as false', () => {
     expect(checkCapabilities('X', { release: true })).toEqual({
       lambdaRead: false, lambdaWrite: false, metrics: false, alarms: false, invoke: false, publish: false, registry: false, events: false, release: true,
+      concurrency: false, eventSources: false, hooks: false,
     });
   });
 
   it('fails synth for a flag infra cannot grant, rather than leave the function without it', () => {
     expect(() => checkCapabilities('ProbeFunctionArn', { lambdaRead: true, teleport: true })).toThrow(
-      /ProbeFunctionArn asks for capability teleport, which infra\/functions.ts does not know how to grant; known capabilities: lambdaRead, .*release/,
+      /ProbeFunctionArn asks for capability teleport, which infra\/functions.ts does not know how to grant; known capabilities: lambdaRead, .*release, concurrency, eventSources, hooks/,
     );
     expect(() => checkCapabilities('X', { teleport: false })).not.toThrow();
   });

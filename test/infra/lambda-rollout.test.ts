@@ -4,7 +4,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ASL_PATH, ENV, STACK_OUTPUTS, TASK_FUNCTIONS, type TaskFunctionKey } from '../../functions/names.js';
 import { ALIAS_PROVIDER_FUNCTIONS } from '../../infra/alias-provider.js';
-import { TASK_PERMISSIONS } from '../../infra/functions.js';
+import { ACCOUNT_WIDE_LAMBDA_ACTIONS, TASK_PERMISSIONS } from '../../infra/functions.js';
 import { SERVICE_FUNCTIONS, type ServiceFunctionId } from '../../infra/lambda-rollout.js';
 import type { RolloutStack } from '../../infra/rollout-stack.js';
 import { buildStack, type FlatStatement, flat, FRAMEWORK_FUNCTIONS, iamStatements, logicalId } from './support.js';
@@ -83,8 +83,9 @@ describe('state machine', () => {
     const deployed = ASL.replace(/\$\{(\w+)\}/g, (_, key: string) =>
       arnOf((substitutions[key] as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0]));
     expect(deployed).not.toMatch(/\$\{/);
-    const resources = Object.values(JSON.parse(deployed).States as Record<string, { Resource?: string }>)
-      .flatMap((state) => (state.Resource ? [state.Resource] : []));
+    // Task states call a task function directly, or through lambda:invoke.waitForTaskToken with it as FunctionName.
+    const resources = Object.values(JSON.parse(deployed).States as Record<string, { Resource?: string; Parameters?: { FunctionName?: string } }>)
+      .flatMap((state) => (state.Resource?.endsWith('.waitForTaskToken') ? [state.Parameters?.FunctionName ?? ''] : state.Resource ? [state.Resource] : []));
     expect(new Set(resources)).toEqual(new Set(KEYS.map((k) => arnOf(functionId[k]))));
   });
 
@@ -95,13 +96,31 @@ describe('state machine', () => {
     for (const arn of framework.flatMap((s) => s.resources)) expect(arn).toMatch(/^\$\{RolloutAliasProvider\w+\.Arn\}(:\*)?$/);
     const frameworkRoles = new Set(framework.flatMap((s) => s.roles));
     expect(frameworkRoles.size).toBe(3);
-    expect(rolesWith('lambda:InvokeFunction')).toEqual(new Set([smRole, roleOf.CheckHealthFunctionArn, ...frameworkRoles]));
+    expect(rolesWith('lambda:InvokeFunction')).toEqual(
+      new Set([smRole, roleOf.CheckHealthFunctionArn, roleOf.RunHookFunctionArn, logicalId(stack.rollout.smokeTestHook.role!), ...frameworkRoles]),
+    );
     const fnArns = KEYS.map((k) => `\${${functionId[k]}.Arn}`);
     expect(resourcesOf('lambda:InvokeFunction', smRole)).toEqual([...fnArns, ...fnArns.map((a) => `${a}:*`)].sort());
   });
 
-  it('lets CheckHealth probe the allowed functions only, never *', () => {
+  it('lets CheckHealth probe, and the smoke-test hook test, the allowed functions only, never *', () => {
     expect(resourcesOf('lambda:InvokeFunction', roleOf.CheckHealthFunctionArn)).toEqual(ALLOWED_RESOURCES);
+    expect(resourcesOf('lambda:InvokeFunction', logicalId(stack.rollout.smokeTestHook.role!))).toEqual(ALLOWED_RESOURCES);
+  });
+
+  it('lets RunHook invoke the allowed hooks only: the smoke-test hook by default', () => {
+    const smoke = `\${${logicalId(stack.rollout.smokeTestHook)}.Arn}`;
+    expect(resourcesOf('lambda:InvokeFunction', roleOf.RunHookFunctionArn)).toEqual([smoke, `${smoke}:*`]);
+    const prepare = template.toJSON().Resources[functionId.PrepareFunctionArn].Properties.Environment.Variables;
+    expect(flat(prepare[ENV.allowedHooks])).toBe(smoke);
+  });
+
+  it('lets only RunHook and the API answer task tokens, on this state machine only', () => {
+    const sm = `\${${logicalId(stack.rollout.stateMachine)}}`;
+    for (const action of ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat']) {
+      expect(rolesWith(action)).toEqual(new Set([roleOf.RunHookFunctionArn, serviceRoleOf.Api]));
+      for (const role of rolesWith(action)) expect(resourcesOf(action, role)).toEqual([sm]);
+    }
   });
 
   it('logs to a /aws/vendedlogs/ group kept one year', () => {
@@ -113,8 +132,8 @@ describe('state machine', () => {
 });
 
 describe('task functions', () => {
-  it('are one per TASK_FUNCTIONS entry (plus the service functions), nodejs22.x on arm64, traced, 256 MB, 30 s, ESM handler', () => {
-    template.resourceCountIs('AWS::Lambda::Function', KEYS.length + SERVICE.length + PROVIDER_FUNCTIONS + FRAMEWORK_FUNCTIONS);
+  it('are one per TASK_FUNCTIONS entry (plus the service functions and the smoke-test hook), nodejs22.x on arm64, traced, 256 MB, 30 s (RunHook 15 min), ESM handler', () => {
+    template.resourceCountIs('AWS::Lambda::Function', KEYS.length + SERVICE.length + 1 + PROVIDER_FUNCTIONS + FRAMEWORK_FUNCTIONS);
     for (const key of KEYS) {
       template.hasResource('AWS::Lambda::Function', {
         Properties: {
@@ -122,7 +141,8 @@ describe('task functions', () => {
           Architectures: ['arm64'],
           Handler: 'index.handler',
           MemorySize: 256,
-          Timeout: 30,
+          // RunHook waits for a hook that answers at once: up to Lambda's 15 minutes.
+          Timeout: key === 'RunHookFunctionArn' ? 900 : 30,
           TracingConfig: { Mode: 'Active' },
           Description: TASK_FUNCTIONS[key].description,
           Environment: { Variables: Match.objectLike({ NODE_OPTIONS: '--enable-source-maps', POWERTOOLS_SERVICE_NAME: 'lambda-rollout' }) },
@@ -146,8 +166,8 @@ describe('task functions', () => {
   });
 
   it('log to their own group, kept one year, retained (as do the state machine and the API access logs)', () => {
-    // + the state machine's and the API's; the provider's functions', its framework's and its waiter's.
-    template.resourceCountIs('AWS::Logs::LogGroup', KEYS.length + SERVICE.length + 2 + PROVIDER_FUNCTIONS + 2);
+    // + the smoke-test hook's, the state machine's and the API's; the provider's functions', its framework's and its waiter's.
+    template.resourceCountIs('AWS::Logs::LogGroup', KEYS.length + SERVICE.length + 1 + 2 + PROVIDER_FUNCTIONS + 2);
     for (const group of Object.values(template.findResources('AWS::Logs::LogGroup'))) {
       expect(group.Properties.RetentionInDays).toBe(365);
       expect(group.DeletionPolicy).toBe('Retain');
@@ -179,11 +199,22 @@ describe('topic', () => {
 });
 
 describe('least-privilege IAM', () => {
-  it('never grants a lambda: action on Resource * nor uses a wildcard action', () => {
+  it('never grants a lambda: action on Resource * (but the account-wide reads that have no resource type) nor uses a wildcard action', () => {
+    const accountWide: readonly string[] = ACCOUNT_WIDE_LAMBDA_ACTIONS;
     for (const s of statements) {
-      if (s.actions.some((a) => a.startsWith('lambda:') || a === '*')) expect(s.resources, s.actions.join()).not.toContain('*');
+      if (s.actions.some((a) => (a.startsWith('lambda:') && !accountWide.includes(a)) || a === '*')) expect(s.resources, s.actions.join()).not.toContain('*');
+      if (s.actions.some((a) => accountWide.includes(a))) expect(s.actions.every((a) => accountWide.includes(a)), s.actions.join()).toBe(true);
       expect(s.actions.filter((a) => a.includes('*'))).toEqual([]);
     }
+  });
+
+  it('grants provisioned concurrency actions to Prepare, Concurrency and the guard only, on the allowed functions only', () => {
+    for (const action of ['lambda:PutProvisionedConcurrencyConfig', 'lambda:DeleteProvisionedConcurrencyConfig', 'lambda:GetProvisionedConcurrencyConfig']) {
+      expect(rolesWith(action)).toEqual(keysWhere('concurrency'));
+      for (const role of rolesWith(action)) expect(resourcesOf(action, role)).toEqual(ALLOWED_RESOURCES);
+    }
+    expect(keysWhere('concurrency')).toEqual(new Set([roleOf.PrepareFunctionArn, roleOf.ConcurrencyFunctionArn, serviceRoleOf.Guard]));
+    expect(rolesWith('lambda:ListEventSourceMappings')).toEqual(new Set([roleOf.PrepareFunctionArn]));
   });
 
   it('grants UpdateAlias to ShiftWeight, Finalize, Rollback and the guard only, on the allowed functions and their qualifiers only', () => {
@@ -212,8 +243,8 @@ describe('least-privilege IAM', () => {
     }
   });
 
-  it('grants GetMetricData to CheckHealth only', () => {
-    expect(rolesWith('cloudwatch:GetMetricData')).toEqual(new Set([roleOf.CheckHealthFunctionArn]));
+  it('grants GetMetricData to CheckHealth and Prepare (the baseline before the rollout) only', () => {
+    expect(rolesWith('cloudwatch:GetMetricData')).toEqual(new Set([roleOf.CheckHealthFunctionArn, roleOf.PrepareFunctionArn]));
     expect(rolesWith('cloudwatch:GetMetricData')).toEqual(keysWhere('metrics'));
   });
 
@@ -250,10 +281,11 @@ describe('least-privilege IAM', () => {
 });
 
 describe('outputs', () => {
-  it('give the state machine ARN, the topic ARN and the console URL', () => {
+  it('give the state machine ARN, the topic ARN, the console URL and the smoke-test hook', () => {
     const outputs = Object.values(template.toJSON().Outputs as Record<string, { Value: unknown }>).map((o) => flat(o.Value));
     const sm = logicalId(stack.rollout.stateMachine);
     expect(outputs).toEqual(expect.arrayContaining([
+      `\${${logicalId(stack.rollout.smokeTestHook)}}`,
       `\${${sm}}`,
       `\${${logicalId(stack.rollout.topic)}}`,
       `https://\${AWS::Region}.console.aws.amazon.com/states/home?region=\${AWS::Region}#/statemachines/view/\${${sm}}`,

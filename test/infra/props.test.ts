@@ -16,7 +16,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Node } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateAllowedFunctions } from '../../infra/allowed-functions.js';
-import { readAllowedFunctions, readArtifactKeyPrefix, readNotificationEmail, rolloutPropsFromContext } from '../../infra/context.js';
+import { readAllowedFunctions, readAllowedHooks, readArtifactKeyPrefix, readNotificationEmail, rolloutPropsFromContext } from '../../infra/context.js';
 import { InvalidPropError } from '../../infra/errors.js';
 import { LambdaRollout, SERVICE_FUNCTIONS } from '../../infra/lambda-rollout.js';
 import { TASK_PERMISSIONS } from '../../infra/functions.js';
@@ -176,6 +176,47 @@ describe('logRetention and removalPolicy', () => {
       for (const resource of Object.values(template.findResources(type))) expect(resource.DeletionPolicy, type).toBe('Delete');
     }
     template.hasResourceProperties('AWS::DynamoDB::Table', { DeletionProtectionEnabled: true });
+  });
+});
+
+describe('allowedHooks', () => {
+  let template: Template;
+  let rollout: LambdaRollout;
+  beforeAll(() => {
+    const stack = new Stack(testApp(), 'WithHooks');
+    const journeys = lambda.Function.fromFunctionArn(stack, 'Journeys', 'arn:aws:lambda:eu-west-1:123456789012:function:journeys');
+    rollout = new LambdaRollout(stack, 'Rollout', { allowedFunctions: ['orders-*'], allowedHooks: [journeys, 'checks-*'] });
+    template = Template.fromStack(stack);
+  });
+
+  it('lets RunHook invoke exactly the allowed hooks and the smoke-test hook, with their qualifiers', () => {
+    const runHookRole = Stack.of(rollout).getLogicalId(rollout.functions.RunHookFunctionArn.role!.node.defaultChild as never);
+    const smoke = Stack.of(rollout).getLogicalId(rollout.smokeTestHook.node.defaultChild as never);
+    const invoked = iamStatements(template).filter((s) => s.roles.includes(runHookRole) && s.actions.includes('lambda:InvokeFunction')).flatMap((s) => s.resources);
+    const checks = 'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:checks-*';
+    const journeys = 'arn:aws:lambda:eu-west-1:123456789012:function:journeys';
+    expect(invoked.sort()).toEqual([`\${${smoke}.Arn}`, `\${${smoke}.Arn}:*`, journeys, `${journeys}:*`, checks, `${checks}:*`].sort());
+  });
+
+  it('tells Prepare and the API which they are, so that a rollout naming another hook is refused', () => {
+    for (const fn of [rollout.functions.PrepareFunctionArn, rollout.serviceFunctions.Api]) {
+      const id = Stack.of(rollout).getLogicalId(fn.node.defaultChild as never);
+      const vars = template.toJSON().Resources[id].Properties.Environment.Variables;
+      expect(flat(vars.ROLLOUT_ALLOWED_HOOKS)).toMatch(/^\$\{\w+\.Arn\},arn:aws:lambda:eu-west-1:123456789012:function:journeys,checks-\*$/);
+    }
+  });
+
+  it('are checked like allowedFunctions, naming the prop', () => {
+    expect(refusal({ allowedHooks: ['*'] })).toThrow(/allowedHooks\[0\] must not match every function/);
+    expect(refusal({ allowedHooks: ['ok', 'arn:aws:lambda:us-east-1:123456789012:function:x:live'] })).toThrow(/allowedHooks\[1\] must be .*without a version or alias/);
+    expect(refusal({ allowedHooks: ['ok', 7 as never] })).toThrow(InvalidPropError);
+  });
+
+  it('app context: allowedHooks is optional, comma-separated or a list', () => {
+    const app = testApp();
+    expect(readAllowedHooks(Node.of(app))).toBeUndefined();
+    app.node.setContext('allowedHooks', ' checks-*, smoke ,');
+    expect(readAllowedHooks(Node.of(app))).toEqual(['checks-*', 'smoke']);
   });
 });
 

@@ -58,15 +58,17 @@ const envOf = (logical: string) => resources[logical]!.Properties.Environment.Va
 const executions = () => `arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:execution:\${${ids.sm}.Name}:*`;
 
 describe('rollout API', () => {
-  it('has the four routes, every method with AWS_IAM authorization and none without', () => {
+  it('has the routes, every method with AWS_IAM authorization and none without', () => {
     const methods = ofType('AWS::ApiGateway::Method');
-    expect(methods).toHaveLength(4);
+    expect(methods).toHaveLength(10);
     for (const [, m] of methods) expect(m.Properties.AuthorizationType).toBe('AWS_IAM');
     const routes = methods.map(([, m]) => {
       const path = Object.entries(resources).find(([id]) => id === m.Properties.ResourceId.Ref)?.[1]?.Properties;
       return `${m.Properties.HttpMethod} ${path?.PathPart}`;
     });
-    expect(routes.sort()).toEqual(['GET rollouts', 'GET {id}', 'POST abort', 'POST rollouts']);
+    expect(routes.sort()).toEqual(
+      ['GET rollouts', 'GET {id}', 'POST abort', 'POST approve', 'POST pause', 'POST promote', 'POST reject', 'POST resume', 'POST retry', 'POST rollouts'].sort(),
+    );
   });
 
   it('proxies every method to the API function', () => {

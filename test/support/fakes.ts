@@ -2,6 +2,7 @@
 import { SimLambda } from '../../sim/lambda.js';
 import type { MetricEmission } from '../../functions/core/service-metrics.js';
 import type { MetricDataRequest, MetricSeries, MetricsReader, ServiceMetrics } from '../../functions/ports.js';
+import type { PreparePorts } from '../../functions/tasks/prepare.js';
 
 export { RecordingNotifier } from '../../sim/notifier.js';
 
@@ -60,4 +61,18 @@ export class RecordingMetrics implements ServiceMetrics {
   get points(): string[] {
     return this.emitted.flatMap((e) => e.points.map((p) => `${e.functionName ?? '(none)'} ${p.name}=${p.value}`));
   }
+}
+
+/** Prepare's ports over a Lambda world: no alarms, no metrics, the world's concurrency and event sources, orders allowed. */
+export function preparePorts(lambda: SimLambda, overrides: Partial<PreparePorts> = {}): PreparePorts {
+  return {
+    lambda,
+    alarms: alarmsOf(),
+    concurrency: lambda,
+    eventSources: lambda,
+    metrics: new ScriptedMetrics({ target: [0, 0], baseline: [0, 0] }),
+    clock: fixedClock(),
+    allowedFunctions: ['orders'],
+    ...overrides,
+  };
 }

@@ -10,7 +10,7 @@ import { parseRolloutInput } from '../../functions/core/input.js';
 import { PRE_TRAFFIC_POLICY } from '../../functions/core/refusal.js';
 import { RETRY_POLICIES, type RetryPolicyName } from '../../functions/core/retry-policies.js';
 import { ASL_PATH, TASK_FUNCTIONS } from '../../functions/names.js';
-import { loadDefinition, localHandlers, substituteLocally, taskKeyOf } from '../../sim/runner.js';
+import { loadDefinition, localHandlers, substituteLocally, taskKeyOf, waitsForToken } from '../../sim/runner.js';
 import { bindTasks } from '../../sim/tasks.js';
 import { SimWorld } from '../../sim/world.js';
 
@@ -37,7 +37,7 @@ describe('statemachine/rollout.asl.json', () => {
 
   it('binds every Task state to a local handler', () => {
     const world = new SimWorld({ rate: 1, baseline: { errorRate: 0, p50Ms: 10, p99Ms: 50 }, target: { errorRate: 0, p50Ms: 10, p99Ms: 50 } });
-    const handlers = localHandlers(definition, bindTasks(world.ports()));
+    const handlers = localHandlers(definition, bindTasks(world.ports()), world.tokens);
     expect(Object.keys(handlers).sort()).toEqual(tasks.map(([name]) => name).sort());
     for (const [name, state] of tasks) expect(taskKeyOf(state), name).toBeDefined();
   });
@@ -67,7 +67,8 @@ describe('statemachine/rollout.asl.json', () => {
   });
 
   it('turns every failure before the first shift into a refusal that says what happened (ExplainRefusal)', () => {
-    const beforeTraffic = ['UpdateCode', 'CheckCode', 'PublishVersion', 'Prepare', 'AcquireLock'];
+    // The code release, Prepare and the lock; then provisioned concurrency, the probes (VerifyTarget) and the preTraffic hook's refusal.
+    const beforeTraffic = ['UpdateCode', 'CheckCode', 'PublishVersion', 'Prepare', 'AcquireLock', 'AddConcurrency', 'CheckConcurrency', 'VerifyTarget', 'PreTrafficFailed'];
     for (const name of beforeTraffic) {
       expect(definition.States[name]?.Catch, name).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.refusal', Next: 'ExplainRefusal' }]);
     }
@@ -86,16 +87,62 @@ describe('statemachine/rollout.asl.json', () => {
     expect((definition.States.FromArtifact?.Choices as { Next: string }[])[0]?.Next).toBe('NullInput');
   });
 
+  it('before the first shift: provisioned concurrency, then the probes, then the preTraffic hook', () => {
+    const next = (name: string) => definition.States[name] as { Next?: string; Default?: string; Choices?: { Next: string }[] };
+    expect(next('NotifyStarted').Next).toBe('NeedsConcurrency');
+    expect(next('NeedsConcurrency').Default).toBe('VerifyTarget');
+    expect(next('ConcurrencyReady').Choices?.map((c) => c.Next)).toEqual(['NotifyEnding', 'VerifyTarget']);
+    expect(next('VerifyTarget').Next).toBe('VerifiedOrRefused');
+    expect(next('VerifiedOrRefused').Default).toBe('PreTrafficHook');
+    expect(next('PreTrafficHook').Default).toBe('BeforeStepHook');
+    expect(next('RunPreTraffic').Next).toBe('BeforeStepHook');
+  });
+
   it('bakes with a native Wait state until the next check', () => {
     expect(definition.States.Bake).toMatchObject({ Type: 'Wait', SecondsPath: '$.cursor.waitSeconds', Next: 'CheckHealth' });
-    expect((definition.States.Decide?.Choices as { StringEquals?: string; And?: unknown; Next: string }[]).map((c) => `${c.StringEquals ?? JSON.stringify(c.And)}->${c.Next}`)).toEqual([
-      '[{"Variable":"$.cursor.continueInNewExecution","IsPresent":true},{"Variable":"$.cursor.continueInNewExecution","BooleanEquals":true}]->ContinueInNewExecution',
-      'shift->ShiftWeight',
+    const choices = definition.States.Decide?.Choices as { StringEquals?: string; Next: string }[];
+    expect(choices.filter((c) => c.StringEquals).map((c) => `${c.StringEquals}->${c.Next}`)).toEqual([
+      'shift->BeforeStepHook',
       'bake->Bake',
       'hold->Bake',
-      'promote->Finalize',
+      'await->AwaitControl',
+      'promote->BeforeStepHook',
     ]);
+    // A promotion verified by the final bake ends the rollout: it is not promoted twice.
+    expect(choices[0]).toMatchObject({ And: expect.arrayContaining([{ Variable: '$.cursor.next', StringEquals: 'promote' }]), Next: 'NotifyEnding' });
+    // Before any wait, a rollout whose history is nearly full continues in a new execution.
+    expect(choices[1]).toEqual({
+      And: [
+        { Variable: '$.cursor.continueInNewExecution', IsPresent: true },
+        { Variable: '$.cursor.continueInNewExecution', BooleanEquals: true },
+      ],
+      Next: 'ContinueInNewExecution',
+    });
     expect(definition.States.Decide?.Default).toBe('Rollback');
+    expect(definition.States.Advance?.Choices).toEqual([{ Variable: '$.cursor.next', StringEquals: 'promote', Next: 'Finalize' }]);
+    expect(definition.States.Advance?.Default).toBe('ShiftWeight');
+  });
+
+  it('holds for a person in a task-token wait that ends at the next check, so checks go on', () => {
+    expect(definition.States.AwaitControl).toMatchObject({
+      Type: 'Task',
+      Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+      Parameters: { FunctionName: '${AwaitControlFunctionArn}', Payload: { 'token.$': '$$.Task.Token', 'state.$': '$' } },
+      TimeoutSecondsPath: '$.cursor.waitSeconds',
+      ResultPath: null,
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: null, Next: 'CheckHealth' }],
+      Next: 'CheckHealth',
+    });
+  });
+
+  it.each(['preTraffic', 'beforeStep', 'postTraffic', 'onRollback'])('waits for the %s hook with its task token and its own timeout', (hook) => {
+    const name = `Run${hook[0]!.toUpperCase()}${hook.slice(1)}`;
+    expect(definition.States[name]).toMatchObject({
+      Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+      Parameters: { FunctionName: '${RunHookFunctionArn}', Payload: { action: 'run', hook, 'token.$': '$$.Task.Token', 'state.$': '$' } },
+      TimeoutSecondsPath: `$.rollout.hooks.${hook}.timeoutSeconds`,
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.hookFailure', Next: `${name.slice(3)}Failed` }],
+    });
   });
 
   it('names its failures as the code does', () => {
@@ -138,14 +185,15 @@ describe('retry policies', () => {
   });
 
   it('retries every task before the first shift by the policy its refusals count attempts with', () => {
-    for (const name of ['UpdateCode', 'CheckCode', 'PublishVersion', 'Prepare', 'AcquireLock']) {
+    for (const name of ['UpdateCode', 'CheckCode', 'PublishVersion', 'Prepare', 'AcquireLock', 'AddConcurrency', 'CheckConcurrency', 'VerifyTarget', 'PreTrafficFailed']) {
       expect(policyOf(fresh.find(([n]) => n === name)?.[1].Retry), name).toBe(PRE_TRAFFIC_POLICY);
     }
   });
 
   it('retries the tasks that end a rollout hard, and notifications at best effort', () => {
     const byPolicy = (policy: RetryPolicyName) => fresh.filter(([, state]) => policyOf(state.Retry) === policy).map(([name]) => name).sort();
-    expect(byPolicy('hard')).toEqual(['ReleaseLock', 'Rollback']);
+    expect(byPolicy('hard')).toEqual(['ReleaseLock', 'RemoveConcurrency', 'Rollback']);
+    expect(byPolicy('callback')).toEqual(tasks.filter(([, state]) => waitsForToken(state)).map(([name]) => name).sort());
     expect(byPolicy('bestEffort')).toEqual(tasks.filter(([, state]) => taskKeyOf(state) === 'NotifyFunctionArn').map(([name]) => name).sort());
   });
 });
@@ -226,11 +274,16 @@ describe('long rollouts within the history limit', () => {
   it("counts each loop's events as the workflow's states add them", () => {
     expect(eventsAlong(['Bake', 'CheckHealth', 'Announce', 'Decide'])).toBe(LOOP_EVENTS.check);
     expect(eventsAlong(['Announce', 'NotifyAnnounced', 'Decide']) - eventsAlong(['Announce', 'Decide'])).toBe(LOOP_EVENTS.announce);
-    expect(eventsAlong(['Decide', 'ShiftWeight', 'NotifyShifted', 'Bake']) - eventsAlong(['Decide', 'Bake'])).toBe(LOOP_EVENTS.shift);
+    expect(eventsAlong(['Decide', 'BeforeStepHook', 'Advance', 'ShiftWeight', 'NotifyShifted', 'Bake']) - eventsAlong(['Decide', 'Bake'])).toBe(LOOP_EVENTS.shift);
+    // A wait for a person: AwaitControl, a task-token Task, in place of Bake.
+    expect(transitions('Decide')).toContain('AwaitControl');
+    expect(transitions('AwaitControl')).toContain('CheckHealth');
+    expect(definition.States.AwaitControl?.Resource).toBe('arn:aws:states:::lambda:invoke.waitForTaskToken');
+    expect(STATE_EVENTS.callback - STATE_EVENTS.wait).toBe(LOOP_EVENTS.awaited);
     // Evidence unreadable after CheckHealth's retries: each retried attempt, then CheckReadableEvidence.
     const retries = (definition.States.CheckHealth?.Retry as { MaxAttempts: number }[] | undefined)?.[0]?.MaxAttempts ?? 0;
     expect(retries * STATE_EVENTS.retry + eventsAlong(['CheckHealth', 'CheckReadableEvidence', 'Announce']) - eventsAlong(['CheckHealth', 'Announce'])).toBe(LOOP_EVENTS.unreadable);
-    const start = ['NewOrContinued', 'FromArtifact', 'Prepare', 'StartOrRefuse', 'AcquireLock', 'LockedOrRefused', 'NotifyStarted', 'VerifyTarget', 'VerifiedOrRefused', 'FirstMove', 'ShiftWeight', 'NotifyShifted'];
+    const start = ['NewOrContinued', 'FromArtifact', 'Prepare', 'StartOrRefuse', 'AcquireLock', 'LockedOrRefused', 'NotifyStarted', 'NeedsConcurrency', 'VerifyTarget', 'VerifiedOrRefused', 'PreTrafficHook', 'BeforeStepHook', 'Advance', 'ShiftWeight', 'NotifyShifted'];
     expect(definition.StartAt).toBe('NewOrContinued');
     expect(1 + eventsAlong(start)).toBe(LOOP_EVENTS.start);
     expect(1 + eventsAlong(['NewOrContinued', 'ResumeContinuation', 'Resumed'])).toBe(LOOP_EVENTS.resume);
@@ -238,7 +291,7 @@ describe('long rollouts within the history limit', () => {
   });
 
   it('carries nothing a Catch wrote into the next execution', () => {
-    const written = new Set(states.flatMap(([, s]) => ((s.Catch as { ResultPath: string }[] | undefined) ?? []).map((c) => c.ResultPath.replace(/^\$\./, ''))));
+    const written = new Set(states.flatMap(([, s]) => ((s.Catch as { ResultPath: string | null }[] | undefined) ?? []).flatMap((c) => (c.ResultPath === null ? [] : [c.ResultPath.replace(/^\$\./, '')]))));
     expect([...written].filter((key) => !(TRANSIENT_STATE_KEYS as readonly string[]).includes(key))).toEqual([]);
   });
 });

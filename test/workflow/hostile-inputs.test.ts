@@ -11,7 +11,9 @@ import { InvalidInputError } from '../../functions/core/errors.js';
 import { parseRolloutInput } from '../../functions/core/input.js';
 import { makeApi } from '../../functions/tasks/api.js';
 import { makeArtifactTrigger, type ObjectCreatedEvent } from '../../functions/tasks/artifact-trigger.js';
+import { InMemoryControlStore } from '../../sim/control-store.js';
 import { InMemoryIdempotencyStore, InMemoryRolloutRegistry } from '../../sim/registry.js';
+import { SimTaskTokens } from '../../sim/task-tokens.js';
 import { RecordingNotifier } from '../../sim/notifier.js';
 import { SimLambda } from '../../sim/lambda.js';
 import { SimWorld } from '../../sim/world.js';
@@ -70,7 +72,7 @@ describe('the API', () => {
     const claims: string[] = [];
     const claim = idempotency.claim.bind(idempotency);
     idempotency.claim = async (...args) => (claims.push(args[0]), claim(...args));
-    const handle = makeApi({ registry, idempotency, workflow, clock: { now: () => NOW }, ids: { newId: () => 'id0001' }, scope });
+    const handle = makeApi({ registry, idempotency, workflow, controls: new InMemoryControlStore(), tokens: new SimTaskTokens(), clock: { now: () => NOW }, ids: { newId: () => 'id0001' }, scope });
     const call = (method: string, resource: string, c: Call = {}) => handle(apiEvent(NOW, method, resource, c));
     const nothingChanged = async () => {
       expect(await registry.getLock('orders', 'live')).toBeUndefined();

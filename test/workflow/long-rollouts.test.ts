@@ -97,13 +97,13 @@ describe('a 30-day canary', () => {
 
 describe("an execution's history", () => {
   it('is counted as Step Functions keeps it: each state entered and exited, each attempt of a task', async () => {
-    // Started (1); 8 Choices, Summarize and Promoted (2 each); Prepare, AcquireLock, NotifyStarted,
+    // Started (1); 14 Choices, Summarize and Promoted (2 each); Prepare, AcquireLock, NotifyStarted,
     // VerifyTarget, Finalize, NotifyEnding, ReleaseLock (5 each); Succeeded (1).
     const { result } = await rehearse({ strategy: 'AllAtOnce' });
-    expect(result.executions[0]!.historyEvents).toBe(1 + 10 * 2 + 7 * 5 + 1);
+    expect(result.executions[0]!.historyEvents).toBe(1 + 16 * 2 + 7 * 5 + 1);
     // Two throttled attempts of Finalize add Scheduled, Started and Failed each.
     const { result: retried } = await rehearse({ strategy: 'AllAtOnce' }, {}, { wrapTask: throttledTwice('Finalize') });
-    expect(retried.executions[0]!.historyEvents).toBe(1 + 10 * 2 + 7 * 5 + 1 + 2 * 3);
+    expect(retried.executions[0]!.historyEvents).toBe(1 + 16 * 2 + 7 * 5 + 1 + 2 * 3);
   });
 });
 

@@ -42,7 +42,7 @@ describe('racing starts', () => {
             await makeReleaseLock(ports)(refused);
             const workflow = new FakeWorkflow(() => Date.now());
             workflow.put(loser.id, { status: 'FAILED', history: [prepared, refused], error: refused.refusal?.Error, cause: refused.refusal?.Cause });
-            guarded = await makeGuard({ registry: w.registry, workflow, lambda: w.lambda, notifier: w.notifier, clock: ports.clock })({
+            guarded = await makeGuard({ registry: w.registry, workflow, lambda: w.lambda, notifier: w.notifier, concurrency: w.lambda, clock: ports.clock })({
               detail: { executionArn: loser.id, status: 'FAILED', error: refused.refusal?.Error ?? null, cause: refused.refusal?.Cause ?? null },
             });
           }

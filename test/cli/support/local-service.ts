@@ -51,7 +51,7 @@ export class LocalService {
     const clock = { now: () => this.world.now() };
     this.workflow = new SimWorkflow(this.world, { pace: settings.pace ?? { virtualMs: 15_000, realMs: 15 } });
     const home = homeOf(SIM_STATE_MACHINE_ARN) as Home;
-    this.api = makeApi({ registry: this.world.registry, idempotency: new InMemoryIdempotencyStore(), workflow: this.workflow, clock, scope: { allowedFunctions: [this.world.functionName], home }, ids: { newId: () => globalThis.crypto.randomUUID().replace(/-/g, '').slice(0, 12) } });
+    this.api = makeApi({ registry: this.world.registry, idempotency: new InMemoryIdempotencyStore(), workflow: this.workflow, controls: this.world.controls, tokens: this.world.tokens, clock, scope: { allowedFunctions: [this.world.functionName], allowedHooks: this.world.hooks.names, home }, ids: { newId: () => globalThis.crypto.randomUUID().replace(/-/g, '').slice(0, 12) } });
     this.trigger = makeArtifactTrigger({
       lambda: this.world.lambda,
       artifacts: { readArtifact: async () => ({ tags: {}, metadata: { 'rollout-strategy': 'Canary10Percent5Minutes' } }) },

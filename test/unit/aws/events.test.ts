@@ -52,6 +52,8 @@ describe('EventBridgePublisher', () => {
       'Lambda Rollout Verdict',
       'Lambda Rollout Held',
       'Lambda Rollout Aborted',
+      'Lambda Rollout Gate',
+      'Lambda Rollout Paused',
     ]);
   });
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { emptyControl, GateSchema, type RolloutControl } from '../../../functions/core/control.js';
 import { checkInterval, decide, firstCursor, startBake } from '../../../functions/core/decide.js';
 import { HealthPolicySchema, type Verdict } from '../../../functions/core/health.js';
 import { toPlan } from '../../../functions/core/strategy.js';
@@ -110,5 +111,66 @@ describe('decide', () => {
     it('falls back to the maximum bake', () => {
       expect(decide(adaptive, step0, v('healthy'), policy, T + 600_000)).toMatchObject({ next: 'shift', step: 1 });
     });
+  });
+});
+
+describe('decide with people in the loop', () => {
+  const control = (over: Partial<RolloutControl> = {}): RolloutControl => ({ ...emptyControl('r1', 'arn:x', T), version: 1, ...over });
+  const gates = [GateSchema.parse({ before: 2, timeoutSeconds: 600 }), GateSchema.parse({ before: 'promotion', onTimeout: 'proceed', timeoutSeconds: 600 })];
+  const asked = { by: 'alice', at: 'then' };
+
+  it('opens the gate before the next step instead of shifting: waits at the weight, checking every minute, announced once', () => {
+    const waiting = decide(plan, at(0), v('healthy', 'fine'), policy, T + 300_000, { gates, control: control() });
+    expect(waiting).toMatchObject({
+      next: 'await',
+      step: 0,
+      weightPercent: 10,
+      waitSeconds: 60,
+      announce: 'gate',
+      gate: { id: 'step-2', openedAt: new Date(T + 300_000).toISOString(), timesOutAt: new Date(T + 900_000).toISOString(), onTimeout: 'rollback', weightPercent: 10 },
+      reason: `waiting for approval of gate step-2 (until ${new Date(T + 900_000).toISOString()}); fine`,
+    });
+    const still = decide(plan, waiting, v('healthy'), policy, T + 360_000, { gates, control: control() });
+    expect(still).toMatchObject({ next: 'await', announce: undefined, gate: waiting.gate });
+    // The last wait ends at the timeout.
+    expect(decide(plan, waiting, v('healthy'), policy, T + 870_000, { gates, control: control() }).waitSeconds).toBe(30);
+  });
+
+  it('moves on once approved, rolls back once rejected or timed out, proceeds when the gate says so', () => {
+    const waiting = decide(plan, at(0), v('healthy'), policy, T + 300_000, { gates, control: control() });
+    const approved = control({ decisions: { 'step-2': { decision: 'approved', ...asked } } });
+    expect(decide(plan, waiting, v('healthy', 'fine'), policy, T + 320_000, { gates, control: approved })).toMatchObject({ next: 'shift', step: 1, reason: 'fine; gate step-2 approved by alice' });
+    const rejected = control({ decisions: { 'step-2': { decision: 'rejected', ...asked, reason: 'no' } } });
+    expect(decide(plan, waiting, v('healthy'), policy, T + 320_000, { gates, control: rejected })).toMatchObject({ next: 'rollback', reason: 'gate step-2 was rejected by alice: no' });
+    expect(decide(plan, waiting, v('healthy'), policy, T + 900_000, { gates, control: control() })).toMatchObject({ next: 'rollback', reason: 'gate step-2 was not decided within 600s' });
+    const last = decide(plan, at(1), v('healthy', 'fine'), policy, T + 600_000, { gates, control: control() });
+    expect(decide(plan, last, v('healthy', 'fine'), policy, T + 1_200_000, { gates, control: control() })).toMatchObject({ next: 'promote', reason: 'fine; gate promotion was not decided within 600s, proceeding as the gate says' });
+  });
+
+  it('an unhealthy verdict rolls back whatever people asked', () => {
+    const waiting = decide(plan, at(0), v('healthy'), policy, T + 300_000, { gates, control: control() });
+    expect(decide(plan, waiting, v('unhealthy', 'errors 5x'), policy, T + 320_000, { gates, control: control({ pause: asked }) })).toMatchObject({ next: 'rollback', reason: 'errors 5x' });
+  });
+
+  it('a pause holds where the rollout would advance, bakes on otherwise, and lets go on resume', () => {
+    const paused = control({ pause: { ...asked, reason: 'incident' } });
+    expect(decide(plan, at(0), v('healthy'), policy, T + 60_000, { control: paused }).next).toBe('bake');
+    const holding = decide(plan, at(0), v('healthy', 'fine'), policy, T + 300_000, { control: paused });
+    expect(holding).toMatchObject({ next: 'await', paused: true, announce: 'paused', waitSeconds: 60, reason: 'paused by alice (incident); fine' });
+    expect(decide(plan, holding, v('healthy'), policy, T + 360_000, { control: paused }).announce).toBeUndefined();
+    expect(decide(plan, holding, v('healthy'), policy, T + 360_000, { control: control() })).toMatchObject({ next: 'shift', step: 1 });
+  });
+
+  it('a promote request promotes at once, skipping steps and gates, once', () => {
+    const promote = control({ promote: { ...asked, full: false } });
+    const promoted = decide(plan, at(0), v('healthy'), policy, T + 60_000, { gates, control: promote });
+    expect(promoted).toMatchObject({ next: 'promote', step: 0, promotion: { by: 'alice', full: false }, reason: 'promoted by alice; the remaining checks run at 100%' });
+  });
+
+  it('after promotion, the final bake ends in promote, or rolls back saying it was after promotion', () => {
+    const final = { ...at(0), final: true, weightPercent: 100 };
+    expect(decide(plan, final, v('healthy'), policy, T + 300_000).next).toBe('promote');
+    expect(decide(plan, final, v('unhealthy', 'errors 5x'), policy, T + 60_000)).toMatchObject({ next: 'rollback', reason: 'after promotion, during the final bake: errors 5x' });
+    expect(decide(plan, final, v('healthy'), policy, T + 300_000, { gates, control: control({ promote: { ...asked, full: true } }) }).next).toBe('promote');
   });
 });

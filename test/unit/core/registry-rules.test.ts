@@ -33,6 +33,17 @@ describe('endingOf', () => {
     [{ refusal: { Error: 'RolloutRefused', Cause: 'rollout r1 is already running' } }, { status: 'refused', reason: 'rollout r1 is already running', finalVersion: '7' }],
     [{ error: { Error: 'RollbackFailed', Cause: '{"errorType":"Throttled","errorMessage":"Rate\\nexceeded"}' } }, { status: 'failed', reason: 'RollbackFailed: Rate exceeded' }],
     [{}, { status: 'failed', reason: 'the workflow ended without an outcome' }],
+    [
+      {
+        outcome: { status: 'rolled_back' as const, reason: 'errors 5x', at: iso(T0), finalVersion: '7' },
+        notes: ['the onRollback hook pager failed: down; the rollback stands'],
+        concurrencyError: { Error: 'Throttled', Cause: 'Rate exceeded' },
+      },
+      {
+        status: 'rolled_back',
+        reason: 'errors 5x; the onRollback hook pager failed: down; the rollback stands; the provisioned concurrency this rollout added on v8 could not be removed (Throttled: Rate exceeded); remove it by hand',
+      },
+    ],
   ])('%j', (extra, expected) => {
     expect(endingOf({ ...state, ...extra }, T0)).toMatchObject({ ...expected, rolloutId: state.rollout.id, endedAt: iso(T0), progress: { currentStep: 3 } });
   });
@@ -58,5 +69,8 @@ describe('progressOf', () => {
     expect(progressOf('shifted', state, T0)).toMatchObject({ currentStep: 3, weightPercent: 30 });
     const promoted = { ...state, alias: { functionVersion: '8', routing: {}, revisionId: 'r9' } };
     expect(progressOf('promoted', promoted, T0)).toMatchObject({ currentStep: 3, weightPercent: 100 });
+    // The final bake's record at 100% is not a step of the plan.
+    const baking = { ...promoted, history: [...state.history, { step: 9, weightPercent: 100, shiftedAt: T0, revisionId: 'r9', checks: 0, final: true }] };
+    expect(progressOf('shifted', baking, T0)).toMatchObject({ currentStep: 3, totalSteps: 9, weightPercent: 100 });
   });
 });

@@ -30,6 +30,8 @@ describe('rolloutLogKeys', () => {
     ['a release request', { action: 'update', functionName: 'orders', release: {} }, { functionName: 'orders' }],
     ["the guard's execution status change", { source: 'aws.states', detail: { executionArn: ARN, status: 'ABORTED' } }, { executionArn: ARN }],
     ['an API request for one rollout', { httpMethod: 'GET', pathParameters: { id: ID } }, { id: ID }],
+    ["RunHook's event (a hook's run, or its failure)", { action: 'run', hook: 'preTraffic', token: 't', state }, { id: ID, functionName: 'orders', alias: 'live', step: 3, executionArn: ARN }],
+    ["a hook's event (the smoke-test hook)", { hook: 'preTraffic', rolloutId: ID, executionArn: ARN, functionName: 'orders', alias: 'live', taskToken: 't' }, { id: ID, functionName: 'orders', alias: 'live', executionArn: ARN }],
     ['a state before the first shift (step 0)', { ...state, cursor: { ...state.cursor, step: -1 } }, { id: ID, functionName: 'orders', alias: 'live', step: 0, executionArn: ARN }],
     ['an event that names no rollout', { Records: [] }, undefined],
     ['fields of the wrong type, or far too long to be identifiers', { rollout: { id: 7, functionName: 'x'.repeat(300), alias: ['live'] }, cursor: { step: 'two' } }, undefined],

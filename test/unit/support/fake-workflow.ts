@@ -69,6 +69,7 @@ export class FakeWorkflow implements Workflow {
       ...(e.stoppedAt ? { stoppedAt: e.stoppedAt } : {}),
       ...(e.error ? { error: e.error } : {}),
       ...(e.cause ? { cause: e.cause } : {}),
+      input: structuredClone(e.input),
     };
   }
 

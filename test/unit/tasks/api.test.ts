@@ -8,9 +8,12 @@ import { STALE_PENDING_MS } from '../../../functions/tasks/start-with-lock.js';
 import type { RolloutState } from '../../../functions/core/state.js';
 import { InMemoryIdempotencyStore, InMemoryRolloutRegistry } from '../../../sim/registry.js';
 import { apiEvent, type Call } from '../support/api-event.js';
+import { InMemoryControlStore } from '../../../sim/control-store.js';
+import { SimTaskTokens } from '../../../sim/task-tokens.js';
 import { FakeWorkflow } from '../support/fake-workflow.js';
 import { CALLER, ending, executionArn, iso, lockRequest, runningState, T0 } from '../support/rollouts.js';
 import { progressUpdateFor } from '../../../functions/core/registry.js';
+import { emptyControl } from '../../../functions/core/control.js';
 
 const NOW = T0 + 60_000;
 /** The allowed functions, in the account and region of the state machine (test/unit/support/rollouts.ts). */
@@ -18,6 +21,8 @@ const SCOPE = { allowedFunctions: ['orders', 'f*'], home: { partition: 'aws', re
 let registry: InMemoryRolloutRegistry;
 let idempotency: InMemoryIdempotencyStore;
 let workflow: FakeWorkflow;
+let controls: InMemoryControlStore;
+let tokens: SimTaskTokens;
 let nextId: number;
 let api: ReturnType<typeof makeApi>;
 
@@ -25,8 +30,10 @@ beforeEach(() => {
   registry = new InMemoryRolloutRegistry();
   idempotency = new InMemoryIdempotencyStore();
   workflow = new FakeWorkflow(() => NOW);
+  controls = new InMemoryControlStore();
+  tokens = new SimTaskTokens();
   nextId = 0;
-  api = makeApi({ registry, idempotency, workflow, clock: { now: () => NOW }, scope: SCOPE, ids: { newId: () => `id${String(++nextId).padStart(4, '0')}` } });
+  api = makeApi({ registry, idempotency, workflow, controls, tokens, clock: { now: () => NOW }, scope: SCOPE, ids: { newId: () => `id${String(++nextId).padStart(4, '0')}` } });
 });
 
 /** An API Gateway REST proxy event, as the resource `resource` receives it. */
@@ -244,6 +251,8 @@ describe('POST /rollouts', () => {
       }),
       idempotency,
       workflow,
+      controls,
+      tokens,
       clock: { now: () => NOW }, scope: SCOPE,
       ids: { newId: () => 'id0001' },
     });
@@ -315,6 +324,8 @@ describe('POST /rollouts', () => {
       registry,
       idempotency: Object.assign(Object.create(idempotency) as InMemoryIdempotencyStore, { complete: async () => Promise.reject(new TransientError('UpdateItem: ServiceUnavailable')) }),
       workflow,
+      controls,
+      tokens,
       clock: { now: () => NOW }, scope: SCOPE,
       ids: { newId: () => 'id0001' },
     });
@@ -492,6 +503,127 @@ describe('POST /rollouts/{id}/abort', () => {
   });
 });
 
+describe('POST /rollouts/{id}/approve, reject, pause, resume, promote', () => {
+  const verb = (id: string, action: string, payload?: unknown, call: Call = {}) =>
+    api(event('POST', `/rollouts/{id}/${action}`, { path: `/rollouts/${id}/${action}`, ...(payload === undefined ? {} : { body: payload }), ...call }));
+  const gate = { id: 'step-2', openedAt: iso(T0), timesOutAt: iso(T0 + 3_600_000), onTimeout: 'rollback' as const, weightPercent: 10 };
+  /** rollout r1 running, waiting at gate step-2 with its wait's token stored. */
+  async function waiting() {
+    await registry.acquire(lockRequest('r1'));
+    const { token, answer } = tokens.issue();
+    await controls.put({ ...emptyControl('r1', executionArn('r1'), T0), version: 1, gate, waitToken: token });
+    // Wrapped: an async function returning the promise itself would wait for the answer.
+    return { woken: answer };
+  }
+
+  it('approve records who and why, wakes the wait at once, and answers 202 with the control', async () => {
+    const { woken } = await waiting();
+    const res = await verb('r1', 'approve', { reason: 'dashboards look fine' });
+    expect(res.statusCode).toBe(202);
+    expect(body(res)).toEqual({
+      rolloutId: 'r1',
+      action: 'approve',
+      gate: 'step-2',
+      woke: true,
+      message: 'recorded; the rollout was woken and acts on it now',
+      control: { waitingAt: gate, decisions: { 'step-2': { decision: 'approved', by: CALLER, reason: 'dashboards look fine', at: iso(NOW) } } },
+    });
+    expect(await woken).toEqual({ woken: 'approve' });
+  });
+
+  it('reject needs a reason (400); approve takes no body at all', async () => {
+    await waiting();
+    const res = await verb('r1', 'reject', {});
+    expect(res.statusCode).toBe(400);
+    expect(body(res)).toEqual({ errors: [{ field: 'reason', rule: expect.stringContaining('is required') }] });
+    expect((await verb('r1', 'approve')).statusCode).toBe(202);
+  });
+
+  it('a wait that already ended is not woken: the rollout acts at its next check', async () => {
+    await waiting();
+    tokens.close('sim-task-token-1');
+    expect(body(await verb('r1', 'reject', { reason: 'no' }))).toMatchObject({ woke: false, message: 'recorded; the rollout acts on it at its next check' });
+  });
+
+  it('answers 409 with the rollout\'s status when the request does not apply, and 404 for an unknown rollout', async () => {
+    await registry.acquire(lockRequest('r1'));
+    const res = await verb('r1', 'approve', {});
+    expect(res.statusCode).toBe(409);
+    expect(body(res)).toEqual({ error: 'rollout r1 is not waiting at a gate (the target has 0%)', status: 'running' });
+    expect(body(await verb('r1', 'resume', {}))).toEqual({ error: 'rollout r1 is not paused', status: 'running' });
+    expect((await verb('nope', 'pause', {})).statusCode).toBe(404);
+    await registry.finish(ending('r1'));
+    expect(body(await verb('r1', 'promote', {}))).toEqual({ error: 'rollout r1 has ended (promoted)', status: 'promoted' });
+  });
+
+  it('pause and promote are recorded; a pause wakes nothing', async () => {
+    const { woken } = await waiting();
+    expect(body(await verb('r1', 'pause', { reason: 'incident' }))).toMatchObject({ action: 'pause', woke: false, control: { paused: { by: CALLER, reason: 'incident', at: iso(NOW) } } });
+    expect(body(await verb('r1', 'promote', { full: false }))).toMatchObject({ action: 'promote', full: false, woke: true, control: { promote: { by: CALLER, full: false } } });
+    expect(await woken).toEqual({ woken: 'promote' });
+  });
+
+  it('GET /rollouts/{id} shows what the rollout waits for and what people asked', async () => {
+    await waiting();
+    await verb('r1', 'pause', {});
+    const res = await api(event('GET', '/rollouts/{id}', { path: '/rollouts/r1' }));
+    expect(body(res).control).toEqual({ waitingAt: gate, paused: { by: CALLER, at: iso(NOW) } });
+  });
+});
+
+describe('POST /rollouts/{id}/retry', () => {
+  const retry = (id: string, payload?: unknown, call: Call = {}) =>
+    api(event('POST', '/rollouts/{id}/retry', { path: `/rollouts/${id}/retry`, ...(payload === undefined ? {} : { body: payload }), ...call }));
+
+  /** Rollout `id` of orders:live to v8, started through the API, that ended as `status`. */
+  async function ended(status: 'rolled_back' | 'promoted' | 'failed') {
+    await start({ ...valid, rolloutId: 'first' });
+    await registry.finish(ending('first', { executionArn: executionArn(starts()[0]!.args[0] as string), status }));
+    await registry.release({ functionName: 'orders', alias: 'live', rolloutId: 'first', executionArn: executionArn(starts()[0]!.args[0] as string) });
+  }
+
+  it('starts the same input again under a new id, taking the lock again, and says what it retries', async () => {
+    await ended('rolled_back');
+    const res = await retry('first', { reason: 'fixed the config' });
+    expect(res.statusCode).toBe(202);
+    const answer = body(res);
+    expect(answer).toMatchObject({ rolloutId: 'orders-live-v8-id0002', retryOf: 'first' });
+    expect(res.headers?.Location).toBe('/v1/rollouts/orders-live-v8-id0002');
+    const [first, second] = starts().map((c) => c.args[1] as Record<string, unknown>);
+    expect(second).toEqual({ ...first, rolloutId: 'orders-live-v8-id0002' });
+    expect(await registry.getLock('orders', 'live')).toMatchObject({ rolloutId: 'orders-live-v8-id0002', status: 'pending', startedBy: CALLER });
+  });
+
+  it('refuses a rollout that promoted or is still running (409 with its status), and answers 404 for an unknown one', async () => {
+    await ended('promoted');
+    expect(body(await retry('first'))).toEqual({ error: 'rollout first cannot be retried: it ended promoted; only a rolled_back, failed, aborted or timed_out rollout can', status: 'promoted' });
+    await start(valid);
+    expect(body(await retry('orders-live-v8-id0002'))).toMatchObject({ status: 'pending' });
+    expect((await retry('nope')).statusCode).toBe(404);
+  });
+
+  it('refuses while another rollout holds the alias, naming it', async () => {
+    await ended('failed');
+    await start(valid);
+    const res = await retry('first');
+    expect(res.statusCode).toBe(409);
+    expect(body(res)).toMatchObject({ runningRolloutId: 'orders-live-v8-id0002' });
+  });
+
+  it('a release is retried as a rollout of the version it published, never deploying the code again', async () => {
+    await registry.acquire(lockRequest('rel', { targetVersion: '9' }));
+    await registry.finish(ending('rel', { status: 'rolled_back', targetVersion: '9' }));
+    await registry.release({ functionName: 'orders', alias: 'live', rolloutId: 'rel', executionArn: executionArn('rel') });
+    workflow.put(executionArn('rel'), {
+      status: 'FAILED',
+      input: { functionName: 'orders', alias: 'live', strategy: 'Canary10Percent5Minutes', release: { s3Bucket: 'b', s3Key: 'k', s3ObjectVersion: 'v' }, rolloutId: 'rel' },
+    });
+    expect((await retry('rel')).statusCode).toBe(202);
+    expect(starts()[0]?.args[1]).toMatchObject({ functionName: 'orders', targetVersion: '9', strategy: 'Canary10Percent5Minutes' });
+    expect(starts()[0]?.args[1]).not.toHaveProperty('release');
+  });
+});
+
 describe('routing and errors', () => {
   it('routes a greedy proxy resource and a custom domain base path too', async () => {
     await start(valid);
@@ -544,6 +676,8 @@ describe('routing and errors', () => {
       registry: { ...registry, get: async () => Promise.reject(new Error('kaboom at /var/task/index.js:1:2')) } as unknown as InMemoryRolloutRegistry,
       idempotency,
       workflow,
+      controls,
+      tokens,
       clock: { now: () => NOW }, scope: SCOPE,
       ids: { newId: () => 'x' },
     });
@@ -557,6 +691,8 @@ describe('routing and errors', () => {
       registry: { ...registry, list: async () => Promise.reject(new ThrottledError('Rate exceeded')) } as unknown as InMemoryRolloutRegistry,
       idempotency,
       workflow,
+      controls,
+      tokens,
       clock: { now: () => NOW }, scope: SCOPE,
       ids: { newId: () => 'x' },
     });

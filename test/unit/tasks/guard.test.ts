@@ -38,7 +38,7 @@ let events: Notification[];
 let state: RolloutState;
 
 const updates = () => lambda.calls.filter((c) => c.op === 'updateAlias').map((c) => c.args as AliasUpdate);
-const guard = () => makeGuard({ registry, workflow, lambda, notifier, events: { publish: async (n) => void events.push(n) }, clock });
+const guard = () => makeGuard({ registry, workflow, lambda, notifier, events: { publish: async (n) => void events.push(n) }, concurrency: lambda, clock });
 
 beforeEach(async () => {
   lambda = new SimLambda({ now: () => NOW, region: 'eu-west-1' });
@@ -126,6 +126,29 @@ describe('guard', () => {
     expect(result).toMatchObject({ action: 'already_whole', endedAs: 'promoted', lockReleased: true, notified: 'workflow already notified' });
     expect(notifier.published).toEqual([]);
     expect(await registry.get(ID)).toMatchObject({ status: 'promoted', finalVersion: '8' });
+  });
+
+  it('ABORTED during the final bake: the promotion being verified is undone, with the RevisionId Finalize wrote', async () => {
+    lambda.changeAliasExternally('orders', 'live', { functionVersion: '8' }, 'rollout');
+    const verifying: RolloutState = {
+      ...state,
+      alias: { ...lambda.peekAlias('orders', 'live') },
+      cursor: { ...state.cursor, next: 'bake', final: true, weightPercent: 100 },
+      outcome: { status: 'promoted', reason: 'v8 serves 100% of live', at: iso(NOW), finalVersion: '8' },
+    };
+    workflow.put(ARN, { status: 'ABORTED', history: [state, verifying], error: 'RolloutAborted', cause: 'too risky today' });
+    const result = await guard()(statusChange('ABORTED'));
+    expect(updates()).toEqual([{ functionName: 'orders', alias: 'live', functionVersion: '7', routing: {}, revisionId: verifying.alias.revisionId }]);
+    expect(result).toMatchObject({ action: 'restored', endedAs: 'aborted' });
+  });
+
+  it('removes provisioned concurrency the rollout added on the target, and nothing when it added none', async () => {
+    await lambda.putProvisioned('orders', '8', 20);
+    const provisioned: RolloutState = { ...state, concurrency: { executions: 20, source: 'alias', status: 'ready', since: T0 } };
+    workflow.put(ARN, { status: 'ABORTED', history: [provisioned], error: 'RolloutAborted' });
+    expect(await guard()(statusChange('ABORTED'))).toMatchObject({ action: 'restored', concurrencyRemoved: true });
+    expect(lambda.peekProvisioned('orders', '8')).toBeUndefined();
+    expect(await guard()(statusChange('ABORTED'))).toMatchObject({ concurrencyRemoved: false });
   });
 
   it('drift: an alias someone else changed is never overwritten; it is reported', async () => {
@@ -260,7 +283,7 @@ describe('guard', () => {
 
 describe('what the guard counts in the service\'s metrics', () => {
   let metrics: RecordingMetrics;
-  const counting = () => makeGuard({ registry, workflow, lambda, notifier, clock, serviceMetrics: metrics });
+  const counting = () => makeGuard({ registry, workflow, lambda, notifier, concurrency: lambda, clock, serviceMetrics: metrics });
   beforeEach(() => {
     metrics = new RecordingMetrics();
   });

@@ -2,13 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { makeNotify } from '../../../functions/tasks/notify.js';
 import { makePrepare } from '../../../functions/tasks/prepare.js';
 import type { RolloutState } from '../../../functions/core/state.js';
-import { RecordingNotifier, alarmsOf, fixedClock, ordersWorld } from '../../support/fakes.js';
+import { RecordingNotifier, fixedClock, ordersWorld, preparePorts } from '../../support/fakes.js';
 
-/** What a notifier published, without the wall-clock time it recorded (two notifiers may straddle a millisecond). */
-const withoutTimes = (n: RecordingNotifier) => n.published.map(({ at: _at, ...rest }) => rest);
+/** What was published, without the recorder's wall-clock stamp (two publications may straddle a millisecond). */
+const withoutTimes = (notifier: RecordingNotifier) => notifier.published.map(({ at: _at, ...n }) => n);
 
 async function state(notifications?: object): Promise<RolloutState> {
-  return (await makePrepare({ lambda: ordersWorld(), alarms: alarmsOf(), clock: fixedClock(), allowedFunctions: ['orders'] })({
+  return (await makePrepare(preparePorts(ordersWorld()))({
     input: { functionName: 'orders', alias: 'live', targetVersion: '2', ...(notifications ? { notifications } : {}) },
     execution: { id: 'arn:aws:states:us-east-1:123456789012:execution:lambda-rollout:r1', name: 'r1', startTime: '2026-01-05T10:00:00.000Z' },
   })) as RolloutState;

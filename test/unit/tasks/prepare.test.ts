@@ -2,14 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { makePrepare, type PrepareResult } from '../../../functions/tasks/prepare.js';
 import { ThrottledError } from '../../../functions/core/errors.js';
 import type { RolloutState } from '../../../functions/core/state.js';
-import { alarmsOf, fixedClock, ordersWorld } from '../../support/fakes.js';
+import { alarmsOf, ordersWorld, preparePorts } from '../../support/fakes.js';
 
 const execution = { id: 'arn:aws:states:us-east-1:123456789012:execution:lambda-rollout:r1', name: 'r1', startTime: '2026-01-05T10:00:00.000Z' };
 const input = { functionName: 'orders', alias: 'live', targetVersion: '2', strategy: 'Canary10Percent5Minutes' };
 
 function setup() {
   const lambda = ordersWorld();
-  const prepare = makePrepare({ lambda, alarms: alarmsOf({ 'orders-errors': 'OK' }), clock: fixedClock(), allowedFunctions: ['orders', 'payments'] });
+  const prepare = makePrepare(preparePorts(lambda, { alarms: alarmsOf({ 'orders-errors': 'OK' }), allowedFunctions: ['orders', 'payments'] }));
   const changesBefore = lambda.aliasChanges.length;
   const nothingChanged = () => {
     expect(lambda.aliasChanges).toHaveLength(changesBefore);

@@ -9,7 +9,8 @@ import { makeCheckHealth } from '../../../functions/tasks/check-health.js';
 import { makeNotify } from '../../../functions/tasks/notify.js';
 import { makePrepare } from '../../../functions/tasks/prepare.js';
 import { makeShiftWeight } from '../../../functions/tasks/shift-weight.js';
-import { RecordingMetrics, RecordingNotifier, ScriptedMetrics, T0, alarmsOf, fixedClock, ordersWorld, probeAnswers } from '../../support/fakes.js';
+import { InMemoryControlStore } from '../../../sim/control-store.js';
+import { RecordingMetrics, RecordingNotifier, ScriptedMetrics, T0, alarmsOf, fixedClock, ordersWorld, preparePorts, probeAnswers } from '../../support/fakes.js';
 import { iso, runningState } from '../support/rollouts.js';
 
 const running = runningState();
@@ -47,6 +48,13 @@ describe('Notify counts', () => {
     ['a refusal with a rollout state (the lock was held)', { ...running, refusal: { Error: 'RolloutRefused', Cause: 'rollout r0 is already running' } }, ['orders RolloutsRefused=1']],
     ['a refusal before there was a state, by the function the input names', { refusal: { Error: 'InvalidRolloutInput', Cause: 'strategy: unknown' } }, ['orders RolloutsRefused=1']],
     ['an unexpected error before the start, as a failure', { refusal: { Error: 'Lambda.ServiceException', Cause: 'boom' } }, ['orders RolloutsFailed=1']],
+    ['a preTraffic hook that failed: a refusal, nothing moved', { ...running, history: [], refusal: { Error: 'RolloutRefused', Cause: 'the preTraffic hook smoke failed: 2 of 3 checks failed; no traffic was moved' } }, ['orders RolloutsRefused=1']],
+    ['a gate a person rejected: a rollback', { ...running, outcome: { status: 'rolled_back', reason: 'gate promotion was rejected by alice: tickets doubled', at: iso(T0 + 600_000), finalVersion: '7' } }, ['orders RolloutsRolledBack=1', 'orders FailedTargetRequests=1']],
+    [
+      'a promotion the final bake rolled back, with its detection time',
+      { ...rolledBack, history: [...running.history, { step: 3, weightPercent: 100, shiftedAt: T0 + 600_000, revisionId: 'r3', checks: 2, final: true, verdict: 'unhealthy', reason: 'after promotion, during the final bake: errors', target: { invocations: 3000, errors: 90 } }], outcome: { ...rolledBack.outcome!, at: iso(T0 + 900_000) } },
+      ['orders RolloutsRolledBack=1', 'orders DetectionSeconds=900', 'orders FailedTargetRequests=90'],
+    ],
   ])('the ending of %s', async (_, ending, points) => {
     const metrics = new RecordingMetrics();
     await notify(metrics)({ ending, input });
@@ -71,12 +79,12 @@ describe('the target weight of a running rollout', () => {
   it('is reported by ShiftWeight after each shift and by CheckHealth after each check', async () => {
     const lambda = ordersWorld();
     const metrics = new RecordingMetrics();
-    const prepared = (await makePrepare({ lambda, alarms: alarmsOf(), clock: fixedClock(), allowedFunctions: ['orders'] })({
+    const prepared = (await makePrepare(preparePorts(lambda))({
       input: { functionName: 'orders', alias: 'live', targetVersion: '2', strategy: 'Linear10PercentEvery1Minute' },
       execution: { id: 'arn:aws:states:us-east-1:123456789012:execution:lambda-rollout:r1', name: 'r1', startTime: iso(T0) },
     })) as RolloutState;
     const shifted = await makeShiftWeight({ lambda, clock: fixedClock(), serviceMetrics: metrics })(prepared);
-    await makeCheckHealth({ metrics: new ScriptedMetrics({ target: [600, 0], baseline: [5400, 5] }), alarms: alarmsOf(), invoker: probeAnswers(), clock: fixedClock(T0 + 180_000), serviceMetrics: metrics })(shifted);
+    await makeCheckHealth({ metrics: new ScriptedMetrics({ target: [600, 0], baseline: [5400, 5] }), alarms: alarmsOf(), invoker: probeAnswers(), controls: new InMemoryControlStore(), clock: fixedClock(T0 + 180_000), serviceMetrics: metrics })(shifted);
     expect(metrics.emitted).toEqual([
       { functionName: 'orders', points: [{ name: 'TargetWeightPercent', unit: 'Percent', value: 10 }] },
       { functionName: 'orders', points: [{ name: 'TargetWeightPercent', unit: 'Percent', value: 10 }] },

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { InMemoryControlStore } from '../../../sim/control-store.js';
 import { makePrepare } from '../../../functions/tasks/prepare.js';
 import { makeShiftWeight } from '../../../functions/tasks/shift-weight.js';
 import { makeCheckHealth } from '../../../functions/tasks/check-health.js';
@@ -9,14 +10,14 @@ import { ConfirmedDriftError, DriftError, ErrorName, RejectedError, ThrottledErr
 import type { RolloutRegistry } from '../../../functions/ports.js';
 import { InMemoryRolloutRegistry } from '../../../sim/registry.js';
 import type { RolloutState } from '../../../functions/core/state.js';
-import { ScriptedMetrics, T0, alarmsOf, fixedClock, ordersWorld, probeAnswers } from '../../support/fakes.js';
+import { ScriptedMetrics, T0, alarmsOf, fixedClock, ordersWorld, probeAnswers, preparePorts } from '../../support/fakes.js';
 
 const execution = { id: 'arn:aws:states:us-east-1:123456789012:execution:lambda-rollout:r1', name: 'r1', startTime: '2026-01-05T10:00:00.000Z' };
 
 async function started(strategy: unknown = 'Linear10PercentEvery1Minute') {
   const lambda = ordersWorld();
   const clock = fixedClock(T0);
-  const state = (await makePrepare({ lambda, alarms: alarmsOf(), clock, allowedFunctions: ['orders'] })({ input: { functionName: 'orders', alias: 'live', targetVersion: '2', strategy }, execution })) as RolloutState;
+  const state = (await makePrepare({ ...preparePorts(lambda), clock })({ input: { functionName: 'orders', alias: 'live', targetVersion: '2', strategy }, execution })) as RolloutState;
   return { lambda, clock, state };
 }
 
@@ -71,6 +72,7 @@ describe('CheckHealth', () => {
     alarms,
     invoker,
     registry,
+    controls: new InMemoryControlStore(),
     clock: fixedClock(now),
   });
 
@@ -200,7 +202,7 @@ describe('CheckHealth', () => {
     const shifted = await makeShiftWeight({ lambda, clock })(watched);
     const throttled = { getMetricData: async () => Promise.reject(new ThrottledError('GetMetricData: Rate exceeded')) };
     const registry = new InMemoryRolloutRegistry();
-    const check = makeCheckHealth({ metrics: throttled, alarms: alarmsOf({ 'orders-5xx': 'OK' }), invoker: probeAnswers(), registry, clock: fixedClock(T0 + 180_000) });
+    const check = makeCheckHealth({ metrics: throttled, alarms: alarmsOf({ 'orders-5xx': 'OK' }), invoker: probeAnswers(), controls: new InMemoryControlStore(), registry, clock: fixedClock(T0 + 180_000) });
     await expect(check(shifted)).rejects.toMatchObject({ name: ErrorName.Throttled });
     const caught = { Error: 'Throttled', Cause: 'GetMetricData: Rate exceeded' };
     const lenient = await check({ unreadable: caught, state: { ...shifted, unreadable: caught } });
@@ -208,7 +210,7 @@ describe('CheckHealth', () => {
     expect(lenient.history.at(-1)).toMatchObject({ verdict: 'inconclusive', reason: 'could not read the metrics: Throttled: GetMetricData: Rate exceeded' });
     expect((await registry.get(state.rollout.id))?.lastCheck?.signals.find((s) => s.name === 'alarm orders-5xx')).toMatchObject({ verdict: 'healthy' });
     // A failure that is not transient (no permission) is no unreadable evidence: it is thrown, and the workflow rolls back.
-    const denied = makeCheckHealth({ metrics: { getMetricData: async () => Promise.reject(new RejectedError('AccessDenied')) }, alarms: alarmsOf(), invoker: probeAnswers(), clock: fixedClock(T0 + 180_000) });
+    const denied = makeCheckHealth({ metrics: { getMetricData: async () => Promise.reject(new RejectedError('AccessDenied')) }, alarms: alarmsOf(), invoker: probeAnswers(), controls: new InMemoryControlStore(), clock: fixedClock(T0 + 180_000) });
     await expect(denied({ unreadable: caught, state: shifted })).rejects.toMatchObject({ name: ErrorName.Rejected });
   });
 
