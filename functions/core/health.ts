@@ -144,7 +144,6 @@ export const HealthPolicySchema = z
       .strictObject({
         p99: PercentileLimit.prefault({}),
         p90: PercentileLimit.prefault({}),
-        /** Fewer target invocations than this and latency is not judged (a percentile of few samples is noise). Default 500. */
         /** Baseline samples needed to fix the slow thresholds, and target samples before latency is called healthy. Default 500. */
         minSamples: int('must be a whole number, 0 or more').min(0, { error: 'must be a whole number, 0 or more' }).default(500),
         /** The most often a target as fast as the baseline may be rolled back for latency (p99 and p90 together). Default 0.01. */
