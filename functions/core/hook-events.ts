@@ -101,7 +101,8 @@ export function afterHookFailure(kind: HookKind, state: RolloutState, failure: C
     case 'onRollback':
       return { ...state, notes: [...(state.notes ?? []), `${reason}; the rollback stands`] };
     case 'beforeStep':
-      return holdOrRollBack(state, reason, now, rollback);
+      // Before the first shift, no traffic has moved: a refusal, like a failed preTraffic hook.
+      return state.history.length === 0 ? { ...state, refusal: refusal(`${reason}; no traffic was moved`) } : holdOrRollBack(state, reason, now, rollback);
   }
 }
 

@@ -9,7 +9,7 @@ const degradingAfterPromotion = { ...healthy, changes: [{ atSeconds: 420, errorR
 
 const endings: [string, LifecycleRun, 'SUCCEEDED' | string][] = [
   ['preTraffic refuses', { hooks: { preTraffic: { answer: 'fail' } } }, 'RolloutRefused'],
-  ['beforeStep fails before traffic', { hooks: { beforeStep: { answer: 'fail' } } }, 'RolloutRolledBack'],
+  ['beforeStep fails before traffic', { hooks: { beforeStep: { answer: 'fail' } } }, 'RolloutRefused'],
   ['beforeStep fails after traffic', { hooks: { beforeStep: { answer: 'timeout', timeoutSeconds: 60, passFirst: 1 } } }, 'RolloutRolledBack'],
   ['postTraffic fails', { hooks: { postTraffic: { answer: 'fail' } } }, 'RolloutRolledBack'],
   ['onRollback fails', { world: { target: crashing }, hooks: { onRollback: { answer: 'fail' } } }, 'RolloutRolledBack'],

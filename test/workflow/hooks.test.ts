@@ -73,16 +73,19 @@ describe('beforeStep', () => {
     expect(run.types).toContain('held');
   });
 
-  it('failing before any traffic moved: rolled back at once, with nothing to undo', async () => {
-    const run = await runLifecycle({ hooks: { beforeStep: { answer: 'fail' } } });
-    expect(run.result.error?.Error).toBe('RolloutRolledBack');
+  it('failing before any traffic moved: the rollout is refused, nothing changed', async () => {
+    const run = await runLifecycle({ hooks: { beforeStep: { answer: 'fail', reason: 'change freeze' } } });
+    expect(run.result.error).toEqual({ Error: 'RolloutRefused', Cause: 'the beforeStep hook beforeStep-hook failed: change freeze; no traffic was moved' });
     expect(run.weights).toEqual([]);
     expect(run.alias).toMatchObject({ functionVersion: '1', routing: {} });
+    expect(run.types).toEqual(['started', 'refused']);
+    expect(await run.lock()).toBeUndefined();
+    expect(await run.record()).toMatchObject({ status: 'refused', finalVersion: '1' });
   });
 
   it('silent: a timeout is a failure', async () => {
     const run = await runLifecycle({ hooks: { beforeStep: { answer: 'timeout', timeoutSeconds: 300 } } });
-    expect(run.result.error?.Cause).toBe('the beforeStep hook beforeStep-hook gave no answer within 300s');
+    expect(run.result.error?.Cause).toBe('the beforeStep hook beforeStep-hook gave no answer within 300s; no traffic was moved');
     expect(run.weights).toEqual([]);
   });
 

@@ -126,9 +126,11 @@ describe('afterHookFailure', () => {
     expect(s.cursor).toMatchObject({ next: 'rollback', reason: 'the beforeStep hook gate-keeper failed: freeze (11 times; holding no longer)' });
   });
 
-  it('beforeStep before any traffic moved: rolls back at once', () => {
+  it('beforeStep before any traffic moved: a refusal, the state otherwise unchanged', () => {
     const state = withHooks({ ...runningState(), history: [] });
-    expect(afterHookFailure('beforeStep', state, timeout, T).cursor.next).toBe('rollback');
+    const after = afterHookFailure('beforeStep', state, timeout, T);
+    expect(after.refusal).toMatchObject({ Error: 'RolloutRefused', Cause: expect.stringMatching(/; no traffic was moved$/) });
+    expect(after.cursor).toEqual(state.cursor);
   });
 });
 
