@@ -11,7 +11,7 @@ import { apiEvent, type Call } from '../support/api-event.js';
 import { InMemoryControlStore } from '../../../sim/control-store.js';
 import { SimTaskTokens } from '../../../sim/task-tokens.js';
 import { FakeWorkflow } from '../support/fake-workflow.js';
-import { CALLER, ending, executionArn, iso, lockRequest, runningState, T0 } from '../support/rollouts.js';
+import { CALLER, ending, executionArn, handOverTo, iso, lockRequest, runningState, T0 } from '../support/rollouts.js';
 import { progressUpdateFor } from '../../../functions/core/registry.js';
 import { emptyControl } from '../../../functions/core/control.js';
 
@@ -395,7 +395,7 @@ describe('GET /rollouts/{id}', () => {
     await start(valid);
     const id = 'orders-live-v8-id0001';
     await registry.acquire(lockRequest(id, { status: 'running' }));
-    await registry.handOver({ functionName: 'orders', alias: 'live', rolloutId: id, from: executionArn(id), to: executionArn(`${id}-c1`), at: iso(NOW) });
+    await handOverTo(registry, id, executionArn(id), executionArn(`${id}-c1`), iso(NOW));
     workflow.put(executionArn(id), { status: 'SUCCEEDED' });
     workflow.put(executionArn(`${id}-c1`), { status: 'RUNNING' });
     const res = await api(event('GET', '/rollouts/{id}', { path: `/rollouts/${id}` }));
