@@ -9,6 +9,7 @@ import type { RolloutState } from '../../functions/core/state.js';
 import type { EventLog, RunWorkflowOptions } from '../../sim/runner.js';
 import type { TaskHandler } from '../../sim/tasks.js';
 import { SimWorld, type WorldOptions } from '../../sim/world.js';
+import { runLifecycle } from '../support/lifecycle.js';
 
 const DAY = 86_400;
 const healthy = { errorRate: 0.001, p50Ms: 40, p99Ms: 200 };
@@ -217,6 +218,53 @@ describe('continuing in a new execution', () => {
     expect(w.aliasState).toEqual(before);
     expect(await w.registry.getLock('orders', 'live')).toMatchObject({ rolloutId: 'other' });
     expect(w.notifier.subjects).toEqual([expect.stringMatching(/^lambda-rollout orders:live refused: continuation 1 of rollout forged may not resume/)]);
+  });
+
+  /** 10% for two minutes, then 50% for two minutes, then promotion. */
+  const twoSteps = { type: 'steps', steps: [{ weightPercent: 10, bakeSeconds: 120 }, { weightPercent: 50, bakeSeconds: 120 }] };
+
+  it('a rollout waiting at a gate continues in a new execution, which holds the gate and hears an approval sent after the hand-over', async () => {
+    const names = stateNames();
+    // The fourth check (at 240 s) finds the history nearly full while the rollout waits at the gate.
+    const run = await runLifecycle({
+      input: { strategy: twoSteps, gates: [{ before: 2, timeoutSeconds: 3600 }] },
+      acts: [{ atSeconds: 400, action: 'approve', body: { reason: 'dashboards look fine' } }],
+      options: { wrapTask: nearlyFullAt(4), onEvent: names.onEvent, keepEvents: false },
+    });
+    expect(run.result.status).toBe('SUCCEEDED');
+    expect(run.result.executions.map((e) => [e.executionName, e.status])).toEqual([
+      ['rehearsal', 'SUCCEEDED'],
+      ['rehearsal-c1', 'SUCCEEDED'],
+    ]);
+    expect(names.byExecution.get('rehearsal')).toContain('AwaitControl');
+    expect(names.byExecution.get('rehearsal')!.slice(-2)).toEqual(['ContinueInNewExecution', 'ContinuedInNewExecution']);
+    expect(names.byExecution.get('rehearsal-c1')).toContain('AwaitControl');
+    // The approval reached the new execution's wait, and the rollout moved the moment it came.
+    expect(run.answers).toEqual([expect.objectContaining({ atSeconds: 400, statusCode: 202, body: expect.objectContaining({ gate: 'step-2', woke: true }) })]);
+    expect(run.weights).toEqual(['1+2@10', '1+2@50', '2']);
+    expect(run.writeTimes).toEqual([0, 400, 520]);
+    expect(run.types.filter((t) => t === 'gate')).toHaveLength(1);
+    expect(await run.world.registry.get('rehearsal')).toMatchObject({ status: 'promoted', executionArn: run.result.executions[1]!.executionArn });
+  });
+
+  it('a paused rollout continues in a new execution, and a resume sent after the hand-over reaches it', async () => {
+    const names = stateNames();
+    const run = await runLifecycle({
+      acts: [
+        { atSeconds: 100, action: 'pause', body: { reason: 'incident elsewhere' } },
+        { atSeconds: 900, action: 'resume' },
+      ],
+      options: { wrapTask: nearlyFullAt(8), onEvent: names.onEvent, keepEvents: false },
+    });
+    expect(run.result.status).toBe('SUCCEEDED');
+    expect(run.result.executions.map((e) => e.executionName)).toEqual(['rehearsal', 'rehearsal-c1']);
+    expect(names.byExecution.get('rehearsal-c1')).toContain('AwaitControl');
+    expect(run.answers.map((a) => [a.statusCode, a.body.woke])).toEqual([
+      [202, false],
+      [202, true],
+    ]);
+    expect(run.writeTimes).toEqual([0, 900]);
+    expect(run.alias).toMatchObject({ functionVersion: '2', routing: {} });
   });
 
   /**
