@@ -183,9 +183,15 @@ export interface RolloutRegistry {
   /** Keeps the detail of a rollout's latest check on its record; false (nothing written) once it has ended or belongs to another execution. */
   recordCheck(update: import('./core/registry.js').CheckUpdate): Promise<boolean>;
   /**
-   * Moves a running rollout's lock and record from one execution to its continuation, atomically
-   * (see `handOverAction`): true when they moved, now or by an earlier call; false (nothing
-   * written) when the lock is neither execution's.
+   * Records on the lock, held by the request's execution, the continuation it is about to start
+   * (see `handOffAction`): true when recorded, or when that continuation holds the lock already;
+   * false (nothing written) when the lock is neither's.
+   */
+  recordHandOff(request: import('./core/registry.js').HandOffRequest): Promise<boolean>;
+  /**
+   * Moves a running rollout's lock and record from one execution to its continuation, atomically,
+   * clearing the hand-off (see `handOverAction`): true when they moved, now or by an earlier call;
+   * false (nothing written) when the lock is not `from`'s with a hand-off to `to` and this digest.
    */
   handOver(request: import('./core/registry.js').HandOver): Promise<boolean>;
   /** Writes a rollout's ending; false (nothing written) when it already ended or belongs to another execution. */

@@ -150,6 +150,7 @@ export function faultyPorts(world: SimWorld, schedule: FaultSchedule, injected: 
       recordProgress: wrap('registry.recordProgress', registry.recordProgress.bind(registry)),
       recordCheck: wrap('registry.recordCheck', registry.recordCheck.bind(registry)),
       // Only a rollout that continues in a new execution hands over: none of the fault suite's does.
+      recordHandOff: registry.recordHandOff.bind(registry),
       handOver: registry.handOver.bind(registry),
       finish: wrap('registry.finish', registry.finish.bind(registry)),
       get: registry.get.bind(registry),

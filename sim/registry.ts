@@ -9,6 +9,8 @@ import { InvalidInputError } from '../functions/core/errors.js';
 import {
   aliasKey,
   type CheckUpdate,
+  handOffAction,
+  type HandOffRequest,
   type HandOver,
   handOverAction,
   type IdempotencyRecord,
@@ -129,6 +131,14 @@ export class InMemoryRolloutRegistry implements RolloutRegistry {
     return true;
   }
 
+  async recordHandOff(request: HandOffRequest): Promise<boolean> {
+    const key = aliasKey(request.functionName, request.alias);
+    const holder = this.locks.get(key);
+    const action = handOffAction(holder, request);
+    if (action === 'record' && holder) this.locks.set(key, { ...holder, handOff: copy(request.handOff) });
+    return action !== 'refuse';
+  }
+
   async handOver(request: HandOver): Promise<boolean> {
     const key = aliasKey(request.functionName, request.alias);
     const holder = this.locks.get(key);
@@ -137,7 +147,8 @@ export class InMemoryRolloutRegistry implements RolloutRegistry {
     // Both move or neither: a record that ended meanwhile (the guard ends it before it frees the lock) stops the hand-over.
     const record = this.records.get(request.rolloutId);
     if (!record || !mayWriteRecord(record, request.from)) return false;
-    this.locks.set(key, { ...holder, executionArn: request.to });
+    const { handOff: _, ...lock } = holder;
+    this.locks.set(key, { ...lock, executionArn: request.to });
     this.records.set(request.rolloutId, { ...record, executionArn: request.to, updatedAt: request.at });
     return true;
   }

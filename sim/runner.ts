@@ -265,11 +265,19 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<Workflow
   try {
     const tasks = bindTasks(options.ports);
     const handlers = localHandlers(definition, tasks, options.ports.tokens);
-    const scheduled = (options.schedule ?? []).map((s) => setTimeout(() => void s.run(), s.atSeconds * 1000));
-    // Scheduled moments after the rollout's last execution must not stretch the run.
-    const atEnd = () => {
-      if (!workflow.hasStarted()) scheduled.forEach((t) => clearTimeout(t));
-    };
+    // Scheduled moments are armed while an execution runs: between a hand-over and the execution
+    // that continues the rollout no time passes (the interpreter would otherwise run every timer
+    // left, leaping to the last scheduled moment), and those after the last execution never stretch the run.
+    const now = Date.now();
+    const scheduled = (options.schedule ?? []).map((s) => ({ at: now + s.atSeconds * 1000, run: s.run, done: false, timer: undefined as ReturnType<typeof setTimeout> | undefined }));
+    const arm = () =>
+      scheduled.filter((s) => !s.done).forEach((s) => {
+        s.timer = setTimeout(() => {
+          s.done = true;
+          void s.run();
+        }, Math.max(0, s.at - Date.now()));
+      });
+    const atEnd = () => scheduled.forEach((s) => clearTimeout(s.timer));
     const wrapped = Object.fromEntries(
       Object.entries(handlers).map(([name, h]) => [name, options.wrapTask ? options.wrapTask(name, h) : h]),
     );
@@ -277,6 +285,7 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<Workflow
     const executions: ExecutionRun[] = [];
     for (let next: RunnableExecution | undefined = workflow.begin(executionName, options.input); next; next = workflow.nextStarted()) {
       const name = next.name;
+      arm();
       const run = await runExecution(machine, wrapped, next, { ...options, stateMachineArn: workflow.stateMachineArn, clock, atEnd, onEvent: (event) => options.onEvent?.(event, name) });
       workflow.ended(run);
       executions.push(run);

@@ -112,9 +112,10 @@ export function withoutAttributes<T>(item: Item, names: ReadonlySet<string>): T 
   return Object.fromEntries(Object.entries(item).filter(([k]) => !names.has(k))) as T;
 }
 
-/** Builds SET clauses with a placeholder per attribute name (`#name`) and per value (`:name`). */
+/** Builds SET (and REMOVE) clauses with a placeholder per attribute name (`#name`) and per value (`:name`). */
 export class Update {
   private readonly sets: string[] = [];
+  private readonly removes: string[] = [];
   readonly names: Record<string, string> = {};
   readonly values: Record<string, unknown> = {};
 
@@ -131,6 +132,12 @@ export class Update {
     return this;
   }
 
+  /** `REMOVE #name`: the attribute goes. */
+  remove(name: string): this {
+    this.removes.push(this.name(name));
+    return this;
+  }
+
   name(name: string): string {
     this.names[`#${name}`] = name;
     return `#${name}`;
@@ -142,7 +149,7 @@ export class Update {
   }
 
   get expression(): string {
-    return `SET ${this.sets.join(', ')}`;
+    return `SET ${this.sets.join(', ')}${this.removes.length > 0 ? ` REMOVE ${this.removes.join(', ')}` : ''}`;
   }
 }
 

@@ -12,6 +12,8 @@ import { functionNameOf } from '../core/function-ref.js';
 import {
   aliasKey,
   type CheckUpdate,
+  handOffAction,
+  type HandOffRequest,
   type HandOver,
   handOverAction,
   LockHeldError,
@@ -263,15 +265,42 @@ export class DynamoRolloutRegistry implements RolloutRegistry {
   }
 
   /**
-   * One transaction: the lock item, held by the rollout's `from` execution, and its open record
-   * both move to `to` (the record's execution index key with it). When a condition fails, the lock
-   * says whether an earlier hand-over already moved them (`handOverAction`).
+   * UpdateItem of the lock conditioned on its holder, this rollout's execution: sets `handOff`.
+   * When the condition fails, the lock says whether the continuation holds it already (`handOffAction`).
+   */
+  async recordHandOff(request: HandOffRequest): Promise<boolean> {
+    const lock = new Update().set('handOff', { to: request.handOff.to, digest: request.handOff.digest }).set('updatedAt', request.at);
+    lock.value('rolloutId', request.rolloutId);
+    lock.value('executionArn', request.executionArn);
+    lock.name('rolloutId');
+    lock.name('executionArn');
+    const recorded = await conditionalWrite(`UpdateItem hand-off of ${aliasKey(request.functionName, request.alias)} for ${request.rolloutId}`, () =>
+      this.table.client.send(
+        new UpdateCommand({
+          TableName: this.table.name,
+          Key: lockKey(request.functionName, request.alias),
+          UpdateExpression: lock.expression,
+          ConditionExpression: '#rolloutId = :rolloutId AND #executionArn = :executionArn',
+          ExpressionAttributeNames: lock.names,
+          ExpressionAttributeValues: lock.values,
+        }),
+      ),
+    );
+    return recorded || handOffAction(await this.getLock(request.functionName, request.alias), request) === 'moved';
+  }
+
+  /**
+   * One transaction: the lock item, held by the rollout's `from` execution with a hand-off to `to`
+   * and this input's digest, and its open record both move to `to` (the record's execution index
+   * key with it); the hand-off is removed. When a condition fails, the lock says whether an
+   * earlier hand-over already moved them (`handOverAction`).
    */
   async handOver(request: HandOver): Promise<boolean> {
     const context = `TransactWriteItems hand over ${aliasKey(request.functionName, request.alias)} of ${request.rolloutId} to ${request.to}`;
-    const lock = new Update().set('executionArn', request.to).set('updatedAt', request.at);
+    const lock = new Update().set('executionArn', request.to).set('updatedAt', request.at).remove('handOff');
     lock.value('rolloutId', request.rolloutId);
     lock.value('from', request.from);
+    lock.value('handOff', { to: request.to, digest: request.digest });
     lock.name('rolloutId');
     const record = new Update().set('executionArn', request.to).set('gsi3pk', request.to).set('updatedAt', request.at);
     record.value('from', request.from);
@@ -285,7 +314,7 @@ export class DynamoRolloutRegistry implements RolloutRegistry {
                 TableName: this.table.name,
                 Key: lockKey(request.functionName, request.alias),
                 UpdateExpression: lock.expression,
-                ConditionExpression: '#rolloutId = :rolloutId AND #executionArn = :from',
+                ConditionExpression: '#rolloutId = :rolloutId AND #executionArn = :from AND #handOff = :handOff',
                 ExpressionAttributeNames: lock.names,
                 ExpressionAttributeValues: lock.values,
               },

@@ -308,6 +308,13 @@ export function parseAbortBody(body: unknown): { reason: string } {
 /** The error name StopExecution records for an API abort. */
 export const ABORT_ERROR = 'RolloutAborted';
 
+/**
+ * How many times an abort follows a rollout into the execution that continued it after the one it
+ * stopped: a hand-over may land between reading the record and StopExecution. One is the most a
+ * rollout should take (hand-overs come days apart); the rest is margin.
+ */
+export const ABORT_FOLLOW_ROUNDS = 3;
+
 /** A check's counts with the rate, as people read them. */
 function counts(c: { invocations: number; errors: number } | undefined) {
   if (!c) return undefined;

@@ -4,11 +4,13 @@
  * bake may last a year. So the workflow counts what its loops add to the history (an estimate the
  * cursor carries), and before the history fills it continues in a new execution of the same state
  * machine: the old execution starts the new one with the rollout's state and ends
- * (`ContinuedInNewExecution`); the new one takes over the alias's lock and record from it, and
+ * (`ContinuedInNewExecution`), having first recorded on the alias's lock which execution it hands
+ * over to and the digest of that execution's input; the new one takes over the alias's lock and record from it, and
  * resumes where it left off (the same bake, the same cursor, the same evidence).
  */
-import { MAX_EXECUTION_NAME } from './api.js';
+import { canonicalJson, MAX_EXECUTION_NAME } from './api.js';
 import { ErrorName, refusal } from './errors.js';
+import { type HandOver, handOverRefusal, type RolloutLock } from './registry.js';
 import { RETRY_POLICIES } from './retry-policies.js';
 import { type FunctionScope, homeOf, scopeRefusal } from './scope.js';
 import { asRolloutState, type CaughtError, type Continuation, type Cursor, type RolloutState } from './state.js';
@@ -193,14 +195,24 @@ export function resumedState(state: ContinuedState, executionArn: string): Conti
 }
 
 /**
- * The refusal of a continuation that may not resume: the lock is not its predecessor's to hand
- * over (the rollout ended, was aborted, or the input did not come from the workflow).
+ * The digest a continuation's input is known by: the SHA-256 (the caller's `sha256`, hex) of its
+ * canonical JSON, so that the input the execution handing over computed it from and the input the
+ * continuation received through StartExecution digest the same, whatever their keys' order.
+ *
+ * @example continuationDigest(input, sha256Hex) === continuationDigest(JSON.parse(JSON.stringify(input)), sha256Hex) // true
  */
-export function resumeRefusal(state: ContinuedState, holder: { rolloutId: string; executionArn: string } | undefined): CaughtError {
-  const held = holder ? `the lock is held by rollout ${holder.rolloutId} (execution ${holder.executionArn})` : 'nobody holds the lock';
-  return refusal(
-    `continuation ${state.continuation.number} of rollout ${state.rollout.id} may not resume: ${held}, not the execution it continues (${state.continuation.from}); nothing was changed`,
-  );
+export function continuationDigest(input: unknown, sha256: (text: string) => string): string {
+  return sha256(canonicalJson(input));
+}
+
+/**
+ * The refusal of a continuation that may not resume, naming why (`handOverRefusal`): the lock is
+ * not its predecessor's to hand over (the rollout ended, was aborted), or its predecessor did not
+ * hand over to this execution with this input (it did not come from the workflow).
+ */
+export function resumeRefusal(state: ContinuedState, holder: Pick<RolloutLock, 'rolloutId' | 'executionArn' | 'handOff'> | undefined, request: Pick<HandOver, 'to' | 'digest'>): CaughtError {
+  const why = handOverRefusal(holder, { rolloutId: state.rollout.id, from: state.continuation.from, ...request }) ?? 'the lock moved meanwhile';
+  return refusal(`continuation ${state.continuation.number} of rollout ${state.rollout.id} may not resume: ${why}; nothing was changed`);
 }
 
 /** What the execution that continued in a new one ends with: its output names the new execution. */

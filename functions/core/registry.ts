@@ -43,6 +43,52 @@ export interface RolloutLock {
   readonly startedBy: string;
   /** ISO timestamp. */
   readonly startedAt: string;
+  /**
+   * The continuation this lock's execution is handing over to, recorded before it starts it
+   * (`recordHandOff`): only that execution, with that input, may take the lock over. Cleared when
+   * the lock moves.
+   */
+  readonly handOff?: HandOff | undefined;
+}
+
+/**
+ * Which execution may take a running rollout's lock over, and with which input: the continuation's
+ * execution ARN (the one Step Functions gives the name the workflow chose, which no caller can
+ * choose for its own execution) and the SHA-256 of the canonical JSON of the input it was started
+ * with (`core/continuation.ts` `continuationDigest`).
+ */
+export interface HandOff {
+  readonly to: string;
+  readonly digest: string;
+}
+
+/** The execution holding a rollout's lock, naming the continuation it is about to start. */
+export interface HandOffRequest {
+  readonly functionName: string;
+  readonly alias: string;
+  readonly rolloutId: string;
+  /** The execution that holds the lock and starts the continuation. */
+  readonly executionArn: string;
+  readonly handOff: HandOff;
+  /** ISO timestamp of this write. */
+  readonly at: string;
+}
+
+/**
+ * What recording a hand-off does given the alias's lock: records it when the rollout's execution
+ * holds the lock; nothing more when the continuation it names holds it already (a retried
+ * `continue` whose continuation has resumed); otherwise refuses (the rollout ended or was aborted,
+ * or another one holds the alias). Both registry implementations hold to this rule.
+ *
+ * @example handOffAction({ ...lock, executionArn: arn }, { rolloutId: lock.rolloutId, executionArn: arn, handOff }) // 'record'
+ */
+export function handOffAction(
+  holder: Pick<RolloutLock, 'rolloutId' | 'executionArn'> | undefined,
+  request: Pick<HandOffRequest, 'rolloutId' | 'executionArn' | 'handOff'>,
+): 'record' | 'moved' | 'refuse' {
+  if (holder?.rolloutId !== request.rolloutId) return 'refuse';
+  if (holder.executionArn === request.executionArn) return 'record';
+  return holder.executionArn === request.handOff.to ? 'moved' : 'refuse';
 }
 
 /** A request to take (or, for the rollout that holds it, to confirm) an alias's lock. */
@@ -90,24 +136,50 @@ export interface HandOver {
   readonly rolloutId: string;
   /** The execution that holds the lock and the record. */
   readonly from: string;
-  /** The execution that takes them over. */
+  /** The execution that takes them over: its own ARN (`$$.Execution.Id`), which it cannot choose. */
   readonly to: string;
+  /** The digest of `to`'s input: it must be the one `from` recorded in the lock's hand-off. */
+  readonly digest: string;
   /** ISO timestamp of this write. */
   readonly at: string;
 }
 
 /**
- * What a hand-over does given the alias's lock: moves it when the rollout's `from` execution holds
- * it; nothing more when `to` holds it already (a retried hand-over); otherwise refuses (the
- * rollout ended, or another one holds the alias). The record moves with the lock when it is the
- * open record of `from`. Both registry implementations hold to this rule.
+ * Why a hand-over may not move the alias's lock, or undefined when it may: the rollout's `from`
+ * execution must hold the lock and must have recorded a hand-off to `to` (this very execution)
+ * with the digest of this input. A continuation started by anyone but the workflow (another
+ * name, or another state) is refused here.
  *
- * @example handOverAction({ ...lock, executionArn: from }, request) // 'move'
+ * @example handOverRefusal({ ...lock, executionArn: from, handOff: { to, digest } }, { rolloutId: lock.rolloutId, from, to, digest }) // undefined
  */
-export function handOverAction(holder: Pick<RolloutLock, 'rolloutId' | 'executionArn'> | undefined, request: Pick<HandOver, 'rolloutId' | 'from' | 'to'>): 'move' | 'moved' | 'refuse' {
-  if (holder?.rolloutId !== request.rolloutId) return 'refuse';
-  if (holder.executionArn === request.from) return 'move';
-  return holder.executionArn === request.to ? 'moved' : 'refuse';
+export function handOverRefusal(
+  holder: Pick<RolloutLock, 'rolloutId' | 'executionArn' | 'handOff'> | undefined,
+  request: Pick<HandOver, 'rolloutId' | 'from' | 'to' | 'digest'>,
+): string | undefined {
+  if (!holder) return 'nobody holds the lock';
+  if (holder.rolloutId !== request.rolloutId || holder.executionArn !== request.from) {
+    return `the lock is held by rollout ${holder.rolloutId} (execution ${holder.executionArn}), not the execution it continues (${request.from})`;
+  }
+  if (!holder.handOff) return `the execution it continues recorded no hand-off`;
+  if (holder.handOff.to !== request.to) return `the execution it continues hands over to ${holder.handOff.to}, not to this execution (${request.to})`;
+  if (holder.handOff.digest !== request.digest) return 'its input is not the one the execution it continues handed over (the digests differ)';
+  return undefined;
+}
+
+/**
+ * What a hand-over does given the alias's lock: moves it when `handOverRefusal` finds nothing
+ * against it; nothing more when `to` holds it already (a retried hand-over); otherwise refuses.
+ * The record moves with the lock when it is the open record of `from`. Both registry
+ * implementations hold to this rule.
+ *
+ * @example handOverAction({ ...lock, executionArn: from, handOff: { to, digest } }, request) // 'move'
+ */
+export function handOverAction(
+  holder: Pick<RolloutLock, 'rolloutId' | 'executionArn' | 'handOff'> | undefined,
+  request: Pick<HandOver, 'rolloutId' | 'from' | 'to' | 'digest'>,
+): 'move' | 'moved' | 'refuse' {
+  if (holder?.rolloutId === request.rolloutId && holder.executionArn === request.to) return 'moved';
+  return handOverRefusal(holder, request) === undefined ? 'move' : 'refuse';
 }
 
 /** The final word on a rollout. */

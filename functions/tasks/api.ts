@@ -6,7 +6,8 @@
  *   `Idempotency-Key` makes a retry answer with the first answer instead of starting twice.
  * - `GET /rollouts/{id}`: the rollout's record and its execution's live status.
  * - `GET /rollouts?functionName=&alias=&status=&limit=&nextToken=`: newest first, paginated.
- * - `POST /rollouts/{id}/abort` with `{ reason }`: StopExecution; the guard restores the alias.
+ * - `POST /rollouts/{id}/abort` with `{ reason }`: StopExecution of the rollout's execution, and of
+ *   the one that continues it should a hand-over land meanwhile; the guard restores the alias.
  * - `POST /rollouts/{id}/approve` `{ gate?, reason? }`, `/reject` `{ gate?, reason }`, `/pause`
  *   `{ reason? }`, `/resume` `{ reason? }`, `/promote` `{ full?, reason? }`: a person's request,
  *   recorded in the rollout's control record and acted on at once (`control.ts`).
@@ -18,6 +19,7 @@
  */
 import {
   ABORT_ERROR,
+  ABORT_FOLLOW_ROUNDS,
   abortable,
   type ApiResponse,
   type ExecutionView,
@@ -136,10 +138,23 @@ export function makeApi(ports: ApiPorts) {
     // A long rollout moves to a new execution: for a moment the record still names the one that handed over.
     if (status === 'SUCCEEDED') return json(409, { error: `rollout ${id} is continuing in a new execution; retry in a moment`, status }, { 'Retry-After': '1' });
     if (status !== 'RUNNING') return json(409, { error: `rollout ${id} is not running: its execution is ${status}`, status });
-    await workflow.stop(record.executionArn, { error: ABORT_ERROR, cause: `${reason} (aborted by ${request.caller})` });
+    const why = { error: ABORT_ERROR, cause: `${reason} (aborted by ${request.caller})` };
+    // A hand-over may land between the read and the stop: the execution stopped was ending, and the
+    // rollout runs on in the next one. Follow the record until the execution stopped is its own.
+    let stopped = record.executionArn;
+    await workflow.stop(stopped, why);
+    for (let round = 0; ; round += 1) {
+      const now = await registry.get(id);
+      if (!now || now.executionArn === stopped || !abortable(now)) break;
+      if (round === ABORT_FOLLOW_ROUNDS) {
+        return json(409, { error: `rollout ${id} keeps moving to new executions (now ${now.executionArn}); retry in a moment`, status: now.status }, { 'Retry-After': '1' });
+      }
+      stopped = now.executionArn;
+      await workflow.stop(stopped, why);
+    }
     return json(202, {
       rolloutId: id,
-      executionArn: record.executionArn,
+      executionArn: stopped,
       status: 'aborting',
       message: 'the execution was stopped; the guard puts the alias back on the baseline, releases the lock and records the ending',
     });

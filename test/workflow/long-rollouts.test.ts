@@ -4,11 +4,12 @@
  * rollout's lock and record over; nothing a person or the API follows loses the rollout.
  */
 import { describe, expect, it } from 'vitest';
-import { CONTINUE_AT_EVENTS, MAX_HISTORY_EVENTS } from '../../functions/core/continuation.js';
+import { CONTINUE_AT_EVENTS, continuationInput, MAX_HISTORY_EVENTS } from '../../functions/core/continuation.js';
 import type { RolloutState } from '../../functions/core/state.js';
 import type { EventLog, RunWorkflowOptions } from '../../sim/runner.js';
 import type { TaskHandler } from '../../sim/tasks.js';
 import { SimWorld, type WorldOptions } from '../../sim/world.js';
+import { runLifecycle } from '../support/lifecycle.js';
 
 const DAY = 86_400;
 const healthy = { errorRate: 0.001, p50Ms: 40, p99Ms: 200 };
@@ -217,6 +218,122 @@ describe('continuing in a new execution', () => {
     expect(w.aliasState).toEqual(before);
     expect(await w.registry.getLock('orders', 'live')).toMatchObject({ rolloutId: 'other' });
     expect(w.notifier.subjects).toEqual([expect.stringMatching(/^lambda-rollout orders:live refused: continuation 1 of rollout forged may not resume/)]);
+  });
+
+  /** 10% for two minutes, then 50% for two minutes, then promotion. */
+  const twoSteps = { type: 'steps', steps: [{ weightPercent: 10, bakeSeconds: 120 }, { weightPercent: 50, bakeSeconds: 120 }] };
+
+  it('a rollout waiting at a gate continues in a new execution, which holds the gate and hears an approval sent after the hand-over', async () => {
+    const names = stateNames();
+    // The fourth check (at 240 s) finds the history nearly full while the rollout waits at the gate.
+    const run = await runLifecycle({
+      input: { strategy: twoSteps, gates: [{ before: 2, timeoutSeconds: 3600 }] },
+      acts: [{ atSeconds: 400, action: 'approve', body: { reason: 'dashboards look fine' } }],
+      options: { wrapTask: nearlyFullAt(4), onEvent: names.onEvent, keepEvents: false },
+    });
+    expect(run.result.status).toBe('SUCCEEDED');
+    expect(run.result.executions.map((e) => [e.executionName, e.status])).toEqual([
+      ['rehearsal', 'SUCCEEDED'],
+      ['rehearsal-c1', 'SUCCEEDED'],
+    ]);
+    expect(names.byExecution.get('rehearsal')).toContain('AwaitControl');
+    expect(names.byExecution.get('rehearsal')!.slice(-2)).toEqual(['ContinueInNewExecution', 'ContinuedInNewExecution']);
+    expect(names.byExecution.get('rehearsal-c1')).toContain('AwaitControl');
+    // The approval reached the new execution's wait, and the rollout moved the moment it came.
+    expect(run.answers).toEqual([expect.objectContaining({ atSeconds: 400, statusCode: 202, body: expect.objectContaining({ gate: 'step-2', woke: true }) })]);
+    expect(run.weights).toEqual(['1+2@10', '1+2@50', '2']);
+    expect(run.writeTimes).toEqual([0, 400, 520]);
+    expect(run.types.filter((t) => t === 'gate')).toHaveLength(1);
+    expect(await run.world.registry.get('rehearsal')).toMatchObject({ status: 'promoted', executionArn: run.result.executions[1]!.executionArn });
+  });
+
+  it('a paused rollout continues in a new execution, and a resume sent after the hand-over reaches it', async () => {
+    const names = stateNames();
+    const run = await runLifecycle({
+      acts: [
+        { atSeconds: 100, action: 'pause', body: { reason: 'incident elsewhere' } },
+        { atSeconds: 900, action: 'resume' },
+      ],
+      options: { wrapTask: nearlyFullAt(8), onEvent: names.onEvent, keepEvents: false },
+    });
+    expect(run.result.status).toBe('SUCCEEDED');
+    expect(run.result.executions.map((e) => e.executionName)).toEqual(['rehearsal', 'rehearsal-c1']);
+    expect(names.byExecution.get('rehearsal-c1')).toContain('AwaitControl');
+    expect(run.answers.map((a) => [a.statusCode, a.body.woke])).toEqual([
+      [202, false],
+      [202, true],
+    ]);
+    expect(run.writeTimes).toEqual([0, 900]);
+    expect(run.alias).toMatchObject({ functionVersion: '2', routing: {} });
+  });
+
+  /**
+   * Someone allowed to StartExecution sees a rollout about to continue (its execution's ARN and
+   * its rollout id are in the console) and starts a continuation of their own first.
+   */
+  const forgingAt = (forge: (state: RolloutState, from: string) => { name: string; input: object }, world: () => SimWorld) => {
+    let forged: string | undefined;
+    const near = nearlyFullAt(4);
+    return {
+      forged: () => forged,
+      wrapTask: (name: string, handler: TaskHandler): TaskHandler =>
+        name === 'ContinueInNewExecution'
+          ? async (event: { state: RolloutState; execution: { id: string } }) => {
+              if (!forged) {
+                const { name: forgedName, input } = forge(event.state, event.execution.id);
+                forged = (await world().workflow.start(forgedName, input)).executionArn;
+              }
+              return handler(event);
+            }
+          : near(name, handler),
+    };
+  };
+
+  it('a continuation forged under another name is refused, and the rollout goes on untouched in its own continuation', async () => {
+    const w = new SimWorld({ rate: 50, baseline: healthy, target: healthy, metricDelaySeconds: 0, seed: 5, trafficSliceSeconds: 60 });
+    // The very input the workflow hands over, under a name of the forger's choosing.
+    const forgery = forgingAt((state, from) => ({ name: 'rehearsal-mine', input: continuationInput(state, from) }), () => w);
+    const result = await w.rehearse({ functionName: w.functionName, alias: w.alias, targetVersion: w.targetVersion, strategy: 'Canary10Percent10Minutes', health: { metricDelaySeconds: 0 } }, { keepEvents: false, wrapTask: forgery.wrapTask });
+    await w.workflow.settled();
+    const forged = await w.workflow.describe(forgery.forged()!);
+    expect(forged).toMatchObject({
+      status: 'FAILED',
+      error: 'RolloutRefused',
+      cause: expect.stringContaining(`may not resume: the execution it continues hands over to ${w.workflow.executionArnFor('rehearsal-c1')}, not to this execution (${forgery.forged()})`),
+    });
+    expect(w.notifier.published.filter((n) => n.type === 'refused').map((n) => n.subject)).toEqual([expect.stringContaining('continuation 1 of rollout rehearsal may not resume')]);
+    // The real rollout continued in its own execution and promoted from it; the forger changed nothing.
+    const real = result.executions.find((e) => e.executionName === 'rehearsal-c1');
+    expect(real?.status).toBe('SUCCEEDED');
+    expect(await w.registry.get('rehearsal')).toMatchObject({ status: 'promoted', executionArn: real!.executionArn });
+    expect(w.lambda.aliasChanges.filter((c) => c.by === 'rollout').map((c) => c.at - w.startTime)).toEqual([0, 600_000]);
+    expect(w.aliasState).toMatchObject({ functionVersion: '2', routing: {} });
+    expect(await w.registry.getLock('orders', 'live')).toBeUndefined();
+  });
+
+  it('a continuation forged under the expected name with another state is refused, and the rollout bakes on and ends in its own execution', async () => {
+    const w = new SimWorld({ rate: 50, baseline: healthy, target: healthy, metricDelaySeconds: 0, seed: 5, trafficSliceSeconds: 60 });
+    // A lenient policy and a cursor at its last step, under the name the workflow will use.
+    const forgery = forgingAt(
+      (state, from) => ({
+        name: 'rehearsal-c1',
+        input: continuationInput({ ...state, rollout: { ...state.rollout, health: { ...state.rollout.health, minRequests: 1 } }, cursor: { ...state.cursor, final: true } }, from),
+      }),
+      () => w,
+    );
+    const result = await w.rehearse({ functionName: w.functionName, alias: w.alias, targetVersion: w.targetVersion, strategy: 'Canary10Percent10Minutes', health: { metricDelaySeconds: 0 } }, { keepEvents: false, wrapTask: forgery.wrapTask });
+    await w.workflow.settled();
+    const [first] = result.executions;
+    // The name was taken: the real execution did not hand over; it baked on, retrying, and promoted itself.
+    expect(first).toMatchObject({ executionName: 'rehearsal', status: 'SUCCEEDED' });
+    expect(first!.output).toMatchObject({ outcome: 'promoted' });
+    expect(await w.registry.get('rehearsal')).toMatchObject({ status: 'promoted', executionArn: first!.executionArn });
+    expect(w.lambda.aliasChanges.filter((c) => c.by === 'rollout').map((c) => c.at - w.startTime)).toEqual([0, 600_000]);
+    // The forgery resumed nothing and changed nothing.
+    expect(await w.workflow.describe(forgery.forged()!)).toMatchObject({ status: 'FAILED', error: 'RolloutRefused', cause: expect.stringContaining('may not resume') });
+    expect(w.notifier.published.filter((n) => n.type === 'refused').map((n) => n.subject)).toEqual([expect.stringContaining('continuation 1 of rollout rehearsal may not resume')]);
+    expect(w.aliasState).toMatchObject({ functionVersion: '2', routing: {} });
+    expect(await w.registry.getLock('orders', 'live')).toBeUndefined();
   });
 
   it("an input that claims a running rollout for a function outside the allowed ones is refused, and the guard leaves that rollout alone", async () => {

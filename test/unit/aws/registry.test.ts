@@ -122,6 +122,40 @@ describe('DynamoRolloutRegistry requests', () => {
     });
   });
 
+  it("records a hand-off on the lock, conditioned on this rollout's execution holding it", async () => {
+    ddb.on(UpdateCommand).resolvesOnce({}).rejectsOnce(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: meta }));
+    ddb.on(GetCommand).resolves({ Item: heldLock });
+    const handOff = { to: executionArn('r1-c1'), digest: 'ab12' };
+    const request = { functionName: 'orders', alias: 'live', rolloutId: 'r1', executionArn: executionArn('r1'), handOff, at: iso(T0 + 1000) };
+    expect(await registry.recordHandOff(request)).toBe(true);
+    expect(ddb).toHaveReceivedNthCommandWith(UpdateCommand, 1, {
+      TableName: 'rollouts',
+      Key: { pk: 'LOCK#orders:live', sk: 'LOCK' },
+      UpdateExpression: 'SET #handOff = :handOff, #updatedAt = :updatedAt',
+      ConditionExpression: '#rolloutId = :rolloutId AND #executionArn = :executionArn',
+      ExpressionAttributeNames: { '#handOff': 'handOff', '#updatedAt': 'updatedAt', '#rolloutId': 'rolloutId', '#executionArn': 'executionArn' },
+      ExpressionAttributeValues: { ':handOff': handOff, ':updatedAt': iso(T0 + 1000), ':rolloutId': 'r1', ':executionArn': executionArn('r1') },
+    });
+    // A failed condition: the lock says whether the continuation holds it already (here, nobody moved it).
+    expect(await registry.recordHandOff({ ...request, executionArn: executionArn('r1-other') })).toBe(false);
+  });
+
+  it('hands over in one transaction only to the execution and input the lock names, removing the hand-off', async () => {
+    ddb.on(TransactWriteCommand).resolves({});
+    const to = executionArn('r1-c1');
+    expect(await registry.handOver({ functionName: 'orders', alias: 'live', rolloutId: 'r1', from: executionArn('r1'), to, digest: 'ab12', at: iso(T0 + 2000) })).toBe(true);
+    const [lock, record] = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
+    expect(lock?.Update).toEqual({
+      TableName: 'rollouts',
+      Key: { pk: 'LOCK#orders:live', sk: 'LOCK' },
+      UpdateExpression: 'SET #executionArn = :executionArn, #updatedAt = :updatedAt REMOVE #handOff',
+      ConditionExpression: '#rolloutId = :rolloutId AND #executionArn = :from AND #handOff = :handOff',
+      ExpressionAttributeNames: { '#executionArn': 'executionArn', '#updatedAt': 'updatedAt', '#handOff': 'handOff', '#rolloutId': 'rolloutId' },
+      ExpressionAttributeValues: { ':executionArn': to, ':updatedAt': iso(T0 + 2000), ':rolloutId': 'r1', ':from': executionArn('r1'), ':handOff': { to, digest: 'ab12' } },
+    });
+    expect(record?.Update).toMatchObject({ Key: { pk: 'ROLLOUT#r1', sk: 'ROLLOUT' }, ConditionExpression: '#executionArn = :from AND attribute_not_exists(#endedAt)' });
+  });
+
   it('writes an ending only to a new record or the open one of the same execution, moving it to its status index', async () => {
     ddb.on(UpdateCommand).resolves({});
     expect(await registry.finish(ending('r1', { status: 'rolled_back', finalVersion: '7' }))).toBe(true);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   afterCheck,
   CONTINUE_AT_EVENTS,
+  continuationDigest,
   continuationInput,
   continuationName,
   continuedIn,
@@ -13,6 +14,7 @@ import {
   resumeRefusal,
 } from '../../../functions/core/continuation.js';
 import { MAX_EXECUTION_NAME } from '../../../functions/core/api.js';
+import { sha256Hex } from '../../../functions/sha256.js';
 import { firstCursor, startBake } from '../../../functions/core/decide.js';
 import { HealthPolicySchema } from '../../../functions/core/health.js';
 import type { Cursor, RolloutState } from '../../../functions/core/state.js';
@@ -99,11 +101,25 @@ describe('continuing in a new execution', () => {
 
   it('says why a continuation may not resume, and that nothing changed', () => {
     const input = continuationInput(state, ARN);
-    expect(resumeRefusal(input, undefined)).toEqual({
+    const claim = { to: `${ARN}-c1`, digest: 'd1' };
+    const holder = { rolloutId: state.rollout.id, executionArn: ARN, handOff: claim };
+    const why = (lock: Parameters<typeof resumeRefusal>[1], c = claim) => resumeRefusal(input, lock, c).Cause;
+    expect(resumeRefusal(input, undefined, claim)).toEqual({
       Error: 'RolloutRefused',
-      Cause: `continuation 1 of rollout orders-live-v2-abc may not resume: nobody holds the lock, not the execution it continues (${ARN}); nothing was changed`,
+      Cause: 'continuation 1 of rollout orders-live-v2-abc may not resume: nobody holds the lock; nothing was changed',
     });
-    expect(resumeRefusal(input, { rolloutId: 'other', executionArn: 'arn:x' }).Cause).toContain('the lock is held by rollout other (execution arn:x)');
+    expect(why({ rolloutId: 'other', executionArn: 'arn:x' })).toContain(`the lock is held by rollout other (execution arn:x), not the execution it continues (${ARN})`);
+    expect(why({ ...holder, handOff: undefined })).toContain('the execution it continues recorded no hand-off');
+    expect(why(holder, { ...claim, to: `${ARN}-forged` })).toContain(`the execution it continues hands over to ${ARN}-c1, not to this execution (${ARN}-forged)`);
+    expect(why(holder, { ...claim, digest: 'd2' })).toContain('its input is not the one the execution it continues handed over (the digests differ)');
+  });
+
+  it('knows a continuation input by the digest of its canonical JSON, whatever the order of its keys', () => {
+    const input = continuationInput(state, ARN);
+    const reordered = JSON.parse(JSON.stringify(Object.fromEntries(Object.entries(input).reverse()))) as unknown;
+    expect(continuationDigest(reordered, sha256Hex)).toBe(continuationDigest(input, sha256Hex));
+    expect(continuationDigest(input, sha256Hex)).toMatch(/^[0-9a-f]{64}$/);
+    expect(continuationDigest({ ...input, cursor: { ...input.cursor, step: input.cursor.step + 1 } }, sha256Hex)).not.toBe(continuationDigest(input, sha256Hex));
   });
 
   it("the old execution's output names the new one and is no promotion", () => {

@@ -183,18 +183,38 @@ describe.each(implementations)('rollout registry (%s)', (_, make) => {
 
     it("hands a running rollout's lock and record over to its continuation, both or neither", async () => {
       await registry.acquire(lockRequest('r1'));
-      const handOver = (from: string, to: string, rolloutId = 'r1') => registry.handOver({ functionName: 'orders', alias: 'live', rolloutId, from, to, at: iso(T0 + 1000) });
+      const handOff = { to: executionArn('r1-c1'), digest: 'd1' };
+      const recordHandOff = (from: string, rolloutId = 'r1', to = handOff) => registry.recordHandOff({ functionName: 'orders', alias: 'live', rolloutId, executionArn: from, handOff: to, at: iso(T0 + 500) });
+      const handOver = (from: string, to: string, digest = 'd1', rolloutId = 'r1') => registry.handOver({ functionName: 'orders', alias: 'live', rolloutId, from, to, digest, at: iso(T0 + 1000) });
+      // Only the holder records where it hands over to.
+      expect(await recordHandOff(executionArn('r1-other'))).toBe(false);
+      expect(await recordHandOff(executionArn('r1'), 'r2')).toBe(false);
+      expect((await registry.getLock('orders', 'live'))?.handOff).toBeUndefined();
+      // Without a hand-off, nobody takes the lock over.
+      expect(await handOver(executionArn('r1'), executionArn('r1-c1'))).toBe(false);
+      expect(await recordHandOff(executionArn('r1'))).toBe(true);
+      expect(await recordHandOff(executionArn('r1'))).toBe(true);
+      expect(await registry.getLock('orders', 'live')).toMatchObject({ executionArn: executionArn('r1'), handOff });
+      // Another execution, another input, another predecessor or rollout: refused, nothing moves.
+      expect(await handOver(executionArn('r1'), executionArn('r1-forged'))).toBe(false);
+      expect(await handOver(executionArn('r1'), executionArn('r1-c1'), 'd2')).toBe(false);
       expect(await handOver(executionArn('r1-other'), executionArn('r1-c1'))).toBe(false);
-      expect(await handOver(executionArn('r1'), executionArn('r1-c1'), 'r2')).toBe(false);
-      expect(await registry.getLock('orders', 'live')).toMatchObject({ executionArn: executionArn('r1') });
+      expect(await handOver(executionArn('r1'), executionArn('r1-c1'), 'd1', 'r2')).toBe(false);
+      expect(await registry.getLock('orders', 'live')).toMatchObject({ executionArn: executionArn('r1'), handOff });
+      expect(await registry.get('r1')).toMatchObject({ executionArn: executionArn('r1') });
 
       expect(await handOver(executionArn('r1'), executionArn('r1-c1'))).toBe(true);
-      expect(await registry.getLock('orders', 'live')).toMatchObject({ rolloutId: 'r1', executionArn: executionArn('r1-c1'), status: 'running', startedBy: CALLER });
+      const moved = await registry.getLock('orders', 'live');
+      expect(moved).toMatchObject({ rolloutId: 'r1', executionArn: executionArn('r1-c1'), status: 'running', startedBy: CALLER });
+      expect(moved?.handOff).toBeUndefined();
       expect(await registry.get('r1')).toMatchObject({ executionArn: executionArn('r1-c1'), status: 'running', startedBy: CALLER, startedAt: iso(T0) });
       expect(await registry.findByExecution(executionArn('r1-c1'))).toMatchObject({ rolloutId: 'r1' });
       expect(await registry.findByExecution(executionArn('r1'))).toBeUndefined();
-      // A retried hand-over finds it done; the old execution can no longer write or release.
+      // A retried hand-over (or hand-off) finds it done; the old execution can no longer write, release or hand off elsewhere.
       expect(await handOver(executionArn('r1'), executionArn('r1-c1'))).toBe(true);
+      expect(await recordHandOff(executionArn('r1'))).toBe(true);
+      expect(await recordHandOff(executionArn('r1'), 'r1', { to: executionArn('r1-elsewhere'), digest: 'd1' })).toBe(false);
+      expect((await registry.getLock('orders', 'live'))?.handOff).toBeUndefined();
       expect(await registry.recordProgress({ ...lockRequest('r1'), progress: progress(1, 10) })).toBe(false);
       expect(await registry.release({ functionName: 'orders', alias: 'live', rolloutId: 'r1', executionArn: executionArn('r1') })).toBe(false);
       expect(await registry.finish(ending('r1', { executionArn: executionArn('r1-c1') }))).toBe(true);
@@ -203,8 +223,9 @@ describe.each(implementations)('rollout registry (%s)', (_, make) => {
 
     it('does not hand over a rollout whose record has ended', async () => {
       await registry.acquire(lockRequest('r1'));
+      await registry.recordHandOff({ functionName: 'orders', alias: 'live', rolloutId: 'r1', executionArn: executionArn('r1'), handOff: { to: executionArn('r1-c1'), digest: 'd1' }, at: iso(T0) });
       await registry.finish(ending('r1', { status: 'aborted', reason: 'stopped' }));
-      expect(await registry.handOver({ functionName: 'orders', alias: 'live', rolloutId: 'r1', from: executionArn('r1'), to: executionArn('r1-c1'), at: iso(T0) })).toBe(false);
+      expect(await registry.handOver({ functionName: 'orders', alias: 'live', rolloutId: 'r1', from: executionArn('r1'), to: executionArn('r1-c1'), digest: 'd1', at: iso(T0) })).toBe(false);
       expect(await registry.getLock('orders', 'live')).toMatchObject({ executionArn: executionArn('r1') });
     });
 
@@ -293,12 +314,13 @@ describe.each(implementations)('rollout registry (%s)', (_, make) => {
 });
 
 describe('both registries, step by step', () => {
-  it('agree on every outcome of any sequence of acquires, releases, endings and hand-overs', async () => {
+  it('agree on every outcome of any sequence of acquires, releases, endings, hand-offs and hand-overs', async () => {
     const op = fc.oneof(
       fc.record({ kind: fc.constant('acquire' as const), id: fc.integer({ min: 0, max: 2 }), exec: fc.integer({ min: 0, max: 1 }), pending: fc.boolean(), alias: fc.constantFrom('live', 'beta') }),
       fc.record({ kind: fc.constant('release' as const), id: fc.integer({ min: 0, max: 2 }), exec: fc.integer({ min: 0, max: 1 }), alias: fc.constantFrom('live', 'beta') }),
       fc.record({ kind: fc.constant('finish' as const), id: fc.integer({ min: 0, max: 2 }), exec: fc.integer({ min: 0, max: 1 }), alias: fc.constantFrom('live', 'beta') }),
-      fc.record({ kind: fc.constant('handOver' as const), id: fc.integer({ min: 0, max: 2 }), exec: fc.integer({ min: 0, max: 1 }), to: fc.integer({ min: 0, max: 1 }), alias: fc.constantFrom('live', 'beta') }),
+      fc.record({ kind: fc.constant('handOff' as const), id: fc.integer({ min: 0, max: 2 }), exec: fc.integer({ min: 0, max: 1 }), to: fc.integer({ min: 0, max: 1 }), digest: fc.constantFrom('d0', 'd1'), alias: fc.constantFrom('live', 'beta') }),
+      fc.record({ kind: fc.constant('handOver' as const), id: fc.integer({ min: 0, max: 2 }), exec: fc.integer({ min: 0, max: 1 }), to: fc.integer({ min: 0, max: 1 }), digest: fc.constantFrom('d0', 'd1'), alias: fc.constantFrom('live', 'beta') }),
     );
     await fc.assert(
       fc.asyncProperty(fc.array(op, { maxLength: 12 }), async (ops) => {
@@ -308,7 +330,8 @@ describe('both registries, step by step', () => {
           try {
             if (o.kind === 'acquire') return (await registry.acquire(lockRequest(`r${o.id}`, { executionArn: arn, alias: o.alias, status: o.pending ? 'pending' : 'running' }))).rolloutId;
             if (o.kind === 'release') return await registry.release({ functionName: 'orders', alias: o.alias, rolloutId: `r${o.id}`, executionArn: arn });
-            if (o.kind === 'handOver') return await registry.handOver({ functionName: 'orders', alias: o.alias, rolloutId: `r${o.id}`, from: arn, to: executionArn(`r${o.id}-e${o.to}`), at: iso(T0) });
+            if (o.kind === 'handOff') return await registry.recordHandOff({ functionName: 'orders', alias: o.alias, rolloutId: `r${o.id}`, executionArn: arn, handOff: { to: executionArn(`r${o.id}-e${o.to}`), digest: o.digest }, at: iso(T0) });
+            if (o.kind === 'handOver') return await registry.handOver({ functionName: 'orders', alias: o.alias, rolloutId: `r${o.id}`, from: arn, to: executionArn(`r${o.id}-e${o.to}`), digest: o.digest, at: iso(T0) });
             return await registry.finish(ending(`r${o.id}`, { executionArn: arn, alias: o.alias }));
           } catch (error) {
             return (error as Error).constructor.name;
@@ -320,7 +343,7 @@ describe('both registries, step by step', () => {
           expect(b).toEqual(a);
           for (const alias of ['live', 'beta']) {
             const [m, d] = [await memory.getLock('orders', alias), await dynamo.getLock('orders', alias)];
-            expect([d?.rolloutId, d?.executionArn]).toEqual([m?.rolloutId, m?.executionArn]);
+            expect([d?.rolloutId, d?.executionArn, d?.handOff]).toEqual([m?.rolloutId, m?.executionArn, m?.handOff]);
           }
         }
       }),

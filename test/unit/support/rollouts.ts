@@ -1,6 +1,7 @@
 /** Rollout states and registry requests for the registry, lock, guard and API tests. */
 import { HealthPolicySchema } from '../../../functions/core/health.js';
 import type { LockRequest, RolloutEnding, RolloutFacts } from '../../../functions/core/registry.js';
+import type { RolloutRegistry } from '../../../functions/ports.js';
 import type { RolloutState } from '../../../functions/core/state.js';
 import { toPlan } from '../../../functions/core/strategy.js';
 
@@ -9,6 +10,16 @@ export const iso = (ms: number) => new Date(ms).toISOString();
 export const STATE_MACHINE_ARN = 'arn:aws:states:eu-west-1:123456789012:stateMachine:lambda-rollout';
 export const executionArn = (name: string) => `arn:aws:states:eu-west-1:123456789012:execution:lambda-rollout:${name}`;
 export const CALLER = 'arn:aws:iam::123456789012:user/alice';
+
+/**
+ * A continuation of orders:live as the workflow makes it: the execution holding the lock records
+ * the hand-off (to `to`, with the digest of its input), then `to` takes the lock and record over.
+ */
+export async function handOverTo(registry: Pick<RolloutRegistry, 'recordHandOff' | 'handOver'>, rolloutId: string, from: string, to: string, at = iso(T0)): Promise<boolean> {
+  const digest = `digest of ${to}`;
+  await registry.recordHandOff({ functionName: 'orders', alias: 'live', rolloutId, executionArn: from, handOff: { to, digest }, at });
+  return registry.handOver({ functionName: 'orders', alias: 'live', rolloutId, from, to, digest, at });
+}
 
 /** The rollout the registry requests below describe: orders:live from v7 to v8, started at T0. */
 const ROLLOUT = { functionName: 'orders', alias: 'live', baselineVersion: '7', targetVersion: '8', startedAt: iso(T0) } as const;

@@ -11,7 +11,7 @@ import { apiEvent, type Call } from '../support/api-event.js';
 import { InMemoryControlStore } from '../../../sim/control-store.js';
 import { SimTaskTokens } from '../../../sim/task-tokens.js';
 import { FakeWorkflow } from '../support/fake-workflow.js';
-import { CALLER, ending, executionArn, iso, lockRequest, runningState, T0 } from '../support/rollouts.js';
+import { CALLER, ending, executionArn, handOverTo, iso, lockRequest, runningState, T0 } from '../support/rollouts.js';
 import { progressUpdateFor } from '../../../functions/core/registry.js';
 import { emptyControl } from '../../../functions/core/control.js';
 
@@ -395,7 +395,7 @@ describe('GET /rollouts/{id}', () => {
     await start(valid);
     const id = 'orders-live-v8-id0001';
     await registry.acquire(lockRequest(id, { status: 'running' }));
-    await registry.handOver({ functionName: 'orders', alias: 'live', rolloutId: id, from: executionArn(id), to: executionArn(`${id}-c1`), at: iso(NOW) });
+    await handOverTo(registry, id, executionArn(id), executionArn(`${id}-c1`), iso(NOW));
     workflow.put(executionArn(id), { status: 'SUCCEEDED' });
     workflow.put(executionArn(`${id}-c1`), { status: 'RUNNING' });
     const res = await api(event('GET', '/rollouts/{id}', { path: `/rollouts/${id}` }));
@@ -492,6 +492,46 @@ describe('POST /rollouts/{id}/abort', () => {
     expect(moving.headers?.['Retry-After']).toBe('1');
     expect(body(moving)).toEqual({ error: `rollout ${id} is continuing in a new execution; retry in a moment`, status: 'SUCCEEDED' });
     expect(workflow.calls.filter((c) => c.op === 'stop')).toEqual([]);
+  });
+
+  it('follows a hand-over that lands between reading the record and the stop: the execution that continues is stopped too', async () => {
+    await start(valid);
+    const id = 'orders-live-v8-id0001';
+    await registry.acquire(lockRequest(id, { status: 'running' }));
+    const next = executionArn(`${id}-c1`);
+    const stop = workflow.stop.bind(workflow);
+    workflow.stop = async (arn, reason) => {
+      if (arn === executionArn(id)) {
+        // The continuation takes over just before the stop reaches the execution handing over.
+        workflow.put(next, { status: 'RUNNING' });
+        await handOverTo(registry, id, executionArn(id), next, iso(NOW));
+      }
+      return stop(arn, reason);
+    };
+    const res = await abort(id, { reason: 'error budget burning' });
+    expect(res.statusCode).toBe(202);
+    expect(body(res)).toMatchObject({ rolloutId: id, executionArn: next, status: 'aborting' });
+    expect(workflow.calls.filter((c) => c.op === 'stop').map((c) => c.args[0])).toEqual([executionArn(id), next]);
+    expect(workflow.executions.get(next)?.status).toBe('ABORTED');
+  });
+
+  it('asks to retry when the rollout keeps moving to new executions while it stops them', async () => {
+    await start(valid);
+    const id = 'orders-live-v8-id0001';
+    await registry.acquire(lockRequest(id, { status: 'running' }));
+    let current = executionArn(id);
+    const stop = workflow.stop.bind(workflow);
+    workflow.stop = async (arn, reason) => {
+      const next = `${arn}-c`;
+      workflow.put(next, { status: 'RUNNING' });
+      await handOverTo(registry, id, current, next, iso(NOW));
+      current = next;
+      return stop(arn, reason);
+    };
+    const res = await abort(id, { reason: 'x' });
+    expect(res.statusCode).toBe(409);
+    expect(res.headers?.['Retry-After']).toBe('1');
+    expect(workflow.calls.filter((c) => c.op === 'stop')).toHaveLength(4);
   });
 
   it('answers 404 for an unknown rollout and 400 without a reason', async () => {

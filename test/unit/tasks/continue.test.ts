@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { continuationInput, type ContinuedState } from '../../../functions/core/continuation.js';
+import { continuationDigest, continuationInput, type ContinuedState } from '../../../functions/core/continuation.js';
 import { TransientError } from '../../../functions/core/errors.js';
 import { lockRequestFor } from '../../../functions/core/registry.js';
 import type { CaughtError, RolloutState } from '../../../functions/core/state.js';
 import { makeContinue, type ResumeResult } from '../../../functions/tasks/continue.js';
+import { sha256Hex } from '../../../functions/sha256.js';
 import { InMemoryRolloutRegistry } from '../../../sim/registry.js';
 import { FakeWorkflow } from '../support/fake-workflow.js';
 import { executionArn, runningState, STATE_MACHINE_ARN, T0 } from '../support/rollouts.js';
@@ -38,9 +39,45 @@ describe('Continue: continue', () => {
     expect(workflow.executions.get(NEW)?.input).toEqual(continuationInput(state, OLD));
   });
 
+  it('records on the lock, before it starts anything, which execution takes over and the digest of its input', async () => {
+    const { registry, workflow, state, continueIn } = await setup();
+    const seen: unknown[] = [];
+    const start = workflow.start.bind(workflow);
+    workflow.start = async (name, input) => {
+      seen.push((await registry.getLock('orders', 'live'))?.handOff);
+      return start(name, input);
+    };
+    await continueIn();
+    const handOff = { to: NEW, digest: continuationDigest(continuationInput(state, OLD), sha256Hex) };
+    expect(seen).toEqual([handOff]);
+    expect(await registry.getLock('orders', 'live')).toMatchObject({ executionArn: OLD, handOff });
+  });
+
+  it('starts nothing when the lock is no longer its own (the rollout ended or was aborted)', async () => {
+    const { registry, workflow, continueIn } = await setup();
+    await registry.release({ functionName: 'orders', alias: 'live', rolloutId: NAME, executionArn: OLD });
+    await expect(continueIn()).rejects.toMatchObject({ name: 'RolloutRefused', message: expect.stringContaining(`execution ${OLD} no longer holds the lock of orders:live`) });
+    expect(workflow.executions.size).toBe(0);
+    expect(await registry.getLock('orders', 'live')).toBeUndefined();
+  });
+
   it('a retried start finds the execution it started', async () => {
     const { workflow, continueIn } = await setup();
     const first = await continueIn();
+    expect(await continueIn()).toEqual(first);
+    expect(workflow.executions.size).toBe(1);
+  });
+
+  it('does not end as handed over when its continuation\'s name was taken with another input', async () => {
+    const { workflow, state, continueIn } = await setup();
+    await workflow.start(`${NAME}-c1`, continuationInput({ ...state, cursor: { ...state.cursor, step: 5 } }, OLD));
+    await expect(continueIn()).rejects.toMatchObject({ name: 'RolloutRefused', message: expect.stringContaining(`cannot continue in ${NEW}: an execution of that name was started with another input`) });
+  });
+
+  it('a continue retried after its continuation took over finds it done', async () => {
+    const { workflow, continueIn, resumed } = await setup();
+    const first = await continueIn();
+    await resumed(workflow.executions.get(NEW)?.input);
     expect(await continueIn()).toEqual(first);
     expect(workflow.executions.size).toBe(1);
   });
@@ -62,7 +99,8 @@ describe('Continue: continue', () => {
 
 describe('Continue: resume', () => {
   it('takes the lock and the record over from the execution it continues, and resumes as itself', async () => {
-    const { registry, state, resumed } = await setup();
+    const { registry, state, continueIn, resumed } = await setup();
+    await continueIn();
     const next = await resumed(continuationInput(state, OLD));
     expect(next).not.toHaveProperty('refusal');
     expect(next.rollout.executionArn).toBe(NEW);
@@ -71,8 +109,29 @@ describe('Continue: resume', () => {
     expect(await registry.get(NAME)).toMatchObject({ executionArn: NEW, status: 'running' });
     expect(await registry.findByExecution(NEW)).toMatchObject({ rolloutId: NAME });
     expect(await registry.findByExecution(OLD)).toBeUndefined();
+    expect((await registry.getLock('orders', 'live'))?.handOff).toBeUndefined();
     // A retried resume finds the lock already its own.
     expect(await resumed(continuationInput(state, OLD))).not.toHaveProperty('refusal');
+  });
+
+  it.each([
+    ['started under another name, with the same input', (s: RolloutState) => continuationInput(s, OLD), executionArn('forged'), `hands over to ${NEW}, not to this execution (${executionArn('forged')})`],
+    ['started under the expected name, with another cursor', (s: RolloutState) => continuationInput({ ...s, cursor: { ...s.cursor, step: s.cursor.step + 1 } }, OLD), NEW, 'its input is not the one the execution it continues handed over (the digests differ)'],
+    ['started under the expected name, with a lenient policy', (s: RolloutState) => continuationInput({ ...s, rollout: { ...s.rollout, health: { ...s.rollout.health, minRequests: 1 } } }, OLD), NEW, 'the digests differ'],
+  ])('refuses a forged continuation, changing nothing: %s', async (_, forge, id, why) => {
+    const { registry, state, continueIn, refused } = await setup();
+    await continueIn();
+    const lock = await registry.getLock('orders', 'live');
+    const refusal = await refused(forge(state), id);
+    expect(refusal).toMatchObject({ Error: 'RolloutRefused', Cause: expect.stringContaining(why) });
+    expect(await registry.getLock('orders', 'live')).toEqual(lock);
+    expect(await registry.get(NAME)).toMatchObject({ executionArn: OLD });
+  });
+
+  it('refuses a continuation the execution it continues never handed over to', async () => {
+    const { registry, state, refused } = await setup();
+    expect((await refused(continuationInput(state, OLD)))?.Cause).toContain('the execution it continues recorded no hand-off');
+    expect(await registry.getLock('orders', 'live')).toMatchObject({ executionArn: OLD });
   });
 
   it('refuses, changing nothing, when the execution it continues no longer holds the lock', async () => {

@@ -3,7 +3,7 @@
  * the alias, the lock, the record, and who hears about it.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import { lockRequest, runningState, T0, executionArn, iso, CALLER } from '../support/rollouts.js';
+import { lockRequest, runningState, T0, executionArn, handOverTo, iso, CALLER } from '../support/rollouts.js';
 import { FakeWorkflow } from '../support/fake-workflow.js';
 import { SimLambda } from '../../../sim/lambda.js';
 import { InMemoryRolloutRegistry } from '../../../sim/registry.js';
@@ -268,7 +268,7 @@ describe('guard', () => {
 
   it('follows a long rollout into the execution that continues it: that one stopping is guarded like any other', async () => {
     const next = executionArn(`${ID}-c1`);
-    await registry.handOver({ functionName: 'orders', alias: 'live', rolloutId: ID, from: ARN, to: next, at: iso(NOW) });
+    await handOverTo(registry, ID, ARN, next, iso(NOW));
     const continued = { ...state, rollout: { ...state.rollout, executionArn: next }, continuation: { number: 1, from: ARN } };
     workflow.put(ARN, { status: 'SUCCEEDED', history: [state] });
     workflow.put(next, { status: 'ABORTED', history: [continued], error: 'RolloutAborted', cause: 'enough (aborted by alice)' });
