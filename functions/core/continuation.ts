@@ -206,6 +206,21 @@ export function continuationDigest(input: unknown, sha256: (text: string) => str
 }
 
 /**
+ * Why a continuation must not resume, from the status of the execution it continues (undefined:
+ * there is no such execution). Only one still running (about to end in ContinuedInNewExecution) or
+ * that ended so may hand over; one that was stopped, failed or timed out ended the rollout, and the
+ * guard puts the alias back: resuming would undo an abort that raced the hand-over.
+ *
+ * @example predecessorRefusal(state, 'ABORTED')?.Cause // 'rollout … cannot resume: the execution it continues, …, was aborted'
+ */
+export function predecessorRefusal(state: ContinuedState, status: string | undefined): CaughtError | undefined {
+  if (status === 'RUNNING' || status === 'SUCCEEDED') return undefined;
+  const from = state.continuation.from;
+  const what = status === undefined ? 'does not exist' : `was ${status.toLowerCase().replace('_', ' ')}`;
+  return refusal(`rollout ${state.rollout.id} cannot resume: the execution it continues, ${from}, ${what}`);
+}
+
+/**
  * The refusal of a continuation that may not resume, naming why (`handOverRefusal`): the lock is
  * not its predecessor's to hand over (the rollout ended, was aborted), or its predecessor did not
  * hand over to this execution with this input (it did not come from the workflow).

@@ -22,12 +22,13 @@ import {
   continuationName,
   continuationRefusal,
   continuedIn,
+  predecessorRefusal,
   type ContinuedIn,
   type ContinuedState,
   resumedState,
   resumeRefusal,
 } from '../core/continuation.js';
-import { RefusedError } from '../core/errors.js';
+import { NotFoundError, RefusedError } from '../core/errors.js';
 import { aliasKey } from '../core/registry.js';
 import { asRolloutState, type CaughtError } from '../core/state.js';
 import type { Clock, ExecutionInfo, RolloutRegistry, Workflow } from '../ports.js';
@@ -41,7 +42,13 @@ export type ContinueEvent =
       /** The state machine running the rollout (`$$.StateMachine.Id`): its next execution is of the same one. */
       readonly stateMachineArn: string;
     }
-  | { readonly action: 'resume'; readonly state: unknown; readonly execution: { readonly id: string } };
+  | {
+      readonly action: 'resume';
+      readonly state: unknown;
+      readonly execution: { readonly id: string };
+      /** The state machine running the rollout (`$$.StateMachine.Id`): the execution it continues is one of its. */
+      readonly stateMachineArn: string;
+    };
 
 export interface ContinuePorts {
   readonly registry: Pick<RolloutRegistry, 'recordHandOff' | 'handOver' | 'getLock'>;
@@ -90,6 +97,14 @@ export function makeContinue({ registry, workflowOf, clock, allowedFunctions }: 
     if (invalid) return { refusal: invalid };
     const state = event.state as ContinuedState;
     const { rollout } = state;
+    const handing = await workflowOf(event.stateMachineArn)
+      .describe(state.continuation.from)
+      .catch((error: unknown) => {
+        if (error instanceof NotFoundError) return undefined;
+        throw error;
+      });
+    const stopped = predecessorRefusal(state, handing?.status);
+    if (stopped) return { refusal: stopped };
     const resumed = resumedState(state, event.execution.id);
     const claim = { to: event.execution.id, digest: continuationDigest(event.state, sha256Hex) };
     const moved = await registry.handOver({

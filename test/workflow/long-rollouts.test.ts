@@ -201,7 +201,7 @@ describe('continuing in a new execution', () => {
     expect(result.executions.map((e) => e.executionName)).toEqual(['rehearsal', 'rehearsal-c1']);
   });
 
-  it('a continuation that finds the lock gone (the rollout was stopped meanwhile) is refused and touches nothing', async () => {
+  it('a continuation of an execution that never ran (nor held the lock) is refused and touches nothing', async () => {
     const w = new SimWorld({ rate: 50, baseline: healthy, target: healthy, metricDelaySeconds: 0, trafficSliceSeconds: 60 });
     await w.registry.acquire({ functionName: 'orders', alias: 'live', rolloutId: 'other', executionArn: w.workflow.executionArnFor('other'), targetVersion: '2', startedAt: new Date(w.startTime).toISOString(), status: 'running', startedBy: 'x', at: new Date(w.startTime).toISOString() });
     const before = w.aliasState;
@@ -214,10 +214,10 @@ describe('continuing in a new execution', () => {
     };
     const result = await w.rehearse(forged, { executionName: 'forged-c1' });
     expect(result.error?.Error).toBe('RolloutRefused');
-    expect(result.error?.Cause).toContain('may not resume: the lock is held by rollout other');
+    expect(result.error?.Cause).toBe(`rollout forged cannot resume: the execution it continues, ${w.workflow.executionArnFor('somebody')}, does not exist`);
     expect(w.aliasState).toEqual(before);
     expect(await w.registry.getLock('orders', 'live')).toMatchObject({ rolloutId: 'other' });
-    expect(w.notifier.subjects).toEqual([expect.stringMatching(/^lambda-rollout orders:live refused: continuation 1 of rollout forged may not resume/)]);
+    expect(w.notifier.subjects).toEqual([expect.stringMatching(/^lambda-rollout orders:live refused: rollout forged cannot resume/)]);
   });
 
   /** 10% for two minutes, then 50% for two minutes, then promotion. */

@@ -14,14 +14,19 @@ const OLD = executionArn(NAME);
 const NEW = executionArn(`${NAME}-c1`);
 const clock = { now: () => T0 + 86_400_000 };
 
+/** Executions there are besides the one handing over. */
+const startedBesides = (workflow: FakeWorkflow) => [...workflow.executions.keys()].filter((arn) => arn !== OLD).length;
+
 async function setup() {
   const registry = new InMemoryRolloutRegistry();
   const workflow = new FakeWorkflow(clock.now);
   const state = runningState({ id: NAME, cursor: { historyEvents: 20_001, continueInNewExecution: true } });
   await registry.acquire(lockRequestFor(state, T0));
+  // The execution handing over is still running, as it is when its successor resumes.
+  workflow.put(OLD, { status: 'RUNNING' });
   const task = makeContinue({ registry, workflowOf: () => workflow, clock, allowedFunctions: ['orders'] });
   const continueIn = (s: unknown = state) => task({ action: 'continue', state: s, execution: { id: OLD, name: NAME }, stateMachineArn: STATE_MACHINE_ARN });
-  const resume = (input: unknown, id = NEW) => task({ action: 'resume', state: input, execution: { id } }) as Promise<ResumeResult>;
+  const resume = (input: unknown, id = NEW) => task({ action: 'resume', state: input, execution: { id }, stateMachineArn: STATE_MACHINE_ARN }) as Promise<ResumeResult>;
   const resumed = async (input: unknown) => (await resume(input)) as ContinuedState;
   const refused = async (input: unknown, id = NEW) => ((await resume(input, id)) as { refusal?: CaughtError }).refusal;
   return { registry, workflow, state, continueIn, resume, resumed, refused };
@@ -57,7 +62,7 @@ describe('Continue: continue', () => {
     const { registry, workflow, continueIn } = await setup();
     await registry.release({ functionName: 'orders', alias: 'live', rolloutId: NAME, executionArn: OLD });
     await expect(continueIn()).rejects.toMatchObject({ name: 'RolloutRefused', message: expect.stringContaining(`execution ${OLD} no longer holds the lock of orders:live`) });
-    expect(workflow.executions.size).toBe(0);
+    expect(startedBesides(workflow)).toBe(0);
     expect(await registry.getLock('orders', 'live')).toBeUndefined();
   });
 
@@ -65,7 +70,7 @@ describe('Continue: continue', () => {
     const { workflow, continueIn } = await setup();
     const first = await continueIn();
     expect(await continueIn()).toEqual(first);
-    expect(workflow.executions.size).toBe(1);
+    expect(startedBesides(workflow)).toBe(1);
   });
 
   it('does not end as handed over when its continuation\'s name was taken with another input', async () => {
@@ -79,14 +84,14 @@ describe('Continue: continue', () => {
     const first = await continueIn();
     await resumed(workflow.executions.get(NEW)?.input);
     expect(await continueIn()).toEqual(first);
-    expect(workflow.executions.size).toBe(1);
+    expect(startedBesides(workflow)).toBe(1);
   });
 
   it('a start whose answer was lost, but which started, is a continuation; one that never started fails for Retry', async () => {
     const { workflow, continueIn } = await setup();
     workflow.failStart = new TransientError('socket hang up');
     await expect(continueIn()).rejects.toThrow('socket hang up');
-    expect(workflow.executions.size).toBe(0);
+    expect(startedBesides(workflow)).toBe(0);
     await continueIn();
     const lost = await setup();
     lost.workflow.start = async (name, input) => {
@@ -98,6 +103,26 @@ describe('Continue: continue', () => {
 });
 
 describe('Continue: resume', () => {
+  it.each([
+    ['ABORTED', 'was aborted'],
+    ['FAILED', 'was failed'],
+    ['TIMED_OUT', 'was timed out'],
+  ] as const)('refuses, changing nothing, when the execution it continues was %s meanwhile (an abort raced the hand-over)', async (status, said) => {
+    const { registry, workflow, state, continueIn, refused } = await setup();
+    await continueIn();
+    workflow.put(OLD, { status });
+    expect(await refused(continuationInput(state, OLD))).toEqual({ Error: 'RolloutRefused', Cause: `rollout ${NAME} cannot resume: the execution it continues, ${OLD}, ${said}` });
+    expect(await registry.getLock('orders', 'live')).toMatchObject({ executionArn: OLD });
+    expect(await registry.get(NAME)).toMatchObject({ executionArn: OLD });
+  });
+
+  it('refuses an input that claims to continue an execution that does not exist', async () => {
+    const { state, refused } = await setup();
+    const ghost = executionArn('nobody-ran-this');
+    const forged = { ...continuationInput(state, OLD), continuation: { ...continuationInput(state, OLD).continuation, from: ghost } };
+    expect((await refused(forged))?.Cause).toBe(`rollout ${NAME} cannot resume: the execution it continues, ${ghost}, does not exist`);
+  });
+
   it('takes the lock and the record over from the execution it continues, and resumes as itself', async () => {
     const { registry, state, continueIn, resumed } = await setup();
     await continueIn();
@@ -145,7 +170,8 @@ describe('Continue: resume', () => {
   });
 
   it('refuses an input that claims to continue an execution that never held the lock', async () => {
-    const { registry, state, refused } = await setup();
+    const { registry, workflow, state, refused } = await setup();
+    workflow.put(executionArn('somebody-else'), { status: 'RUNNING' });
     const forged = continuationInput(state, executionArn('somebody-else'));
     expect((await refused(forged, executionArn('forged')))?.Cause).toContain('not the execution it continues');
     expect(await registry.getLock('orders', 'live')).toMatchObject({ executionArn: OLD });
