@@ -76,6 +76,8 @@ export class InMemoryRolloutRegistry implements RolloutRegistry {
       targetVersion: request.targetVersion,
       startedBy: holder?.startedBy ?? request.startedBy,
       startedAt: holder?.startedAt ?? request.startedAt,
+      // As DynamoDB's update keeps it: only the execution that recorded a hand-off can take its lock again.
+      ...(holder?.handOff ? { handOff: holder.handOff } : {}),
     };
     this.locks.set(key, lock);
     this.records.set(request.rolloutId, {

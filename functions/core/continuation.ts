@@ -45,6 +45,9 @@ export const STATE_EVENTS = { task: 5, retry: 3, choice: 2, wait: 2, callback: 6
  * - a check after a wait for a person (a gate, a pause) waited in AwaitControl, a
  *   `.waitForTaskToken` Task (TaskStateEntered, TaskScheduled, TaskStarted, TaskSubmitted,
  *   TaskSucceeded or TaskTimedOut, TaskStateExited: 6) instead of Bake (Wait, 2) = 4 more;
+ * - a beforeStep hook that failed, so the step holds: BeforeStepHook and HeldOrRefused (Choices,
+ *   4) + RunBeforeStep (a task-token Task, 6) + BeforeStepFailed (Task, 5) = 15, counted by the
+ *   hold it leads to (`core/hook-events.ts`);
  * - the start of a continuation: ExecutionStarted (1) + NewOrContinued and Resumed (Choices, 4) +
  *   ResumeContinuation (Task, 5) = 10.
  * A state added to one of these paths, or a new loop, adds its events here; a definition test
@@ -58,6 +61,7 @@ export const LOOP_EVENTS = {
   start: 1 + 9 * STATE_EVENTS.choice + 4 * STATE_EVENTS.task + 2 * STATE_EVENTS.task,
   resume: 1 + 2 * STATE_EVENTS.choice + STATE_EVENTS.task,
   awaited: STATE_EVENTS.callback - STATE_EVENTS.wait,
+  hookFailed: 2 * STATE_EVENTS.choice + STATE_EVENTS.callback + STATE_EVENTS.task,
 } as const;
 
 /**
@@ -155,6 +159,12 @@ export function isContinuation(value: unknown): value is ContinuedState {
 
 /** The state machine part of an execution ARN, `arn:...:execution:<state machine>:`, or undefined. */
 const stateMachineOf = (executionArn: string) => /^(arn:[^:]+:states:[^:]+:\d{12}:execution:[^:]+:)[^:]+$/.exec(executionArn)?.[1];
+
+/**
+ * The most executions a rollout's retry walks back through to find the input it was started
+ * with: a year's bake checked every minute continues about 300 times.
+ */
+export const MAX_CONTINUATIONS = 1_000;
 
 /**
  * Why the input of an execution that claims to continue a rollout may not resume it, before

@@ -4,6 +4,7 @@
  * the current weight and asks again while the step's holds allow, then rolls back; postTraffic
  * rolls back the promotion; onRollback is only reported.
  */
+import { LOOP_EVENTS } from './continuation.js';
 import { refusal } from './errors.js';
 import { type HookKind, type HookSpec, hookFailureReason } from './hooks.js';
 import { positionOf, type CaughtError, type RolloutState } from './state.js';
@@ -118,6 +119,11 @@ function holdOrRollBack(state: RolloutState, reason: string, now: number, rollba
     ...state,
     history,
     cursor: {
+      // What the cursor carries across moves: the history's estimate (with this failure's events),
+      // a person's promote request and the gate it waits at.
+      ...(state.cursor.historyEvents === undefined ? {} : { historyEvents: state.cursor.historyEvents + LOOP_EVENTS.hookFailed }),
+      ...(state.cursor.promotion ? { promotion: state.cursor.promotion } : {}),
+      ...(state.cursor.gate ? { gate: state.cursor.gate } : {}),
       step: last.step,
       weightPercent: last.weightPercent,
       bakeSeconds: rollout.plan.steps[last.step]?.bakeSeconds ?? 0,

@@ -178,8 +178,8 @@ export function handOverAction(
   holder: Pick<RolloutLock, 'rolloutId' | 'executionArn' | 'handOff'> | undefined,
   request: Pick<HandOver, 'rolloutId' | 'from' | 'to' | 'digest'>,
 ): 'move' | 'moved' | 'refuse' {
-  if (holder?.rolloutId === request.rolloutId && holder.executionArn === request.to) return 'moved';
-  return handOverRefusal(holder, request) === undefined ? 'move' : 'refuse';
+  if (handOverRefusal(holder, request) === undefined) return 'move';
+  return holder?.rolloutId === request.rolloutId && holder.executionArn === request.to ? 'moved' : 'refuse';
 }
 
 /** The final word on a rollout. */

@@ -39,6 +39,7 @@ import {
   startInput,
   startRefusal,
 } from '../core/api.js';
+import { isContinuation, MAX_CONTINUATIONS } from '../core/continuation.js';
 import { type ControlAction, parseControlRequest } from '../core/control.js';
 import { InvalidInputError, NotFoundError } from '../core/errors.js';
 import type { ParsedInput } from '../core/input.js';
@@ -62,6 +63,21 @@ export interface ApiPorts {
   readonly ids: IdGenerator;
   /** The functions rollouts may touch (the construct's allowedFunctions) and where the service runs. */
   readonly scope: FunctionScope;
+}
+
+/**
+ * The input a rollout was started with, from the execution its record names: a long rollout's
+ * latest execution continues an earlier one (its input is a rollout state), so this walks back to
+ * the first. Throws NotFoundError when an execution on the way no longer exists.
+ *
+ * @example await startedInput(workflow, record.executionArn) // { functionName: 'orders', alias: 'live', ... }
+ */
+export async function startedInput(workflow: Pick<Workflow, 'describe'>, executionArn: string): Promise<unknown> {
+  let input = (await workflow.describe(executionArn)).input;
+  for (let hops = 0; isContinuation(input) && hops < MAX_CONTINUATIONS; hops += 1) {
+    input = (await workflow.describe(input.continuation.from)).input;
+  }
+  return input;
 }
 
 /** The API over its ports: a function of the API Gateway proxy event. */
@@ -175,9 +191,9 @@ export function makeApi(ports: ApiPorts) {
     if (refused) return json(409, { error: refused, status: record.status });
     let first: unknown;
     try {
-      first = (await workflow.describe(record.executionArn)).input;
+      first = await startedInput(workflow, record.executionArn);
     } catch (error) {
-      if (error instanceof NotFoundError) return json(409, { error: `rollout ${id} has no execution to take its input from (${record.executionArn} does not exist)`, status: record.status });
+      if (error instanceof NotFoundError) return json(409, { error: `rollout ${id} has no execution to take its input from (${error.message})`, status: record.status });
       throw error;
     }
     let parsed: ParsedInput;

@@ -43,10 +43,11 @@ import { type ChannelName, type ChannelResult, deliver } from './deliver.js';
  * What the guard did with the alias: restored it to the baseline; found it already whole; found
  * it changed by someone else (drift, left alone); left it alone because this execution never
  * owned it (untouched); ignored the event (not a status it guards); found the execution still
- * running (a late or repeated event, a redrive: nothing is done); or knew nothing of the
- * execution (not a rollout it can find).
+ * running (a late or repeated event, a redrive: nothing is done); found the rollout going on in
+ * another execution that took it over (continued_elsewhere: nothing is done); or knew nothing of
+ * the execution (not a rollout it can find).
  */
-export type GuardAction = 'restored' | 'already_whole' | 'drift' | 'untouched' | 'ignored' | 'still_running' | 'unknown';
+export type GuardAction = 'restored' | 'already_whole' | 'drift' | 'untouched' | 'ignored' | 'still_running' | 'continued_elsewhere' | 'unknown';
 
 export interface GuardResult {
   readonly executionArn: string;
@@ -133,7 +134,15 @@ export function makeGuard(ports: GuardPorts) {
     const rollbackFailed = rollbackFailedMetrics(status, stop.error, state?.rollout.functionName ?? record?.functionName);
     if (rollbackFailed && record?.endedAt === undefined) ports.serviceMetrics?.emit(rollbackFailed);
     const { functionName, alias } = known.state ? known.state.rollout : known.record;
-    const owned = ownershipOf(executionArn, record, await registry.getLock(functionName, alias));
+    const lock = await registry.getLock(functionName, alias);
+    const rolloutId = known.state ? known.state.rollout.id : known.record.rolloutId;
+    if (lock && lock.rolloutId === rolloutId && lock.executionArn !== executionArn) {
+      // The rollout goes on in the execution that took it over (a long rollout continued; a stop
+      // that raced the hand-over): that execution's own ending speaks for it. Nothing to undo or tell.
+      logger.info('the rollout continues in another execution: nothing to do', { continuedIn: lock.executionArn });
+      return { executionArn, status, action: 'continued_elsewhere', rolloutId };
+    }
+    const owned = ownershipOf(executionArn, record, lock);
     const secured = !state ? untouchedAlias(record) : owned.owner ? await secureAlias(lambda, state) : notOwnedAlias(state, owned.why);
     // Only an owner's execution got as far as provisioning the target (after the lock was taken).
     const concurrencyRemoved = state && owned.owner && leftProvisioned(state.concurrency) ? await ports.concurrency.deleteProvisioned(state.rollout.functionName, state.rollout.targetVersion) : false;

@@ -254,6 +254,9 @@ describe('one ending path', () => {
     expect(into('ContinueInNewExecution')).toEqual(['Decide']);
     expect(reachable(ENDING_NOTIFY).has('ContinueInNewExecution')).toBe(false);
     expect(definition.States.ContinuedInNewExecution).toMatchObject({ OutputPath: '$.continuedIn' });
+    // A start that keeps failing waits on here as the cursor says: a wait for a person stays wakeable.
+    expect((definition.States.ContinueInNewExecution?.Catch as { Next: string }[]).map((c) => c.Next)).toEqual(['WaitOnHere']);
+    expect(definition.States.WaitOnHere).toMatchObject({ Choices: [{ Variable: '$.cursor.next', StringEquals: 'await', Next: 'AwaitControl' }], Default: 'Bake' });
   });
 });
 
@@ -280,6 +283,8 @@ describe('long rollouts within the history limit', () => {
     expect(transitions('AwaitControl')).toContain('CheckHealth');
     expect(definition.States.AwaitControl?.Resource).toBe('arn:aws:states:::lambda:invoke.waitForTaskToken');
     expect(STATE_EVENTS.callback - STATE_EVENTS.wait).toBe(LOOP_EVENTS.awaited);
+    // A beforeStep hook that failed: its task-token Task (6 events, counted here as a Task's 5) and what follows, up to the hold's Announce.
+    expect(eventsAlong(['BeforeStepHook', 'RunBeforeStep', 'BeforeStepFailed', 'HeldOrRefused', 'Announce']) - STATE_EVENTS.choice + STATE_EVENTS.callback - STATE_EVENTS.task).toBe(LOOP_EVENTS.hookFailed);
     // Evidence unreadable after CheckHealth's retries: each retried attempt, then CheckReadableEvidence.
     const retries = (definition.States.CheckHealth?.Retry as { MaxAttempts: number }[] | undefined)?.[0]?.MaxAttempts ?? 0;
     expect(retries * STATE_EVENTS.retry + eventsAlong(['CheckHealth', 'CheckReadableEvidence', 'Announce']) - eventsAlong(['CheckHealth', 'Announce'])).toBe(LOOP_EVENTS.unreadable);

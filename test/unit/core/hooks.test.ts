@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { LOOP_EVENTS } from '../../../functions/core/continuation.js';
 import { afterHookFailure, hookEvent } from '../../../functions/core/hook-events.js';
 import { hookFailureReason, HooksSchema, hookTarget, readHookAnswer, SmokeTestSchema } from '../../../functions/core/hooks.js';
 import { MAX_HOOK_PAYLOAD_BYTES } from '../../../functions/core/limits.js';
@@ -124,6 +125,13 @@ describe('afterHookFailure', () => {
     let s: RolloutState = once;
     for (let i = 0; i < 20 && s.cursor.next === 'hold'; i++) s = afterHookFailure('beforeStep', s, { Error: 'HookFailed', Cause: 'freeze' }, T);
     expect(s.cursor).toMatchObject({ next: 'rollback', reason: 'the beforeStep hook gate-keeper failed: freeze (11 times; holding no longer)' });
+  });
+
+  it("beforeStep holding keeps what the cursor carries across moves, and counts the failure's events towards the history", () => {
+    const state = withHooks(runningState());
+    const cursor = { ...state.cursor, historyEvents: 19_990, promotion: { by: 'alice', at: new Date(T).toISOString(), full: true } };
+    const held = afterHookFailure('beforeStep', { ...state, cursor }, timeout, T).cursor;
+    expect(held).toMatchObject({ next: 'hold', historyEvents: 19_990 + LOOP_EVENTS.hookFailed, promotion: cursor.promotion });
   });
 
   it('beforeStep before any traffic moved: a refusal, the state otherwise unchanged', () => {

@@ -347,7 +347,7 @@ describe('both registries, step by step', () => {
           }
         }
       }),
-      { numRuns: 60 },
+      { numRuns: 200 },
     );
   });
 });

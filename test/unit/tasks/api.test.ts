@@ -3,6 +3,7 @@ import type { APIGatewayProxyResult } from 'aws-lambda';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ErrorName, RejectedError, ThrottledError, TransientError } from '../../../functions/core/errors.js';
 import { parseRolloutInput } from '../../../functions/core/input.js';
+import { continuationInput } from '../../../functions/core/continuation.js';
 import { makeApi } from '../../../functions/tasks/api.js';
 import { STALE_PENDING_MS } from '../../../functions/tasks/start-with-lock.js';
 import type { RolloutState } from '../../../functions/core/state.js';
@@ -632,6 +633,22 @@ describe('POST /rollouts/{id}/retry', () => {
     const [first, second] = starts().map((c) => c.args[1] as Record<string, unknown>);
     expect(second).toEqual({ ...first, rolloutId: 'orders-live-v8-id0002' });
     expect(await registry.getLock('orders', 'live')).toMatchObject({ rolloutId: 'orders-live-v8-id0002', status: 'pending', startedBy: CALLER });
+  });
+
+  it('retries a long rollout with the input its first execution was started with, not a continuation state', async () => {
+    await start({ ...valid, rolloutId: 'first' });
+    const [firstArn, c1, c2] = [executionArn(starts()[0]!.args[0] as string), executionArn('first-c1'), executionArn('first-c2')];
+    await handOverTo(registry, 'first', firstArn, c1, iso(NOW));
+    await handOverTo(registry, 'first', c1, c2, iso(NOW));
+    const continued = runningState({ id: 'first' });
+    workflow.put(c1, { status: 'SUCCEEDED', input: continuationInput(continued, firstArn) });
+    workflow.put(c2, { status: 'FAILED', input: continuationInput(continued, c1) });
+    await registry.finish(ending('first', { executionArn: c2, status: 'failed' }));
+    await registry.release({ functionName: 'orders', alias: 'live', rolloutId: 'first', executionArn: c2 });
+    const res = await retry('first');
+    expect(res.statusCode).toBe(202);
+    const [first, second] = starts().map((c) => c.args[1] as Record<string, unknown>);
+    expect(second).toEqual({ ...first, rolloutId: body(res).rolloutId });
   });
 
   it('refuses a rollout that promoted or is still running (409 with its status), and answers 404 for an unknown one', async () => {

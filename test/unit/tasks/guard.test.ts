@@ -279,6 +279,20 @@ describe('guard', () => {
     // The execution that handed over succeeded: not a status the guard acts on.
     expect((await guard()(statusChange('SUCCEEDED'))).action).toBe('ignored');
   });
+
+  it('stopped after it handed over (a stop that raced the hand-over): the rollout goes on elsewhere, nothing is undone or told', async () => {
+    const next = executionArn(`${ID}-c1`);
+    await handOverTo(registry, ID, ARN, next, iso(NOW));
+    workflow.put(ARN, { status: 'ABORTED', history: [state], error: 'RolloutAborted', cause: 'stopped in the console' });
+    workflow.put(next, { status: 'RUNNING' });
+    const split = lambda.peekAlias('orders', 'live');
+    const result = await guard()(statusChange('ABORTED'));
+    expect(result).toEqual({ executionArn: ARN, status: 'ABORTED', action: 'continued_elsewhere', rolloutId: ID });
+    expect(lambda.peekAlias('orders', 'live')).toEqual(split);
+    expect(notifier.published).toEqual([]);
+    expect(await registry.get(ID)).toMatchObject({ status: 'running', executionArn: next });
+    expect(await registry.getLock('orders', 'live')).toMatchObject({ rolloutId: ID, executionArn: next });
+  });
 });
 
 describe('what the guard counts in the service\'s metrics', () => {
