@@ -167,6 +167,24 @@ export class RegistryTable {
     return name;
   }
 
+  /**
+   * One conditional Update of a TransactWriteItems call on this table; `returnOld` asks for the
+   * item as it was when the condition failed (read back with `conditionItem`).
+   */
+  transactUpdate(key: { pk: string; sk: string }, update: Update, condition: string, returnOld = false) {
+    return {
+      Update: {
+        TableName: this.name,
+        Key: key,
+        UpdateExpression: update.expression,
+        ConditionExpression: condition,
+        ExpressionAttributeNames: update.names,
+        ExpressionAttributeValues: update.values,
+        ...(returnOld ? { ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const } : {}),
+      },
+    };
+  }
+
   /** GetItem, consistently read: a lock or a key must be seen as last written. */
   async getItem(key: { pk: string; sk: string }, context: string): Promise<Item | undefined> {
     const out = await tableCall(context, () => this.client.send(new GetCommand({ TableName: this.name, Key: key, ConsistentRead: true })));

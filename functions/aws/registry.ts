@@ -161,32 +161,22 @@ export class DynamoRolloutRegistry implements RolloutRegistry {
       await this.table.client.send(
         new TransactWriteCommand({
           TransactItems: [
-            {
-              Update: {
-                TableName: this.table.name,
-                Key: lockKey(request.functionName, request.alias),
-                UpdateExpression: lock.expression,
-                ConditionExpression: pending
-                  ? 'attribute_not_exists(#pk) OR (#rolloutId = :rolloutId AND #status = :pending)'
-                  : 'attribute_not_exists(#pk) OR (#rolloutId = :rolloutId AND (#status = :pending OR #executionArn = :executionArn))',
-                ExpressionAttributeNames: lock.names,
-                ExpressionAttributeValues: lock.values,
-                ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-              },
-            },
-            {
-              Update: {
-                TableName: this.table.name,
-                Key: rolloutKey(request.rolloutId),
-                UpdateExpression: record.expression,
-                ConditionExpression: pending
-                  ? 'attribute_not_exists(#pk) OR (#aliasKey = :aliasKey AND #status = :pending)'
-                  : 'attribute_not_exists(#pk) OR (#aliasKey = :aliasKey AND (#status = :pending OR (#status = :running AND #executionArn = :executionArn)))',
-                ExpressionAttributeNames: record.names,
-                ExpressionAttributeValues: record.values,
-                ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-              },
-            },
+            this.table.transactUpdate(
+              lockKey(request.functionName, request.alias),
+              lock,
+              pending
+                ? 'attribute_not_exists(#pk) OR (#rolloutId = :rolloutId AND #status = :pending)'
+                : 'attribute_not_exists(#pk) OR (#rolloutId = :rolloutId AND (#status = :pending OR #executionArn = :executionArn))',
+              true,
+            ),
+            this.table.transactUpdate(
+              rolloutKey(request.rolloutId),
+              record,
+              pending
+                ? 'attribute_not_exists(#pk) OR (#aliasKey = :aliasKey AND #status = :pending)'
+                : 'attribute_not_exists(#pk) OR (#aliasKey = :aliasKey AND (#status = :pending OR (#status = :running AND #executionArn = :executionArn)))',
+              true,
+            ),
           ],
         }),
       );
@@ -309,26 +299,8 @@ export class DynamoRolloutRegistry implements RolloutRegistry {
       await this.table.client.send(
         new TransactWriteCommand({
           TransactItems: [
-            {
-              Update: {
-                TableName: this.table.name,
-                Key: lockKey(request.functionName, request.alias),
-                UpdateExpression: lock.expression,
-                ConditionExpression: '#rolloutId = :rolloutId AND #executionArn = :from AND #handOff = :handOff',
-                ExpressionAttributeNames: lock.names,
-                ExpressionAttributeValues: lock.values,
-              },
-            },
-            {
-              Update: {
-                TableName: this.table.name,
-                Key: rolloutKey(request.rolloutId),
-                UpdateExpression: record.expression,
-                ConditionExpression: '#executionArn = :from AND attribute_not_exists(#endedAt)',
-                ExpressionAttributeNames: record.names,
-                ExpressionAttributeValues: record.values,
-              },
-            },
+            this.table.transactUpdate(lockKey(request.functionName, request.alias), lock, '#rolloutId = :rolloutId AND #executionArn = :from AND #handOff = :handOff'),
+            this.table.transactUpdate(rolloutKey(request.rolloutId), record, '#executionArn = :from AND attribute_not_exists(#endedAt)'),
           ],
         }),
       );
