@@ -105,20 +105,16 @@ export class InMemoryRolloutRegistry implements RolloutRegistry {
   }
 
   async recordProgress(update: ProgressUpdate): Promise<boolean> {
-    const record = this.records.get(update.rolloutId);
-    if (!mayWriteRecord(record, update.executionArn)) return false;
-    this.records.set(update.rolloutId, {
-      ...record,
-      ...this.facts(update, record),
-      status: record?.status ?? 'running',
-      startedBy: record?.startedBy ?? STARTED_OUTSIDE_API,
-      progress: copy(update.progress),
-      updatedAt: update.at,
-    });
-    return true;
+    return this.writeRunning(update, { progress: copy(update.progress) });
   }
 
   async recordCheck(update: CheckUpdate): Promise<boolean> {
+    // Built for this write and never changed afterwards; `get` copies the record on the way out.
+    return this.writeRunning(update, { lastCheck: update.check });
+  }
+
+  /** Writes `fields` on the record of a running rollout, if the update's execution may write it. */
+  private writeRunning(update: ProgressUpdate | CheckUpdate, fields: Partial<RolloutRecord>): boolean {
     const record = this.records.get(update.rolloutId);
     if (!mayWriteRecord(record, update.executionArn)) return false;
     this.records.set(update.rolloutId, {
@@ -126,8 +122,7 @@ export class InMemoryRolloutRegistry implements RolloutRegistry {
       ...this.facts(update, record),
       status: record?.status ?? 'running',
       startedBy: record?.startedBy ?? STARTED_OUTSIDE_API,
-      // Built for this write and never changed afterwards; `get` copies the record on the way out.
-      lastCheck: update.check,
+      ...fields,
       updatedAt: update.at,
     });
     return true;
