@@ -135,6 +135,17 @@ export function ownershipOf(executionArn: string, record: RolloutRecord | undefi
 }
 
 /**
+ * The execution a stopped execution's rollout goes on in, when its lock passed to another
+ * execution of the same rollout (a long rollout continued; a stop raced the hand-over): that
+ * execution's own ending speaks for the rollout, and the guard has nothing to undo or tell.
+ *
+ * @example continuedElsewhere(oldArn, 'r1', { ...lock, rolloutId: 'r1', executionArn: newArn }) // newArn
+ */
+export function continuedElsewhere(executionArn: string, rolloutId: string, lock: Pick<RolloutLock, 'rolloutId' | 'executionArn'> | undefined): string | undefined {
+  return lock && lock.rolloutId === rolloutId && lock.executionArn !== executionArn ? lock.executionArn : undefined;
+}
+
+/**
  * How the alias stands for an execution that never owned it: untouched by the guard, as the
  * rollout last saw it, and not claimed as any version.
  *

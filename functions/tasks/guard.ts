@@ -21,6 +21,7 @@ import type { Restoration } from '../core/alias.js';
 import { leftProvisioned } from '../core/concurrency.js';
 import { NotFoundError } from '../core/errors.js';
 import {
+  continuedElsewhere,
   type ExecutionStatusChange,
   executionStop,
   guardDecision,
@@ -136,10 +137,9 @@ export function makeGuard(ports: GuardPorts) {
     const { functionName, alias } = known.state ? known.state.rollout : known.record;
     const lock = await registry.getLock(functionName, alias);
     const rolloutId = known.state ? known.state.rollout.id : known.record.rolloutId;
-    if (lock && lock.rolloutId === rolloutId && lock.executionArn !== executionArn) {
-      // The rollout goes on in the execution that took it over (a long rollout continued; a stop
-      // that raced the hand-over): that execution's own ending speaks for it. Nothing to undo or tell.
-      logger.info('the rollout continues in another execution: nothing to do', { continuedIn: lock.executionArn });
+    const continuedIn = continuedElsewhere(executionArn, rolloutId, lock);
+    if (continuedIn) {
+      logger.info('the rollout continues in another execution: nothing to do', { continuedIn });
       return { executionArn, status, action: 'continued_elsewhere', rolloutId };
     }
     const owned = ownershipOf(executionArn, record, lock);

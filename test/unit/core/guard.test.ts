@@ -1,7 +1,7 @@
 /** The guard's rules: how a stopped rollout ended, who hears about it, and what is recorded. Table-driven. */
 import { describe, expect, it } from 'vitest';
 import type { Restoration } from '../../../functions/core/alias.js';
-import { executionStop, type GuardFacts, guardDecision, guardReason, guardStatus, isGuarded, notOwnedAlias, ownershipOf, untouchedAlias, vanishedAlias } from '../../../functions/core/guard.js';
+import { continuedElsewhere, executionStop, type GuardFacts, guardDecision, guardReason, guardStatus, isGuarded, notOwnedAlias, ownershipOf, untouchedAlias, vanishedAlias } from '../../../functions/core/guard.js';
 import type { RolloutLock, RolloutRecord } from '../../../functions/core/registry.js';
 import type { RolloutState } from '../../../functions/core/state.js';
 import { executionArn, iso, lockRequest, runningState, T0 } from '../support/rollouts.js';
@@ -41,6 +41,14 @@ describe('ownershipOf: only the execution that took the lock may touch the alias
     ['has neither a lock nor the mark', undefined, undefined, false],
   ])('an execution that %s: owner %s', (_, rec, held, owner) => {
     expect(ownershipOf(ARN, rec, held).owner).toBe(owner);
+  });
+
+  it('tells a rollout that went on in another execution from one whose lock another rollout took', () => {
+    const next = executionArn(`${ID}-c1`);
+    expect(continuedElsewhere(ARN, ID, { rolloutId: ID, executionArn: next })).toBe(next);
+    expect(continuedElsewhere(ARN, ID, { rolloutId: ID, executionArn: ARN })).toBeUndefined();
+    expect(continuedElsewhere(ARN, ID, { rolloutId: 'orders-live-v8-next', executionArn: next })).toBeUndefined();
+    expect(continuedElsewhere(ARN, ID, undefined)).toBeUndefined();
   });
 
   it("names the holder when the alias belongs to another rollout, and leaves the alias as it was seen", () => {
