@@ -235,23 +235,22 @@ export class DynamoRolloutRegistry implements RolloutRegistry {
   }
 
   async recordProgress(update: ProgressUpdate): Promise<boolean> {
-    const u = rolloutFacts(new Update(), update)
-      .setOnce('status', 'running')
-      .setOnce('gsi2pk', statusKey('running'))
-      .setOnce('startedBy', STARTED_OUTSIDE_API)
-      .set('progress', update.progress)
-      .set('updatedAt', update.at);
-    return this.updateOpenRecord(update, u, `UpdateItem progress of ${update.rolloutId}`);
+    return this.writeRunning(update, 'progress', update.progress, `UpdateItem progress of ${update.rolloutId}`);
   }
 
   async recordCheck(update: CheckUpdate): Promise<boolean> {
+    return this.writeRunning(update, 'lastCheck', update.check, `UpdateItem last check of ${update.rolloutId}`);
+  }
+
+  /** Sets `field` on the open record of a running rollout (a record started outside the API is opened here). */
+  private async writeRunning(update: ProgressUpdate | CheckUpdate, field: 'progress' | 'lastCheck', value: unknown, context: string): Promise<boolean> {
     const u = rolloutFacts(new Update(), update)
       .setOnce('status', 'running')
       .setOnce('gsi2pk', statusKey('running'))
       .setOnce('startedBy', STARTED_OUTSIDE_API)
-      .set('lastCheck', update.check)
+      .set(field, value)
       .set('updatedAt', update.at);
-    return this.updateOpenRecord(update, u, `UpdateItem last check of ${update.rolloutId}`);
+    return this.updateOpenRecord(update, u, context);
   }
 
   /**
