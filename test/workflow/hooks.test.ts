@@ -5,6 +5,16 @@
 import { describe, expect, it } from 'vitest';
 import { crashing, runLifecycle } from '../support/lifecycle.js';
 
+/** A refusal before any traffic: the alias never moved, people were told, the lock is free and the record says refused. */
+async function expectRefusedUntouched(run: Awaited<ReturnType<typeof runLifecycle>>): Promise<void> {
+  expect(run.weights).toEqual([]);
+  expect(run.world.traffic.totals()['2']?.requests ?? 0).toBe(0);
+  expect(run.alias).toMatchObject({ functionVersion: '1', routing: {} });
+  expect(run.types).toEqual(['started', 'refused']);
+  expect(await run.lock()).toBeUndefined();
+  expect(await run.record()).toMatchObject({ status: 'refused', finalVersion: '1' });
+}
+
 describe('preTraffic (CodeDeploy BeforeAllowTraffic)', () => {
   it('passing: asked once, before any traffic moves, then the rollout runs', async () => {
     const run = await runLifecycle({ hooks: { preTraffic: { answer: 'succeed' } } });
@@ -20,11 +30,7 @@ describe('preTraffic (CodeDeploy BeforeAllowTraffic)', () => {
       Error: 'RolloutRefused',
       Cause: 'the preTraffic hook preTraffic-hook failed: 2 of 3 smoke checks failed; no traffic was moved',
     });
-    expect(run.weights).toEqual([]);
-    expect(run.world.traffic.totals()['2']?.requests ?? 0).toBe(0);
-    expect(run.types).toEqual(['started', 'refused']);
-    expect(await run.lock()).toBeUndefined();
-    expect(await run.record()).toMatchObject({ status: 'refused', finalVersion: '1' });
+    await expectRefusedUntouched(run);
   });
 
   it('silent: refused when its timeout passes', async () => {
@@ -76,11 +82,7 @@ describe('beforeStep', () => {
   it('failing before any traffic moved: the rollout is refused, nothing changed', async () => {
     const run = await runLifecycle({ hooks: { beforeStep: { answer: 'fail', reason: 'change freeze' } } });
     expect(run.result.error).toEqual({ Error: 'RolloutRefused', Cause: 'the beforeStep hook beforeStep-hook failed: change freeze; no traffic was moved' });
-    expect(run.weights).toEqual([]);
-    expect(run.alias).toMatchObject({ functionVersion: '1', routing: {} });
-    expect(run.types).toEqual(['started', 'refused']);
-    expect(await run.lock()).toBeUndefined();
-    expect(await run.record()).toMatchObject({ status: 'refused', finalVersion: '1' });
+    await expectRefusedUntouched(run);
   });
 
   it('silent: a timeout is a failure', async () => {
